@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the local images the tests use. No registry is reachable on the
+# project's machines, so every image is made from Debian packages:
+#   monoclaw-test/busybox:latest   busybox-static rootfs: sh only, like Alpine (~2 MB)
+#   monoclaw-test/debian:bookworm  debootstrap --variant=minbase: bash, coreutils, apt
+# An image that already exists is kept (delete it to rebuild).
+set -euo pipefail
+
+log() { printf '[test-images] %s\n' "$*" >&2; }
+have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+need_pkg() {
+  command -v "$1" >/dev/null 2>&1 || [ -e "$2" ] && return 0
+  log "installing Debian package $3"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "$3" >/dev/null
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if ! have_image monoclaw-test/busybox:latest; then
+  need_pkg busybox /bin/busybox busybox-static
+  root="$work/busybox"
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/root" "$root/workspace"
+  cp "$(readlink -f /bin/busybox)" "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["/bin/sh"]' - monoclaw-test/busybox:latest >/dev/null
+  log "built monoclaw-test/busybox:latest"
+fi
+
+if ! have_image monoclaw-test/debian:bookworm; then
+  need_pkg debootstrap /usr/sbin/debootstrap debootstrap
+  root="$work/debian"
+  log "debootstrap bookworm (one to two minutes)"
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 \
+    || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
+  rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
+  tar -C "$root" -c . | docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["/bin/bash"]' - monoclaw-test/debian:bookworm >/dev/null
+  log "built monoclaw-test/debian:bookworm"
+fi
+
+log "ready: $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^monoclaw-test/' | tr '\n' ' ')"

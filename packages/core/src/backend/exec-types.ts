@@ -1,0 +1,77 @@
+/** Which output stream a chunk came from. */
+export type OutputStreamName = "stdout" | "stderr";
+
+/**
+ * Options for one command.
+ *
+ * Every field is optional; a backend applies its own defaults (working
+ * directory = its workspace path, timeout = its configured timeout).
+ */
+export interface ExecOptions {
+  /** Working directory, in the backend's own paths. Relative paths resolve against the workspace path. */
+  cwd?: string;
+  /** Extra environment variables for this command only, on top of the backend's environment. */
+  env?: Record<string, string>;
+  /** Bytes written to the command's standard input, which is then closed. Without it stdin is empty. */
+  stdin?: string | Uint8Array;
+  /** Milliseconds before the command is ended and reported as timed out. 0 or absent: the backend's default. */
+  timeoutMs?: number;
+  /** Aborting ends the command (and every process it started) and resolves with `aborted: true`. */
+  signal?: AbortSignal;
+  /** Called with each chunk of output as it arrives, before the command ends. Chunks are never merged across streams. */
+  onOutput?: (stream: OutputStreamName, chunk: Uint8Array) => void;
+  /**
+   * In-memory cap per stream in bytes (head and tail are kept, half each).
+   * Past it the whole stream is spilled to a file. Default {@link DEFAULT_OUTPUT_CAP_BYTES}.
+   */
+  maxOutputBytes?: number;
+}
+
+/** Default in-memory cap per output stream: 1 MiB (512 KiB head + 512 KiB tail). */
+export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
+
+/** Exit code reported for a command that timed out (the `timeout(1)` convention). */
+export const EXIT_CODE_TIMEOUT = 124;
+/** Exit code reported for a command that was aborted (128 + SIGINT). */
+export const EXIT_CODE_ABORTED = 130;
+
+/**
+ * One output stream of a finished command, capped in memory.
+ *
+ * When the stream fitted under the cap, `head` holds all of it and `tail` is
+ * empty. When it did not, `head` and `tail` hold its first and last bytes,
+ * `truncated` is true and `spillPath` names a file on the machine running
+ * MonoClaw (not inside the backend) holding every byte, which the caller owns
+ * and may delete.
+ */
+export interface CapturedOutput {
+  head: Uint8Array;
+  tail: Uint8Array;
+  /** Every byte the command wrote to this stream. */
+  totalBytes: number;
+  truncated: boolean;
+  spillPath?: string;
+}
+
+/**
+ * What a command did.
+ *
+ * `exitCode` is the command's own code, or 124 when it timed out and 130 when
+ * it was aborted (its real fate is then in `signal`, when known).
+ */
+export interface ExecResult {
+  exitCode: number;
+  /** Signal name that ended the command (`SIGKILL`...), when it was ended by one. */
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
+  /**
+   * Shell sessions only: the session's shell was re-opened after this command
+   * (it ran `exit` or `exec`, or had to be killed), so `cd` and `export` state
+   * from earlier commands is gone.
+   */
+  sessionReset?: boolean;
+}

@@ -1,0 +1,2 @@
+// The backend conformance suite: see conformance-suite.ts.
+export {};
