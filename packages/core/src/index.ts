@@ -1,1 +1,2 @@
 export * from "./backend/index.js";
+export type * from "./agent/agent-events.js";
