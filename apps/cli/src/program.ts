@@ -1,0 +1,29 @@
+import { Command } from "commander";
+import { createCliContext, type CliContext } from "./cli-context.js";
+import { cliVersion } from "./version.js";
+
+/**
+ * Builds the `monoclaw` program. Every command lives in its own module under
+ * `src/commands/` and exports `register<Name>Command(program, context)`; adding
+ * a command is one import and one registration line below. Program-wide
+ * settings (exit override, output, help after errors) are configured before
+ * the registrations so every subcommand inherits them.
+ */
+export function createProgram(context: CliContext = createCliContext()): Command {
+  const program = new Command("monoclaw")
+    .description("Mona, the MonoClaw agent: runs commands and edits files on the host or in a Docker container.")
+    .version(cliVersion, "-V, --version", "print the monoclaw version")
+    .helpOption("-h, --help", "show help for a command")
+    .helpCommand("help [command]", "show help for a command")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+      outputError: (text, write) => write(`monoclaw: ${text.replace(/^error: /, "")}`),
+    });
+
+  // One line per command (owners: H3 exec/config/doctor, H2 sandbox/image, H7 run and the default action).
+
+  return program;
+}
