@@ -3,6 +3,9 @@
 # project's machines, so every image is made from Debian packages:
 #   monoclaw-test/busybox:latest   busybox-static rootfs: sh only, like Alpine (~2 MB)
 #   monoclaw-test/debian:bookworm  debootstrap --variant=minbase: bash, coreutils, apt
+#   monoclaw-test/node:20          the debian image plus this machine's Node 20 and npm,
+#                                  laid out like the public node:20-bookworm-slim; the
+#                                  base docker/build-runtime.sh builds monoclaw-runtime on
 # An image that already exists is kept (delete it to rebuild).
 set -euo pipefail
 
@@ -46,6 +49,31 @@ if ! have_image monoclaw-test/debian:bookworm; then
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'CMD ["/bin/bash"]' - monoclaw-test/debian:bookworm >/dev/null
   log "built monoclaw-test/debian:bookworm"
+fi
+
+if ! have_image monoclaw-test/node:20; then
+  node_bin=$(readlink -f "$(command -v node)")
+  node_major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
+  [ "$node_major" = 20 ] || { log "monoclaw-test/node:20 needs Node 20 on this machine, found $("$node_bin" --version)"; exit 1; }
+  npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  ctx="$work/node"
+  mkdir -p "$ctx/usr/local/bin" "$ctx/usr/local/lib/node_modules"
+  cp "$node_bin" "$ctx/usr/local/bin/node"
+  cp -a "$npm_dir" "$ctx/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/usr/local/bin/npx"
+  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM monoclaw-test/debian:bookworm
+COPY usr/ /usr/
+ENV NODE_VERSION=NODE_VERSION_PLACEHOLDER
+CMD ["node"]
+DOCKERFILE
+  sed -i "s/NODE_VERSION_PLACEHOLDER/$("$node_bin" -p process.versions.node)/" "$ctx/Dockerfile"
+  docker build -q -t monoclaw-test/node:20 "$ctx" >"$work/node-build.log" 2>&1 \
+    || { tail -30 "$work/node-build.log" >&2; exit 1; }
+  docker run --rm --network none monoclaw-test/node:20 node -e 'process.exit(0)' \
+    || { log "monoclaw-test/node:20 was built but node does not run in it"; exit 1; }
+  log "built monoclaw-test/node:20 (node $("$node_bin" --version))"
 fi
 
 log "ready: $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^monoclaw-test/' | tr '\n' ' ')"
