@@ -1,0 +1,2 @@
+export * from "./fake-slack.js";
+export type * from "./fake-slack-types.js";
