@@ -1,0 +1,3 @@
+export * from "./model-server.js";
+export * from "./scripted-step.js";
+export * from "./recorded-request.js";
