@@ -1,4 +1,3 @@
 export {};
 export * from "./fake-slack/index.js";
 export * from "./model-server/index.js";
-export * from "./model-server/index.js";
