@@ -1,0 +1,14 @@
+/** Label keys on every container MonoClaw creates; the reaper touches nothing without `MANAGED_BY`. */
+export const LABEL_MANAGED_BY = "dev.monoclaw.managed-by";
+export const MANAGED_BY_VALUE = "monoclaw";
+/** Hash of the effective container configuration: a mismatch means the config changed and the container is replaced. */
+export const LABEL_CONFIG_HASH = "dev.monoclaw.config-hash";
+/** ISO time of creation (for max_age reaping and `sandbox ls`). */
+export const LABEL_CREATED_AT = "dev.monoclaw.created-at";
+/** The host directory MonoClaw ran in when it created the container. */
+export const LABEL_SCOPE = "dev.monoclaw.scope";
+/** `true` when created with keep_warm: idle stop and reaping leave it alone while it runs. */
+export const LABEL_KEEP_WARM = "dev.monoclaw.keep-warm";
+
+/** The filter that lists only our containers. */
+export const MANAGED_FILTER = { label: [`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`] };

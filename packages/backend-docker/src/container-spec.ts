@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import type { ContainerCreateOptions } from "dockerode";
+import { memoryToBytes, type DockerConfig } from "./docker-config.js";
+import {
+  LABEL_CONFIG_HASH,
+  LABEL_CREATED_AT,
+  LABEL_KEEP_WARM,
+  LABEL_MANAGED_BY,
+  LABEL_SCOPE,
+  MANAGED_BY_VALUE,
+} from "./container-labels.js";
+
+/**
+ * Capabilities added back after dropping ALL: what a package manager needs to
+ * install software as root inside the container (dpkg/apk chown and chmod
+ * files they do not own; apt drops to the `_apt` user), plus KILL so a timed
+ * out command's processes can be ended whichever user they switched to.
+ * Everything else (NET_RAW, MKNOD, SYS_CHROOT, AUDIT_WRITE, NET_BIND_SERVICE,
+ * SETPCAP, SETFCAP, FSETID) stays dropped.
+ */
+export const ADDED_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETUID", "SETGID", "KILL"] as const;
+
+/** Options of the tmpfs mounted on /tmp: executable (build tools run from /tmp), 1 GiB, sticky. */
+export const TMPFS_TMP_OPTIONS = "rw,exec,nosuid,nodev,size=1g,mode=1777";
+
+/**
+ * The container's main process: a shell that sleeps forever and exits on
+ * SIGTERM, so `docker stop` is instant. Tini (`Init: true`) runs as PID 1 above
+ * it and reaps zombies left by commands.
+ */
+export const KEEP_ALIVE_COMMAND = ["/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 86400 & wait $!; done"];
+
+export interface ContainerSpecInput {
+  config: DockerConfig;
+  name: string;
+  /** Host directory the container serves (label only). */
+  scope: string;
+  /** Docker bind strings, `host:container[:ro]`, host paths already translated for the engine. */
+  binds: string[];
+  /** The resolved user (`host` already turned into uid:gid), if any. */
+  user?: string;
+  /** Id of the image (`sha256:...`): a rebuilt image under the same tag changes the hash. */
+  imageId?: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  /** Hash of everything that shapes the container; stored in a label. */
+  configHash: string;
+  /** Create options without the creation-time label (added at creation). */
+  options: ContainerCreateOptions;
+}
+
+/**
+ * Builds the create options from the config, hardened by default. Never puts
+ * `forward_env` values in them: those travel with each exec.
+ */
+export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
+  const { config } = input;
+  const options: ContainerCreateOptions = {
+    Image: config.image,
+    Entrypoint: [],
+    Cmd: KEEP_ALIVE_COMMAND,
+    WorkingDir: config.workdir,
+    Env: Object.entries(config.env).map(([key, value]) => `${key}=${value}`),
+    ...(input.user ? { User: input.user } : {}),
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      Init: true,
+      CapDrop: ["ALL"],
+      CapAdd: [...ADDED_CAPABILITIES],
+      SecurityOpt: ["no-new-privileges:true"],
+      PidsLimit: config.pids_limit,
+      NetworkMode: config.network,
+      ReadonlyRootfs: config.read_only_root,
+      Binds: input.binds,
+      ...(config.tmpfs_tmp ? { Tmpfs: { "/tmp": TMPFS_TMP_OPTIONS } } : {}),
+      ...(config.memory !== undefined ? { Memory: memoryToBytes(config.memory) } : {}),
+      ...(config.cpus !== undefined ? { NanoCpus: Math.round(config.cpus * 1e9) } : {}),
+      RestartPolicy: { Name: "no" },
+    },
+  };
+  const configHash = createHash("sha256").update(stableJson({ options, imageId: input.imageId })).digest("hex").slice(0, 16);
+  options.Labels = {
+    [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+    [LABEL_CONFIG_HASH]: configHash,
+    [LABEL_SCOPE]: input.scope,
+    [LABEL_KEEP_WARM]: String(config.keep_warm),
+  };
+  return { name: input.name, configHash, options };
+}
+
+/** Adds the creation-time label; called right before the create request. */
+export function withCreatedAt(spec: ContainerSpec, now: Date = new Date()): ContainerCreateOptions {
+  return { ...spec.options, name: spec.name, Labels: { ...spec.options.Labels, [LABEL_CREATED_AT]: now.toISOString() } };
+}
+
+/** Deterministic container name for a host directory: `monoclaw-<12 hex>`. */
+export function containerNameForScope(scope: string): string {
+  return `monoclaw-${createHash("sha256").update(scope).digest("hex").slice(0, 12)}`;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

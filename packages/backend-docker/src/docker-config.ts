@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/** Default limit on processes in the container: enough for builds, low enough to stop a fork bomb. */
+export const DEFAULT_PIDS_LIMIT = 1024;
+/** Default seconds a non-keep-warm container may sit idle before it is stopped. */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as GITHUB_TOKEN");
+
+/**
+ * The `terminal.docker` section, as users write it in YAML (snake_case).
+ * Parsing `{}` gives every default. Unknown keys are rejected so a typo such as
+ * `keepwarm` is an error instead of a silently ignored setting.
+ */
+export const dockerConfigSchema = z
+  .object({
+    /** Image to run. */
+    image: z.string().min(1).default("ubuntu:24.04"),
+    /** `missing` pulls only when the image is not present, `always` before each container creation, `never` fails instead. */
+    pull: z.enum(["missing", "always", "never"]).default("missing"),
+    /** `none`, `bridge`, `host`, or the name of an existing Docker network. */
+    network: z.string().min(1).default("bridge"),
+    /** Bind mounts, `host:container[:ro|:rw]`; `${HOME}`, `$HOME` and `~` are expanded. */
+    volumes: z.array(z.string().min(1)).default([]),
+    /** Working directory inside the container; relative paths resolve against it. */
+    workdir: z.string().startsWith("/", "must be an absolute path inside the container").default("/workspace"),
+    /** Literal environment variables, part of the container's configuration. */
+    env: z.record(envName, z.string()).default({}),
+    /** Names of host variables whose values are passed to each command, never stored in the container's configuration. */
+    forward_env: z.array(envName).default([]),
+    /** Leave the container running when MonoClaw exits or goes idle, for instant reuse. */
+    keep_warm: z.boolean().default(false),
+    /** Without keep_warm: seconds without a command before the container is stopped (0: only at exit). */
+    idle_timeout: z.number().int().nonnegative().default(DEFAULT_IDLE_TIMEOUT_SECONDS),
+    /** Memory limit: bytes, or a number with a unit such as `512m` or `2g`. */
+    memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*[bkmgBKMG]?[bB]?$/, "use a size such as 512m or 2g")]).optional(),
+    /** CPU limit in cores, e.g. 1.5. */
+    cpus: z.number().positive().optional(),
+    /** Maximum number of processes in the container. */
+    pids_limit: z.number().int().positive().default(DEFAULT_PIDS_LIMIT),
+    /** `uid`, `uid:gid`, a user name, or `host` for the uid:gid MonoClaw runs as (files in bind mounts then belong to you). */
+    user: z.string().min(1).optional(),
+    /** Mount the image's root filesystem read-only (writable: volumes, workdir volume and /tmp). */
+    read_only_root: z.boolean().default(false),
+    /** Mount a tmpfs on /tmp (default true). */
+    tmpfs_tmp: z.boolean().default(true),
+    /** Explicit Engine endpoint: `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
+    host: z.string().min(1).optional(),
+    /** Allow mounting the Docker socket, `/`, `/etc`, key directories and other dangerous host paths. */
+    allow_dangerous_mounts: z.boolean().default(false),
+    /** Use this existing container instead of managing one (never created, replaced, stopped or removed). */
+    container: z.string().min(1).optional(),
+    /** Remove our own containers older than this many seconds when they are stopped (0: never by age). */
+    max_age: z.number().int().nonnegative().default(7 * 24 * 3600),
+  })
+  .strict();
+
+/** `terminal.docker` after parsing: every default filled in. */
+export type DockerConfig = z.output<typeof dockerConfigSchema>;
+/** `terminal.docker` as written by a user. */
+export type DockerConfigInput = z.input<typeof dockerConfigSchema>;
+
+/** Parses a config section, throwing an Error whose message names each bad key and what it must be. */
+export function parseDockerConfig(input: unknown): DockerConfig {
+  const result = dockerConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const where = ["terminal", "docker", ...issue.path.map(String)].join(".");
+    return `${where}: ${issue.message}`;
+  });
+  throw new Error(`Invalid Docker backend configuration:\n  ${lines.join("\n  ")}`);
+}
+
+/** Converts `memory` to bytes (`512m` -> 536870912). */
+export function memoryToBytes(memory: number | string): number {
+  if (typeof memory === "number") return memory;
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmgBKMG]?)[bB]?$/.exec(memory.trim());
+  if (!match) throw new Error(`terminal.docker.memory: "${memory}" is not a size such as 512m or 2g`);
+  const unit = (match[2] ?? "").toLowerCase();
+  const factor = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  return Math.round(Number(match[1]) * factor);
+}

@@ -1,0 +1,65 @@
+import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { dangerReason, expandHostPath, exposedKeyDirectory, parseVolume } from "./volume-mounts.js";
+
+const home = mkdtempSync(join(tmpdir(), "monoclaw-volumes-"));
+mkdirSync(join(home, "projects"));
+mkdirSync(join(home, ".ssh"));
+symlinkSync("/etc", join(home, "innocent"));
+const context = { env: { HOME: home, PROJECT: "projects" }, homeDir: home, cwd: home, allowDangerous: false };
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe("expandHostPath", () => {
+  it("expands ${HOME}, $VAR and ~", () => {
+    expect(expandHostPath("${HOME}/projects", context.env, home)).toBe(`${home}/projects`);
+    expect(expandHostPath("~/x/$PROJECT", context.env, home)).toBe(`${home}/x/projects`);
+    expect(() => expandHostPath("${NOPE}/x", context.env, home)).toThrowError("variable ${NOPE} is not set");
+  });
+});
+
+describe("parseVolume", () => {
+  it("parses host:container[:ro]", () => {
+    expect(parseVolume("${HOME}/projects:/projects", context)).toMatchObject({
+      hostPath: `${home}/projects`,
+      containerPath: "/projects",
+      readOnly: false,
+    });
+    expect(parseVolume("~/.ssh:/root/.ssh:ro", context).readOnly).toBe(true);
+    expect(parseVolume("./projects:/p", context).hostPath).toBe(`${home}/projects`);
+  });
+
+  it("says clearly what is wrong with a bad entry", () => {
+    expect(() => parseVolume("${HOME}/missing:/m", context)).toThrowError(/host path .*missing does not exist; create it/);
+    expect(() => parseVolume("/tmp", context)).toThrowError(/write it as host_path:container_path/);
+    expect(() => parseVolume("${HOME}/projects:relative", context)).toThrowError(/must be absolute/);
+    expect(() => parseVolume("${HOME}/projects:/p:rx", context)).toThrowError(/mode must be ro or rw/);
+  });
+
+  it("refuses the Docker socket, / and /etc, also behind a symlink", () => {
+    expect(() => parseVolume("/var/run/docker.sock:/var/run/docker.sock", context)).toThrowError(/container engine socket[\s\S]*allow_dangerous_mounts/);
+    expect(() => parseVolume("/:/host", context)).toThrowError(/refusing to mount \//);
+    expect(() => parseVolume("/etc:/hostetc:ro", context)).toThrowError(/\/etc holds host system files/);
+    expect(() => parseVolume("${HOME}/innocent:/x", context)).toThrowError(/resolves to \/etc/);
+  });
+
+  it("allows them with allow_dangerous_mounts", () => {
+    expect(parseVolume("/etc:/hostetc:ro", { ...context, allowDangerous: true }).hostPath).toBe("/etc");
+  });
+});
+
+describe("dangerReason / exposedKeyDirectory", () => {
+  it("leaves ordinary directories alone", () => {
+    expect(dangerReason(`${home}/projects`)).toBeUndefined();
+    expect(dangerReason("/var/run")).toMatch(/socket/);
+  });
+
+  it("flags key directories mounted writable, not read-only", () => {
+    expect(exposedKeyDirectory(parseVolume("~/.ssh:/root/.ssh", context), home)).toBe(join(home, ".ssh"));
+    expect(exposedKeyDirectory(parseVolume("~/.ssh:/root/.ssh:ro", context), home)).toBeUndefined();
+    expect(exposedKeyDirectory(parseVolume("~:/home", context), home)).toBe(join(home, ".ssh"));
+    expect(exposedKeyDirectory(parseVolume("~/projects:/p", context), home)).toBeUndefined();
+  });
+});
