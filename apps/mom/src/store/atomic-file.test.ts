@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { appendJsonLines, readJsonLines, writeFileAtomic } from "./atomic-file.js";
+import { ChannelLog, type LogEntry } from "./channel-log.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mom-store-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("crash-safe files", () => {
+  it("replaces atomically and leaves no temporary file", async () => {
+    const path = join(dir, "sub", "MEMORY.md");
+    await writeFileAtomic(path, "one");
+    await writeFileAtomic(path, "two");
+    expect(await readFile(path, "utf8")).toBe("two");
+    expect(await readdir(join(dir, "sub"))).toEqual(["MEMORY.md"]);
+  });
+
+  it("isolates a partial last line left by a crash and keeps later appends whole", async () => {
+    const path = join(dir, "log.jsonl");
+    await appendJsonLines(path, [{ a: 1 }]);
+    await writeFile(path, '{"a":1}\n{"a":2, "trunc', { flag: "w" });
+    await appendJsonLines(path, [{ a: 3 }, { a: 4 }]);
+    const read = await readJsonLines<{ a: number }>(path);
+    expect(read.records).toEqual([{ a: 1 }, { a: 3 }, { a: 4 }]);
+    expect(read.skippedLines).toBe(1);
+  });
+
+  it("serialises concurrent appends to one file", async () => {
+    const path = join(dir, "many.jsonl");
+    await Promise.all(Array.from({ length: 50 }, (_, i) => appendJsonLines(path, [{ i, pad: "x".repeat(5000) }])));
+    const read = await readJsonLines<{ i: number }>(path);
+    expect(read.skippedLines).toBe(0);
+    expect(read.records.map((r) => r.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it("a channel log never writes the same ts twice, also across instances (restarts)", async () => {
+    const path = join(dir, "C1", "log.jsonl");
+    const entry = (ts: string): LogEntry => ({ ts, date: new Date().toISOString(), user: "U1", text: ts, isBot: false });
+    const log = new ChannelLog(path);
+    expect(await log.append([entry("1.000001"), entry("1.000002")])).toHaveLength(2);
+    expect(await log.append([entry("1.000002"), entry("1.000003")])).toHaveLength(1);
+    const reopened = new ChannelLog(path);
+    expect(await reopened.append([entry("1.000001"), entry("1.000004")])).toHaveLength(1);
+    expect((await reopened.entries()).map((e) => e.ts)).toEqual(["1.000001", "1.000002", "1.000003", "1.000004"]);
+    expect(await reopened.newestTs()).toBe("1.000004");
+  });
+});
