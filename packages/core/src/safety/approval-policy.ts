@@ -1,0 +1,71 @@
+import { detectDestructiveCommand } from "./destructive-commands.js";
+
+/**
+ * `terminal.approvals`: when to ask the person before a command runs.
+ * - `ask` (default): ask before commands that look destructive.
+ * - `always`: ask before every command.
+ * - `never`: never ask; everything runs (for trusted, throwaway machines).
+ */
+export type ApprovalMode = "ask" | "always" | "never";
+
+export const APPROVAL_MODES: readonly ApprovalMode[] = ["ask", "always", "never"];
+
+/** What the agent needs to decide about approvals. */
+export interface ApprovalPolicy {
+  mode: ApprovalMode;
+  /**
+   * True when a destructive command cannot hurt anything that matters: a
+   * Docker backend with no host folder mounted writable. Then `ask` lets
+   * destructive commands run (the container is the guard); `always` still asks.
+   */
+  sandboxed: boolean;
+}
+
+/** What an approval prompt shows. */
+export interface ApprovalRequest {
+  toolCallId: string;
+  toolName: string;
+  /** The command as the model wrote it. */
+  command: string;
+  /** Why approval is asked (`recursively deletes / ...`, or `terminal.approvals is "always"`). */
+  reason: string;
+  /** Backend name the command would run on. */
+  backend: string;
+}
+
+/** Asks the person; resolves true to run the command. Rejecting counts as a no. */
+export type ApproveFunction = (request: ApprovalRequest) => Promise<boolean>;
+
+export type ApprovalDecision = { action: "run" } | { action: "ask"; reason: string };
+
+/**
+ * Decides whether `command` may run without asking. Pure: it never prompts.
+ * The agent asks through its `approve` hook; without a hook (no one to ask,
+ * as in `monoclaw run` or a Slack bot) an `ask` decision means the command is
+ * refused, never silently run.
+ */
+export function decideApproval(command: string, policy: ApprovalPolicy): ApprovalDecision {
+  if (policy.mode === "never") return { action: "run" };
+  if (policy.mode === "always") return { action: "ask", reason: 'terminal.approvals is "always"' };
+  if (policy.sandboxed) return { action: "run" };
+  const match = detectDestructiveCommand(command);
+  return match === undefined ? { action: "run" } : { action: "ask", reason: `this command ${match.reason}` };
+}
+
+/**
+ * Whether a Docker-like backend guards the host: reads `mounts` from
+ * `status().details` when the backend reports them as
+ * `[{ source, target, readOnly }]` (or `{ mode: "ro" }`). A backend that
+ * says nothing about mounts is trusted only when it is not `host`.
+ */
+export function isSandboxedStatus(status: { backend: string; details?: Record<string, unknown> }): boolean {
+  if (status.backend === "host") return false;
+  const mounts = status.details?.mounts;
+  if (!Array.isArray(mounts)) return true;
+  return mounts.every((mount: unknown) => {
+    if (typeof mount !== "object" || mount === null) return true;
+    const m = mount as { readOnly?: unknown; readonly?: unknown; mode?: unknown; type?: unknown };
+    if (m.type === "tmpfs" || m.type === "volume") return true;
+    return m.readOnly === true || m.readonly === true || m.mode === "ro";
+  });
+}
