@@ -1,0 +1,82 @@
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { createFrameDemuxer } from "./frame-demuxer.js";
+
+/** One process started in a container through the Engine API (one exec). */
+export interface ContainerExecRequest {
+  cmd: string[];
+  /** `KEY=VALUE` entries for this exec only (never stored in the container's configuration). */
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  /** Bytes for the process's standard input, which is then closed. Without it stdin is closed at once. */
+  stdin?: Uint8Array;
+  onOutput?: (stream: "stdout" | "stderr", chunk: Uint8Array) => void;
+  /** Aborting destroys the attach stream; the caller ends the processes in the container. */
+  signal?: AbortSignal;
+}
+
+export interface ContainerExecResult {
+  /** The exit code, or null when the stream was cut (abort, engine gone). */
+  exitCode: number | null;
+}
+
+/**
+ * Runs one exec and streams its output through the hand-written demuxer (no
+ * TTY). Resolves when the process's output ends; rejects only when the exec
+ * could not be created or started (the engine's error, e.g. 404 "No such
+ * container" or 409 "is not running", with `statusCode`). Aborting resolves
+ * with `exitCode: null` and does NOT end the process: see kill-tree usage in
+ * the backend.
+ */
+export async function runContainerExec(
+  docker: Docker,
+  containerId: string,
+  request: ContainerExecRequest,
+): Promise<ContainerExecResult> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: request.cmd,
+    Env: request.env,
+    WorkingDir: request.workingDir,
+    User: request.user,
+    AttachStdin: request.stdin !== undefined,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: request.stdin !== undefined })) as Duplex;
+  const completed = await pumpExecStream(stream, request);
+  if (!completed) return { exitCode: null };
+  const info = await exec.inspect();
+  return { exitCode: typeof info.ExitCode === "number" ? info.ExitCode : null };
+}
+
+/** Feeds stdin, demultiplexes output; resolves true when the stream ended by itself, false when aborted. */
+function pumpExecStream(stream: Duplex, request: ContainerExecRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onOutput = request.onOutput;
+    const demuxer = createFrameDemuxer((type, payload) => onOutput?.(type === 2 ? "stderr" : "stdout", payload));
+    let settled = false;
+    const finish = (completed: boolean) => {
+      if (settled) return;
+      settled = true;
+      request.signal?.removeEventListener("abort", onAbort);
+      resolve(completed);
+    };
+    const onAbort = () => {
+      stream.destroy();
+      finish(false);
+    };
+    if (request.signal?.aborted) return onAbort();
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    stream.on("data", (chunk: Buffer) => demuxer.push(chunk));
+    stream.on("end", () => finish(true));
+    stream.on("close", () => finish(true));
+    stream.on("error", () => finish(true));
+    if (request.stdin !== undefined) {
+      stream.on("error", () => undefined);
+      if (request.stdin.length > 0) stream.write(request.stdin);
+      stream.end();
+    }
+  });
+}

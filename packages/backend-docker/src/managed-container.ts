@@ -1,0 +1,144 @@
+import type Docker from "dockerode";
+import { BackendError } from "@monoclaw/core";
+import { buildContainerSpec, withCreatedAt, type ContainerSpecInput } from "./container-spec.js";
+import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
+import { engineMessage, isConnectionError, statusCodeOf } from "./engine-errors.js";
+import { ensureImage, type ProgressEvent } from "./image-pull.js";
+import type { ContainerTarget } from "./container-target.js";
+
+export interface ManagedContainerOptions {
+  docker: Docker;
+  spec: Omit<ContainerSpecInput, "imageId">;
+  keepWarm: boolean;
+  log: (message: string) => void;
+  onPullProgress?: (event: ProgressEvent) => void;
+  /** Runs once after this process created (not reused) the container, e.g. to chown the workdir. */
+  prepare?: (containerId: string) => Promise<void>;
+}
+
+/**
+ * A container MonoClaw owns: created lazily under a deterministic name with
+ * our labels and a hash of its effective configuration; reused when a running
+ * or stopped one with the same hash exists (another process may have created
+ * it); replaced when the hash differs (config changed or image rebuilt);
+ * recreated when it disappeared. A same-named container without our labels is
+ * never touched: that is an error telling the user what to do.
+ */
+export function createManagedContainer(options: ManagedContainerOptions): ContainerTarget {
+  const { docker, log } = options;
+  const name = options.spec.name;
+  let ready: Promise<string> | undefined;
+
+  const bringUp = async (): Promise<string> => {
+    await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
+    const image = await docker.getImage(options.spec.config.image).inspect();
+    const spec = buildContainerSpec({ ...options.spec, imageId: image.Id });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const info = await inspectOrUndefined(docker, name);
+      if (!info) {
+        let containerId: string;
+        try {
+          containerId = (await docker.createContainer(withCreatedAt(spec))).id;
+        } catch (error) {
+          if (statusCodeOf(error) === 409) continue; // another process created it first: use theirs
+          throw creationError(error, name);
+        }
+        try {
+          await docker.getContainer(containerId).start();
+          await options.prepare?.(containerId);
+        } catch (error) {
+          // Never leave a half-made container behind in `Created`.
+          await docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
+          throw creationError(error, name);
+        }
+        return containerId;
+      }
+      const labels = info.Config.Labels ?? {};
+      if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+        throw new BackendError(
+          "UNAVAILABLE",
+          `A container named ${name} exists but MonoClaw did not create it, so it is left alone. ` +
+            `Remove it (\`docker rm -f ${name}\`) or use it as is with terminal.docker.container: ${name}`,
+        );
+      }
+      if (labels[LABEL_CONFIG_HASH] !== spec.configHash) {
+        log(`terminal.docker settings changed: replacing container ${name}`);
+        await removeQuietly(docker, info.Id);
+        continue;
+      }
+      if (info.State.Paused) await docker.getContainer(info.Id).unpause();
+      else if (!info.State.Running) await startQuietly(docker, info.Id);
+      return info.Id;
+    }
+    throw new BackendError("UNAVAILABLE", `Could not create or reuse container ${name}: it kept changing under us (another MonoClaw with different settings?)`);
+  };
+
+  return {
+    name,
+    managed: true,
+    ensureRunning() {
+      ready ??= bringUp().catch((error: unknown) => {
+        ready = undefined;
+        throw toBackendError(error, name);
+      });
+      return ready;
+    },
+    invalidate() {
+      ready = undefined;
+    },
+    async stop() {
+      const current = ready;
+      ready = undefined;
+      if (!current) return;
+      const id = await current.catch(() => undefined);
+      if (!id) return;
+      await docker
+        .getContainer(id)
+        .stop({ t: 2 })
+        .catch(() => undefined);
+    },
+    keepWarm: options.keepWarm,
+  };
+}
+
+async function inspectOrUndefined(docker: Docker, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await docker.getContainer(name).inspect();
+  } catch (error) {
+    if (statusCodeOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function removeQuietly(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true });
+  } catch (error) {
+    const status = statusCodeOf(error);
+    if (status !== 404 && status !== 409) throw error; // 409: removal already in progress
+  }
+}
+
+async function startQuietly(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).start();
+  } catch (error) {
+    if (statusCodeOf(error) !== 304) throw error; // 304: already started by someone else
+  }
+}
+
+function creationError(error: unknown, name: string): BackendError {
+  if (error instanceof BackendError) return error;
+  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${engineMessage(error)}`, { cause: error });
+}
+
+/** Errors from the lifecycle become BackendErrors with a readable message. */
+export function toBackendError(error: unknown, name: string): BackendError {
+  if (error instanceof BackendError) return error;
+  if (isConnectionError(error)) {
+    return new BackendError("UNAVAILABLE", `The Docker engine stopped answering while preparing ${name}: ${engineMessage(error)}. Is the daemon running (\`docker info\`)?`, {
+      cause: error,
+    });
+  }
+  return new BackendError("UNAVAILABLE", `Container ${name}: ${engineMessage(error)}`, { cause: error });
+}
