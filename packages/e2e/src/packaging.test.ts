@@ -1,0 +1,152 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installTarballs, packPackage, resolvedSources, type PackedPackage } from "./pack-and-install.js";
+import { manifestProblems } from "./manifest-checks.js";
+import { publishedPackages, workspaceRoot } from "./published-packages.js";
+import { runChecked, runCommand } from "./run-command.js";
+
+/**
+ * The proof that every published package works on its own: pack each one as
+ * `pnpm publish` would, install the tarballs with npm into a project outside
+ * the workspace, and use them there the way a user would.
+ */
+const docker = new Dockerode({ socketPath: "/var/run/docker.sock" });
+const consumerScripts = path.join(import.meta.dirname, "consumer");
+
+let work: string;
+let project: string;
+const packed = new Map<string, PackedPackage>();
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "monoclaw-e2e-pack-"));
+  project = path.join(work, "consumer");
+  const tarballs = path.join(work, "tarballs");
+  await mkdir(tarballs);
+  for (const pkg of publishedPackages) packed.set(pkg.name, await packPackage(pkg, tarballs));
+  await installTarballs(project, [...packed.values()].map((p) => p.tarball));
+  await cp(consumerScripts, project, { recursive: true });
+}, 900_000);
+
+afterAll(async () => {
+  if (work === undefined) return;
+  const leftovers = await docker.listContainers({ all: true, filters: { label: [`dev.monoclaw.scope=${work}`] } });
+  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  await rm(work, { recursive: true, force: true });
+});
+
+/** Runs a script or bin in the consumer project with a private HOME, so no user config leaks in. */
+function inConsumer(file: string, args: string[], options: { cwd?: string } = {}) {
+  return runCommand(file, args, {
+    cwd: options.cwd ?? project,
+    env: { PATH: process.env.PATH, HOME: path.join(work, "home"), LANG: "C.UTF-8", NO_COLOR: "1" },
+    timeoutMs: 300_000,
+  });
+}
+
+describe.each(publishedPackages.map((pkg) => [pkg.name, pkg] as const))("%s as published", (name) => {
+  it("ships README, LICENSE, types, an exports map and a files list, and no workspace ranges", () => {
+    const pkg = packed.get(name);
+    expect(pkg?.name).toBe(name);
+    expect(manifestProblems(pkg!)).toEqual([]);
+  });
+
+  it("is installed from its tarball, not from the registry", async () => {
+    const sources = await resolvedSources(project);
+    expect(sources.get(name)).toMatch(/^file:.*\.tgz$/);
+    const installed = JSON.parse(await readFile(path.join(project, "node_modules", name, "package.json"), "utf8"));
+    expect(installed.version).toBe(packed.get(name)?.version);
+  });
+});
+
+describe("the installed packages", () => {
+  it("type-check from a TypeScript consumer (NodeNext, strict)", async () => {
+    const tsc = path.join(workspaceRoot, "node_modules", "typescript", "bin", "tsc");
+    const result = await inConsumer(process.execPath, [tsc, "-p", "tsconfig.consumer.json"]);
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("run a command through core and the host backend", async () => {
+    const result = await inConsumer(process.execPath, ["host-exec.mjs"]);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      specificationVersion: "v1",
+      backend: "host",
+      exitCode: 0,
+      stdout: "hello from the host backend\n",
+    });
+  });
+
+  it("run a command in a container through the Docker backend", async () => {
+    const result = await inConsumer(process.execPath, ["docker-exec.mjs", "monoclaw-test/busybox:latest", work]);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      specificationVersion: "v1",
+      backend: "docker",
+      exitCode: 0,
+      stdout: "hello from a container\n",
+      // network none: only the loopback interface exists.
+      interfaces: "lo\n",
+    });
+  });
+});
+
+describe("the installed bins", () => {
+  const bin = (name: string) => path.join(project, "node_modules", ".bin", name);
+
+  it.each(publishedPackages.filter((p) => p.bins.length > 0).flatMap((p) => p.bins.map((b) => [b, p.name] as const)))(
+    "%s --version prints the version of %s",
+    async (name, pkgName) => {
+      const result = await inConsumer(bin(name), ["--version"]);
+      expect(result).toMatchObject({ exitCode: 0, stderr: "" });
+      expect(result.stdout.trim()).toBe(packed.get(pkgName)?.version);
+    },
+  );
+
+  it("monoclaw --help lists exec, config and doctor", async () => {
+    const result = await inConsumer(bin("monoclaw"), ["--help"]);
+    expect(result).toMatchObject({ exitCode: 0, stderr: "" });
+    for (const command of ["exec", "config", "doctor"]) expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+  });
+
+  it("mom --help shows the --sandbox option", async () => {
+    const result = await inConsumer(bin("mom"), ["--help"]);
+    expect(result).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(result.stdout).toContain("--sandbox");
+  });
+
+  it("monoclaw exec runs a command on the host", async () => {
+    const cwd = path.join(work, "project-host");
+    await mkdir(cwd, { recursive: true });
+    const result = await inConsumer(bin("monoclaw"), ["exec", "--", "echo", "hello from", "monoclaw exec"], { cwd });
+    expect(result).toMatchObject({ exitCode: 0, stdout: "hello from monoclaw exec\n" });
+  });
+
+  it("monoclaw exec runs a command in a container when config.yaml says terminal.backend: docker", async () => {
+    const home = path.join(work, "home");
+    await mkdir(path.join(home, ".monoclaw"), { recursive: true });
+    await writeFile(
+      path.join(home, ".monoclaw", "config.yaml"),
+      [
+        "terminal:",
+        "  backend: docker",
+        "  docker:",
+        '    image: "monoclaw-test/busybox:latest"',
+        "    network: none",
+        "    pull: never",
+        "",
+      ].join("\n"),
+    );
+    try {
+      const result = await inConsumer(bin("monoclaw"), ["exec", "--", "sh", "-c", "cat /proc/1/cgroup >/dev/null && ls /sys/class/net"], {
+        cwd: work,
+      });
+      expect(result).toMatchObject({ exitCode: 0, stdout: "lo\n" });
+    } finally {
+      await rm(path.join(home, ".monoclaw", "config.yaml"));
+    }
+  });
+});
