@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { askApproval } from "./approval-prompt.js";
 import { createTerminalStyle } from "./terminal-style.js";
 
-const question = { command: "rm -rf /\u001b[2K", reason: "deletes files recursively from /" };
+const question = { command: "rm -rf /\u001b[2K", reason: "this command recursively deletes / , home or a system directory" };
 
 function setup() {
   const input = new PassThrough();
@@ -26,7 +26,7 @@ describe("askApproval", () => {
   it("shows the command (sanitized) and why, then asks y/N", async () => {
     const { approved, shown } = await answerWith("y\n");
     expect(approved).toBe(true);
-    expect(shown).toBe("! This command deletes files recursively from /:\n    rm -rf /\nRun it? [y/N] ");
+    expect(shown).toBe("! Approval needed: this command recursively deletes / , home or a system directory\n    rm -rf /\nRun it? [y/N] ");
   });
 
   it.each([["yes\n"], ["Y\n"], [" YES \n"]])("accepts %j", async (typed) => {

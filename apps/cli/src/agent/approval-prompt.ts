@@ -6,7 +6,7 @@ import type { TerminalStyle } from "./terminal-style.js";
 export interface ApprovalQuestion {
   /** The command as it will run. */
   command: string;
-  /** Why it needs approval, e.g. `deletes files recursively from /`. */
+  /** Why it needs approval, e.g. `this command recursively deletes / , home or a system directory`. */
   reason: string;
 }
 
@@ -16,6 +16,8 @@ export interface ApprovalPromptOptions {
   style: TerminalStyle;
   /** Aborting (Ctrl-C during the turn) answers no. */
   signal?: AbortSignal;
+  /** Called when Ctrl-C is pressed at the question (which answers no). */
+  onInterrupt?: () => void;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ApprovalPromptOptions {
  * command is shown sanitized, so it cannot hide itself with escape sequences.
  */
 export async function askApproval(question: ApprovalQuestion, options: ApprovalPromptOptions): Promise<boolean> {
-  const { input, output, style, signal } = options;
+  const { input, output, style, signal, onInterrupt } = options;
   if (signal?.aborted === true) return false;
   const clean = createTerminalSanitizer({ keepColors: false });
   const command = clean
@@ -33,13 +35,16 @@ export async function askApproval(question: ApprovalQuestion, options: ApprovalP
     .split("\n")
     .map((line) => `    ${line}`)
     .join("\n");
-  output.write(`${style.yellow(`! This command ${clean.write(question.reason)}:`)}\n${style.bold(command)}\n`);
+  output.write(`${style.yellow(`! Approval needed: ${clean.write(question.reason)}`)}\n${style.bold(command)}\n`);
   const readline = createInterface({ input, output, terminal: input.isTTY === true });
   try {
     const answer = await new Promise<string | undefined>((resolve) => {
       readline.once("close", () => resolve(undefined));
       // Ctrl-C while asked: answer no (the caller's signal decides whether the turn ends).
-      readline.once("SIGINT", () => resolve(undefined));
+      readline.once("SIGINT", () => {
+        resolve(undefined);
+        onInterrupt?.();
+      });
       signal?.addEventListener("abort", () => resolve(undefined), { once: true });
       readline.question(`${style.yellow("Run it?")} [y/N] `, (line) => resolve(line));
     });

@@ -1,0 +1,60 @@
+import { createInterface } from "node:readline";
+import { HISTORY_SIZE, type HistoryFile } from "./history-file.js";
+import type { TerminalInput } from "./interrupt-watcher.js";
+
+export type PromptResult =
+  | { type: "line"; line: string }
+  /** Ctrl-C at the prompt; `hadText` when it cleared a half-typed line. */
+  | { type: "interrupt"; hadText: boolean }
+  /** Ctrl-D on an empty line, or the input ended. */
+  | { type: "eof" };
+
+export interface ReadLineOptions {
+  input: TerminalInput;
+  output: NodeJS.WritableStream;
+  prompt: string;
+  history: HistoryFile;
+}
+
+/**
+ * Reads one line with node:readline's editing keys (arrows, Home/End,
+ * Ctrl-A/E/K/U/W, Alt-B/F) and the shared history on the up and down
+ * arrows. The entered line is added to the history file. Each call opens
+ * and closes its own readline interface, so between prompts the terminal is
+ * back in normal mode and the input is paused.
+ */
+export function readPromptLine(options: ReadLineOptions): Promise<PromptResult> {
+  const { input, output, prompt, history } = options;
+  const readline = createInterface({
+    input,
+    output,
+    terminal: input.isTTY === true,
+    history: history.entries(),
+    historySize: HISTORY_SIZE,
+    removeHistoryDuplicates: true,
+  });
+  return new Promise<PromptResult>((resolve) => {
+    let settled = false;
+    const settle = (result: PromptResult) => {
+      if (settled) return;
+      settled = true;
+      readline.close();
+      resolve(result);
+    };
+    readline.on("line", (line) => {
+      history.add(line);
+      settle({ type: "line", line });
+    });
+    readline.on("SIGINT", () => {
+      const hadText = readline.line !== "";
+      output.write("\n");
+      settle({ type: "interrupt", hadText });
+    });
+    readline.on("close", () => {
+      if (!settled) output.write("\n");
+      settle({ type: "eof" });
+    });
+    readline.setPrompt(prompt);
+    readline.prompt();
+  });
+}
