@@ -1,18 +1,14 @@
 import { detectDestructiveCommand } from "./destructive-commands.js";
 
-/**
- * `terminal.approvals`: when to ask the person before a command runs.
- * - `ask` (default): ask before commands that look destructive.
- * - `always`: ask before every command.
- * - `never`: never ask; everything runs (for trusted, throwaway machines).
- */
-export type ApprovalMode = "ask" | "always" | "never";
-
-export const APPROVAL_MODES: readonly ApprovalMode[] = ["ask", "always", "never"];
-
 /** What the agent needs to decide about approvals. */
 export interface ApprovalPolicy {
-  mode: ApprovalMode;
+  /**
+   * `terminal.approvals` (the config's `ApprovalMode`): when to ask the person before a command runs.
+   * - `ask` (default): ask before commands that look destructive.
+   * - `always`: ask before every command.
+   * - `never`: never ask; everything runs (for trusted, throwaway machines).
+   */
+  mode: "ask" | "always" | "never";
   /**
    * True when a destructive command cannot hurt anything that matters: a
    * Docker backend with no host folder mounted writable. Then `ask` lets
