@@ -1,4 +1,5 @@
 export * from "./backend/index.js";
 export type * from "./agent/agent-events.js";
 export * from "./models/index.js";
+export * from "./config/index.js";
 export * from "./safety/index.js";

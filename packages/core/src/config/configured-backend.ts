@@ -1,0 +1,36 @@
+import type { BackendFactory } from "../backend/backend-factory.js";
+import type { ExecutionBackend } from "../backend/execution-backend.js";
+import type { Env } from "./config-home.js";
+import type { MonoclawConfig } from "./config-schema.js";
+
+export interface ConfiguredBackendOptions {
+  /** Backend to use instead of `terminal.backend` (`--backend`); must be one of `factories`. */
+  backend?: string;
+  /** Environment handed to the backend (for `forward_env`). Default `process.env`. */
+  env?: Env;
+  /** Progress and warnings for the user. */
+  log?: (message: string) => void;
+}
+
+/**
+ * Creates the backend a validated config selects, handing it its own parsed
+ * `terminal.<name>` section and the shared terminal settings (`cwd`,
+ * `timeout` in milliseconds). Does no I/O (see `BackendFactory.create`).
+ * Throws when the name is not one of `factories`: check user input first.
+ */
+export function createConfiguredBackend(
+  config: MonoclawConfig,
+  factories: readonly BackendFactory[],
+  options: ConfiguredBackendOptions = {},
+): ExecutionBackend {
+  const name = options.backend ?? config.terminal.backend;
+  const factory = factories.find((candidate) => candidate.name === name);
+  if (factory === undefined) {
+    throw new Error(`No backend named "${name}" is registered (known: ${factories.map((f) => f.name).join(", ")}).`);
+  }
+  return factory.create(config.terminal[name] ?? factory.configSchema.parse({}), {
+    terminal: { cwd: config.terminal.cwd, timeoutMs: Math.round(config.terminal.timeout * 1000) },
+    env: options.env ?? process.env,
+    ...(options.log ? { log: options.log } : {}),
+  });
+}

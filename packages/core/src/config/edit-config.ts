@@ -1,0 +1,199 @@
+import { isCollection, isMap, isScalar, parse as parseYaml, type Document } from "yaml";
+import { resolveConfigFile } from "./config-home.js";
+import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { createConfigSchema } from "./config-schema.js";
+import { closestMatch } from "./edit-distance.js";
+import { formatKeyPath, parseKeyPath } from "./key-path.js";
+import { evaluateConfig, parseConfigDocument, readConfigText, type ConfigContext, type ConfigDocument } from "./load-config.js";
+import { lookupKey } from "./schema-keys.js";
+import { writeFileAtomic } from "./atomic-write.js";
+
+export interface EditConfigOptions extends ConfigContext {
+  /** The config file; default `$MONOCLAW_HOME/config.yaml`. Created (0600, directory 0700) by `set` when missing. */
+  file?: string;
+}
+
+export interface EditResult {
+  file: string;
+  /** False when the file already said this (nothing was written). */
+  changed: boolean;
+  /** Warnings about the file after the edit (unknown keys elsewhere in it). */
+  warnings: ConfigProblem[];
+}
+
+/**
+ * Reads a value given on the command line as YAML: `true`, `300`, `[a, b]`,
+ * `{a: 1}`, and anything else as a string (`docker`, `ubuntu:24.04`).
+ * Throws a ConfigError when it is not valid YAML (such as `[a, b`).
+ */
+export function parseValueText(text: string, file: string): unknown {
+  try {
+    return parseYaml(text) as unknown;
+  } catch (error) {
+    throw new ConfigError(file, [
+      {
+        file,
+        message: `the value ${JSON.stringify(text)} is not valid YAML (${(error as Error).message.split("\n")[0]})`,
+        fix: "quote it, e.g. '\"text: with colon\"', or write lists as [a, b]",
+      },
+    ]);
+  }
+}
+
+/**
+ * Sets `key` (dotted path) to `value` in the config file, keeping every
+ * comment and the layout of everything else (yaml Document API; a scalar
+ * replaced in place keeps its own comment too).
+ *
+ * Validates before writing: an unknown key, or a value that makes the file
+ * invalid, throws a ConfigError and leaves the file byte-for-byte untouched.
+ * Problems the file already had elsewhere do not block the edit, so a broken
+ * file can be repaired one key at a time. The write is atomic (see
+ * {@link writeFileAtomic}). `${VAR}` references are validated as written:
+ * the editing shell's environment does not matter.
+ */
+export async function setConfigValue(key: string, value: unknown, options: EditConfigOptions): Promise<EditResult> {
+  return editConfig(key, options, (doc, segments, file) => {
+    const existing = doc.getIn(segments, true);
+    if (isScalar(existing) && !isObjectLike(value)) {
+      if (existing.value === value) return false;
+      if (typeof existing.value !== typeof value) delete existing.type;
+      existing.value = value;
+      return true;
+    }
+    try {
+      doc.setIn(segments, doc.createNode(value));
+      return true;
+    } catch {
+      throw new ConfigError(file, [
+        {
+          file,
+          key,
+          message: "cannot be set because a parent key holds a plain value, not a section",
+          fix: `look at the parents of ${key} in the file, or \`monoclaw config unset\` the one in the way`,
+        },
+      ]);
+    }
+  });
+}
+
+/**
+ * Removes `key` from the config file (its default applies again), keeping
+ * comments and layout; sections left empty by the removal are removed too.
+ * Not having the key is not an error (`changed: false`). Validates and writes
+ * like {@link setConfigValue}.
+ */
+export async function unsetConfigValue(key: string, options: EditConfigOptions): Promise<EditResult> {
+  return editConfig(key, options, (doc, segments) => {
+    if (!doc.hasIn(segments)) return false;
+    keepFileHeader(doc, segments);
+    doc.deleteIn(segments);
+    for (let depth = segments.length - 1; depth > 0; depth--) {
+      const parent = doc.getIn(segments.slice(0, depth), true);
+      if (!isCollection(parent) || parent.items.length > 0) break;
+      doc.deleteIn(segments.slice(0, depth));
+    }
+    return true;
+  });
+}
+
+/** The comment above the file's first key usually describes the file: it stays when that key goes. */
+function keepFileHeader(doc: Document, segments: readonly string[]): void {
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  const first = root.items[0];
+  if (first === undefined || !isScalar(first.key) || String(first.key.value) !== segments[0]) return;
+  const header = first.key.commentBefore;
+  if (header === undefined || header === null) return;
+  doc.commentBefore = doc.commentBefore ? `${doc.commentBefore}\n${header}` : header;
+  first.key.commentBefore = undefined;
+  // The document comment is already followed by a blank line.
+  const next = root.items[1]?.key;
+  if (isScalar(next)) next.spaceBefore = false;
+}
+
+async function editConfig(
+  key: string,
+  options: EditConfigOptions,
+  /** Edits the document; returns false when it changed nothing. */
+  apply: (doc: Document, segments: string[], file: string) => boolean,
+): Promise<EditResult> {
+  const env = options.env ?? process.env;
+  const startDir = options.startDir ?? process.cwd();
+  const context = { ...options, env, startDir, missingVariables: "keep" as const };
+  const file = options.file ?? resolveConfigFile(env, startDir);
+  const segments = checkKey(key, file, context);
+
+  const original = (await readConfigText(file)) ?? "";
+  const before = parseConfigDocument(original, file);
+  const problemsBefore = problemKeys(before, context);
+  if (before.doc.contents !== null && !isMap(before.doc.contents)) {
+    evaluateConfig(before, context); // throws the "must be a mapping" error
+  }
+  if (!apply(before.doc, segments, file)) return { file, changed: false, warnings: [] };
+  const text = before.doc.toString();
+  if (text === original) return { file, changed: false, warnings: [] };
+
+  const after = parseConfigDocument(text, file);
+  let warnings: ConfigProblem[];
+  try {
+    warnings = evaluateConfig(after, context).warnings;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const introduced = error.problems.filter(
+      (problem) => problem.key === undefined || isWithin(problem.key, key) || !problemsBefore.has(problemId(problem)),
+    );
+    if (introduced.length > 0) throw new ConfigError(file, introduced);
+    warnings = [];
+  }
+  await writeFileAtomic(file, text);
+  return { file, changed: true, warnings };
+}
+
+/** Validates the key path against the schema; unknown keys are refused with the closest known key. */
+function checkKey(key: string, file: string, context: ConfigContext & { startDir: string }): string[] {
+  const segments = parseKeyPath(key);
+  if (segments === undefined) {
+    throw new ConfigError(file, [
+      { file, key, message: "is not a key path", allowed: "dot-separated key names, e.g. terminal.backend" },
+    ]);
+  }
+  const lookup = lookupKey(createConfigSchema({ factories: context.factories, startDir: context.startDir }), segments);
+  if (lookup.found) return segments;
+  const parent = segments.slice(0, lookup.unknownAt);
+  const wrong = segments[lookup.unknownAt] ?? "";
+  const suggestion = closestMatch(wrong, lookup.known);
+  throw new ConfigError(file, [
+    {
+      file,
+      key,
+      message: `is not a known key (${formatKeyPath([...parent, wrong])} does not exist)`,
+      ...(lookup.known.length > 0
+        ? { allowed: `under ${parent.length > 0 ? formatKeyPath(parent) : "the top level"}: ${lookup.known.join(", ")}` }
+        : {}),
+      ...(suggestion !== undefined ? { fix: `did you mean ${formatKeyPath([...parent, suggestion, ...segments.slice(lookup.unknownAt + 1)])}?` } : {}),
+    },
+  ]);
+}
+
+function problemKeys(parsed: ConfigDocument, context: Parameters<typeof evaluateConfig>[1]): Set<string> {
+  try {
+    evaluateConfig(parsed, context);
+    return new Set();
+  } catch (error) {
+    if (error instanceof ConfigError) return new Set(error.problems.map(problemId));
+    throw error;
+  }
+}
+
+function problemId(problem: ConfigProblem): string {
+  return `${problem.key ?? ""}\u0000${problem.message}\u0000${problem.allowed ?? ""}`;
+}
+
+function isWithin(problemKey: string, editedKey: string): boolean {
+  return problemKey === editedKey || problemKey.startsWith(`${editedKey}.`) || editedKey.startsWith(`${problemKey}.`);
+}
+
+function isObjectLike(value: unknown): boolean {
+  return value !== null && typeof value === "object";
+}

@@ -1,0 +1,11 @@
+export * from "./config-error.js";
+export * from "./config-home.js";
+export * from "./config-schema.js";
+export * from "./load-config.js";
+export * from "./edit-config.js";
+export * from "./expand-string.js";
+export * from "./configured-backend.js";
+export { writeFileAtomic } from "./atomic-write.js";
+export { editDistance, closestMatch } from "./edit-distance.js";
+export { parseKeyPath, formatKeyPath, valueAtPath } from "./key-path.js";
+export { lookupKey, keyStructure, type KeyStructure, type KeyLookup } from "./schema-keys.js";
