@@ -1,0 +1,58 @@
+import { BackendError } from "./backend-error.js";
+
+/** Why a command is being stopped before it ended by itself. */
+export type StopReason = "timeout" | "abort";
+
+/** Watches one command's timeout and AbortSignal; see {@link watchDeadline}. */
+export interface Deadline {
+  /** Set once the timeout fired or the signal aborted. */
+  readonly reason: StopReason | undefined;
+  /** Clears the timer and the abort listener. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * Calls `onStop` once, when `timeoutMs` passes or `signal` aborts, whichever
+ * comes first (an already-aborted signal fires on the next microtask, so the
+ * caller has finished its setup). Never fires after `dispose`.
+ */
+export function watchDeadline(
+  options: { timeoutMs: number; signal?: AbortSignal | undefined },
+  onStop: (reason: StopReason) => void,
+): Deadline {
+  let reason: StopReason | undefined;
+  let disposed = false;
+  const fire = (why: StopReason): void => {
+    if (disposed || reason !== undefined) return;
+    reason = why;
+    onStop(why);
+  };
+  const timer = setTimeout(() => fire("timeout"), options.timeoutMs);
+  const onAbort = (): void => fire("abort");
+  const signal = options.signal;
+  if (signal?.aborted) queueMicrotask(onAbort);
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    get reason() {
+      return reason;
+    },
+    dispose() {
+      disposed = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/**
+ * The timeout to use: `requested` when it is a positive number, the backend's
+ * `fallbackMs` when it is 0 or absent. Rejects negative or non-numeric values
+ * with a BackendError `INVALID`.
+ */
+export function effectiveTimeoutMs(requested: number | undefined, fallbackMs: number): number {
+  if (requested === undefined || requested === 0) return fallbackMs;
+  if (typeof requested !== "number" || !Number.isFinite(requested) || requested < 0) {
+    throw new BackendError("INVALID", `timeoutMs must be a positive number of milliseconds (0 for the default), got ${String(requested)}`);
+  }
+  return requested;
+}
