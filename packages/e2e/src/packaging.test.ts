@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installTarballs, packPackage, resolvedSources, type PackedPackage } from "./pack-and-install.js";
 import { manifestProblems } from "./manifest-checks.js";
 import { publishedPackages, workspaceRoot } from "./published-packages.js";
-import { runChecked, runCommand } from "./run-command.js";
+import { runCommand } from "./run-command.js";
 
 /**
  * The proof that every published package works on its own: pack each one as
