@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Dockerode from "dockerode";
+import { isBackendError } from "@monoclaw/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   containerIdFromCgroup,
@@ -129,6 +130,13 @@ describe("host path translation against a real engine", () => {
     expect(() => translate("/root/work")).toThrow(
       /\/root\/work is inside the MonoClaw container .*-runtime itself.*docker run -v \/host\/dir:\/root\/work.*\/projects/,
     );
+    let error: unknown;
+    try {
+      translate("/root/work");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isBackendError(error, "INVALID") && error.path).toBe("/root/work");
     // A sibling whose name merely starts like a mount is not on it.
     expect(() => translate("/projects-old")).toThrow(/not on one of its mounts/);
     expect(() => translate("projects/app")).toThrow(/must be an absolute path/);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { posix } from "node:path";
 import type Dockerode from "dockerode";
-import type { HealthCheck } from "@monoclaw/core";
+import { BackendError, type HealthCheck } from "@monoclaw/core";
 
 /**
  * Running MonoClaw itself in a container, with the host's Docker socket
@@ -154,22 +154,24 @@ export async function findRuntimeContainer(
 
 /**
  * The host path behind `path` (absolute, inside the runtime container): the
- * source of the deepest mount holding it, plus the rest of the path. Throws an
- * Error (what, why, how to fix) when no mount holds it: the path then lives in
+ * source of the deepest mount holding it, plus the rest of the path. Throws a
+ * BackendError `INVALID` (what, why, how to fix) when no mount holds it: the path then lives in
  * the runtime container's own filesystem, which no other container can mount.
  */
 export function translateToHostPath(container: RuntimeContainer, path: string): string {
   if (!posix.isAbsolute(path)) {
-    throw new Error(`Bind-mount source "${path}" must be an absolute path`);
+    throw new BackendError("INVALID", `Bind-mount source "${path}" must be an absolute path`, { path });
   }
   const normal = posix.normalize(path);
   const mount = mountHolding(container, normal);
   if (mount === undefined) {
-    throw new Error(
+    throw new BackendError(
+      "INVALID",
       `Bind-mount source ${normal} is inside the MonoClaw container ${container.name} itself, not on one of its mounts, ` +
         "so a sandbox container cannot mount it (the engine would mount an empty directory from the host). " +
         `Mount it into the MonoClaw container (docker run -v /host/dir:${normal} ...) or use a path under ` +
         (container.mounts.length ? container.mounts.map((m) => m.destination).join(", ") : "a mounted directory"),
+      { path: normal },
     );
   }
   const rest = normal === mount.destination ? "" : normal.slice(mount.destination === "/" ? 1 : mount.destination.length + 1);
