@@ -23,8 +23,8 @@ export function splitMessage(text: string, max = MESSAGE_PART_CHARS): string[] {
       part = rest.slice(0, end);
       rest = rest.slice(next);
     }
-    let body = reopenFence ? `\`\`\`\n${part}` : part;
-    const open = (body.match(/```/g)?.length ?? 0) % 2 === 1;
+    let body: string = reopenFence ? `\`\`\`\n${part}` : part;
+    const open: boolean = (body.match(/```/g)?.length ?? 0) % 2 === 1;
     if (open && rest.length > 0) body += "\n```";
     reopenFence = open && rest.length > 0;
     parts.push(body);
