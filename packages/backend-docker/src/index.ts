@@ -1,1 +1,14 @@
-export {};
+export { dockerBackendFactory } from "./docker-backend-factory.js";
+export { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+export { dockerConfigSchema, parseDockerConfig, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_PIDS_LIMIT, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
+export { inspectAttachedContainer, type AttachedContainerInfo } from "./attached-container.js";
+export { connectEngine, DISCOVERY_STRATEGIES, type DiscoveryStrategy, type EngineConnection } from "./engine-discovery.js";
+export { processDiscoveryEnvironment, type DiscoveryEnvironment } from "./discovery-environment.js";
+export type { EngineEndpoint } from "./engine-endpoint.js";
+export { listManagedContainers, reapExpiredContainers, removeManaged, type ManagedContainerSummary } from "./container-reaper.js";
+export { LABEL_MANAGED_BY, MANAGED_BY_VALUE, LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_SCOPE } from "./container-labels.js";
+export { ADDED_CAPABILITIES, containerNameForScope } from "./container-spec.js";
+export { ensureImage, pullImage, followProgress, imageNotFoundFix, type ProgressEvent, type PullPolicy } from "./image-pull.js";
+export { createProgressPrinter } from "./progress-printer.js";
+export { createFrameDemuxer, type FrameDemuxer } from "./frame-demuxer.js";
+export { createHostPathTranslator, hostPathHealthCheck, type HostPathTranslator } from "./host-path-translation.js";

@@ -1,0 +1,425 @@
+import { posix } from "node:path";
+import { homedir } from "node:os";
+import type Docker from "dockerode";
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  BackendError,
+  assertEnvNames,
+  effectiveTimeoutMs,
+  newRunMarker,
+  openShellSession,
+  shellQuote,
+  type BackendStatus,
+  type DirEntry,
+  type ExecOptions,
+  type ExecResult,
+  type ExecutionBackend,
+  type FileStat,
+  type HealthCheck,
+  type OperationOptions,
+  type SessionOptions,
+  type ShellSession,
+  type WriteFileOptions,
+} from "@monoclaw/core";
+import { createAttachedContainer } from "./attached-container.js";
+import { busyboxSafeKillScript } from "./container-kill-script.js";
+import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./container-files.js";
+import { runContainerExec } from "./container-exec.js";
+import { containerNameForScope } from "./container-spec.js";
+import type { ContainerTarget } from "./container-target.js";
+import { reapExpiredContainers } from "./container-reaper.js";
+import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./docker-command.js";
+import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
+import { dockerShellTransport } from "./docker-shell-transport.js";
+import { processDiscoveryEnvironment } from "./discovery-environment.js";
+import { connectEngine, type EngineConnection } from "./engine-discovery.js";
+import { isConnectionError, isNoSuchContainer, isNotRunning } from "./engine-errors.js";
+import { createHostPathTranslator } from "./host-path-translation.js";
+import type { ProgressEvent } from "./image-pull.js";
+import { createManagedContainer } from "./managed-container.js";
+import { dockerHealthChecks } from "./health-checks.js";
+import { isRootUser, resolveContainerUser } from "./user-spec.js";
+import { parseVolume, type VolumeMount } from "./volume-mounts.js";
+
+/** Default per-command timeout when the app gives none: 10 minutes. */
+const DEFAULT_TIMEOUT_MS = 600_000;
+/** Shells kept open to run `exec` calls fast; more concurrent calls wait for one. */
+const EXEC_POOL_SIZE = 4;
+
+/** Options of {@link createDockerBackend}: the `terminal.docker` keys plus what the app knows. */
+export interface DockerBackendOptions extends DockerConfigInput {
+  /** Alias of `workdir` (mom's word). */
+  workspacePath?: string;
+  /** Container name in managed mode. Default: `monoclaw-<hash of cwd>`, one container per project directory. */
+  name?: string;
+  /** Host directory MonoClaw works in: relative volume paths resolve against it. Default `process.cwd()`. */
+  cwd?: string;
+  /** Default per-command timeout in ms. Default 10 minutes. */
+  timeoutMs?: number;
+  /** The host environment, read for `forward_env` and engine discovery. Default `process.env`. */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Messages for the user (container replaced, image pulled). */
+  log?: (message: string) => void;
+  /** Image pull progress (the CLI renders a bar). */
+  onPullProgress?: (event: ProgressEvent) => void;
+  /** An engine connection to use instead of discovery (tests, apps that already connected). */
+  engine?: EngineConnection;
+}
+
+/** The Docker backend: an {@link ExecutionBackend} plus what `monoclaw sandbox` and mom need. */
+export interface DockerBackend extends ExecutionBackend {
+  readonly config: DockerConfig;
+  /** Container name (managed: deterministic; attached: as configured). */
+  readonly containerName: string;
+  /** Connects to the engine (discovery) without starting anything. */
+  engine(): Promise<EngineConnection>;
+  /** Makes sure the container runs and returns its id (created or started as allowed). */
+  ensureContainer(): Promise<string>;
+}
+
+/**
+ * Creates the Docker backend. Does no I/O: the engine is found and the
+ * container created or reused on first use.
+ *
+ * Managed mode (default): MonoClaw owns one container per project directory
+ * (see `createManagedContainer`), stops it when idle for `idle_timeout`
+ * seconds and at `dispose`, unless `keep_warm`.
+ * Attach mode (`container: NAME`): an existing container used as is, never
+ * created, started, replaced, stopped or removed.
+ *
+ * Commands: `exec` runs each command in a fresh `sh -c` sent to a pooled shell
+ * already running in the container (no exec per command); commands too long
+ * for one argument take one exec each. Sessions are long-lived shells over an
+ * exec attach stream. `forward_env` values travel with each exec, never in the
+ * container's configuration. A container removed behind our back, or stopped
+ * by an engine restart, is recreated (or started) and the call retried once.
+ */
+export function createDockerBackend(options: DockerBackendOptions = {}): DockerBackend {
+  const { workspacePath, name: explicitName, cwd: hostCwd, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, ...section } = options;
+  const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
+  const env = hostEnv ?? process.env;
+  const cwd = hostCwd ?? process.cwd();
+  const homeDir = env.HOME || homedir();
+  const defaultTimeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const user = resolveContainerUser(config.user);
+  const containerName = config.container ?? explicitName ?? containerNameForScope(cwd);
+  const say = log ?? (() => undefined);
+
+  let engineConnection: Promise<EngineConnection> | undefined;
+  let targetPromise: Promise<ContainerTarget> | undefined;
+  let disposed = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let inFlight = 0;
+  const sessions = new Set<ShellSession>();
+  const pool: { session: Promise<ShellSession>; busy: boolean }[] = [];
+  const poolWaiters: (() => void)[] = [];
+
+  const engine = (): Promise<EngineConnection> => {
+    engineConnection ??= (givenEngine ? Promise.resolve(givenEngine) : connectEngine(processDiscoveryEnvironment(env, config.host))).catch((error: unknown) => {
+      engineConnection = undefined;
+      throw error;
+    });
+    return engineConnection;
+  };
+
+  const volumes = (): VolumeMount[] => {
+    try {
+      return config.volumes.map((spec) => parseVolume(spec, { env, homeDir, cwd, allowDangerous: config.allow_dangerous_mounts }));
+    } catch (error) {
+      throw new BackendError("INVALID", (error as Error).message);
+    }
+  };
+
+  const target = (): Promise<ContainerTarget> => {
+    targetPromise ??= (async () => {
+      const { docker } = await engine();
+      if (config.container !== undefined) return createAttachedContainer(docker, config.container, config.workdir);
+      const mounts = volumes();
+      // MonoClaw itself may run in a container: bind sources must be paths on the engine's host.
+      const toHostPath = await createHostPathTranslator(docker);
+      const binds = mounts.map((m) => `${toHostPath(m.resolvedHostPath)}:${m.containerPath}${m.readOnly ? ":ro" : ""}`);
+      const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
+      const managed = createManagedContainer({
+        docker,
+        spec: { config, name: containerName, scope: cwd, binds, ...(user !== undefined ? { user } : {}) },
+        keepWarm: config.keep_warm,
+        log: say,
+        ...(onPullProgress ? { onPullProgress } : {}),
+        prepare: async (id) => {
+          // A non-root user must be able to write its working directory (the engine creates it as root).
+          if (isRootUser(user) || workdirIsMounted) return;
+          await runContainerExec(docker, id, { cmd: ["/bin/sh", "-c", 'mkdir -p -- "$1" && chown "$2" "$1"', "sh", config.workdir, user!], user: "0" });
+        },
+      });
+      void reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
+      return managed;
+    })().catch((error: unknown) => {
+      targetPromise = undefined;
+      throw error;
+    });
+    return targetPromise;
+  };
+
+  /** Runs `operation` against the running container; recreates/starts it and retries once when it vanished or stopped. */
+  const withContainer = async <T>(operation: (docker: Docker, containerId: string) => Promise<T>): Promise<T> => {
+    if (disposed) throw new BackendError("UNAVAILABLE", "The Docker backend was disposed");
+    inFlight++;
+    clearIdleTimer();
+    try {
+      const { docker } = await engine();
+      const container = await target();
+      const id = await container.ensureRunning();
+      try {
+        return await operation(docker, id);
+      } catch (error) {
+        if (!isNoSuchContainer(error) && !isNotRunning(error)) throw wrapEngineError(error);
+        say(`Container ${container.name} ${isNoSuchContainer(error) ? "was removed" : "stopped"} behind MonoClaw's back: ${container.managed ? "recreating" : "retrying"} it`);
+        container.invalidate();
+        const again = await container.ensureRunning();
+        return await operation(docker, again).catch((retryError: unknown) => {
+          throw wrapEngineError(retryError);
+        });
+      }
+    } finally {
+      inFlight--;
+      armIdleTimer();
+    }
+  };
+
+  const clearIdleTimer = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
+  const armIdleTimer = () => {
+    clearIdleTimer();
+    if (disposed || config.keep_warm || config.container !== undefined || config.idle_timeout === 0 || inFlight > 0) return;
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      if (inFlight > 0 || disposed) return;
+      say(`Container ${containerName} idle for ${config.idle_timeout} s: stopping it (set keep_warm: true to keep it running)`);
+      void stopContainer();
+    }, config.idle_timeout * 1000);
+    idleTimer.unref();
+  };
+
+  const stopContainer = async () => {
+    await closeShells();
+    const current = await targetPromise?.catch(() => undefined);
+    await current?.stop();
+  };
+
+  const closeShells = async () => {
+    const pooled = pool.splice(0);
+    await Promise.all([
+      ...pooled.map((entry) => entry.session.then((s) => s.close()).catch(() => undefined)),
+      ...[...sessions].map((s) => s.close().catch(() => undefined)),
+    ]);
+    sessions.clear();
+  };
+
+  const execEnv = (extra: Record<string, string> | undefined): string[] => {
+    const entries: string[] = [];
+    for (const name of config.forward_env) {
+      const value = env[name];
+      if (value !== undefined) entries.push(`${name}=${value}`);
+    }
+    for (const [key, value] of Object.entries(extra ?? {})) entries.push(`${key}=${value}`);
+    return entries;
+  };
+
+  const resolvePath = (path: string) => posix.resolve(config.workdir, path);
+
+  const scriptRunner: ScriptRunner = (script, args, runOptions) =>
+    withContainer(async (docker, id) => {
+      let stderr = "";
+      const result = await runContainerExec(docker, id, {
+        cmd: ["/bin/sh", "-c", script, "sh", ...args],
+        user,
+        ...(runOptions.stdin !== undefined ? { stdin: runOptions.stdin } : {}),
+        ...(runOptions.signal !== undefined ? { signal: runOptions.signal } : {}),
+        onOutput: (stream, chunk) => {
+          if (stream === "stdout") runOptions.onStdout?.(chunk);
+          else if (stderr.length < 4096) stderr += Buffer.from(chunk).toString("utf8");
+        },
+      });
+      if (result.exitCode === null && runOptions.signal?.aborted) {
+        throw new BackendError("IO", "The file operation was aborted");
+      }
+      return { exitCode: result.exitCode, stderr };
+    });
+  const files: ContainerFiles = createContainerFiles(scriptRunner, config.workdir);
+
+  /** Opens a protocol session in the container (used by openSession and the exec pool). */
+  const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>
+    withContainer(async (docker, firstId) => {
+      let containerId = firstId;
+      const shellOptions = { docker, env: execEnv(startEnv), workingDir: startCwd, ...(user !== undefined ? { user } : {}) };
+      return openShellSession({
+        marker: newRunMarker(),
+        defaultTimeoutMs,
+        resolveCwd: resolvePath,
+        // Also called to re-open the shell after an idle stop or a removal: withContainer starts or recreates it.
+        openTransport: (events, markerEnv) =>
+          withContainer((_docker, id) => {
+            containerId = id;
+            return dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv);
+          }),
+        runKillScript: async (script) => {
+          await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", busyboxSafeKillScript(script)], ...(user !== undefined ? { user } : {}) });
+        },
+        stageStdin: async (data) => {
+          const path = `/tmp/.monoclaw-stdin-${newRunMarker().slice(2, -1)}`;
+          await files.writeFile(path, data, 0o600);
+          return {
+            path,
+            release: async () => {
+              await scriptRunner('rm -f -- "$1"', [path], {}).catch(() => undefined);
+            },
+          };
+        },
+      });
+    });
+
+  const acquirePooled = async (): Promise<{ session: ShellSession; release: () => void }> => {
+    for (;;) {
+      const idle = pool.find((entry) => !entry.busy);
+      const entry = idle ?? (pool.length < EXEC_POOL_SIZE ? { session: openProtocolSession(config.workdir, undefined), busy: false } : undefined);
+      if (entry) {
+        if (!idle) pool.push(entry);
+        entry.busy = true;
+        let session: ShellSession;
+        try {
+          session = await entry.session;
+        } catch (error) {
+          pool.splice(pool.indexOf(entry), 1);
+          throw error;
+        }
+        return {
+          session,
+          release: () => {
+            entry.busy = false;
+            poolWaiters.shift()?.();
+          },
+        };
+      }
+      await new Promise<void>((resolve) => poolWaiters.push(resolve));
+    }
+  };
+
+  const backend: DockerBackend = {
+    specificationVersion: BACKEND_SPECIFICATION_VERSION,
+    name: "docker",
+    workspacePath: config.workdir,
+    config,
+    containerName,
+    engine,
+    ensureContainer: () => withContainer(async (_docker, id) => id),
+
+    async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
+      assertEnvNames(execOptions.env);
+      const timeout = effectiveTimeoutMs(execOptions.timeoutMs, defaultTimeoutMs);
+      const cwd = resolvePath(execOptions.cwd ?? config.workdir);
+      if (Buffer.byteLength(command) > MAX_INLINE_COMMAND_BYTES) {
+        // Too long for one argument: stage it as a script file, run it with one exec.
+        const script = `/tmp/.monoclaw-cmd-${newRunMarker().slice(2, -1)}.sh`;
+        await files.writeFile(script, Buffer.from(command), 0o700);
+        try {
+          return await withContainer((docker, id) =>
+            runDockerCommand({ docker, containerId: id, command: `. ${shellQuote(script)}`, cwd, env: execEnv(execOptions.env), timeoutMs: timeout, options: execOptions, ...(user !== undefined ? { user } : {}) }),
+          );
+        } finally {
+          await scriptRunner('rm -f -- "$1"', [script], {}).catch(() => undefined);
+        }
+      }
+      inFlight++;
+      clearIdleTimer();
+      try {
+        const { session, release } = await acquirePooled();
+        try {
+          // A child `sh -c` per command: nothing carries over from one exec call to the next.
+          const result = await session.exec(`/bin/sh -c ${shellQuote(command)}`, { ...execOptions, cwd, timeoutMs: timeout });
+          return result.sessionReset ? withoutReset(result) : result;
+        } finally {
+          release();
+        }
+      } finally {
+        inFlight--;
+        armIdleTimer();
+      }
+    },
+
+    async openSession(sessionOptions: SessionOptions = {}): Promise<ShellSession> {
+      assertEnvNames(sessionOptions.env, "SessionOptions.env");
+      const startCwd = resolvePath(sessionOptions.cwd ?? config.workdir);
+      const session = await openProtocolSession(startCwd, sessionOptions.env);
+      sessions.add(session);
+      return {
+        exec: async (command, execOptions = {}) => {
+          inFlight++;
+          clearIdleTimer();
+          try {
+            return await session.exec(command, { ...execOptions, ...(execOptions.cwd !== undefined ? { cwd: resolvePath(execOptions.cwd) } : {}) });
+          } finally {
+            inFlight--;
+            armIdleTimer();
+          }
+        },
+        close: async () => {
+          sessions.delete(session);
+          await session.close();
+        },
+      };
+    },
+
+    readFile: (path: string, op: OperationOptions = {}): Promise<Uint8Array> => files.readFile(path, op.signal),
+    writeFile: (path: string, data: string | Uint8Array, op: WriteFileOptions = {}): Promise<void> =>
+      files.writeFile(path, typeof data === "string" ? Buffer.from(data) : data, op.mode, op.signal),
+    listDirectory: (path: string, op: OperationOptions = {}): Promise<DirEntry[]> => files.listDirectory(path, op.signal),
+    stat: (path: string, op: OperationOptions = {}): Promise<FileStat> => files.stat(path, op.signal),
+
+    async status(): Promise<BackendStatus> {
+      try {
+        const connection = await engine();
+        const info = await connection.docker.getContainer(containerName).inspect().catch(() => undefined);
+        const state = info ? info.State.Status : config.container !== undefined ? "missing" : "not created yet";
+        return {
+          backend: "docker",
+          available: config.container === undefined || info?.State.Running === true,
+          summary: `container ${containerName} ${state} (${info?.Config.Image ?? config.image})`,
+          details: { endpoint: connection.endpoint.url, foundBy: connection.endpoint.source, engineVersion: connection.engineVersion, container: containerName, containerId: info?.Id, state, workdir: config.workdir },
+        };
+      } catch (error) {
+        return { backend: "docker", available: false, summary: `Docker engine unavailable: ${(error as Error).message.split("\n")[0]}` };
+      }
+    },
+
+    healthChecks: (): Promise<HealthCheck[]> =>
+      dockerHealthChecks({ config, containerName, engine, volumes, homeDir, user }),
+
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      clearIdleTimer();
+      await closeShells();
+      if (!config.keep_warm && config.container === undefined) {
+        const current = await targetPromise?.catch(() => undefined);
+        await current?.stop().catch(() => undefined);
+      }
+    },
+  };
+  return backend;
+}
+
+/** A pooled `exec` runs in a fresh `sh`; a shell reset in the pool is invisible to the caller. */
+function withoutReset(result: ExecResult): ExecResult {
+  const { sessionReset: _ignored, ...rest } = result;
+  return rest;
+}
+
+function wrapEngineError(error: unknown): unknown {
+  if (error instanceof BackendError) return error;
+  if (isConnectionError(error)) {
+    return new BackendError("UNAVAILABLE", `The Docker engine stopped answering: ${(error as Error).message}. Is the daemon running (\`docker info\`)?`, { cause: error });
+  }
+  return error;
+}

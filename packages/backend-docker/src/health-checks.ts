@@ -1,0 +1,175 @@
+import type { HealthCheck } from "@monoclaw/core";
+import { inspectAttachedContainer } from "./attached-container.js";
+import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
+import type { DockerConfig } from "./docker-config.js";
+import type { EngineConnection } from "./engine-discovery.js";
+import { hostPathHealthCheck } from "./host-path-translation.js";
+import { imageExists, imageNotFoundFix } from "./image-pull.js";
+import { isRootUser } from "./user-spec.js";
+import { dangerReason, exposedKeyDirectory, type VolumeMount } from "./volume-mounts.js";
+
+export interface HealthCheckContext {
+  config: DockerConfig;
+  containerName: string;
+  engine(): Promise<EngineConnection>;
+  /** Parses and validates `volumes`; throws a BackendError for a bad entry. */
+  volumes(): VolumeMount[];
+  homeDir: string;
+  user: string | undefined;
+}
+
+/**
+ * The Docker backend's `monoclaw doctor` lines: engine (endpoint, discovery
+ * strategy, versions), permissions, image, resource limits, volumes, the
+ * container's state, and risky settings, each non-ok line with a fix. Never
+ * throws: a failure is a `fail` line, and checks that need the engine are
+ * skipped (not faked) when it is unreachable.
+ */
+export async function dockerHealthChecks(context: HealthCheckContext): Promise<HealthCheck[]> {
+  const { config } = context;
+  const checks: HealthCheck[] = [];
+  let connection: EngineConnection;
+  try {
+    connection = await context.engine();
+  } catch (error) {
+    const message = (error as Error).message;
+    const denied = /permission denied/i.test(message);
+    checks.push({
+      id: "docker.engine",
+      level: "fail",
+      message: `Docker engine not reachable. ${message.split("\n").slice(0, -1).join(" ").trim() || message}`,
+      fix: denied
+        ? "Permission denied: add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or use sudo"
+        : "Docker not found: install Docker and make sure the daemon is running (docker info), or set terminal.docker.host / DOCKER_HOST",
+    });
+    if (denied) checks.push({ id: "docker.permissions", level: "fail", message: "MonoClaw may not use the engine's socket", fix: "add your user to the docker group or use sudo" });
+    checks.push(...configOnlyChecks(context));
+    return checks;
+  }
+  const { docker, endpoint } = connection;
+  checks.push({
+    id: "docker.engine",
+    level: "ok",
+    message: `Docker engine ${connection.engineVersion} (API ${connection.apiVersion}) at ${endpoint.url}, found by ${endpoint.source}`,
+  });
+  checks.push({ id: "docker.permissions", level: "ok", message: "MonoClaw may use the engine (listing containers works)" });
+  try {
+    await docker.listContainers({ limit: 1 });
+  } catch (error) {
+    checks[checks.length - 1] = { id: "docker.permissions", level: "fail", message: `The engine refused a request: ${(error as Error).message}`, fix: "check the user's access to the engine (docker group, rootless setup, TLS client certificate)" };
+  }
+
+  // Image.
+  if (config.container === undefined) {
+    try {
+      const present = await imageExists(docker, config.image);
+      if (present) checks.push({ id: "docker.image", level: "ok", message: `image ${config.image} is present` });
+      else if (config.pull === "never") checks.push({ id: "docker.image", level: "fail", message: `Image not found: ${config.image} (terminal.docker.pull is never)`, fix: imageNotFoundFix(config.image) });
+      else checks.push({ id: "docker.image", level: "warn", message: `image ${config.image} is not present; it will be pulled on first use`, fix: imageNotFoundFix(config.image) });
+    } catch (error) {
+      checks.push({ id: "docker.image", level: "fail", message: `cannot inspect image ${config.image}: ${(error as Error).message}`, fix: imageNotFoundFix(config.image) });
+    }
+  }
+
+  // Resource limits.
+  try {
+    const info = (await docker.info()) as { MemoryLimit?: boolean; PidsLimit?: boolean; CpuCfsQuota?: boolean; SecurityOptions?: string[] };
+    const missing: string[] = [];
+    if (info.MemoryLimit === false) missing.push(`memory${config.memory !== undefined ? " (terminal.docker.memory is set)" : ""}`);
+    if (info.PidsLimit === false) missing.push("pids_limit");
+    if (info.CpuCfsQuota === false) missing.push(`cpus${config.cpus !== undefined ? " (terminal.docker.cpus is set)" : ""}`);
+    checks.push(
+      missing.length === 0
+        ? { id: "docker.limits", level: "ok", message: `resource limits supported (pids_limit ${config.pids_limit}${config.memory !== undefined ? `, memory ${config.memory}` : ""}${config.cpus !== undefined ? `, cpus ${config.cpus}` : ""})` }
+        : { id: "docker.limits", level: "warn", message: `the engine cannot enforce: ${missing.join(", ")}`, fix: "enable the cgroup controllers (memory, pids, cpu) on the engine's host, or remove those settings" },
+    );
+  } catch (error) {
+    checks.push({ id: "docker.limits", level: "warn", message: `cannot read the engine's capabilities: ${(error as Error).message}` });
+  }
+
+  // Volumes and where they come from.
+  let mounts: VolumeMount[] = [];
+  try {
+    mounts = context.volumes();
+    if (mounts.length > 0) checks.push({ id: "docker.volumes", level: "ok", message: `volumes: ${mounts.map((m) => `${m.hostPath} -> ${m.containerPath}${m.readOnly ? " (ro)" : ""}`).join(", ")}` });
+  } catch (error) {
+    checks.push({ id: "docker.volumes", level: "fail", message: (error as Error).message, fix: "fix terminal.docker.volumes" });
+  }
+  if (mounts.length > 0) checks.push(await hostPathHealthCheck(docker, mounts.map((m) => m.resolvedHostPath)));
+
+  // Container state.
+  checks.push(await containerCheck(context, connection));
+  checks.push(...riskChecks(context, mounts));
+  if (config.container !== undefined) checks.push(...(await attachedRiskChecks(context, connection)));
+  return checks;
+}
+
+async function containerCheck(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck> {
+  const { config, containerName } = context;
+  if (config.container !== undefined) {
+    try {
+      const info = await inspectAttachedContainer(docker, config.container, config.workdir);
+      if (!info.exists) return { id: "docker.container", level: "fail", message: `container ${info.name} does not exist`, fix: info.fix! };
+      if (!info.running) return { id: "docker.container", level: "fail", message: `container ${info.name} is ${info.state}`, fix: info.fix! };
+      const mounted = info.workspaceSource ? `, ${info.workspaceSource} mounted at ${config.workdir}` : `, nothing mounted at ${config.workdir}`;
+      return { id: "docker.container", level: "ok", message: `container ${info.name} is running (${info.image}${mounted})` };
+    } catch (error) {
+      return { id: "docker.container", level: "fail", message: `cannot inspect container ${config.container}: ${(error as Error).message}` };
+    }
+  }
+  const info = await docker.getContainer(containerName).inspect().catch(() => undefined);
+  if (!info) return { id: "docker.container", level: "ok", message: `container ${containerName} not created yet (created on the first command${config.keep_warm ? ", then kept warm" : ""})` };
+  const labels = info.Config.Labels ?? {};
+  if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+    return { id: "docker.container", level: "fail", message: `a container named ${containerName} exists but MonoClaw did not create it`, fix: `docker rm -f ${containerName}, or use it as is with terminal.docker.container: ${containerName}` };
+  }
+  const hash = labels[LABEL_CONFIG_HASH] ?? "none";
+  return { id: "docker.container", level: "ok", message: `container ${containerName} is ${info.State.Status} (${info.Config.Image}, config ${hash}; replaced automatically when terminal.docker changes)` };
+}
+
+/** Risks visible from the configuration alone. */
+function riskChecks(context: HealthCheckContext, mounts: VolumeMount[]): HealthCheck[] {
+  const { config } = context;
+  const checks: HealthCheck[] = [];
+  if (config.network === "host") {
+    checks.push({ id: "docker.risk.network", level: "warn", message: "network: host shares the host's network (services on localhost are reachable from the container)", fix: "use network: bridge, or none when commands need no network" });
+  }
+  for (const mount of mounts) {
+    const danger = dangerReason(mount.resolvedHostPath);
+    if (danger) {
+      checks.push({ id: "docker.risk.mount", level: "warn", message: `volume ${mount.spec} mounts ${mount.resolvedHostPath}: ${danger}`, fix: "remove it and set allow_dangerous_mounts: false unless you really need it" });
+    }
+    const keyDir = exposedKeyDirectory(mount, context.homeDir);
+    if (keyDir) {
+      checks.push({ id: "docker.risk.keys", level: "warn", message: `volume ${mount.spec} gives the container write access to ${keyDir} (keys and credentials)`, fix: `add :ro to the entry (${mount.spec.replace(/:(rw)?$/, "")}:ro) or mount a narrower directory` });
+    }
+  }
+  if (config.read_only_root === false && isRootUser(context.user)) {
+    checks.push({ id: "docker.risk.user", level: "ok", message: "commands run as root inside the container (all capabilities dropped except a package manager's few, no-new-privileges); set user: host to create files in volumes as yourself" });
+  }
+  return checks;
+}
+
+/** Risks of an attached container, read from its inspect data (it was not made with our defaults). */
+async function attachedRiskChecks(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck[]> {
+  const info = await docker.getContainer(context.config.container!).inspect().catch(() => undefined);
+  if (!info) return [];
+  const checks: HealthCheck[] = [];
+  if (info.HostConfig.Privileged) checks.push({ id: "docker.risk.privileged", level: "warn", message: `container ${context.config.container} is privileged: it can control the host`, fix: "re-create it without --privileged" });
+  if (info.HostConfig.NetworkMode === "host") checks.push({ id: "docker.risk.network", level: "warn", message: `container ${context.config.container} uses the host's network`, fix: "re-create it without --network host" });
+  for (const mount of info.Mounts ?? []) {
+    if (mount.Source && dangerReason(mount.Source)) {
+      checks.push({ id: "docker.risk.mount", level: "warn", message: `container ${context.config.container} mounts ${mount.Source}: ${dangerReason(mount.Source)}`, fix: "re-create it without that mount" });
+    }
+  }
+  return checks;
+}
+
+/** What can be said without an engine. */
+function configOnlyChecks(context: HealthCheckContext): HealthCheck[] {
+  try {
+    return riskChecks(context, context.volumes());
+  } catch (error) {
+    return [{ id: "docker.volumes", level: "fail", message: (error as Error).message, fix: "fix terminal.docker.volumes" }];
+  }
+}
