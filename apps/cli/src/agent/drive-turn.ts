@@ -15,7 +15,7 @@ export interface DriveTurnOptions {
 
 export interface TurnOutcome {
   end: TurnEndEvent;
-  /** The conversation after the turn: the input, the prompt, and what the turn added. */
+  /** The conversation to continue with: the agent's (compacted when it compacted), else input + prompt + additions. */
   messages: ConversationMessage[];
   /** A model failure or an internal error happened (an abort by the user is not a failure). */
   failed: boolean;
@@ -54,5 +54,6 @@ export async function driveTurn(options: DriveTurnOptions): Promise<TurnOutcome>
     emit(end);
   }
   for (const message of end.messages) session.recordMessage(message);
-  return { end, messages: [...messages, userMessage, ...end.messages], failed: failed || end.reason === "error" };
+  const conversation = end.conversation ?? [...messages, userMessage, ...end.messages];
+  return { end, messages: conversation, failed: failed || end.reason === "error" };
 }

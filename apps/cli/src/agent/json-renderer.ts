@@ -6,17 +6,32 @@ import type { TerminalOutput } from "./terminal-style.js";
  * `--json`: every agent event as one line of JSON on stdout, in the order
  * the agent emitted it, written as it happens (nothing is batched). The
  * `turn-end` line carries the final answer (`text`) and the messages the
- * turn added. Nothing else is ever written to stdout in this mode.
+ * turn added (not the whole `conversation`), and a `compaction` line its
+ * summary (not the replaced conversation). Nothing else is ever written to
+ * stdout in this mode.
  */
 export function createJsonRenderer(stdout: TerminalOutput): AgentEventRenderer {
   return {
     render(event: AgentEvent) {
       try {
-        stdout.write(`${JSON.stringify(event)}\n`);
+        stdout.write(`${JSON.stringify(forScripts(event))}\n`);
       } catch {
         // A closed pipe must not break the agent loop.
       }
     },
     pause() {},
   };
+}
+
+/** Drops the conversation snapshots the agent attaches for its front ends' own state. */
+function forScripts(event: AgentEvent): AgentEvent {
+  if (event.type === "turn-end") {
+    const { conversation: _conversation, ...rest } = event;
+    return rest;
+  }
+  if (event.type === "compaction") {
+    const { messages: _messages, ...rest } = event;
+    return rest;
+  }
+  return event;
 }

@@ -81,6 +81,26 @@ describe("session store", () => {
     expect(loadSession(directory, writer.id).messages).toHaveLength(3);
   });
 
+  it("resumes from the last compaction snapshot plus the messages after it", () => {
+    const writer = start();
+    writer.recordMessage({ role: "user", content: "old 1" });
+    writer.recordMessage({ role: "assistant", content: "old 2" });
+    writer.recordMessage({ role: "user", content: "current prompt" });
+    writer.recordEvent({
+      type: "compaction",
+      summarizedMessages: 2,
+      summary: "they talked",
+      messages: [{ role: "user", content: "[Summary] they talked" }, { role: "user", content: "current prompt" }],
+    });
+    writer.recordMessage({ role: "assistant", content: "answer" });
+    writer.close();
+    expect(loadSession(directory, writer.id).messages).toEqual([
+      { role: "user", content: "[Summary] they talked" },
+      { role: "user", content: "current prompt" },
+      { role: "assistant", content: "answer" },
+    ]);
+  });
+
   it("skips a line cut short by a crash", () => {
     const writer = start();
     writer.recordMessage({ role: "user", content: "kept" });

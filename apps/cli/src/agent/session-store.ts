@@ -59,7 +59,8 @@ export interface SessionSummary {
  * the file is created 0600 in a 0700 directory; live tool output is stored
  * only up to {@link MAX_STORED_OUTPUT_CHARS} per tool call (the capped output
  * the model received is always stored with `tool-end`); `turn-end` is stored
- * without its messages, which are stored as `message` lines instead. Writes
+ * without its messages, which are stored as `message` lines instead; a
+ * `compaction` event is stored whole, as the snapshot loading starts from. Writes
  * after `close` are ignored. Write errors (disk full) are reported once
  * through `onError` and never thrown into the agent loop.
  */
@@ -167,7 +168,9 @@ function openWriter(
       }
       if (event.type === "tool-end") storedOutput.delete(event.toolCallId);
       if (event.type === "turn-end") {
-        append({ type: "event", at, event: { ...event, messages: [] } });
+        // Its messages are stored as `message` lines by the caller; the whole conversation is derivable.
+        const { conversation: _conversation, ...rest } = event;
+        append({ type: "event", at, event: { ...rest, messages: [] } });
         return;
       }
       append({ type: "event", at, event });
@@ -300,6 +303,11 @@ function readSessionFile(path: string): LoadedSession {
       header = entry;
       model = entry.model;
     } else if (entry.type === "message") messages.push(entry.message);
+    else if (entry.type === "event" && entry.event.type === "compaction" && Array.isArray(entry.event.messages)) {
+      // A compaction snapshot replaces everything before it.
+      messages.length = 0;
+      messages.push(...entry.event.messages);
+    }
     else if (entry.type === "model") model = entry.model;
   }
   if (header === undefined || header.version !== 1) {

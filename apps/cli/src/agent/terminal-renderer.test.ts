@@ -146,4 +146,15 @@ describe("createJsonRenderer", () => {
     const lines = stdout.text().trimEnd().split("\n");
     expect(lines.map((line) => JSON.parse(line))).toEqual(turn);
   });
+
+  it("leaves out the conversation snapshots meant for front-end state", () => {
+    const stdout = sink(false);
+    const renderer = createJsonRenderer(stdout);
+    const history = [{ role: "user" as const, content: "x" }];
+    renderer.render({ type: "compaction", summarizedMessages: 3, summary: "s", messages: history });
+    renderer.render({ type: "turn-end", reason: "stop", text: "t", messages: [], conversation: history });
+    expect(stdout.text()).toBe(
+      '{"type":"compaction","summarizedMessages":3,"summary":"s"}\n{"type":"turn-end","reason":"stop","text":"t","messages":[]}\n',
+    );
+  });
 });
