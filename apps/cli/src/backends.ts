@@ -1,4 +1,5 @@
 import type { BackendFactory } from "@monoclaw/core";
+import { hostBackendFactory } from "@monoclaw/backend-host";
 
 /**
  * Every backend `monoclaw` knows, in the order `--help` and `doctor` list them.
@@ -6,4 +7,4 @@ import type { BackendFactory } from "@monoclaw/core";
  * and `terminal.backend` / `--backend` accept exactly these names.
  * This is the only place the CLI names a backend package.
  */
-export const backendFactories: readonly BackendFactory[] = [];
+export const backendFactories: readonly BackendFactory[] = [hostBackendFactory as BackendFactory];

@@ -1,6 +1,9 @@
 import { Command } from "commander";
 import { createCliContext, type CliContext } from "./cli-context.js";
 import { cliVersion } from "./version.js";
+import { registerConfigCommand } from "./commands/config.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
+import { registerExecCommand } from "./commands/exec.js";
 
 /**
  * Builds the `monoclaw` program. Every command lives in its own module under
@@ -17,6 +20,8 @@ export function createProgram(context: CliContext = createCliContext()): Command
     .helpCommand("help [command]", "show help for a command")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
+    // Program options come before the command name, so `exec` can pass options through to its command.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
@@ -24,6 +29,9 @@ export function createProgram(context: CliContext = createCliContext()): Command
     });
 
   // One line per command (owners: H3 exec/config/doctor, H2 sandbox/image, H7 run and the default action).
+  registerExecCommand(program, context);
+  registerConfigCommand(program, context);
+  registerDoctorCommand(program, context);
 
   return program;
 }

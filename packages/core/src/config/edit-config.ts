@@ -122,7 +122,7 @@ async function editConfig(
   const startDir = options.startDir ?? process.cwd();
   const context = { ...options, env, startDir, missingVariables: "keep" as const };
   const file = options.file ?? resolveConfigFile(env, startDir);
-  const segments = checkKey(key, file, context);
+  const segments = checkConfigKey(key, file, context);
 
   const original = (await readConfigText(file)) ?? "";
   const before = parseConfigDocument(original, file);
@@ -140,9 +140,10 @@ async function editConfig(
     warnings = evaluateConfig(after, context).warnings;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const introduced = error.problems.filter(
-      (problem) => problem.key === undefined || isWithin(problem.key, key) || !problemsBefore.has(problemId(problem)),
-    );
+    const introduced = error.problems
+      .filter((problem) => problem.key === undefined || isWithin(problem.key, key) || !problemsBefore.has(problemId(problem)))
+      // The value came from the command line: a line number in the never-written file would mislead.
+      .map((problem) => (problem.key !== undefined && isWithin(problem.key, key) ? withoutPosition(problem) : problem));
     if (introduced.length > 0) throw new ConfigError(file, introduced);
     warnings = [];
   }
@@ -150,15 +151,19 @@ async function editConfig(
   return { file, changed: true, warnings };
 }
 
-/** Validates the key path against the schema; unknown keys are refused with the closest known key. */
-function checkKey(key: string, file: string, context: ConfigContext & { startDir: string }): string[] {
+/**
+ * Splits a dotted key path and checks it against the composed schema.
+ * Throws a ConfigError for a malformed path or an unknown key, naming the
+ * keys known at that level and the closest one.
+ */
+export function checkConfigKey(key: string, file: string, context: ConfigContext): string[] {
   const segments = parseKeyPath(key);
   if (segments === undefined) {
     throw new ConfigError(file, [
       { file, key, message: "is not a key path", allowed: "dot-separated key names, e.g. terminal.backend" },
     ]);
   }
-  const lookup = lookupKey(createConfigSchema({ factories: context.factories, startDir: context.startDir }), segments);
+  const lookup = lookupKey(createConfigSchema({ factories: context.factories, startDir: context.startDir ?? process.cwd() }), segments);
   if (lookup.found) return segments;
   const parent = segments.slice(0, lookup.unknownAt);
   const wrong = segments[lookup.unknownAt] ?? "";
@@ -167,7 +172,10 @@ function checkKey(key: string, file: string, context: ConfigContext & { startDir
     {
       file,
       key,
-      message: `is not a known key (${formatKeyPath([...parent, wrong])} does not exist)`,
+      message:
+        lookup.unknownAt === segments.length - 1
+          ? "is not a known key"
+          : `is not a known key (${formatKeyPath([...parent, wrong])} does not exist)`,
       ...(lookup.known.length > 0
         ? { allowed: `under ${parent.length > 0 ? formatKeyPath(parent) : "the top level"}: ${lookup.known.join(", ")}` }
         : {}),
@@ -192,6 +200,10 @@ function problemId(problem: ConfigProblem): string {
 
 function isWithin(problemKey: string, editedKey: string): boolean {
   return problemKey === editedKey || problemKey.startsWith(`${editedKey}.`) || editedKey.startsWith(`${problemKey}.`);
+}
+
+function withoutPosition({ line: _line, column: _column, ...rest }: ConfigProblem): ConfigProblem {
+  return rest;
 }
 
 function isObjectLike(value: unknown): boolean {

@@ -105,7 +105,7 @@ describe("loadConfig", () => {
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatchObject({ file, key: "terminal.timeout", line: 3, message: 'is "fast"', allowed: "a number of seconds greater than 0" });
     expect(error.message).toBe(
-      `${file}:3:3: terminal.timeout is "fast"; allowed: a number of seconds greater than 0; fix: change it in the file, or run \`monoclaw config set terminal.timeout <value>\` (\`monoclaw config unset terminal.timeout\` restores the default)`,
+      `${file}:3:3: terminal.timeout is "fast"; allowed: a number of seconds greater than 0; fix: give it an allowed value (\`monoclaw config set terminal.timeout <value>\`), or \`monoclaw config unset terminal.timeout\` for the default`,
     );
   });
 

@@ -200,7 +200,7 @@ function describeIssue(
     fix:
       value === undefined
         ? `add ${key} to the file, or run \`monoclaw config set ${key} <value>\``
-        : `change it in the file, or run \`monoclaw config set ${key} <value>\` (\`monoclaw config unset ${key}\` restores the default)`,
+        : `give it an allowed value (\`monoclaw config set ${key} <value>\`), or \`monoclaw config unset ${key}\` for the default`,
   };
 }
 

@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
+
+let t: TestHome;
+beforeEach(() => {
+  t = createTestHome();
+});
+afterEach(() => t.remove());
+
+const run = (args: string[], env: Record<string, string> = {}) => runBin(args, { env: { ...t.env, ...env }, cwd: t.workdir });
+
+interface DoctorJson {
+  ok: boolean;
+  checks: { id: string; level: "ok" | "warn" | "fail"; message: string; fix?: string }[];
+}
+
+describe("monoclaw doctor", () => {
+  it("passes with the defaults on the host backend: ✓ lines and exit 0", async () => {
+    const result = await run(["doctor"]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toBe(`✓ no config file at ${t.configFile}; every setting has its default`);
+    expect(lines[1]).toMatch(/^✓ backend host \(.+\): .+/);
+    expect(result.stdout).not.toContain("✗");
+    expect(result.stdout).toMatch(/\n(all checks passed|no check failed, \d+ warning\(s\))\n$/);
+    expect(result.stdout).not.toContain("\u001b[");
+  });
+
+  it("--json gives ok and every check with its level", async () => {
+    t.writeConfig("terminal:\n  backend: host\n");
+    const result = await run(["doctor", "--json"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as DoctorJson;
+    expect(report.ok).toBe(true);
+    expect(report.checks[0]).toEqual({ id: "config", level: "ok", message: `config ${t.configFile} is valid` });
+    expect(report.checks.find((check) => check.id === "backend")).toMatchObject({ level: "ok" });
+    expect(report.checks.length).toBeGreaterThan(2);
+    expect(report.checks.every((check) => check.level !== "fail")).toBe(true);
+  });
+
+  it("shows a warning (!) with the closest key for an unknown key, and still passes", async () => {
+    t.writeConfig("terminal:\n  backend: host\n  aprovals: never\n");
+    const result = await run(["doctor"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`! ${t.configFile}:3:3: terminal.aprovals is not a known key and is ignored\n  fix: did you mean terminal.approvals?\n`);
+    const report = JSON.parse((await run(["doctor", "--json"])).stdout) as DoctorJson;
+    expect(report.checks).toContainEqual({
+      id: "config.unknown-key",
+      level: "warn",
+      message: `${t.configFile}:3:3: terminal.aprovals is not a known key and is ignored`,
+      fix: "did you mean terminal.approvals?",
+    });
+  });
+
+  it("fails (✗, exit 1) for an invalid config, naming line, allowed values and the fix", async () => {
+    t.writeConfig("terminal:\n  backend: host\n  approvals: sometimes\n");
+    const result = await run(["doctor"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      `✗ ${t.configFile}:3:3: terminal.approvals is "sometimes"; allowed: ask, never, always\n` +
+        "  fix: give it an allowed value (`monoclaw config set terminal.approvals <value>`), or `monoclaw config unset terminal.approvals` for the default\n" +
+        "\n1 check(s) failed\n",
+    );
+    const report = JSON.parse((await run(["doctor", "--json"])).stdout) as DoctorJson;
+    expect(report.ok).toBe(false);
+    expect(report.checks).toEqual([
+      {
+        id: "config",
+        level: "fail",
+        message: `${t.configFile}:3:3: terminal.approvals is "sometimes"; allowed: ask, never, always`,
+        fix: "give it an allowed value (`monoclaw config set terminal.approvals <value>`), or `monoclaw config unset terminal.approvals` for the default",
+      },
+    ]);
+  });
+
+  it("fails for a YAML syntax error, with its line", async () => {
+    t.writeConfig("terminal:\n  backend: host\n\tcwd: /tmp\n");
+    const result = await run(["doctor"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^✗ ${t.configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:1: is not valid YAML: `));
+  });
+
+  it("colours only when allowed: FORCE_COLOR colours a pipe, NO_COLOR wins over it", async () => {
+    const forced = await run(["doctor"], { FORCE_COLOR: "1" });
+    expect(forced.stdout).toContain("\u001b[32m✓\u001b[39m");
+    const plain = await run(["doctor"], { FORCE_COLOR: "1", NO_COLOR: "1" });
+    expect(plain.stdout).not.toContain("\u001b[");
+    expect(plain.stdout).toContain("✓ ");
+  });
+});

@@ -1,0 +1,119 @@
+import { unlink } from "node:fs/promises";
+import type { Command } from "commander";
+import { BackendError, createConfiguredBackend, type ExecResult } from "@monoclaw/core";
+import type { CliContext } from "../cli-context.js";
+import { CliError, EXIT_USAGE } from "../cli-error.js";
+import { loadCliConfig } from "../load-cli-config.js";
+import { parseChoice, parseSeconds } from "../option-parsers.js";
+import { readAll } from "../read-all.js";
+
+/** Exit code when monoclaw itself could not run the command (backend unavailable), as `docker run` and `timeout(1)` do. */
+export const EXIT_BACKEND_FAILED = 125;
+
+/** How long the captured copy of the output may grow: exec streams everything live, so keep little. */
+const CAPTURE_BYTES = 64 * 1024;
+
+/** The exit code a process ended by `signal` reports in a shell (128 + its number). */
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+interface ExecCommandOptions {
+  backend?: string;
+  timeout?: number;
+  cwd?: string;
+  stdin?: boolean;
+}
+
+export function registerExecCommand(program: Command, context: CliContext): void {
+  const names = context.backendFactories.map((factory) => factory.name);
+  program
+    .command("exec")
+    .summary("run one shell command through the configured backend")
+    .description(
+      "Runs <command> with sh -c through the configured backend (terminal.backend), streaming its stdout " +
+        "and stderr as they come, and exits with its exit code: 124 when it timed out, 130 after Ctrl-C " +
+        "(the command and everything it started is ended first), 125 when the backend could not run it. " +
+        "Several words are joined with spaces, as ssh does.",
+    )
+    .usage("[options] -- <command...>")
+    .argument("<command...>", "the command line to run")
+    .option("-b, --backend <name>", `backend for this command (${names.join(", ")})`, parseChoice(names, "backend"))
+    .option("-t, --timeout <seconds>", "end the command after this many seconds (default: terminal.timeout)", parseSeconds)
+    .option("-C, --cwd <dir>", "working directory in the backend's own paths (relative: from its workspace)")
+    .option("--stdin", "pass monoclaw's standard input to the command (read to the end first)")
+    .passThroughOptions()
+    .addHelpText("after", "\nExamples:\n  monoclaw exec -- ls -la\n  monoclaw exec --backend docker --timeout 30 -- 'make test'\n")
+    .action(async (words: string[], options: ExecCommandOptions) => {
+      process.exitCode = await runExec(context, words.join(" "), options);
+    });
+}
+
+/**
+ * Runs one command and returns the exit code to leave with. The backend is
+ * always disposed before this resolves. SIGINT, SIGTERM and SIGHUP abort the
+ * command (the backend ends its whole process tree); a second SIGINT while
+ * the backend is still cleaning up leaves at once.
+ */
+async function runExec(context: CliContext, command: string, options: ExecCommandOptions): Promise<number> {
+  if (command.trim() === "") throw new CliError("no command given; usage: monoclaw exec -- <command...>", { exitCode: EXIT_USAGE });
+  const loaded = await loadCliConfig(context);
+  const stdin = options.stdin === true ? await readAll(process.stdin) : undefined;
+  const backend = createConfiguredBackend(loaded.config, context.backendFactories, {
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+    env: context.env,
+    log: (message) => context.stderr.write(`monoclaw: ${message}\n`),
+  });
+
+  const controller = new AbortController();
+  let abortedBy: string | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abortedBy === "SIGINT" && signal === "SIGINT") process.exit(SIGNAL_EXIT_CODES.SIGINT);
+    abortedBy ??= signal;
+    controller.abort();
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
+
+  let result: ExecResult;
+  try {
+    result = await backend
+      .exec(command, {
+        signal: controller.signal,
+        maxOutputBytes: CAPTURE_BYTES,
+        onOutput: (stream, chunk) => (stream === "stdout" ? context.stdout : context.stderr).write(chunk),
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        ...(options.timeout === undefined ? {} : { timeoutMs: Math.max(1, Math.round(options.timeout * 1000)) }),
+        ...(stdin === undefined ? {} : { stdin }),
+      })
+      .catch(explainBackendError);
+  } finally {
+    await backend.dispose();
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+  await removeSpillFiles(result);
+
+  if (result.timedOut) {
+    const seconds = options.timeout ?? loaded.config.terminal.timeout;
+    context.stderr.write(
+      `monoclaw: the command timed out after ${seconds} s and was ended (set a longer one with --timeout or \`monoclaw config set terminal.timeout <seconds>\`)\n`,
+    );
+    return result.exitCode;
+  }
+  if (result.aborted) return SIGNAL_EXIT_CODES[abortedBy ?? "SIGINT"] ?? result.exitCode;
+  return result.exitCode;
+}
+
+/** A backend that could not start the command: exit 2 for a bad `--cwd`, 125 otherwise. */
+function explainBackendError(error: unknown): never {
+  if (error instanceof BackendError) {
+    const usage = error.code === "CWD_NOT_FOUND" || error.code === "INVALID";
+    throw new CliError(error.message, { exitCode: usage ? EXIT_USAGE : EXIT_BACKEND_FAILED, cause: error });
+  }
+  throw error;
+}
+
+/** Output was streamed live; the spilled copy of a long output is ours to delete. */
+async function removeSpillFiles(result: ExecResult): Promise<void> {
+  for (const output of [result.stdout, result.stderr]) {
+    if (output.spillPath !== undefined) await unlink(output.spillPath).catch(() => undefined);
+  }
+}

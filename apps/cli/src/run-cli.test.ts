@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestHome, runBin, type TestHome } from "./cli.test-helpers.js";
+
+let t: TestHome;
+beforeEach(() => {
+  t = createTestHome();
+});
+afterEach(() => t.remove());
+
+const run = (...args: string[]) => runBin(args, { env: t.env, cwd: t.workdir });
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+describe("monoclaw", () => {
+  it("prints its version", async () => {
+    expect(await run("--version")).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    expect(await run("-V")).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it("has --help on every command, exiting 0", async () => {
+    for (const args of [["--help"], ["exec", "--help"], ["config", "--help"], ["config", "set", "--help"], ["config", "get", "--help"], ["config", "unset", "--help"], ["config", "list", "--help"], ["config", "path", "--help"], ["doctor", "--help"], ["help", "exec"]]) {
+      const result = await run(...args);
+      expect(result.code, args.join(" ")).toBe(0);
+      expect(result.stdout, args.join(" ")).toMatch(/^Usage: monoclaw/);
+      expect(result.stderr).toBe("");
+    }
+    expect((await run("--help")).stdout).toMatch(/exec .*\n(.*\n)*.*config.*\n(.*\n)*.*doctor/);
+    expect((await run("exec", "--help")).stdout).toContain("Usage: monoclaw exec [options] -- <command...>");
+  });
+
+  it("reports usage errors as one line on stderr with exit 2", async () => {
+    const unknownOption = await run("exec", "--bogus", "--", "true");
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toBe("monoclaw: unknown option '--bogus'\n(run with --help for usage)\n");
+    const unknownCommand = await run("frobnicate");
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toMatch(/^monoclaw: unknown command 'frobnicate'/);
+    const missingArgument = await run("config", "set", "terminal.backend");
+    expect(missingArgument.code).toBe(2);
+    expect(missingArgument.stderr).toMatch(/^monoclaw: missing required argument 'value'/);
+    const badTimeout = await run("exec", "--timeout", "soon", "--", "true");
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toMatch(/^monoclaw: option '-t, --timeout <seconds>' argument 'soon' is invalid\. expected a number of seconds greater than 0/);
+    const badBackend = await run("exec", "--backend", "ssh", "--", "true");
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.stderr).toContain('"ssh" is not a backend; use one of: host');
+  });
+
+  it("never prints a stack trace for a bad config unless MONOCLAW_DEBUG=1", async () => {
+    t.writeConfig("terminal:\n  timeout: soon\n");
+    const result = await run("exec", "--", "true");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^monoclaw: .*config\.yaml:2:3: terminal\.timeout is "soon"; allowed: a number of seconds greater than 0; fix: .*\n$/);
+    const debug = await runBin(["exec", "--", "true"], { env: { ...t.env, MONOCLAW_DEBUG: "1" }, cwd: t.workdir });
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
