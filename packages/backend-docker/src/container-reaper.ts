@@ -95,7 +95,7 @@ export async function reapExpiredContainers(docker: Docker, options: ReapOptions
 /** Removes one of our containers (force); false when it was already gone. */
 export async function removeManaged(docker: Docker, id: string): Promise<boolean> {
   try {
-    await docker.getContainer(id).remove({ force: true });
+    await docker.getContainer(id).remove({ force: true, v: true });
     return true;
   } catch (error) {
     const status = statusCodeOf(error);

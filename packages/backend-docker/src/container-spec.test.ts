@@ -28,7 +28,11 @@ describe("buildContainerSpec", () => {
       user: "1000:1000",
       config: parseDockerConfig({ memory: "512m", cpus: 1.5, pids_limit: 64, read_only_root: true, network: "none", env: { A: "1" } }),
     });
-    expect(options.User).toBe("1000:1000");
+    // The user travels with each exec (see ContainerSpecInput.user), and changes the hash.
+    expect(options.User).toBeUndefined();
+    expect(buildContainerSpec({ ...base, config: parseDockerConfig({}) }).configHash).not.toBe(
+      buildContainerSpec({ ...base, user: "1000:1000", config: parseDockerConfig({}) }).configHash,
+    );
     expect(options.Env).toEqual(["A=1"]);
     expect(options.HostConfig).toMatchObject({ Memory: 512 * 1024 * 1024, NanoCpus: 1.5e9, PidsLimit: 64, ReadonlyRootfs: true, NetworkMode: "none" });
   });

@@ -37,8 +37,15 @@ export interface ContainerSpecInput {
   scope: string;
   /** Docker bind strings, `host:container[:ro]`, host paths already translated for the engine. */
   binds: string[];
-  /** The resolved user (`host` already turned into uid:gid), if any. */
+  /**
+   * The resolved user (`host` already turned into uid:gid), if any. It is not
+   * the container's `User`: every exec passes it instead, because an engine
+   * gives a root exec no capabilities in a container created for another
+   * user, and the backend needs one root exec to hand the workdir over.
+   */
   user?: string;
+  /** True when a volume is mounted at `workdir`; otherwise a read-only root gets an anonymous volume there. */
+  workdirMounted?: boolean;
   /** Id of the image (`sha256:...`): a rebuilt image under the same tag changes the hash. */
   imageId?: string;
 }
@@ -63,7 +70,8 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     Cmd: KEEP_ALIVE_COMMAND,
     WorkingDir: config.workdir,
     Env: Object.entries(config.env).map(([key, value]) => `${key}=${value}`),
-    ...(input.user ? { User: input.user } : {}),
+    // With a read-only root the working directory still has to be writable: an anonymous volume, removed with the container.
+    ...(config.read_only_root && !input.workdirMounted ? { Volumes: { [config.workdir]: {} } } : {}),
     Tty: false,
     OpenStdin: false,
     AttachStdin: false,
@@ -84,7 +92,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
       RestartPolicy: { Name: "no" },
     },
   };
-  const configHash = createHash("sha256").update(stableJson({ options, imageId: input.imageId })).digest("hex").slice(0, 16);
+  const configHash = createHash("sha256").update(stableJson({ options, imageId: input.imageId, user: input.user })).digest("hex").slice(0, 16);
   options.Labels = {
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
     [LABEL_CONFIG_HASH]: configHash,

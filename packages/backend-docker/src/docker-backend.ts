@@ -141,7 +141,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
       const managed = createManagedContainer({
         docker,
-        spec: { config, name: containerName, scope: cwd, binds, ...(user !== undefined ? { user } : {}) },
+        spec: { config, name: containerName, scope: cwd, binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
         keepWarm: config.keep_warm,
         log: say,
         ...(onPullProgress ? { onPullProgress } : {}),

@@ -48,7 +48,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
           await options.prepare?.(containerId);
         } catch (error) {
           // Never leave a half-made container behind in `Created`.
-          await docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
+          await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => undefined);
           throw creationError(error, name);
         }
         return containerId;
@@ -112,7 +112,7 @@ async function inspectOrUndefined(docker: Docker, name: string): Promise<Docker.
 
 async function removeQuietly(docker: Docker, id: string): Promise<void> {
   try {
-    await docker.getContainer(id).remove({ force: true });
+    await docker.getContainer(id).remove({ force: true, v: true });
   } catch (error) {
     const status = statusCodeOf(error);
     if (status !== 404 && status !== 409) throw error; // 409: removal already in progress

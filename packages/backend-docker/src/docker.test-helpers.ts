@@ -1,0 +1,54 @@
+import Docker from "dockerode";
+import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+
+/** The test engine: the local socket (tests also cover discovery and TLS separately). */
+export const testDocker = new Docker({ socketPath: "/var/run/docker.sock" });
+
+export const BUSYBOX = "monoclaw-test/busybox:latest";
+export const DEBIAN = "monoclaw-test/debian:bookworm";
+
+/**
+ * Per-test-file container names: `prefix` must be unique per file so parallel
+ * files never touch each other's containers.
+ */
+export function containerNames(prefix: string) {
+  let counter = 0;
+  const base = `${prefix}-${process.pid}-`;
+  return {
+    base,
+    next: () => `${base}${++counter}`,
+    /** Removes every container (and anonymous volume) whose name starts with this file's prefix. */
+    async cleanup() {
+      const all = await testDocker.listContainers({ all: true });
+      await Promise.all(
+        all
+          .filter((c) => c.Names.some((n) => n.startsWith(`/${base}`)))
+          .map((c) => testDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)),
+      );
+    },
+  };
+}
+
+/** A backend on a local test image with `network: none`, never pulling. */
+export function testBackend(name: string, options: DockerBackendOptions = {}): DockerBackend {
+  return createDockerBackend({ image: BUSYBOX, network: "none", pull: "never", name, idle_timeout: 0, ...options });
+}
+
+/** The command lines of every process in a container, listed by the engine (`docker top`), not by anything inside it. */
+export async function containerProcesses(nameOrId: string): Promise<string[]> {
+  const top = await testDocker.getContainer(nameOrId).top({ ps_args: "-eo pid,args" });
+  const argsIndex = top.Titles.findIndex((title) => /COMMAND|ARGS|CMD/i.test(title));
+  return top.Processes.map((row) => row.slice(argsIndex).join(" "));
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes (no fixed sleeps in tests). */
+export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const text = (bytes: Uint8Array) => Buffer.from(bytes).toString("utf8");
