@@ -1,4 +1,5 @@
 import type { BackendFactory } from "@monoclaw/core";
+import { dockerBackendFactory } from "@monoclaw/backend-docker";
 import { hostBackendFactory } from "@monoclaw/backend-host";
 
 /**
@@ -7,4 +8,4 @@ import { hostBackendFactory } from "@monoclaw/backend-host";
  * and `terminal.backend` / `--backend` accept exactly these names.
  * This is the only place the CLI names a backend package.
  */
-export const backendFactories: readonly BackendFactory[] = [hostBackendFactory as BackendFactory];
+export const backendFactories: readonly BackendFactory[] = [hostBackendFactory, dockerBackendFactory];
