@@ -202,18 +202,19 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     idleTimer.unref();
   };
 
+  /** Idle stop: the pooled shells are closed; open sessions stay usable (their shell is re-opened, `sessionReset`). */
   const stopContainer = async () => {
-    await closeShells();
+    await closePool();
     const current = await targetPromise?.catch(() => undefined);
     await current?.stop();
   };
 
-  const closeShells = async () => {
+  const closePool = async () => {
     const pooled = pool.splice(0);
-    await Promise.all([
-      ...pooled.map((entry) => entry.session.then((s) => s.close()).catch(() => undefined)),
-      ...[...sessions].map((s) => s.close().catch(() => undefined)),
-    ]);
+    await Promise.all(pooled.map((entry) => entry.session.then((s) => s.close()).catch(() => undefined)));
+  };
+  const closeShells = async () => {
+    await Promise.all([closePool(), ...[...sessions].map((s) => s.close().catch(() => undefined))]);
     sessions.clear();
   };
 
