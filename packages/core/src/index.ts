@@ -3,3 +3,5 @@ export type * from "./agent/agent-events.js";
 export * from "./models/index.js";
 export * from "./config/index.js";
 export * from "./safety/index.js";
+export * from "./tools/index.js";
+export * from "./agent/index.js";

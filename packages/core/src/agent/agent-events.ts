@@ -85,6 +85,15 @@ export interface RetryEvent {
 export interface CompactionEvent {
   type: "compaction";
   summarizedMessages: number;
+  /** The summary that replaced them (set by `runAgentTurn`). */
+  summary?: string;
+  /**
+   * The whole conversation from now on (summary first), replacing every
+   * message before it, this turn's included (set by `runAgentTurn`). A
+   * session file stores it as a snapshot: resuming starts from the last
+   * snapshot plus the prompts and `turn-end.messages` recorded after it.
+   */
+  messages?: ModelMessage[];
 }
 
 /** Something went wrong that ends the turn (model unreachable, retries exhausted) or that the user must know. */
@@ -97,7 +106,9 @@ export interface AgentErrorEvent {
 
 /**
  * Always the last event of a turn. `messages` are the messages this turn added
- * to the conversation (user prompt excluded), ready to append and to store.
+ * to the conversation (user prompt excluded), ready to append and to store;
+ * when the turn compacted the conversation, only those added after the last
+ * `compaction` event (whose `messages` already hold the earlier ones).
  */
 export interface TurnEndEvent {
   type: "turn-end";
@@ -105,4 +116,9 @@ export interface TurnEndEvent {
   /** The final answer text of the turn (may be empty). */
   text: string;
   messages: ModelMessage[];
+  /**
+   * The whole conversation to continue with (set by `runAgentTurn`): the
+   * history given, the prompt and `messages`, or the compacted equivalent.
+   */
+  conversation?: ModelMessage[];
 }

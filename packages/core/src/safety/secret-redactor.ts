@@ -1,18 +1,10 @@
-/**
- * Names of environment variables whose values are secrets: a `KEY`, `TOKEN`,
- * `SECRET`, `PASSWORD`, `PASSPHRASE`, `CREDENTIAL(S)` or `PRIVATE` word
- * (`OPENAI_API_KEY`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `PGPASSWORD`).
- */
-export function isSecretName(name: string): boolean {
-  return /(?:^|_)(?:[A-Z]*KEY|KEYS|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PGPASSWORD|PASSPHRASE|CREDENTIALS?|PRIVATE)(?:$|_)/i.test(name) ||
-    /(?:api|access|auth|bot|app|refresh|session)_?(?:key|token)/i.test(name);
-}
+import { isSecretEnvName } from "../backend/secret-env.js";
 
 /** Values shorter than this are never treated as secrets (they would redact ordinary words). */
 export const MIN_SECRET_LENGTH = 6;
 
 export interface RedactorOptions {
-  /** Environment to take secret variables from (names matching {@link isSecretName}). */
+  /** Environment to take secret variables from (names matching the backend's `isSecretEnvName`). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Further secret values: configured API keys and the like, with a label for the marker. */
   secrets?: Array<{ label: string; value: string | undefined }>;
@@ -48,7 +40,7 @@ function escapeRegExp(value: string): string {
 export function createRedactor(options: RedactorOptions = {}): Redactor {
   const labels = new Map<string, string>();
   for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value !== undefined && value.length >= MIN_SECRET_LENGTH && isSecretName(name) && !labels.has(value)) labels.set(value, name);
+    if (value !== undefined && value.length >= MIN_SECRET_LENGTH && isSecretEnvName(name) && !labels.has(value)) labels.set(value, name);
   }
   for (const { label, value } of options.secrets ?? []) {
     if (value !== undefined && value.length >= MIN_SECRET_LENGTH) labels.set(value, label);
