@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isBackendError } from "./backend-error.js";
+import { childProcessShellTransport } from "./child-process-shell-transport.js";
+import type { ShellSession } from "./execution-backend.js";
+import { runLocalScript } from "./local-script.js";
+import { capturedText } from "./output-capture.js";
+import { childRunMarker, newRunMarker } from "./run-marker.js";
+import { openShellSession, type ShellSessionProtocolOptions } from "./shell-session.js";
+import type { OpenShellTransport } from "./shell-transport.js";
+
+const dir = mkdtempSync(join(tmpdir(), "monoclaw-session-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const SHELLS: Array<[string, string, string[]]> = [
+  ["dash", "/bin/dash", ["-s"]],
+  ["bash", "/bin/bash", ["--noprofile", "--norc", "-s"]],
+  ["busybox sh", "/bin/busybox", ["sh", "-s"]],
+];
+
+/** Hands the protocol every chunk one byte at a time: the worst case for finding sentinels. */
+function byteByByte(open: OpenShellTransport): OpenShellTransport {
+  return (events, env) =>
+    open(
+      {
+        stdout: (chunk) => chunk.forEach((_, i) => events.stdout(chunk.subarray(i, i + 1))),
+        stderr: (chunk) => chunk.forEach((_, i) => events.stderr(chunk.subarray(i, i + 1))),
+        exit: events.exit,
+      },
+      env,
+    );
+}
+
+function open(command: string, args: string[], overrides: Partial<ShellSessionProtocolOptions> = {}): Promise<ShellSession> {
+  return openShellSession({
+    openTransport: childProcessShellTransport({ command, args, cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }),
+    runKillScript: async (script) => void (await runLocalScript(script)),
+    marker: childRunMarker(newRunMarker(), "s1"),
+    defaultTimeoutMs: 60_000,
+    stuckAfterMs: 1000,
+    ...overrides,
+  });
+}
+
+const out = async (session: ShellSession, command: string): Promise<string> => capturedText((await session.exec(command)).stdout);
+
+describe.each(SHELLS)("shell session protocol on %s", (_name, command, args) => {
+  it("undoes exec redirections of stdout/stderr and never lets a command read the protocol", async () => {
+    const session = await open(command, args);
+    try {
+      expect(await out(session, `exec >'${dir}/redirected' 2>&1; echo hidden`)).toBe("");
+      expect(await out(session, "echo visible again")).toBe("visible again\n");
+      expect(await out(session, 'read line; echo "[$line]"; cat')).toBe("[]\n");
+      expect(await out(session, "echo still in sync")).toBe("still in sync\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("passes text that looks like the protocol through literally", async () => {
+    const session = await open(command, args);
+    try {
+      const tricky = "__MC'\"$(echo x)`echo y` \\n %s __mc_r";
+      expect(await out(session, `printf '%s' '${tricky.replaceAll("'", "'\\''")}'`)).toBe(tricky);
+      expect(await out(session, 'echo "[$1][$#]"')).toBe("[][0]\n");
+      const shown = await session.exec("set; type __mc_r 2>&1 || true");
+      expect(shown.exitCode).toBe(0);
+      expect(await out(session, "echo after set")).toBe("after set\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("finds sentinels when every byte arrives in its own chunk", async () => {
+    const session = await open(command, args, {
+      openTransport: byteByByte(childProcessShellTransport({ command, args, cwd: dir, env: { PATH: process.env.PATH ?? "/bin" } })),
+    });
+    try {
+      const result = await session.exec("printf 'a\\nb'; printf 'c' >&2; exit_status=3; (exit 3)");
+      expect(capturedText(result.stdout)).toBe("a\nb");
+      expect(capturedText(result.stderr)).toBe("c");
+      expect(result.exitCode).toBe(3);
+      expect(await out(session, "cd /; pwd")).toBe("/\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("moves 5 MB of output exactly", async () => {
+    const session = await open(command, args);
+    try {
+      const result = await session.exec("head -c 5242880 /dev/zero | tr '\\0' x", { maxOutputBytes: 8 * 1024 * 1024 });
+      expect(result.stdout.totalBytes).toBe(5 * 1024 * 1024);
+      expect(capturedText(result.stdout)).toBe("x".repeat(5 * 1024 * 1024));
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("re-opens the shell when its USR1 trap was taken over and the command never yields", async () => {
+    const session = await open(command, args);
+    try {
+      await session.exec("cd /");
+      const result = await session.exec("trap '' USR1; while :; do :; done", { timeoutMs: 500 });
+      expect(result).toMatchObject({ timedOut: true, exitCode: 124, sessionReset: true });
+      expect(await out(session, "pwd")).toBe(`${dir}\n`);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("openShellSession", () => {
+  it("rejects stdin when the backend cannot stage it, and commands after close", async () => {
+    const session = await open("/bin/sh", ["-s"]);
+    const error = await session.exec("cat", { stdin: "x" }).catch((e: unknown) => e);
+    expect(isBackendError(error, "INVALID")).toBe(true);
+    await session.close();
+    const closed = await session.exec("true").catch((e: unknown) => e);
+    expect(isBackendError(closed, "UNAVAILABLE")).toBe(true);
+    await session.close(); // idempotent
+  });
+
+  it("reads stdin from the staged file", async () => {
+    const session = await open("/bin/sh", ["-s"], {
+      stageStdin: async (data) => {
+        const path = join(dir, "staged-stdin");
+        await writeFile(path, data);
+        return { path, release: async () => undefined };
+      },
+    });
+    try {
+      expect(capturedText((await session.exec("cat; echo", { stdin: "staged" })).stdout)).toBe("staged\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("rejects invalid env names and NUL bytes with INVALID", async () => {
+    const session = await open("/bin/sh", ["-s"]);
+    try {
+      expect(isBackendError(await session.exec("true", { env: { "BAD-NAME": "x" } }).catch((e: unknown) => e), "INVALID")).toBe(true);
+      expect(isBackendError(await session.exec("echo a\0b").catch((e: unknown) => e), "INVALID")).toBe(true);
+      expect(await out(session, "echo fine")).toBe("fine\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("fails to open with UNAVAILABLE when the shell cannot start", async () => {
+    const error = await open("/nonexistent/shell", ["-s"]).catch((e: unknown) => e);
+    expect(isBackendError(error, "UNAVAILABLE")).toBe(true);
+    expect((error as Error).message).toContain("/nonexistent/shell");
+  });
+});
