@@ -1,37 +1,24 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { spawn as spawnPty, type IPty } from "@lydell/node-pty";
+import { BIN, createTestHome, type TestHome } from "../cli.test-helpers.js";
 
-/** The built CLI: these tests run what users run. Build first (`pnpm turbo build --filter monoclaw...`). */
-export const BIN = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));
-
-export interface TestHome {
-  /** MONOCLAW_HOME */
-  home: string;
-  /** terminal.cwd: where host commands run. */
-  workdir: string;
-  env: Record<string, string>;
+export interface AgentTestHome extends TestHome {
   sessionsDir: string;
+  /** Paths of the session files written so far. */
   sessionFiles(): string[];
-  remove(): void;
 }
 
 /**
- * A temporary MONOCLAW_HOME whose config points the `openai-compatible`
- * provider at the scripted model server, with a clean environment (no real
- * API keys, HOME inside the temporary directory).
+ * A temporary MONOCLAW_HOME (see `createTestHome`: clean environment, no real
+ * API keys) whose config points the `openai-compatible` provider at the
+ * scripted model server and runs commands on the host in `workdir`.
+ * `extraTerminal` lines are added under `terminal:` (two-space indented).
  */
-export function createTestHome(options: { baseURL: string; config?: string; model?: string }): TestHome {
-  const root = mkdtempSync(join(tmpdir(), "monoclaw-cli-e2e-"));
-  const home = join(root, "monoclaw-home");
-  const workdir = join(root, "work");
-  mkdirSync(home, { recursive: true });
-  mkdirSync(workdir, { recursive: true });
-  const config =
-    options.config ??
+export function createAgentTestHome(options: { baseURL: string; model?: string; extraTerminal?: string[] }): AgentTestHome {
+  const home = createTestHome();
+  home.writeConfig(
     [
       `model: ${options.model ?? "openai-compatible/scripted-model"}`,
       "providers:",
@@ -39,50 +26,25 @@ export function createTestHome(options: { baseURL: string; config?: string; mode
       `    base_url: ${options.baseURL}`,
       "terminal:",
       "  backend: host",
-      `  cwd: ${workdir}`,
+      `  cwd: ${home.workdir}`,
+      ...(options.extraTerminal ?? []).map((line) => `  ${line}`),
       "",
-    ].join("\n");
-  writeFileSync(join(home, "config.yaml"), config);
-  const sessionsDir = join(home, "sessions");
+    ].join("\n"),
+  );
+  const sessionsDir = join(home.home, "sessions");
   return {
-    home,
-    workdir,
+    ...home,
     sessionsDir,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: root,
-      MONOCLAW_HOME: home,
-      LANG: "C.UTF-8",
-    },
     sessionFiles: () => {
       try {
-        return readdirSync(sessionsDir).filter((name) => name.endsWith(".jsonl")).map((name) => join(sessionsDir, name));
+        return readdirSync(sessionsDir)
+          .filter((name) => name.endsWith(".jsonl"))
+          .map((name) => join(sessionsDir, name));
       } catch {
         return [];
       }
     },
-    remove: () => rmSync(root, { recursive: true, force: true }),
   };
-}
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/bin.js ...args` with pipes (no TTY) and resolves when it exits. */
-export function runCli(args: string[], options: { env: Record<string, string>; input?: string; cwd?: string }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: options.env, cwd: options.cwd ?? tmpdir(), stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
 }
 
 /** Parsed lines of a JSONL file. */
@@ -187,13 +149,4 @@ export function processesMatching(marker: string): number[] {
     }
   }
   return found;
-}
-
-/** Polls `condition` every 50 ms until it holds; rejects with `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
