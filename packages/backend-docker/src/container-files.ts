@@ -81,7 +81,7 @@ export function createContainerFiles(run: ScriptRunner, workdir: string): Contai
       CWD_NOT_FOUND: "working directory not found",
       UNAVAILABLE: "container unavailable",
       INVALID: "invalid path",
-      IO: stderr.trim() || `exit code ${exitCode}`,
+      IO: stderr.trim() || (exitCode === null ? "the engine closed the connection before it finished" : `exit code ${exitCode}`),
     };
     throw new BackendError(code, `Cannot ${operation} ${path} in the container: ${what[code]}`, { path });
   };

@@ -17,23 +17,31 @@ export interface DiscoveryStrategy {
   find(environment: DiscoveryEnvironment): EngineEndpoint | undefined;
 }
 
+/** `terminal.docker.host`; a `tcp://` endpoint takes its TLS material from DOCKER_CERT_PATH / DOCKER_TLS_VERIFY like DOCKER_HOST does. */
 export const configuredHostStrategy: DiscoveryStrategy = {
   name: "terminal.docker.host",
   explicit: true,
-  find: (environment) =>
-    environment.configuredHost ? { url: environment.configuredHost, source: "terminal.docker.host" } : undefined,
+  find: (environment) => {
+    if (!environment.configuredHost) return undefined;
+    const tls = tlsFromEnvironment(environment);
+    return { url: environment.configuredHost, source: "terminal.docker.host", ...(tls ? { tls } : {}) };
+  },
 };
+
+function tlsFromEnvironment({ env, homeDir }: DiscoveryEnvironment) {
+  const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
+  const certPath = env.DOCKER_CERT_PATH || (verify ? join(homeDir, ".docker") : undefined);
+  return verify || env.DOCKER_CERT_PATH ? { certPath, verify } : undefined;
+}
 
 /** `DOCKER_HOST`, with `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` as the docker CLI reads them. */
 export const dockerHostEnvStrategy: DiscoveryStrategy = {
   name: "DOCKER_HOST",
   explicit: true,
-  find: ({ env, homeDir }) => {
-    const url = env.DOCKER_HOST;
+  find: (environment) => {
+    const url = environment.env.DOCKER_HOST;
     if (!url) return undefined;
-    const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
-    const certPath = env.DOCKER_CERT_PATH || (verify ? join(homeDir, ".docker") : undefined);
-    const tls = verify || env.DOCKER_CERT_PATH ? { certPath, verify } : undefined;
+    const tls = tlsFromEnvironment(environment);
     return { url, source: "DOCKER_HOST", ...(tls ? { tls } : {}) };
   },
 };
