@@ -5,3 +5,4 @@ export * from "./config/index.js";
 export * from "./safety/index.js";
 export * from "./tools/index.js";
 export * from "./agent/index.js";
+export * from "./prompt/index.js";

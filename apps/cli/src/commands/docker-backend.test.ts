@@ -73,7 +73,8 @@ describe("monoclaw with the Docker backend", () => {
   it("doctor checks the real engine: ✓ and exit 0, --json ok", async () => {
     const result = await run(["doctor"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^✓ config .* is valid\n✓ backend docker /);
+    expect(result.stdout).toMatch(/^✓ config .* is valid\n/);
+    expect(result.stdout).toMatch(/\n✓ backend docker /);
     expect(result.stdout).toMatch(/✓ Docker engine /);
     const report = JSON.parse((await run(["doctor", "--json"])).stdout) as { ok: boolean; checks: { level: string }[] };
     expect(report.ok).toBe(true);

@@ -20,7 +20,9 @@ describe("monoclaw doctor", () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split("\n");
     expect(lines[0]).toBe(`✓ no config file at ${t.configFile}; every setting has its default`);
-    expect(lines[1]).toMatch(/^✓ backend host \(.+\): .+/);
+    expect(lines[1]).toBe("! no model is set; Mona (monoclaw, monoclaw run) needs one");
+    expect(lines[2]).toMatch(/^  fix: monoclaw config set model /);
+    expect(lines[3]).toMatch(/^✓ backend host \(.+\): .+/);
     expect(result.stdout).not.toContain("✗");
     expect(result.stdout).toMatch(/\n(all checks passed|no check failed, \d+ warning\(s\))\n$/);
     expect(result.stdout).not.toContain("\u001b[");
@@ -36,6 +38,24 @@ describe("monoclaw doctor", () => {
     expect(report.checks.find((check) => check.id === "backend")).toMatchObject({ level: "ok" });
     expect(report.checks.length).toBeGreaterThan(2);
     expect(report.checks.every((check) => check.level !== "fail")).toBe(true);
+  });
+
+  it("checks the model's setup without sending anything: ✓ with its key and URL, ✗ naming the missing key", async () => {
+    t.writeConfig("model: local/qwen3\nproviders:\n  local:\n    base_url: http://127.0.0.1:9/v1\n");
+    const ok = await run(["doctor"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("✓ model local/qwen3 (http://127.0.0.1:9/v1, no API key)\n");
+
+    t.writeConfig("model: anthropic/claude-sonnet-4-5\n");
+    const missing = await run(["doctor"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(
+      "✗ No API key for anthropic/claude-sonnet-4-5: set ANTHROPIC_API_KEY in the environment or providers.anthropic.api_key in the config.\n" +
+        "  fix: export ANTHROPIC_API_KEY=<value> before starting monoclaw\n",
+    );
+    const withKey = await run(["doctor", "--json"], { ANTHROPIC_API_KEY: "sk-test-not-sent" });
+    expect(withKey.stdout).not.toContain("sk-test-not-sent");
+    expect(JSON.parse(withKey.stdout)).toMatchObject({ ok: true });
   });
 
   it("shows a warning (!) with the closest key for an unknown key, and still passes", async () => {

@@ -3,7 +3,9 @@ import {
   ConfigError,
   createConfiguredBackend,
   formatConfigProblem,
+  isModelSetupError,
   loadConfig,
+  resolveModel,
   resolveConfigFile,
   type ConfigProblem,
   type HealthCheck,
@@ -57,6 +59,7 @@ export async function runDoctorChecks(context: CliContext, backendOverride?: str
       message: loaded.exists ? `config ${loaded.file} is valid` : `no config file at ${file}; every setting has its default`,
     },
     ...loaded.warnings.map((warning) => problemCheck("config.unknown-key", "warn", warning)),
+    modelCheck(loaded, context),
   ];
 
   const name = backendOverride ?? loaded.config.terminal.backend;
@@ -85,6 +88,42 @@ export async function runDoctorChecks(context: CliContext, backendOverride?: str
     await backend.dispose();
   }
   return checks;
+}
+
+/**
+ * Whether the configured model can be set up: provider known, key and URL
+ * present. Local only: no request is sent (the session start checks that the
+ * server answers). No model at all is a warning, since `exec` works without one.
+ */
+function modelCheck(loaded: LoadedConfig, context: CliContext): HealthCheck {
+  const model = loaded.config.model;
+  if (model === undefined) {
+    return {
+      id: "model",
+      level: "warn",
+      message: "no model is set; Mona (monoclaw, monoclaw run) needs one",
+      fix: "monoclaw config set model anthropic/claude-sonnet-4-5 (or openai/<id>, or <provider>/<id> with providers.<provider>.base_url)",
+    };
+  }
+  try {
+    const resolved = resolveModel({ model, providers: loaded.config.providers, env: context.env });
+    const key = resolved.apiKeySource === undefined ? "no API key" : `API key from ${resolved.apiKeySource}`;
+    return { id: "model", level: "ok", message: `model ${model} (${resolved.baseURL}, ${key})` };
+  } catch (error) {
+    if (!isModelSetupError(error)) throw error;
+    return {
+      id: "model",
+      level: "fail",
+      message: error.message,
+      ...(error.setting === undefined
+        ? {}
+        : {
+            fix: error.setting.startsWith("providers.")
+              ? `monoclaw config set ${error.setting} <value>`
+              : `export ${error.setting}=<value> before starting monoclaw`,
+          }),
+    };
+  }
 }
 
 function problemCheck(id: string, level: HealthCheck["level"], problem: ConfigProblem): HealthCheck {

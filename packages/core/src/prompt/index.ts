@@ -1,0 +1,2 @@
+export * from "./system-prompt.js";
+export * from "./prompt-context.js";
