@@ -11,7 +11,14 @@ const envName = z.string().regex(ENV_NAME, { error: "an environment variable nam
 export const hostConfigSchema = z
   .object({
     /** Variables set for every command (literal values; `${VAR}` is expanded by the config loader). */
-    env: z.record(envName, z.string({ error: "a string value" }), { error: "a map of NAME: value" }).default({}),
+    env: z
+      .record(envName, z.string({ error: "a string value" }), {
+        error: (issue) =>
+          issue.code === "invalid_key"
+            ? "an environment variable name (letters, digits and '_', not starting with a digit)"
+            : "a map of NAME: value, e.g. { FOO: bar }",
+      })
+      .default({}),
     /** Host variables passed through even though their names look secret (e.g. `GITHUB_TOKEN`). */
     forward_env: z.array(envName, { error: "a list of variable names, e.g. [GITHUB_TOKEN]" }).default([]),
     /** Shell for commands and sessions; default `bash` when installed, else `/bin/sh`. */

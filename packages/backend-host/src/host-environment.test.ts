@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { capturedText } from "@monoclaw/core";
+import { createHostBackend } from "./host-backend.js";
+
+const workspace = mkdtempSync(join(tmpdir(), "monoclaw-host-env-"));
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+
+const baseEnv = {
+  PATH: process.env.PATH,
+  HOME: "/home/someone",
+  OPENAI_API_KEY: "sk-should-not-leak",
+  MOM_SLACK_BOT_TOKEN: "xoxb-should-not-leak",
+  DB_PASSWORD: "hunter2",
+  GITHUB_TOKEN: "ghp-forwarded",
+};
+const show = 'printf "%s|%s|%s|%s|%s|%s\\n" "$HOME" "${OPENAI_API_KEY-unset}" "${MOM_SLACK_BOT_TOKEN-unset}" "${DB_PASSWORD-unset}" "${GITHUB_TOKEN-unset}" "${EXTRA-unset}"';
+
+describe("host backend environment", () => {
+  const backend = createHostBackend({ cwd: workspace, baseEnv, forwardEnv: ["GITHUB_TOKEN"], env: { EXTRA: "from config" } });
+  afterAll(() => backend.dispose());
+
+  it("withholds secrets, passes forward_env names and adds configured env (exec)", async () => {
+    const result = await backend.exec(show);
+    expect(capturedText(result.stdout)).toBe("/home/someone|unset|unset|unset|ghp-forwarded|from config\n");
+  });
+
+  it("does the same in shell sessions, and per-command env wins", async () => {
+    const session = await backend.openSession();
+    try {
+      expect(capturedText((await session.exec(show)).stdout)).toBe("/home/someone|unset|unset|unset|ghp-forwarded|from config\n");
+      expect(capturedText((await session.exec('echo "$EXTRA"', { env: { EXTRA: "per command" } })).stdout)).toBe("per command\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("reports how many secrets it withholds, never their values", async () => {
+    const checks = await backend.healthChecks();
+    const secrets = checks.find((check) => check.id === "host.secrets");
+    expect(secrets?.message).toBe("3 secret-looking variables withheld from commands (DB_PASSWORD, MOM_SLACK_BOT_TOKEN, OPENAI_API_KEY)");
+    expect(JSON.stringify(checks)).not.toContain("leak");
+    const status = await backend.status();
+    expect(status).toMatchObject({ backend: "host", available: true, details: { withheldSecrets: 3 } });
+  });
+
+  it("rejects an invalid configured variable name with a clear error", () => {
+    expect(() => createHostBackend({ env: { "NOT VALID": "x" } })).toThrow(/terminal\.host\.env: "NOT VALID" is not a valid environment variable name/);
+  });
+});
