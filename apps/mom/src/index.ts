@@ -1,1 +1,10 @@
-export {};
+export { startMom, type MomIo, type RunningMom } from "./cli/start-mom.js";
+export { runMomCommand } from "./cli/run-mom-command.js";
+export { MomStartupError } from "./cli/mom-startup-error.js";
+export { MomBot, type MomBotOptions } from "./slack/mom-bot.js";
+export { createMomAgent, type MomAgentOptions } from "./agent/mom-agent.js";
+export { createAttachTool } from "./agent/attach-tool.js";
+export type { RunAgent, RunRequest } from "./agent/run-request.js";
+export { EventScheduler, eventMessageText, type EventFiring } from "./events/event-scheduler.js";
+export { parseEventFile, type ScheduledEvent } from "./events/event-file.js";
+export { dataDirLayout, type DataDir, type ChannelDir } from "./store/data-dir.js";

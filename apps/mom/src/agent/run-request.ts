@@ -10,6 +10,8 @@ export interface RunRequest {
   place: Place;
   /** Aborted by `@mom stop` or shutdown: the running command ends (in the container too). */
   signal: AbortSignal;
+  /** Uploads a file to `place` (the `attach` tool); false when Slack refused (already logged). */
+  upload(filename: string, bytes: Uint8Array, title?: string): Promise<boolean>;
 }
 
 /**

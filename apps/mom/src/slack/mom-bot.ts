@@ -265,7 +265,13 @@ export class MomBot {
     let finalText = "";
     let reason = "stop";
     let errorText = "";
-    for await (const event of this.options.runAgent({ channelId: trigger.channel, prompt, place: trigger.place, signal })) {
+    for await (const event of this.options.runAgent({
+      channelId: trigger.channel,
+      prompt,
+      place: trigger.place,
+      signal,
+      upload: (filename, bytes, title) => this.output.upload(trigger.place, filename, bytes, title),
+    })) {
       renderer.onEvent(event);
       if (event.type === "error" && event.kind !== "aborted") errorText = event.message;
       if (event.type === "turn-end") {

@@ -1,0 +1,107 @@
+import {
+  createDefaultTools,
+  runAgentTurn,
+  type AgentEvent,
+  type AgentModel,
+  type ExecutionBackend,
+  type Redactor,
+  type ShellSession,
+} from "@monoclaw/core";
+import type { ModelMessage } from "ai";
+import { ChannelContext } from "../store/channel-context.js";
+import { prepareChannelDir, type DataDir } from "../store/data-dir.js";
+import { listSkills, readMemory } from "../store/memory-and-skills.js";
+import { createAttachTool } from "./attach-tool.js";
+import type { RunAgent, RunRequest } from "./run-request.js";
+import { buildSystemPrompt } from "./system-prompt.js";
+
+export interface MomAgentOptions {
+  model: AgentModel;
+  backend: ExecutionBackend;
+  sandbox: "host" | "docker";
+  dataDir: DataDir;
+  redactor: Redactor;
+  /** Model calls per run (default core's 50). */
+  maxSteps?: number;
+}
+
+/**
+ * Builds the function the Slack side calls for each run: core's agent turn
+ * with bash, read, write, edit and `attach`, mom's system prompt (memory,
+ * skills, layout in the backend's own paths), the channel's stored context,
+ * and one shell session per channel (working directory `<channel>/scratch`,
+ * `cd` and `export` carry over between runs).
+ *
+ * After each turn the context is saved: appended, or replaced atomically
+ * when the turn compacted it. In Docker mode destructive commands run
+ * without asking (the container is the guard); on the host they are refused
+ * (there is nobody to ask in Slack) and the model is told why.
+ */
+export function createMomAgent(options: MomAgentOptions): RunAgent & { dispose(): Promise<void> } {
+  const sessions = new Map<string, Promise<ShellSession>>();
+  const workspace = options.backend.workspacePath.replace(/\/$/, "");
+
+  const sessionFor = (channelId: string) => (): Promise<ShellSession> => {
+    let session = sessions.get(channelId);
+    if (!session) {
+      session = options.backend.openSession({ cwd: `${workspace}/${channelId}/scratch` }).catch((error: unknown) => {
+        sessions.delete(channelId);
+        throw error;
+      });
+      sessions.set(channelId, session);
+    }
+    return session;
+  };
+
+  async function* run(request: RunRequest): AsyncIterable<AgentEvent> {
+    const channel = options.dataDir.channel(request.channelId);
+    await prepareChannelDir(channel);
+    const context = new ChannelContext(channel.contextFile);
+    const [messages, globalMemory, channelMemory, globalSkills, channelSkills] = await Promise.all([
+      context.load(),
+      readMemory(options.dataDir.memoryFile),
+      readMemory(channel.memoryFile),
+      listSkills(options.dataDir.skillsDir, "skills", "global"),
+      listSkills(channel.skillsDir, `${channel.relative}/skills`, "channel"),
+    ]);
+    const system = buildSystemPrompt({
+      channelId: request.channelId,
+      workspace,
+      sandbox: options.sandbox,
+      globalMemory,
+      channelMemory,
+      skills: [...globalSkills.skills, ...channelSkills.skills],
+      now: new Date(),
+    });
+    const tools = [...createDefaultTools(), createAttachTool({ upload: (name, bytes, title) => request.upload(name, bytes, title) })];
+    let compacted: ModelMessage[] | undefined;
+    for await (const event of runAgentTurn({
+      model: options.model,
+      backend: options.backend,
+      tools,
+      system,
+      messages,
+      prompt: request.prompt,
+      signal: request.signal,
+      session: sessionFor(request.channelId),
+      redactor: options.redactor,
+      approvals: { mode: "ask", sandboxed: options.sandbox === "docker" },
+      ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
+    })) {
+      if (event.type === "compaction" && event.messages) compacted = event.messages;
+      if (event.type === "turn-end") {
+        if (compacted) await context.replace([...compacted, ...event.messages]);
+        else await context.append([{ role: "user", content: request.prompt }, ...event.messages]);
+      }
+      yield event;
+    }
+  }
+
+  return Object.assign(run, {
+    async dispose(): Promise<void> {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map(async (s) => (await s.catch(() => undefined))?.close()));
+    },
+  });
+}

@@ -1,0 +1,146 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { userInfo } from "node:os";
+import {
+  ConfigError,
+  createRedactor,
+  isSecretEnvName,
+  loadConfig,
+  ModelSetupError,
+  resolveModel,
+  type ResolvedModel,
+} from "@monoclaw/core";
+import { hostBackendFactory } from "@monoclaw/backend-host";
+import { dockerBackendFactory } from "@monoclaw/backend-docker";
+import { createMomAgent } from "../agent/mom-agent.js";
+import { EventScheduler } from "../events/event-scheduler.js";
+import { MomBot } from "../slack/mom-bot.js";
+import { dataDirLayout, prepareDataDir } from "../store/data-dir.js";
+import { openSandbox } from "../sandbox/open-sandbox.js";
+import { parseMomArgs } from "./mom-options.js";
+import { MomStartupError } from "./mom-startup-error.js";
+import { readSlackCredentials } from "./slack-credentials.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface MomIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Env;
+  cwd: string;
+}
+
+/** A started mom: connected to Slack, watching events. */
+export interface RunningMom {
+  bot: MomBot;
+  /** Stops events and runs (ending running commands), disconnects, releases the sandbox. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Default per-command timeout of mom's tools: 10 minutes. */
+const COMMAND_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * Starts mom from a command line. Every check that can fail (arguments,
+ * tokens, data directory, sandbox form, model configuration, container
+ * state) runs before the first byte goes to Slack and throws a
+ * MomStartupError with the fix. Returns `{ exit }` after `--help` or
+ * `--version`.
+ */
+export async function startMom(argv: readonly string[], io: MomIo): Promise<RunningMom | { exit: number }> {
+  const log = (message: string) => io.err(`mom: ${message}\n`);
+  const options = parseMomArgs(argv, io.env, io);
+  if ("exit" in options) return options;
+  const credentials = readSlackCredentials(io.env);
+
+  const dataDirPath = resolve(io.cwd, options.dataDir);
+  const info = await stat(dataDirPath).catch(() => undefined);
+  if (!info) {
+    throw new MomStartupError(
+      `the data directory ${dataDirPath} does not exist. Create it (mkdir -p ${options.dataDir}), or for the Docker sandbox: ./docker.sh create ${options.dataDir}`,
+    );
+  }
+  if (!info.isDirectory()) throw new MomStartupError(`${dataDirPath} is not a directory; give mom a directory for her data.`);
+
+  const model = await resolveMomModel(options.model, io);
+
+  const secrets = [
+    { label: "MOM_SLACK_BOT_TOKEN", value: credentials.botToken },
+    { label: "MOM_SLACK_APP_TOKEN", value: credentials.appToken },
+    { label: "MOM_SLACK_SIGNING_SECRET", value: credentials.signingSecret },
+    { label: model.apiKeySource ?? "MODEL_API_KEY", value: model.apiKey },
+  ];
+  const secretValues = new Set(secrets.flatMap((s) => (s.value ? [s.value] : [])));
+  // Commands never inherit a secret: not by a secret-looking name, not under any other name.
+  const sandboxEnv = Object.fromEntries(
+    Object.entries(io.env).filter(([name, value]) => value !== undefined && !isSecretEnvName(name) && !secretValues.has(value)),
+  );
+  const redactor = createRedactor({ env: io.env, secrets });
+
+  const sandbox = await openSandbox({ spec: options.sandbox, dataDir: dataDirPath, sandboxEnv, env: io.env, timeoutMs: COMMAND_TIMEOUT_MS, log });
+  if (sandbox.kind === "host") {
+    io.err(
+      `mom: WARNING: --sandbox=host runs every command directly on this machine as ${userInfo().username}. Anyone who can message mom in Slack can run commands here and read your files. Isolate her with ./docker.sh create ${options.dataDir} and --sandbox=docker:mom-sandbox.\n`,
+    );
+  }
+
+  const dataDir = dataDirLayout(dataDirPath);
+  await prepareDataDir(dataDir);
+  const agent = createMomAgent({ model, backend: sandbox.backend, sandbox: sandbox.kind, dataDir, redactor });
+  const bot = new MomBot({
+    dataDir,
+    botToken: credentials.botToken,
+    ...(credentials.appToken ? { appToken: credentials.appToken } : {}),
+    ...(credentials.signingSecret ? { signingSecret: credentials.signingSecret } : {}),
+    ...(options.httpPort ? { httpPort: options.httpPort } : {}),
+    ...(credentials.apiUrl ? { apiUrl: credentials.apiUrl } : {}),
+    ...(options.allowUsers ? { allowUsers: options.allowUsers } : {}),
+    ...(options.allowChannels ? { allowChannels: options.allowChannels } : {}),
+    allowBots: options.allowBots,
+    maxConcurrentRuns: options.maxRuns,
+    runAgent: agent,
+    redact: (text) => redactor.redact(text),
+    log,
+  });
+  const events = new EventScheduler({ eventsDir: dataDir.eventsDir, fire: (firing) => bot.fireEvent(firing), log });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      events.stop();
+      await bot.stop();
+      await agent.dispose();
+      await sandbox.backend.dispose();
+    })();
+    return stopping;
+  };
+  try {
+    await bot.start();
+  } catch (error) {
+    await stop();
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === "invalid_auth" || code === "not_authed" || code === "account_inactive" || code === "token_revoked") {
+      throw new MomStartupError(`Slack refused MOM_SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token again from the app's OAuth & Permissions page.`);
+    }
+    throw error;
+  }
+  await events.start();
+  log(`connected to Slack; tools run ${sandbox.kind === "host" ? "on this machine" : `in container ${options.sandbox.kind === "docker" ? options.sandbox.container : ""}`}; model ${model.provider}/${model.modelId}; data in ${dataDirPath}`);
+  return { bot, stop };
+}
+
+async function resolveMomModel(modelOption: string | undefined, io: MomIo): Promise<ResolvedModel> {
+  try {
+    const loaded = await loadConfig({ factories: [hostBackendFactory, dockerBackendFactory], env: io.env, startDir: io.cwd });
+    const spec = modelOption ?? loaded.config.model;
+    if (!spec) {
+      throw new MomStartupError(
+        `no model is configured. Pass --model <provider/model> (e.g. --model anthropic/claude-sonnet-4-5) or set \`model\` in ${loaded.file}, as for monoclaw.`,
+      );
+    }
+    return resolveModel({ model: spec, providers: loaded.config.providers, env: io.env });
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof ModelSetupError) throw new MomStartupError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,84 @@
+import { realpath } from "node:fs/promises";
+import { isBackendError, type ExecutionBackend } from "@monoclaw/core";
+import { createHostBackend } from "@monoclaw/backend-host";
+import { connectEngine, createDockerBackend, inspectAttachedContainer, processDiscoveryEnvironment } from "@monoclaw/backend-docker";
+import { MomStartupError } from "../cli/mom-startup-error.js";
+import type { SandboxSpec } from "../cli/sandbox-spec.js";
+
+/** Where the data directory appears inside a Docker sandbox. */
+export const CONTAINER_WORKSPACE = "/workspace";
+
+export interface OpenSandboxOptions {
+  spec: SandboxSpec;
+  /** Absolute host path of the data directory. */
+  dataDir: string;
+  /** The environment commands may inherit (host mode), already stripped of secrets. */
+  sandboxEnv: Readonly<Record<string, string | undefined>>;
+  /** The environment used to find the Docker engine (DOCKER_HOST...). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Default per-command timeout. */
+  timeoutMs: number;
+  log: (message: string) => void;
+}
+
+export interface Sandbox {
+  kind: "host" | "docker";
+  backend: ExecutionBackend;
+}
+
+/**
+ * Opens the backend mom's tools use.
+ *
+ * - host: the data directory is the workspace; commands inherit
+ *   `sandboxEnv` (the host backend also withholds secret-looking names).
+ * - docker:<name>: attaches to that existing container, after checking it
+ *   exists, runs, and mounts this data directory at /workspace; otherwise a
+ *   MomStartupError names the `./docker.sh` command that fixes it. The
+ *   container gets no variable from mom's environment.
+ */
+export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox> {
+  const { spec } = options;
+  if (spec.kind === "host") {
+    return {
+      kind: "host",
+      backend: createHostBackend({ cwd: options.dataDir, baseEnv: options.sandboxEnv, timeoutMs: options.timeoutMs }),
+    };
+  }
+  const name = spec.container;
+  const script = "./docker.sh (in apps/mom of the MonoClaw repository, or the installed @monoclaw/mom package)";
+  const envPrefix = name === "mom-sandbox" ? "" : `MOM_CONTAINER=${name} `;
+  let engine;
+  try {
+    engine = await connectEngine(processDiscoveryEnvironment(options.env));
+  } catch (error) {
+    throw new MomStartupError(`--sandbox=docker:${name}: ${isBackendError(error) ? error.message : String(error)}`);
+  }
+  const info = await inspectAttachedContainer(engine.docker, name, CONTAINER_WORKSPACE).catch((error: unknown) => {
+    throw new MomStartupError(`--sandbox=docker:${name}: cannot inspect the container: ${(error as Error).message}`);
+  });
+  if (!info.exists) {
+    throw new MomStartupError(
+      `container '${name}' does not exist. Create it with ${script}: ${envPrefix}./docker.sh create ${options.dataDir}`,
+    );
+  }
+  if (!info.running) {
+    throw new MomStartupError(`container '${name}' is ${info.state ?? "not running"}. Start it: ${envPrefix}./docker.sh start`);
+  }
+  const wanted = await realpath(options.dataDir);
+  const mounted = info.workspaceSource ? await realpath(info.workspaceSource).catch(() => info.workspaceSource) : undefined;
+  if (mounted !== wanted) {
+    const what = mounted ? `mounts ${mounted} at ${CONTAINER_WORKSPACE}` : `mounts nothing at ${CONTAINER_WORKSPACE}`;
+    throw new MomStartupError(
+      `container '${name}' ${what}, not the data directory ${wanted}. Recreate it: ${envPrefix}./docker.sh remove && ${envPrefix}./docker.sh create ${wanted}`,
+    );
+  }
+  const backend = createDockerBackend({
+    container: name,
+    workspacePath: CONTAINER_WORKSPACE,
+    engine,
+    hostEnv: {},
+    timeoutMs: options.timeoutMs,
+    log: options.log,
+  });
+  return { kind: "docker", backend };
+}
