@@ -76,6 +76,18 @@ describe("monoclaw exec on the host backend", () => {
     for (const pid of [readPid(shPid), readPid(bgPid)]) await waitFor(() => !isProcessAlive(pid), `process ${pid} to end`);
   });
 
+  it("ends the command when its reader goes away (a broken pipe), exit 141, no stack trace, no process left", async () => {
+    const shPid = join(t.root, "sh.pid");
+    const running = startBin(["exec", "--", `echo $$ > '${shPid}'; while :; do echo y; done`], { env: t.env, cwd: t.root });
+    await running.waitForStdout("y\n");
+    running.child.stdout.destroy();
+    const result = await running.exited;
+    expect(result.code).toBe(141);
+    expect(result.stderr).toBe("");
+    const pid = readPid(shPid);
+    await waitFor(() => !isProcessAlive(pid), `process ${pid} to end`);
+  });
+
   it("aborts on SIGTERM with exit 143, leaving no process behind", async () => {
     const bgPid = join(t.root, "bg.pid");
     const running = startBin(["exec", "--", `sleep 300 & echo $! > '${bgPid}'; echo ready; wait`], { env: t.env, cwd: t.root });

@@ -14,7 +14,7 @@ export const EXIT_BACKEND_FAILED = 125;
 const CAPTURE_BYTES = 64 * 1024;
 
 /** The exit code a process ended by `signal` reports in a shell (128 + its number). */
-const SIGNAL_EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT_CODES: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 };
 
 interface ExecCommandOptions {
   backend?: string;
@@ -51,7 +51,8 @@ export function registerExecCommand(program: Command, context: CliContext): void
  * Runs one command and returns the exit code to leave with. The backend is
  * always disposed before this resolves. SIGINT, SIGTERM and SIGHUP abort the
  * command (the backend ends its whole process tree); a second SIGINT while
- * the backend is still cleaning up leaves at once.
+ * the backend is still cleaning up leaves at once. When stdout or stderr
+ * breaks (the reader exited), the command is ended too and 141 returned.
  */
 async function runExec(context: CliContext, command: string, options: ExecCommandOptions): Promise<number> {
   if (command.trim() === "") throw new CliError("no command given; usage: monoclaw exec -- <command...>", { exitCode: EXIT_USAGE });
@@ -72,6 +73,9 @@ async function runExec(context: CliContext, command: string, options: ExecComman
   };
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   for (const signal of signals) process.on(signal, onSignal);
+  // Whoever reads our output went away (`monoclaw exec -- yes | head`): end the command as SIGPIPE would.
+  const onOutputError = () => onSignal("SIGPIPE");
+  for (const stream of [context.stdout, context.stderr]) stream.on("error", onOutputError);
 
   let result: ExecResult;
   try {
@@ -79,7 +83,10 @@ async function runExec(context: CliContext, command: string, options: ExecComman
       .exec(command, {
         signal: controller.signal,
         maxOutputBytes: CAPTURE_BYTES,
-        onOutput: (stream, chunk) => (stream === "stdout" ? context.stdout : context.stderr).write(chunk),
+        onOutput: (stream, chunk) => {
+          const target = stream === "stdout" ? context.stdout : context.stderr;
+          if (!controller.signal.aborted) target.write(chunk);
+        },
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         ...(options.timeout === undefined ? {} : { timeoutMs: Math.max(1, Math.round(options.timeout * 1000)) }),
         ...(stdin === undefined ? {} : { stdin }),
@@ -88,6 +95,7 @@ async function runExec(context: CliContext, command: string, options: ExecComman
   } finally {
     await backend.dispose();
     for (const signal of signals) process.off(signal, onSignal);
+    for (const stream of [context.stdout, context.stderr]) stream.off("error", onOutputError);
   }
   await removeSpillFiles(result);
 
