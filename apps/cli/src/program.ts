@@ -4,6 +4,8 @@ import { cliVersion } from "./version.js";
 import { registerConfigCommand } from "./commands/config.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerExecCommand } from "./commands/exec.js";
+import { registerRunCommand } from "./commands/run.js";
+import { registerInteractiveCommand } from "./commands/run-interactive.js";
 
 /**
  * Builds the `monoclaw` program. Every command lives in its own module under
@@ -32,6 +34,8 @@ export function createProgram(context: CliContext = createCliContext()): Command
   registerExecCommand(program, context);
   registerConfigCommand(program, context);
   registerDoctorCommand(program, context);
+  registerRunCommand(program, context);
+  registerInteractiveCommand(program, context);
 
   return program;
 }

@@ -1,0 +1,92 @@
+import {
+  createAgent,
+  createConfiguredBackend,
+  createRedactor,
+  isSandboxedStatus,
+  type BackendFactory,
+  type MonoclawConfig,
+} from "@monoclaw/core";
+import type { AgentRuntime, AskApproval } from "./agent-runtime.js";
+import { checkModel } from "./model-check.js";
+
+export interface CreateAgentRuntimeOptions {
+  config: MonoclawConfig;
+  factories: readonly BackendFactory[];
+  /** `provider/model-id` to use. */
+  model: string;
+  /** `--backend`: overrides `terminal.backend`. */
+  backend?: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Whether a person can answer approval questions (each turn then passes its
+   * `ask`). Without one, a command that needs approval is refused and the
+   * model is told that no one can approve commands here.
+   */
+  interactiveApprovals: boolean;
+  /** Progress and warnings from the backend (image pulls, recreated containers). */
+  log: (message: string) => void;
+}
+
+/**
+ * Wires the agent (`createAgent` from core) to the configured model and
+ * backend for one CLI process.
+ *
+ * The model is checked first (key present, server reachable), so a setup
+ * problem is reported before the backend starts anything. The agent keeps one
+ * shell session and the full-output files across turns. Secret environment
+ * variables and every configured API key are redacted from tool output.
+ * Approvals follow `terminal.approvals`, and the backend's own status says
+ * whether it is sandboxed (Docker without writable host mounts).
+ */
+export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Promise<AgentRuntime> {
+  const { config, env } = options;
+  let modelSpec = options.model;
+  const resolved = await checkModel(modelSpec, config, env);
+  const backend = createConfiguredBackend(config, options.factories, {
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+    env,
+    log: options.log,
+  });
+  let ask: AskApproval | undefined;
+  const agent = createAgent({
+    model: resolved,
+    backend,
+    redactor: createRedactor({
+      env,
+      secrets: [
+        { label: resolved.apiKeySource ?? "model API key", value: resolved.apiKey },
+        ...Object.entries(config.providers).map(([name, provider]) => ({ label: `providers.${name}.api_key`, value: provider.api_key })),
+      ],
+    }),
+    approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(await backend.status()) },
+    ...(options.interactiveApprovals ? { approve: (request) => (ask === undefined ? Promise.resolve(false) : ask(request)) } : {}),
+  });
+  let disposed = false;
+
+  return {
+    get model() {
+      return modelSpec;
+    },
+    backend: backend.name,
+    where: `${backend.name} backend, working in ${backend.workspacePath}`,
+    async setModel(model) {
+      agent.setModel(await checkModel(model, config, env));
+      modelSpec = model;
+    },
+    async *runTurn(input) {
+      agent.setMessages(input.messages);
+      ask = input.ask;
+      try {
+        yield* agent.run(input.prompt, { signal: input.signal });
+      } finally {
+        ask = undefined;
+      }
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await agent.dispose();
+      await backend.dispose();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { usageError } from "../cli-error.js";
+import { openHistoryFile } from "../agent/history-file.js";
+import { runInteractiveSession } from "../agent/interactive-session.js";
+import { prepareAgent, type AgentCommandOptions } from "../agent/prepare-agent.js";
+import { createSession } from "../agent/session-store.js";
+import { addAgentOptions } from "./run-options.js";
+
+/**
+ * `monoclaw` with no command (or `monoclaw chat`): the interactive session.
+ * It needs a terminal on stdin and stdout; otherwise it says to use
+ * `monoclaw run` instead of waiting for input that never comes.
+ */
+export function registerInteractiveCommand(program: Command, context: CliContext, stdin: NodeJS.ReadStream = process.stdin): void {
+  const command = program
+    .command("chat", { isDefault: true })
+    .description("talk with Mona in an interactive session (what `monoclaw` alone starts)")
+    // Operands reach the default command when the first word is not a command: report them as such.
+    .argument("[words...]");
+  addAgentOptions(
+    command,
+    context.backendFactories.map((factory) => factory.name),
+  ).action(async (words: string[], options: AgentCommandOptions) => {
+    if (words.length > 0) {
+      throw usageError(
+        `"${words[0]}" is not a monoclaw command (see monoclaw --help). To give Mona a task directly: monoclaw run "${words.join(" ")}"`,
+      );
+    }
+    if (stdin.isTTY !== true || context.stdout.isTTY !== true) {
+      throw usageError(
+        'The interactive session needs a terminal. For scripts and pipes use `monoclaw run "<prompt>"` (or pipe the prompt into `monoclaw run`).',
+      );
+    }
+    const prepared = await prepareAgent(context, options, { interactive: true });
+    const { runtime, conversation, home, sessionsDir, cwd } = prepared;
+    process.exitCode = await runInteractiveSession({
+      runtime,
+      input: stdin,
+      output: context.stdout,
+      errorOutput: context.stderr,
+      env: context.env,
+      history: openHistoryFile(join(home, "history")),
+      session: conversation.session,
+      messages: conversation.messages,
+      newSession: (model) =>
+        createSession({
+          directory: sessionsDir,
+          cwd,
+          model,
+          backend: runtime.backend,
+          onError: (error) => context.stderr.write(`monoclaw: warning: ${error.message}\n`),
+        }),
+      canAsk: true,
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import type { Command } from "commander";
+import type { CliContext } from "../cli-context.js";
+import { EXIT_FAILURE, EXIT_OK, usageError } from "../cli-error.js";
+import { askApproval } from "../agent/approval-prompt.js";
+import { driveTurn } from "../agent/drive-turn.js";
+import { createJsonRenderer } from "../agent/json-renderer.js";
+import { prepareAgent, type AgentCommandOptions } from "../agent/prepare-agent.js";
+import { readPromptFromStdin } from "../agent/read-stdin.js";
+import { createTerminalRenderer } from "../agent/terminal-renderer.js";
+import { createTerminalStyle, shouldUseColor } from "../agent/terminal-style.js";
+import { addAgentOptions } from "./run-options.js";
+
+/** Exit code when the run was interrupted (Ctrl-C, SIGTERM): 128 + SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+interface RunOptions extends AgentCommandOptions {
+  json?: boolean;
+}
+
+/**
+ * `monoclaw run "<prompt>"`: one turn, then exit. Exit codes: 0 the turn
+ * finished, 1 the model failed (or the turn hit the step limit), 2 a usage or
+ * config error (reported before any work), 130 interrupted.
+ */
+export function registerRunCommand(program: Command, context: CliContext, stdin: NodeJS.ReadStream = process.stdin): void {
+  const command = program
+    .command("run")
+    .description("give Mona one task, print her answer and exit (the prompt is read from stdin when not given)")
+    .argument("[prompt...]", "the task, e.g. \"why does the build fail?\"")
+    .option("--json", "print every agent event as one JSON object per line, for scripts");
+  addAgentOptions(
+    command,
+    context.backendFactories.map((factory) => factory.name),
+  ).action(async (words: string[], options: RunOptions) => {
+    process.exitCode = await runOnce(words, options, context, stdin);
+  });
+}
+
+async function runOnce(words: string[], options: RunOptions, context: CliContext, stdin: NodeJS.ReadStream): Promise<number> {
+  const { env, stdout, stderr } = context;
+  let prompt = words.join(" ").trim();
+  const promptFromStdin = prompt === "" && stdin.isTTY !== true;
+  if (promptFromStdin) prompt = (await readPromptFromStdin(stdin)).trim();
+  if (prompt === "") {
+    throw usageError(
+      promptFromStdin
+        ? "The prompt read from standard input is empty. Pipe a task in, e.g. `echo \"list the files\" | monoclaw run`."
+        : 'No prompt given. Usage: monoclaw run "<prompt>" (or pipe the prompt into `monoclaw run`).',
+    );
+  }
+
+  // Approval questions need a person at a terminal; the prompt itself may have come through stdin.
+  const canAsk = stdin.isTTY === true && !promptFromStdin;
+  const { runtime, conversation } = await prepareAgent(context, options, { interactive: canAsk });
+  const renderer =
+    options.json === true
+      ? createJsonRenderer(stdout)
+      : createTerminalRenderer({ stdout, stderr, env, mode: stdout.isTTY === true ? "stream" : "answer" });
+
+  const style = createTerminalStyle(shouldUseColor(stderr, env));
+  const controller = new AbortController();
+  let interrupts = 0;
+  let forceExit: () => void = () => {};
+  const forced = new Promise<number>((resolve) => (forceExit = () => resolve(EXIT_INTERRUPTED)));
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts === 1) controller.abort();
+    else forceExit();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const turn = driveTurn({
+      runtime,
+      prompt,
+      messages: conversation.messages,
+      renderer,
+      session: conversation.session,
+      signal: controller.signal,
+      ...(canAsk
+        ? {
+            ask: (question) => {
+              renderer.pause();
+              return askApproval(question, { input: stdin, output: stderr, style, signal: controller.signal, onInterrupt: onSignal });
+            },
+          }
+        : {}),
+    }).then((outcome) => {
+      if (interrupts > 0 || outcome.end.reason === "aborted") return EXIT_INTERRUPTED;
+      if (outcome.failed || outcome.end.reason !== "stop") return EXIT_FAILURE;
+      return EXIT_OK;
+    });
+    return await Promise.race([turn, forced]);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    conversation.session.close();
+    await runtime.dispose();
+  }
+}
