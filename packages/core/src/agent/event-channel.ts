@@ -9,6 +9,7 @@ export class EventChannel<T> implements AsyncIterable<T> {
   private ended = false;
   private wake: (() => void) | undefined;
   private drainWaiters: Array<() => void> = [];
+  private consumerWaiting = false;
   private readonly onReturn: () => void;
 
   /** `onReturn` runs when the consumer stops iterating early (`break`). */
@@ -27,9 +28,9 @@ export class EventChannel<T> implements AsyncIterable<T> {
     this.wake?.();
   }
 
-  /** Resolves once the consumer has taken every event pushed so far (or stopped iterating). */
+  /** Resolves once the consumer has handled every event pushed so far and asked for the next (or stopped iterating). */
   drained(): Promise<void> {
-    if (this.queue.length === 0 || this.ended) return Promise.resolve();
+    if (this.ended || (this.queue.length === 0 && this.consumerWaiting)) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -44,16 +45,18 @@ export class EventChannel<T> implements AsyncIterable<T> {
     try {
       while (true) {
         if (this.queue.length > 0) {
-          const item = this.queue.shift() as T;
-          if (this.queue.length === 0) this.releaseDrainWaiters();
-          yield item;
+          yield this.queue.shift() as T;
           continue;
         }
         if (this.ended) {
           finished = true;
           return;
         }
+        // The consumer came back for more with nothing queued: it has handled every event so far.
+        this.consumerWaiting = true;
+        this.releaseDrainWaiters();
         await new Promise<void>((resolve) => (this.wake = resolve));
+        this.consumerWaiting = false;
         this.wake = undefined;
       }
     } finally {
