@@ -23,7 +23,7 @@ export interface MomHarness {
 }
 
 /** A fake Slack, a scripted model server, a data dir and a MONOCLAW_HOME whose config points at the model server. */
-export async function createHarness(script: ScriptedStep[] = []): Promise<MomHarness> {
+export async function createHarness(script: ScriptedStep[] = [], options: { dataDir?: string } = {}): Promise<MomHarness> {
   const fake = await startFakeSlack();
   fake.addUser({ id: "UALICE", name: "alice" });
   fake.addChannel({ id: "CGENERAL", name: "general" });
@@ -31,7 +31,7 @@ export async function createHarness(script: ScriptedStep[] = []): Promise<MomHar
   fake.addChannel({ id: "DALICE", isIm: true, user: "UALICE" });
   const model = await startModelServer(script);
   const root = await mkdtemp(join(tmpdir(), "mom-e2e-"));
-  const dataDir = join(root, "data");
+  const dataDir = options.dataDir ?? join(root, "data");
   const home = join(root, "home");
   await mkdir(dataDir, { recursive: true });
   await mkdir(home, { recursive: true });
