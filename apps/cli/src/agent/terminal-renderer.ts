@@ -140,7 +140,8 @@ export function createTerminalRenderer(options: TerminalRendererOptions): AgentE
         return;
       case "tool-end":
         toolEnd(event);
-        spinner.start("thinking");
+        // The model gets the result next, unless the turn is being aborted.
+        if (event.aborted !== true) spinner.start("thinking");
         return;
       case "usage":
         return;
