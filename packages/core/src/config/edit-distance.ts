@@ -5,18 +5,17 @@
  */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
+  // d[i][j]: distance between the first i characters of a and the first j of b.
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => d[i]?.[j] ?? 0;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const at = (r: number, c: number) => rows[r]?.[c] ?? row[c] ?? 0;
-      let best = Math.min(at(i - 1, j) + 1, (row[j - 1] ?? 0) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      row.push(best);
+      (d[i] as number[])[j] = best;
     }
-    rows.push(row);
   }
-  return rows[a.length]?.[b.length] ?? 0;
+  return at(a.length, b.length);
 }
 
 /**

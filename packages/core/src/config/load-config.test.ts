@@ -114,8 +114,13 @@ describe("loadConfig", () => {
     expect(error.problems.map((problem) => [problem.key, problem.line, problem.allowed])).toEqual([
       ["terminal.timeout", 3, "a number of seconds greater than 0"],
       ["terminal.approvals", 2, "ask, never, always"],
-      ["terminal.docker.keep_warm", 5, "a value of type boolean"],
+      ["terminal.docker.keep_warm", 5, "true or false"],
     ]);
+  });
+
+  it("says a section is expected where a plain value is written", async () => {
+    const error = await loadError("terminal: docker\n");
+    expect(error.problems[0]).toMatchObject({ key: "terminal", line: 1, message: 'is "docker"', allowed: "a section of `key: value` lines" });
   });
 
   it("accepts only registered backend names for terminal.backend", async () => {

@@ -204,13 +204,22 @@ function describeIssue(
   };
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  object: "a section of `key: value` lines",
+  array: "a list, e.g. [a, b]",
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
 /** What the issue says would be accepted. Custom messages (ours and backends') are used as is. */
 function allowedText(issue: z.core.$ZodIssue): string {
   const generic = /^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message);
   if (!generic) return issue.message;
   switch (issue.code) {
     case "invalid_type":
-      return `a value of type ${issue.expected}`;
+      return TYPE_NAMES[issue.expected] ?? `a value of type ${issue.expected}`;
     case "invalid_value":
       return `one of ${issue.values.map((value) => render(value)).join(", ")}`;
     case "too_small":
