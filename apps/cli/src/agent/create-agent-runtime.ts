@@ -1,8 +1,11 @@
 import {
+  buildSystemPrompt,
   createAgent,
   createConfiguredBackend,
   createRedactor,
+  gatherPromptContext,
   isSandboxedStatus,
+  type Agent,
   type BackendFactory,
   type MonoclawConfig,
 } from "@monoclaw/core";
@@ -32,7 +35,9 @@ export interface CreateAgentRuntimeOptions {
  * backend for one CLI process.
  *
  * The model is checked first (key present, server reachable), so a setup
- * problem is reported before the backend starts anything. The agent keeps one
+ * problem is reported before the backend starts anything. The system prompt
+ * is built once, from the backend's status and AGENTS.md (in the backend's
+ * workspace, else in `terminal.cwd`). The agent keeps one
  * shell session and the full-output files across turns. Secret environment
  * variables and every configured API key are redacted from tool output.
  * Approvals follow `terminal.approvals`, and the backend's own status says
@@ -48,19 +53,28 @@ export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Pr
     log: options.log,
   });
   let ask: AskApproval | undefined;
-  const agent = createAgent({
-    model: resolved,
-    backend,
-    redactor: createRedactor({
-      env,
-      secrets: [
-        { label: resolved.apiKeySource ?? "model API key", value: resolved.apiKey },
-        ...Object.entries(config.providers).map(([name, provider]) => ({ label: `providers.${name}.api_key`, value: provider.api_key })),
-      ],
-    }),
-    approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(await backend.status()) },
-    ...(options.interactiveApprovals ? { approve: (request) => (ask === undefined ? Promise.resolve(false) : ask(request)) } : {}),
-  });
+  let agent: Agent;
+  try {
+    agent = createAgent({
+      model: resolved,
+      backend,
+      // Where commands run (backend, OS, workdir, mounts), today's date, and AGENTS.md when there is one.
+      system: buildSystemPrompt(await gatherPromptContext({ backend, hostCwd: config.terminal.cwd })),
+      redactor: createRedactor({
+        env,
+        secrets: [
+          { label: resolved.apiKeySource ?? "model API key", value: resolved.apiKey },
+          ...Object.entries(config.providers).map(([name, provider]) => ({ label: `providers.${name}.api_key`, value: provider.api_key })),
+        ],
+      }),
+      approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(await backend.status()) },
+      ...(options.interactiveApprovals ? { approve: (request) => (ask === undefined ? Promise.resolve(false) : ask(request)) } : {}),
+    });
+  } catch (error) {
+    // The backend may already hold a container or a shell: release it before reporting.
+    await backend.dispose();
+    throw error;
+  }
   let disposed = false;
 
   return {

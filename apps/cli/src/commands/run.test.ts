@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -161,6 +161,32 @@ describe("monoclaw run", () => {
     expect(unknown.stderr).toContain(id);
     expect(unknown.stderr).toContain("--resume <id>");
     expect(server.requests).toHaveLength(3);
+  });
+
+  it("tells the model where commands run and includes AGENTS.md from the working directory", async () => {
+    writeFileSync(join(home.workdir, "AGENTS.md"), "Always answer in haiku.\n");
+    server.enqueue(step.text("ok"));
+    expect((await runCli(["run", "hi"], { env: home.env })).code).toBe(0);
+    const system = server.requests[0]!.system;
+    expect(system).toContain("host backend");
+    expect(system).toContain(`Working directory: ${home.workdir}`);
+    expect(system).toContain("Always answer in haiku.");
+    expect(system).toMatch(/Today's date: \d{4}-\d{2}-\d{2}/);
+  });
+
+  it("redacts a configured API key from tool output on the screen, in the session file and for the model", async () => {
+    const secret = "sk-local-7f3a9c2e5b1d";
+    home.writeConfig(home.readConfig().replace("    base_url:", `    api_key: ${secret}\n    base_url:`));
+    server.enqueue(step.toolCall("bash", { command: `echo the key is ${"$"}(printf %s ${secret})` }), step.text("done"));
+    const result = await runCli(["run", "--json", "show the key"], { env: home.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("the key is [REDACTED:");
+    expect(result.stdout.replace(/"title":"[^"]*"|"command":"[^"]*"/g, "")).not.toContain(secret);
+    const [file] = home.sessionFiles();
+    const stored = readJsonLines(file!).filter((entry) => entry.type === "event" && entry.event.type !== "tool-start");
+    expect(JSON.stringify(stored)).toContain("[REDACTED:");
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    expect(server.requests[1]!.toolResults.at(-1)!.content).not.toContain(secret);
   });
 
   it("refuses a destructive command without a TTY under approvals: ask, and tells the model why", async () => {
