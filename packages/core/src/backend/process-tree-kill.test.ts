@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runLocalScript } from "./local-script.js";
 import { processTreeKillScript } from "./process-tree-kill.js";
@@ -66,6 +68,24 @@ describe("processTreeKillScript", () => {
     expect(markedPids(bystander)).toHaveLength(1);
     expect(await runLocalScript(processTreeKillScript({ marker: parent, graceMs: 300 }))).toBe(0);
     expect(markedPids(bystander)).toEqual([]);
+  });
+
+  it("works with busybox sh and busybox applets only (as in an Alpine or busybox container)", async () => {
+    // busybox grep stops at the first NUL of a line unless told -z: this catches that.
+    const bin = mkdtempSync(join(tmpdir(), "monoclaw-busybox-bin-"));
+    try {
+      for (const applet of ["sh", "grep", "sleep", "kill"]) symlinkSync("/bin/busybox", join(bin, applet));
+      const marker = newRunMarker();
+      await startTree(marker, "sleep 600 & setsid sleep 600 & sleep 600", 3);
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(join(bin, "sh"), ["-c", processTreeKillScript({ marker, graceMs: 300 })], { env: { PATH: bin }, stdio: "ignore" });
+        child.once("exit", resolve);
+      });
+      expect(code).toBe(0);
+      expect(markedPids(marker)).toEqual([]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it("sends signalFirst before the scan", async () => {

@@ -16,7 +16,7 @@ export interface ProcessTreeKillScriptOptions {
 }
 
 /**
- * A POSIX `sh` script (dash, bash, busybox ash; needs only `grep`, `kill` and
+ * A POSIX `sh` script (dash, bash, busybox ash; needs only `grep -z`, `kill` and
  * `sleep`) that ends every process carrying a run marker, wherever they were
  * re-parented: it finds them by scanning `/proc/<pid>/environ`, sends TERM,
  * polls every 50 ms until they are gone or `graceMs` passed, then sends KILL
@@ -45,7 +45,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     "nap() { sleep 0.05 2>/dev/null || sleep 1; }",
     "scan() {",
     "  pids=",
-    '  for f in $(grep -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null); do',
+    '  for f in $(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null); do',
     "    p=${f#/proc/}; p=${p%/environ}",
     '    [ "$p" = "$self" ] || pids="$pids $p"',
     "  done",
