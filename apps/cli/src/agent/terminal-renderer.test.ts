@@ -51,6 +51,40 @@ describe("createTerminalRenderer", () => {
     expect(stderr.text()).toBe("");
   });
 
+  it("shows the summary of write and edit, and edit's diff in colour", () => {
+    const stdout = sink(false);
+    const renderer = createTerminalRenderer({ stdout, stderr: sink(false), env: {}, mode: "stream" });
+    renderer.render({ type: "tool-start", toolCallId: "w", toolName: "write", input: {}, title: "a.txt" });
+    renderer.render({ type: "tool-end", toolCallId: "w", toolName: "write", isError: false, output: "Created a.txt (3 bytes, 1 lines).", durationMs: 3 });
+    renderer.render({ type: "tool-start", toolCallId: "e", toolName: "edit", input: {}, title: "a.txt" });
+    const diff = "Edited a.txt (1 replaced).\n--- a.txt\n+++ a.txt\n@@ -1 +1 @@\n-hi\n+hello\n";
+    renderer.render({ type: "tool-end", toolCallId: "e", toolName: "edit", isError: false, output: diff, durationMs: 4 });
+    renderer.render({ type: "tool-start", toolCallId: "r", toolName: "read", input: {}, title: "a.txt" });
+    renderer.render({ type: "tool-end", toolCallId: "r", toolName: "read", isError: false, output: "     1\thello", durationMs: 1 });
+    expect(stdout.text()).toBe(
+      [
+        "● write a.txt",
+        "  ✓ Created a.txt (3 bytes, 1 lines). · 3ms",
+        "● edit a.txt",
+        "  │ --- a.txt",
+        "  │ +++ a.txt",
+        "  │ @@ -1 +1 @@",
+        "  │ -hi",
+        "  │ +hello",
+        "  ✓ Edited a.txt (1 replaced). · 4ms",
+        "● read a.txt",
+        "  ✓ 1ms",
+        "",
+      ].join("\n"),
+    );
+    const coloured = sink(true);
+    const colourRenderer = createTerminalRenderer({ stdout: coloured, stderr: sink(true), env: { TERM: "xterm" }, mode: "stream" });
+    colourRenderer.render({ type: "tool-start", toolCallId: "e", toolName: "edit", input: {}, title: "a.txt" });
+    colourRenderer.render({ type: "tool-end", toolCallId: "e", toolName: "edit", isError: false, output: diff, durationMs: 4 });
+    expect(coloured.text()).toContain("\u001b[31m-hi\u001b[39m");
+    expect(coloured.text()).toContain("\u001b[32m+hello\u001b[39m");
+  });
+
   it("writes text as each delta arrives, not at the end", () => {
     const stdout = sink(false);
     const renderer = createTerminalRenderer({ stdout, stderr: sink(false), env: {}, mode: "stream" });

@@ -100,10 +100,12 @@ export function createTerminalRenderer(options: TerminalRendererOptions): AgentE
   };
 
   const toolEnd = (event: ToolEndEvent) => {
-    tools.get(event.toolCallId)?.sanitizer.flush();
+    const streamed = tools.get(event.toolCallId);
+    streamed?.sanitizer.flush();
     tools.delete(event.toolCallId);
     if (style.enabled && !atLineStart) write("\u001b[0m");
     endLine();
+    if (streamed === undefined && !event.isError && event.toolName === "edit") write(renderDiff(event.output));
     const duration = formatDuration(event.durationMs);
     let status: string;
     if (event.timedOut === true) status = style.red(`✗ timed out after ${duration}`);
@@ -112,8 +114,21 @@ export function createTerminalRenderer(options: TerminalRendererOptions): AgentE
       const text = `${event.exitCode === 0 ? "✓" : "✗"} exit ${event.exitCode} · ${duration}`;
       status = event.exitCode === 0 ? style.green(text) : style.red(text);
     } else if (event.isError) status = style.red(`✗ ${firstLine(event.output)} · ${duration}`);
+    else if (streamed === undefined && SUMMARISED_TOOLS.has(event.toolName)) status = style.green(`✓ ${firstLine(event.output)} · ${duration}`);
     else status = style.green(`✓ ${duration}`);
     write(`  ${status}\n`);
+  };
+
+  /** The unified diff `edit` returns (after its first line), coloured, at most {@link MAX_DIFF_LINES} lines. */
+  const renderDiff = (output: string) => {
+    const lines = createTerminalSanitizer({ keepColors: false }).write(output).split("\n").slice(1);
+    while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    const shown = lines.slice(0, MAX_DIFF_LINES).map((line) => {
+      const colour = line.startsWith("+") && !line.startsWith("+++") ? style.green : line.startsWith("-") && !line.startsWith("---") ? style.red : style.dim;
+      return `${style.dim("  │ ")}${colour(line)}\n`;
+    });
+    const more = lines.length > MAX_DIFF_LINES ? `${style.dim(`  │ … ${lines.length - MAX_DIFF_LINES} more diff lines`)}\n` : "";
+    return shown.join("") + more;
   };
 
   const renderEvent = (event: AgentEvent) => {
@@ -187,6 +202,11 @@ export function createTerminalRenderer(options: TerminalRendererOptions): AgentE
     },
   };
 }
+
+/** Tools whose result starts with a one-line summary worth showing (`Created a.txt (3 bytes, 1 lines).`); `read` returns file content instead. */
+const SUMMARISED_TOOLS = new Set(["write", "edit"]);
+/** Diff lines of an `edit` shown in the terminal; the model always gets the whole diff. */
+const MAX_DIFF_LINES = 40;
 
 function firstLine(text: string): string {
   const clean = createTerminalSanitizer({ keepColors: false }).write(text);

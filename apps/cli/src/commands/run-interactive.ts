@@ -17,12 +17,13 @@ export function registerInteractiveCommand(program: Command, context: CliContext
   const command = program
     .command("chat", { isDefault: true })
     .description("talk with Mona in an interactive session (what `monoclaw` alone starts)")
-    // Operands reach the default command when the first word is not a command: report them as such.
-    .argument("[words...]");
+    // Operands reach the default command when the first word is not a command: reported below, not declared (kept out of --help).
+    .allowExcessArguments(true);
   addAgentOptions(
     command,
     context.backendFactories.map((factory) => factory.name),
-  ).action(async (words: string[], options: AgentCommandOptions) => {
+  ).action(async (options: AgentCommandOptions, self: Command) => {
+    const words = self.args;
     if (words.length > 0) {
       throw usageError(
         `"${words[0]}" is not a monoclaw command (see monoclaw --help). To give Mona a task directly: monoclaw run "${words.join(" ")}"`,
