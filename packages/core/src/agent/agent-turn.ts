@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import {
   InvalidToolInputError,
+  jsonSchema,
   JSONParseError,
   NoSuchToolError,
   TypeValidationError,
   streamText,
   tool as aiTool,
   type ModelMessage,
+  type Tool,
   type ToolResultPart,
   type ToolSet,
   type UserContent,
@@ -128,7 +131,7 @@ class AgentTurn {
   ) {
     const tools = options.tools ?? createDefaultTools();
     this.tools = new Map(tools.map((t) => [t.name, t]));
-    this.toolSet = Object.fromEntries(tools.map((t) => [t.name, aiTool({ description: t.description, inputSchema: t.inputSchema })]));
+    this.toolSet = Object.fromEntries(tools.map((t) => [t.name, sdkTool(t)]));
     this.redactor =
       options.redactor ?? createRedactor({ env: process.env, secrets: [{ label: "model API key", value: options.model.apiKey }] });
     this.outputStore = options.outputStore ?? createToolOutputStore();
@@ -412,6 +415,31 @@ class AgentTurn {
       return { output: `${tool.name} failed: ${error instanceof Error ? error.message : String(error)}`, isError: true };
     }
   }
+}
+
+const sdkTools = new WeakMap<AgentTool, Tool>();
+
+/**
+ * The AI SDK view of a tool, made once per tool: its JSON schema is computed
+ * here instead of on every model call (converting zod schemas costs
+ * milliseconds per call), and input is validated with the tool's own schema.
+ */
+function sdkTool(tool: AgentTool): Tool {
+  let made = sdkTools.get(tool);
+  if (made === undefined) {
+    const schema = tool.inputSchema;
+    made = aiTool({
+      description: tool.description,
+      inputSchema: jsonSchema(z.toJSONSchema(schema, { target: "draft-7", io: "input" }) as Parameters<typeof jsonSchema>[0], {
+        validate: (value) => {
+          const parsed = schema.safeParse(value);
+          return parsed.success ? { success: true, value: parsed.data } : { success: false, error: parsed.error };
+        },
+      }),
+    });
+    sdkTools.set(tool, made);
+  }
+  return made;
 }
 
 function safeTitle(tool: AgentTool, input: unknown): string {
