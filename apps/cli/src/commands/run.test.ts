@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAgentTestHome, readJsonLines, type AgentTestHome } from "../agent/cli-process.test-helpers.js";
-import { runBin } from "../cli.test-helpers.js";
+import { runBin, startBin, waitFor } from "../cli.test-helpers.js";
+import { processesMatching } from "../agent/cli-process.test-helpers.js";
 
 // The built bin as a child process, the real AI SDK client, the scripted model server, the host backend.
 
@@ -73,6 +74,35 @@ describe("monoclaw run", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("this model does not exist");
+  });
+
+  it("--json reports a model failure as an error event and exits 1", async () => {
+    server.enqueue(step.error(401, { message: "invalid api key" }));
+    const result = await runBin(["run", "--json", "hello"], { env: home.env, cwd: home.root });
+    expect(result.code).toBe(1);
+    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; kind?: string; reason?: string; message?: string });
+    expect(events.find((event) => event.type === "error")).toMatchObject({ kind: "model" });
+    expect(events.find((event) => event.type === "error")!.message).toContain("invalid api key");
+    expect(events.at(-1)).toMatchObject({ type: "turn-end", reason: "error" });
+  });
+
+  it("Ctrl-C (SIGINT) aborts the running command, leaves no process and exits 130", async () => {
+    const marker = `${800_000 + Math.floor(Math.random() * 99_999)}`;
+    server.enqueue(step.toolCall("bash", { command: `echo started-${marker}; sleep ${marker} & sleep ${marker}; echo never` }));
+    const running = startBin(["run", "--json", "wait"], { env: home.env, cwd: home.root });
+    await running.waitForStdout(`started-${marker}`);
+    await waitFor(() => processesMatching(`sleep ${marker}`).length === 2, "both sleeps run");
+    running.child.kill("SIGINT");
+    const result = await running.exited;
+    expect(result.code).toBe(130);
+    await waitFor(() => processesMatching(`sleep ${marker}`).length === 0, "no process of the command is left");
+    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; aborted?: boolean; reason?: string; text?: string });
+    expect(events.find((event) => event.type === "tool-end")).toMatchObject({ aborted: true });
+    expect(events.at(-1)).toMatchObject({ type: "turn-end", reason: "aborted" });
+    const output = events.filter((event) => event.type === "tool-output").map((event) => event.text).join("");
+    expect(output).toContain(`started-${marker}`);
+    expect(output).not.toContain("never");
+    expect(server.requests).toHaveLength(1);
   });
 
   it("exits 1 when the model server is down, naming the setting to fix", async () => {
