@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Command } from "commander";
+import { createCliContext } from "./cli-context.js";
 import { createTestHome, runBin, type TestHome } from "./cli.test-helpers.js";
+import { createProgram } from "./program.js";
 
 let t: TestHome;
 beforeEach(() => {
@@ -18,14 +21,23 @@ describe("monoclaw", () => {
   });
 
   it("has --help on every command, exiting 0", async () => {
-    for (const args of [["--help"], ["exec", "--help"], ["config", "--help"], ["config", "set", "--help"], ["config", "get", "--help"], ["config", "unset", "--help"], ["config", "list", "--help"], ["config", "path", "--help"], ["doctor", "--help"], ["help", "exec"]]) {
-      const result = await run(...args);
-      expect(result.code, args.join(" ")).toBe(0);
-      expect(result.stdout, args.join(" ")).toMatch(/^Usage: monoclaw/);
+    const paths: string[][] = [];
+    const walk = (command: Command, path: string[]) => {
+      for (const sub of command.commands) {
+        if (sub.name() === "help") continue;
+        paths.push([...path, sub.name()]);
+        walk(sub, [...path, sub.name()]);
+      }
+    };
+    walk(createProgram(createCliContext()), []);
+    expect(paths).toEqual(expect.arrayContaining([["exec"], ["config"], ["config", "set"], ["config", "get"], ["config", "unset"], ["config", "list"], ["config", "path"], ["doctor"]]));
+    for (const path of [[], ...paths]) {
+      const result = await run(...path, "--help");
+      expect(result.code, path.join(" ")).toBe(0);
+      expect(result.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: ${["monoclaw", ...path].join(" ")}`));
       expect(result.stderr).toBe("");
     }
-    expect((await run("--help")).stdout).toMatch(/exec .*\n(.*\n)*.*config.*\n(.*\n)*.*doctor/);
-    expect((await run("exec", "--help")).stdout).toContain("Usage: monoclaw exec [options] -- <command...>");
+    expect((await run("help", "exec")).stdout).toContain("Usage: monoclaw exec [options] -- <command...>");
   });
 
   it("reports usage errors as one line on stderr with exit 2", async () => {
