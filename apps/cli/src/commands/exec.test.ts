@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { spawnCliInPty } from "../agent/cli-process.test-helpers.js";
 import { createTestHome, isProcessAlive, readPid, runBin, startBin, waitFor, type TestHome } from "../cli.test-helpers.js";
 
 let t: TestHome;
@@ -86,6 +87,20 @@ describe("monoclaw exec on the host backend", () => {
     expect(result.stderr).toBe("");
     const pid = readPid(shPid);
     await waitFor(() => !isProcessAlive(pid), `process ${pid} to end`);
+  });
+
+  it("ends the command on Ctrl-C typed at a real terminal, exit 130, nothing left behind", async () => {
+    const bgPid = join(t.root, "bg.pid");
+    const terminal = spawnCliInPty(["exec", "--", `sleep 300 & echo $! > '${bgPid}'; echo ready; wait`], { env: t.env, cwd: t.root });
+    try {
+      await terminal.waitFor(/ready/);
+      terminal.write("\u0003");
+      expect(await terminal.exited).toBe(130);
+      const pid = readPid(bgPid);
+      await waitFor(() => !isProcessAlive(pid), `process ${pid} to end`);
+    } finally {
+      terminal.kill();
+    }
   });
 
   it("aborts on SIGTERM with exit 143, leaving no process behind", async () => {
