@@ -26,7 +26,9 @@ describe("isSandboxedStatus", () => {
   });
 
   it("a container is sandboxed unless a host folder is mounted writable", () => {
-    expect(isSandboxedStatus({ backend: "docker", details: {} })).toBe(true);
+    expect(isSandboxedStatus({ backend: "docker", details: { mounts: [] } })).toBe(true);
+    // A backend that does not say what it mounts is not trusted.
+    expect(isSandboxedStatus({ backend: "docker", details: {} })).toBe(false);
     expect(isSandboxedStatus({ backend: "docker", details: { mounts: [{ source: "/home/u/.ssh", target: "/root/.ssh", readOnly: true }] } })).toBe(true);
     expect(isSandboxedStatus({ backend: "docker", details: { mounts: [{ source: "/home/u/projects", target: "/projects", readOnly: false }] } })).toBe(false);
     expect(isSandboxedStatus({ backend: "docker", details: { mounts: [{ source: "/data", target: "/workspace", mode: "rw" }] } })).toBe(false);

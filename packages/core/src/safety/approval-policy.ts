@@ -49,17 +49,18 @@ export function decideApproval(command: string, policy: ApprovalPolicy): Approva
 }
 
 /**
- * Whether a Docker-like backend guards the host: reads `mounts` from
- * `status().details` when the backend reports them as
- * `[{ source, target, readOnly }]` (or `{ mode: "ro" }`). A backend that
- * says nothing about mounts is trusted only when it is not `host`.
+ * Whether a backend guards the host: true only for a non-host backend whose
+ * `status().details.mounts` lists its host mounts (`[{ source, target,
+ * readOnly }]`, or `mode: "ro"`) and none is writable. A backend that does
+ * not report its mounts is not trusted (a writable project mount would let
+ * `rm -rf /` reach the user's files), so approvals still apply to it.
  */
 export function isSandboxedStatus(status: { backend: string; details?: Record<string, unknown> }): boolean {
   if (status.backend === "host") return false;
   const mounts = status.details?.mounts;
-  if (!Array.isArray(mounts)) return true;
+  if (!Array.isArray(mounts)) return false;
   return mounts.every((mount: unknown) => {
-    if (typeof mount !== "object" || mount === null) return true;
+    if (typeof mount !== "object" || mount === null) return false;
     const m = mount as { readOnly?: unknown; readonly?: unknown; mode?: unknown; type?: unknown };
     if (m.type === "tmpfs" || m.type === "volume") return true;
     return m.readOnly === true || m.readonly === true || m.mode === "ro";
