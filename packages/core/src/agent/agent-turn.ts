@@ -322,7 +322,8 @@ class AgentTurn {
         results.push(resultPart(call, result));
         if (withImages) {
           images.push({ type: "text", text: `Image(s) from ${call.toolName} call ${call.toolCallId}:` });
-          for (const image of result.images!) images.push({ type: "image", image: image.data, mediaType: image.mediaType });
+          // Base64, not bytes: the conversation stays JSON-safe for session files.
+          for (const image of result.images!) images.push({ type: "image", image: Buffer.from(image.data).toString("base64"), mediaType: image.mediaType });
         }
       }
     }

@@ -72,6 +72,11 @@ describe("createAgent", () => {
     const last = messages.at(-1)!;
     expect(last.role).toBe("user");
     expect(JSON.stringify(last.content)).toContain("data:image/png;base64,");
+    // The conversation survives a JSON round trip (session files) with its image.
+    agent.setMessages(JSON.parse(JSON.stringify(agent.messages)));
+    server.enqueue(step.text("still a dot"));
+    await collect(agent.run("again"));
+    expect(JSON.stringify(server.requests[2]!.body.messages)).toContain(`data:image/png;base64,${PNG.toString("base64")}`);
     await agent.dispose();
   });
 
