@@ -38,6 +38,7 @@ import { createHostPathTranslator } from "./host-path-translation.js";
 import type { ProgressEvent } from "./image-pull.js";
 import { createManagedContainer } from "./managed-container.js";
 import { dockerHealthChecks } from "./health-checks.js";
+import { runInteractiveShell, type InteractiveShellIO } from "./interactive-shell.js";
 import { isRootUser, resolveContainerUser } from "./user-spec.js";
 import { parseVolume, type VolumeMount } from "./volume-mounts.js";
 
@@ -75,6 +76,8 @@ export interface DockerBackend extends ExecutionBackend {
   engine(): Promise<EngineConnection>;
   /** Makes sure the container runs and returns its id (created or started as allowed). */
   ensureContainer(): Promise<string>;
+  /** `monoclaw sandbox shell`: an interactive shell in the container (as the configured user, with forward_env), until it exits. */
+  interactiveShell(io: InteractiveShellIO): Promise<number>;
 }
 
 /**
@@ -315,6 +318,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     containerName,
     engine,
     ensureContainer: () => withContainer(async (_docker, id) => id),
+    interactiveShell: (io) =>
+      withContainer((docker, id) => runInteractiveShell({ docker, containerId: id, env: execEnv(undefined), workingDir: config.workdir, ...(user !== undefined ? { user } : {}) }, io)),
 
     async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
       assertEnvNames(execOptions.env);

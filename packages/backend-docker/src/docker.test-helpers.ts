@@ -37,8 +37,8 @@ export function testBackend(name: string, options: DockerBackendOptions = {}): D
 /** The command lines of every process in a container, listed by the engine (`docker top`), not by anything inside it. */
 export async function containerProcesses(nameOrId: string): Promise<string[]> {
   const top = await testDocker.getContainer(nameOrId).top({ ps_args: "-eo pid,args" });
-  const argsIndex = top.Titles.findIndex((title) => /COMMAND|ARGS|CMD/i.test(title));
-  return top.Processes.map((row) => row.slice(argsIndex).join(" "));
+  const argsIndex = top.Titles.findIndex((title: string) => /COMMAND|ARGS|CMD/i.test(title));
+  return top.Processes.map((row: string[]) => row.slice(argsIndex).join(" "));
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes (no fixed sleeps in tests). */

@@ -12,3 +12,7 @@ export { ensureImage, pullImage, followProgress, imageNotFoundFix, type Progress
 export { createProgressPrinter } from "./progress-printer.js";
 export { createFrameDemuxer, type FrameDemuxer } from "./frame-demuxer.js";
 export { createHostPathTranslator, hostPathHealthCheck, type HostPathTranslator } from "./host-path-translation.js";
+export { buildImage, type BuildImageOptions } from "./image-build.js";
+export { MONOCLAW_DOCKERFILE, DEFAULT_IMAGE_TAG } from "./monoclaw-dockerfile.js";
+export type { InteractiveShellIO } from "./interactive-shell.js";
+export { resolveContainerUser } from "./user-spec.js";

@@ -1,0 +1,20 @@
+import { createDockerBackend, type DockerBackend, type DockerConfig } from "@monoclaw/backend-docker";
+import type { CliContext } from "../cli-context.js";
+import { loadCliConfig } from "../load-cli-config.js";
+
+/**
+ * The Docker backend as the config file describes it (`terminal.docker`,
+ * `terminal.cwd`), whatever `terminal.backend` says: `sandbox` and `image`
+ * commands always speak about Docker. Creating it does no I/O.
+ */
+export async function configuredDockerBackend(context: CliContext): Promise<DockerBackend> {
+  const loaded = await loadCliConfig(context);
+  const section = (loaded.config.terminal as Record<string, unknown>).docker as DockerConfig | undefined;
+  return createDockerBackend({
+    ...(section ?? {}),
+    cwd: loaded.config.terminal.cwd,
+    timeoutMs: Math.round(loaded.config.terminal.timeout * 1000),
+    hostEnv: context.env,
+    log: (message) => context.stderr.write(`monoclaw: ${message}\n`),
+  });
+}

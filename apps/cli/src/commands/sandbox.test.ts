@@ -1,0 +1,123 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
+import { createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
+
+/**
+ * `monoclaw sandbox ...` and `monoclaw image build` against the real engine,
+ * with the sh-only test image and no network. The test home's own
+ * terminal.cwd names its container; everything made here is removed at the end.
+ */
+let docker: EngineConnection["docker"];
+const FOREIGN = `mc-test-cli-sandbox-foreign-${process.pid}`;
+const IMAGE_TAG = `mc-test-cli-image:${process.pid}`;
+let t: TestHome;
+
+const run = (args: string[], input?: string) => runBin(args, { env: t.env, cwd: t.workdir, ...(input !== undefined ? { input } : {}) });
+
+beforeAll(async () => {
+  docker = (await connectEngine(processDiscoveryEnvironment())).docker;
+  t = createTestHome();
+  t.writeConfig(
+    [
+      "terminal:",
+      "  backend: docker",
+      `  cwd: ${t.workdir}`,
+      "  docker:",
+      "    image: monoclaw-test/busybox:latest",
+      "    network: none",
+      "    pull: never",
+      "    keep_warm: true",
+      "",
+    ].join("\n"),
+  );
+});
+
+afterAll(async () => {
+  for (const container of await listManagedContainers(docker)) {
+    if (container.scope === t.workdir) await removeManaged(docker, container.id);
+  }
+  await docker.getContainer(FOREIGN).remove({ force: true }).catch(() => undefined);
+  await docker.getImage(IMAGE_TAG).remove({ force: true }).catch(() => undefined);
+  t.remove();
+});
+
+async function projectContainer() {
+  return (await listManagedContainers(docker)).find((c) => c.scope === t.workdir);
+}
+
+describe("monoclaw sandbox", () => {
+  it("ls marks this project's container; stop keeps it for reuse; rm removes it", async () => {
+    expect(await run(["exec", "--", "echo made > /workspace/kept.txt"])).toMatchObject({ code: 0 });
+    const container = (await projectContainer())!;
+    expect(container.state).toBe("running");
+
+    const listed = await run(["sandbox", "ls"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^\\*\\s+${container.name}\\s+Up .*monoclaw-test/busybox:latest.*yes\\s+${t.workdir}$`, "m"));
+    const json = JSON.parse((await run(["sandbox", "ls", "--json"])).stdout) as { name: string; current: boolean }[];
+    expect(json.find((c) => c.name === container.name)?.current).toBe(true);
+
+    expect(await run(["sandbox", "stop"])).toMatchObject({ code: 0, stdout: `${container.name}: stopped\n` });
+    expect((await projectContainer())?.state).toBe("exited");
+    // The next command starts the same container again, files intact.
+    expect(await run(["exec", "--", "cat /workspace/kept.txt"])).toMatchObject({ code: 0, stdout: "made\n" });
+    expect((await projectContainer())?.id).toBe(container.id);
+
+    expect(await run(["sandbox", "rm", container.name])).toMatchObject({ code: 0, stdout: `${container.name}: removed\n` });
+    expect(await projectContainer()).toBeUndefined();
+    const again = await run(["sandbox", "rm"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("this project has no container yet");
+  });
+
+  it("refuses to stop or remove a container MonoClaw did not create", async () => {
+    const foreign = await docker.createContainer({ name: FOREIGN, Image: "monoclaw-test/busybox:latest", Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none" } });
+    await foreign.start();
+    for (const verb of ["stop", "rm"]) {
+      const result = await run(["sandbox", verb, FOREIGN]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`${FOREIGN} is not a MonoClaw container`);
+    }
+    expect((await foreign.inspect()).State.Running).toBe(true);
+    expect((await run(["sandbox", "ls"])).stdout).not.toContain(FOREIGN);
+  });
+
+  it("shell runs an interactive shell in the container (piped, without a terminal) and exits with its code", async () => {
+    const result = await run(["sandbox", "shell"], 'echo "in $(pwd) as $(id -u)"; exit 7\n');
+    expect(result).toMatchObject({ code: 7, stdout: "in /workspace as 0\n" });
+    expect((await projectContainer())?.state).toBe("running");
+  });
+});
+
+describe("monoclaw image build", () => {
+  it("builds an image through the Engine API from -f and -t, with progress", async () => {
+    writeFileSync(join(t.workdir, "payload.txt"), "copied from the context\n");
+    writeFileSync(join(t.workdir, "Custom.Dockerfile"), "FROM monoclaw-test/busybox:latest\nCOPY payload.txt /payload.txt\nRUN echo built > /built.txt\n");
+    const result = await run(["image", "build", "-f", "Custom.Dockerfile", "-t", IMAGE_TAG]);
+    expect(result, result.stderr).toMatchObject({ code: 0 });
+    expect(result.stderr).toContain("Step 3/3 : RUN echo built > /built.txt");
+    expect(result.stdout).toContain(`Built ${IMAGE_TAG}`);
+    const container = await docker.createContainer({ Image: IMAGE_TAG, Cmd: ["cat", "/payload.txt", "/built.txt"], HostConfig: { NetworkMode: "none" } });
+    try {
+      await container.start();
+      await container.wait();
+      const logs = (await container.logs({ stdout: true })).toString("latin1");
+      expect(logs).toContain("copied from the context");
+      expect(logs).toContain("built");
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
+  it("says clearly what is wrong with a bad Dockerfile or a missing -f", async () => {
+    const missing = await run(["image", "build", "-f", "nope.Dockerfile"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot read the Dockerfile");
+    writeFileSync(join(t.workdir, "Broken.Dockerfile"), "FROM monoclaw-test/busybox:latest\nRUN exit 3\n");
+    const broken = await run(["image", "build", "-f", "Broken.Dockerfile", "-t", IMAGE_TAG]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/Building .* failed: The command '.*exit 3' returned a non-zero code: 3/);
+  });
+});

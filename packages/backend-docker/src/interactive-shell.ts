@@ -1,0 +1,78 @@
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { createFrameDemuxer } from "./frame-demuxer.js";
+import { SESSION_SHELL } from "./docker-shell-transport.js";
+
+/** The terminal `monoclaw sandbox shell` connects to the container. */
+export interface InteractiveShellIO {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on?(event: "resize", listener: () => void): unknown; off?(event: "resize", listener: () => void): unknown };
+  stderr: NodeJS.WritableStream;
+}
+
+export interface InteractiveShellRequest {
+  docker: Docker;
+  containerId: string;
+  user?: string;
+  env: string[];
+  workingDir: string;
+}
+
+/** bash as a login-less interactive shell when the image has it, else sh. */
+const INTERACTIVE_SHELL = ["/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash -i; fi; exec /bin/sh -i"];
+
+/**
+ * Opens an interactive shell in the container and connects it to `io` until
+ * it exits; resolves with its exit code. With a terminal on both ends this is
+ * the one place the backend uses a TTY exec (raw mode, window size kept in
+ * sync); otherwise stdin is piped and output demultiplexed as for commands.
+ * The terminal is restored however the shell ends.
+ */
+export async function runInteractiveShell(request: InteractiveShellRequest, io: InteractiveShellIO): Promise<number> {
+  const tty = io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const exec = await request.docker.getContainer(request.containerId).exec({
+    Cmd: tty ? INTERACTIVE_SHELL : SESSION_SHELL,
+    Env: [...request.env, ...(tty ? ["TERM=xterm-256color"] : [])],
+    User: request.user,
+    WorkingDir: request.workingDir,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: tty,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as Duplex;
+  const resize = () => {
+    if (io.stdout.columns && io.stdout.rows) void exec.resize({ h: io.stdout.rows, w: io.stdout.columns }).catch(() => undefined);
+  };
+  const onInput = (chunk: Buffer) => stream.write(chunk);
+  const onInputEnd = () => stream.end();
+  if (tty) {
+    io.stdin.setRawMode?.(true);
+    io.stdout.on?.("resize", resize);
+    stream.on("data", (chunk: Buffer) => io.stdout.write(chunk));
+  } else {
+    const demuxer = createFrameDemuxer((type, payload) => (type === 2 ? io.stderr : io.stdout).write(payload));
+    stream.on("data", (chunk: Buffer) => demuxer.push(chunk));
+  }
+  io.stdin.on("data", onInput);
+  io.stdin.on("end", onInputEnd);
+  io.stdin.resume();
+  try {
+    await new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+      if (tty) setTimeout(resize, 50).unref();
+    });
+  } finally {
+    io.stdin.off("data", onInput);
+    io.stdin.off("end", onInputEnd);
+    io.stdin.pause();
+    if (tty) {
+      io.stdin.setRawMode?.(false);
+      io.stdout.off?.("resize", resize);
+    }
+  }
+  const info = await exec.inspect();
+  return typeof info.ExitCode === "number" ? info.ExitCode : 1;
+}
