@@ -4,6 +4,8 @@ import { cliVersion } from "./version.js";
 import { registerConfigCommand } from "./commands/config.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerExecCommand } from "./commands/exec.js";
+import { registerImageCommand } from "./commands/image.js";
+import { registerSandboxCommand } from "./commands/sandbox.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerInteractiveCommand } from "./commands/run-interactive.js";
 
@@ -34,6 +36,8 @@ export function createProgram(context: CliContext = createCliContext()): Command
   registerExecCommand(program, context);
   registerConfigCommand(program, context);
   registerDoctorCommand(program, context);
+  registerSandboxCommand(program, context);
+  registerImageCommand(program, context);
   registerRunCommand(program, context);
   registerInteractiveCommand(program, context);
 
