@@ -66,6 +66,23 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     expect(await session.exited).toBe(0);
   });
 
+  it("SIGTERM during a command ends the command and the session (143), leaving no process", async () => {
+    const marker = `${700_000 + Math.floor(Math.random() * 99_999)}`;
+    server.enqueue(step.toolCall("bash", { command: `echo started-${marker}; sleep ${marker}` }));
+    const session = start();
+    await session.waitFor(/› $/);
+    session.write("wait\r");
+    await session.waitFor(new RegExp(`│ started-${marker}`));
+    await waitFor(() => processesMatching(`sleep ${marker}`).length > 0, "the command runs");
+    session.pty.kill("SIGTERM");
+    expect(await session.exited).toBe(143);
+    await waitFor(() => processesMatching(`sleep ${marker}`).length === 0, "no process of the command is left");
+    // The aborted turn is in the session file.
+    const [file] = home.sessionFiles();
+    const events = readJsonLines(file!).filter((entry) => entry.type === "event").map((entry) => entry.event.type);
+    expect(events.at(-1)).toBe("turn-end");
+  });
+
   it("Ctrl-C on an empty prompt asks for a second one, which exits; Ctrl-D exits too", async () => {
     const first = start();
     await first.waitFor(/› $/);

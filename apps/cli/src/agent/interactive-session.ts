@@ -8,6 +8,7 @@ import type { ConversationMessage, SessionWriter } from "./session-store.js";
 import { parseSlashCommand, SLASH_COMMANDS_HELP } from "./slash-command.js";
 import { createTerminalRenderer } from "./terminal-renderer.js";
 import { createTerminalStyle, shouldUseColor } from "./terminal-style.js";
+import { onTerminationSignals, SIGNAL_EXIT_CODES, type TerminationSignal } from "./termination-signals.js";
 
 export interface InteractiveSessionOptions {
   runtime: AgentRuntime;
@@ -25,9 +26,6 @@ export interface InteractiveSessionOptions {
   canAsk: boolean;
 }
 
-/** Exit code of a session ended by a second Ctrl-C while a turn was still stopping. */
-const EXIT_INTERRUPTED = 130;
-
 /**
  * The interactive `monoclaw` session: a prompt with line editing and
  * history; each line is a turn streamed through the terminal renderer, or a
@@ -37,8 +35,10 @@ const EXIT_INTERRUPTED = 130;
  * (a second Ctrl-C before the turn has stopped exits at once); at the
  * prompt it clears a half-typed line, and on an empty line it exits when
  * the previous key was also Ctrl-C (else it says so). Ctrl-D on an empty
- * line and `/exit` exit. Resolves with the exit code; it never calls
- * `process.exit` and always closes the session file and disposes the runtime.
+ * line and `/exit` exit (0). SIGTERM and SIGHUP (a closed terminal) abort a
+ * running turn and end the session with 143 / 129. Resolves with the exit
+ * code; it never calls `process.exit` and always closes the session file and
+ * disposes the runtime (ending every process the backend started).
  */
 export async function runInteractiveSession(options: InteractiveSessionOptions): Promise<number> {
   const { runtime, input, output, errorOutput, env, history } = options;
@@ -47,6 +47,18 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   let session = options.session;
   let messages = options.messages;
   let lastWasInterrupt = false;
+  /** Set by SIGTERM / SIGHUP (or SIGINT from outside while at the prompt): the session ends. */
+  let terminatedBy: TerminationSignal | undefined;
+  const terminate = new AbortController();
+  /** While a turn runs: what Ctrl-C does to it. */
+  let interruptTurn: (() => void) | undefined;
+  const removeSignalHandlers = onTerminationSignals((signal) => {
+    if (signal === "SIGINT" && interruptTurn !== undefined) return interruptTurn();
+    if (terminatedBy !== undefined) return interruptTurn?.();
+    terminatedBy = signal;
+    terminate.abort();
+    interruptTurn?.();
+  });
 
   const say = (text: string) => output.write(`${text}\n`);
   say(`${style.bold("Mona")} ${style.dim("·")} ${runtime.model} ${style.dim("·")} ${runtime.where}`);
@@ -58,7 +70,9 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
 
   try {
     for (;;) {
-      const result = await readPromptLine({ input, output, prompt: style.cyan("› "), history });
+      if (terminatedBy !== undefined) return SIGNAL_EXIT_CODES[terminatedBy];
+      const result = await readPromptLine({ input, output, prompt: style.cyan("› "), history, signal: terminate.signal });
+      if (terminatedBy !== undefined) return SIGNAL_EXIT_CODES[terminatedBy];
       if (result.type === "eof") return 0;
       if (result.type === "interrupt") {
         if (result.hadText) {
@@ -108,10 +122,11 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
       }
 
       const outcome = await runInteractiveTurn(line);
-      if (outcome === "exit") return EXIT_INTERRUPTED;
+      if (outcome === "exit") return SIGNAL_EXIT_CODES[terminatedBy ?? "SIGINT"];
       lastWasInterrupt = outcome === "interrupted";
     }
   } finally {
+    removeSignalHandlers();
     session.close();
     await runtime.dispose();
   }
@@ -127,6 +142,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
       if (interrupts === 1) controller.abort();
       else forceExit();
     };
+    interruptTurn = onInterrupt;
     let watcher = watchInterrupts(input, onInterrupt);
     const ask = async (question: { command: string; reason: string }) => {
       renderer.pause();
@@ -152,6 +168,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
       });
       return await Promise.race([turn, exitRequested]);
     } finally {
+      interruptTurn = undefined;
       watcher.stop();
     }
   }

@@ -6,9 +6,9 @@ export type TerminalInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMod
  *
  * On a TTY it puts the input in raw mode and calls `onInterrupt` for each
  * Ctrl-C byte (0x03); other keys typed meanwhile are discarded, so they never
- * garble the streamed output. It also catches SIGINT sent to the process
- * (`kill -INT`, or Ctrl-C when the input is not a TTY). `stop` restores the
- * terminal (raw mode off, input paused) and removes every listener; it is
+ * garble the streamed output. (A SIGINT sent to the process is the
+ * caller's to handle, see `onTerminationSignals`.) `stop` restores the
+ * terminal (raw mode off, input paused) and removes its listener; it is
  * idempotent.
  */
 export function watchInterrupts(input: TerminalInput, onInterrupt: () => void): { stop(): void } {
@@ -17,8 +17,6 @@ export function watchInterrupts(input: TerminalInput, onInterrupt: () => void): 
     const text = typeof chunk === "string" ? chunk : chunk.toString("latin1");
     for (const character of text) if (character === "\u0003") onInterrupt();
   };
-  const onSignal = () => onInterrupt();
-  process.on("SIGINT", onSignal);
   if (raw) {
     input.setRawMode!(true);
     input.on("data", onData);
@@ -29,7 +27,6 @@ export function watchInterrupts(input: TerminalInput, onInterrupt: () => void): 
     stop() {
       if (stopped) return;
       stopped = true;
-      process.off("SIGINT", onSignal);
       if (raw) {
         input.off("data", onData);
         input.setRawMode!(false);

@@ -14,6 +14,8 @@ export interface ReadLineOptions {
   output: NodeJS.WritableStream;
   prompt: string;
   history: HistoryFile;
+  /** Aborting closes the prompt as if the input had ended. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ReadLineOptions {
  * back in normal mode and the input is paused.
  */
 export function readPromptLine(options: ReadLineOptions): Promise<PromptResult> {
-  const { input, output, prompt, history } = options;
+  const { input, output, prompt, history, signal } = options;
   const readline = createInterface({
     input,
     output,
@@ -54,6 +56,8 @@ export function readPromptLine(options: ReadLineOptions): Promise<PromptResult> 
       if (!settled) output.write("\n");
       settle({ type: "eof" });
     });
+    if (signal?.aborted === true) return settle({ type: "eof" });
+    signal?.addEventListener("abort", () => settle({ type: "eof" }), { once: true });
     readline.setPrompt(prompt);
     readline.prompt();
   });

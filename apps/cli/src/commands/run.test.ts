@@ -105,6 +105,16 @@ describe("monoclaw run", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("SIGTERM aborts the running command too and exits 143", async () => {
+    const marker = `${600_000 + Math.floor(Math.random() * 99_999)}`;
+    server.enqueue(step.toolCall("bash", { command: `echo started-${marker}; sleep ${marker}` }));
+    const running = startBin(["run", "--json", "wait"], { env: home.env, cwd: home.root });
+    await running.waitForStdout(`started-${marker}`);
+    running.child.kill("SIGTERM");
+    expect((await running.exited).code).toBe(143);
+    await waitFor(() => processesMatching(`sleep ${marker}`).length === 0, "no process of the command is left");
+  });
+
   it("exits 1 when the model server is down, naming the setting to fix", async () => {
     await server.close();
     const result = await runCli(["run", "hello"], { env: home.env });

@@ -8,10 +8,8 @@ import { prepareAgent, type AgentCommandOptions } from "../agent/prepare-agent.j
 import { readPromptFromStdin } from "../agent/read-stdin.js";
 import { createTerminalRenderer } from "../agent/terminal-renderer.js";
 import { createTerminalStyle, shouldUseColor } from "../agent/terminal-style.js";
+import { onTerminationSignals, SIGNAL_EXIT_CODES, type TerminationSignal } from "../agent/termination-signals.js";
 import { addAgentOptions } from "./run-options.js";
-
-/** Exit code when the run was interrupted (Ctrl-C, SIGTERM): 128 + SIGINT. */
-const EXIT_INTERRUPTED = 130;
 
 interface RunOptions extends AgentCommandOptions {
   json?: boolean;
@@ -20,7 +18,8 @@ interface RunOptions extends AgentCommandOptions {
 /**
  * `monoclaw run "<prompt>"`: one turn, then exit. Exit codes: 0 the turn
  * finished, 1 the model failed (or the turn hit the step limit), 2 a usage or
- * config error (reported before any work), 130 interrupted.
+ * config error (reported before any work), 130 after Ctrl-C (143 SIGTERM,
+ * 129 SIGHUP), once the running command and everything it started has ended.
  */
 export function registerRunCommand(program: Command, context: CliContext, stdin: NodeJS.ReadStream = process.stdin): void {
   const command = program
@@ -59,16 +58,16 @@ async function runOnce(words: string[], options: RunOptions, context: CliContext
 
   const style = createTerminalStyle(shouldUseColor(stderr, env));
   const controller = new AbortController();
-  let interrupts = 0;
-  let forceExit: () => void = () => {};
-  const forced = new Promise<number>((resolve) => (forceExit = () => resolve(EXIT_INTERRUPTED)));
-  const onSignal = () => {
-    interrupts += 1;
-    if (interrupts === 1) controller.abort();
-    else forceExit();
+  // The first signal aborts the turn (the backend ends the running command); a second one stops waiting for that.
+  let interruptedBy: TerminationSignal | undefined;
+  let forceExit: (code: number) => void = () => {};
+  const forced = new Promise<number>((resolve) => (forceExit = resolve));
+  const onSignal = (signal: TerminationSignal) => {
+    if (interruptedBy !== undefined) return forceExit(SIGNAL_EXIT_CODES[signal]);
+    interruptedBy = signal;
+    controller.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const removeSignalHandlers = onTerminationSignals(onSignal);
   try {
     const turn = driveTurn({
       runtime,
@@ -81,19 +80,19 @@ async function runOnce(words: string[], options: RunOptions, context: CliContext
         ? {
             ask: (question) => {
               renderer.pause();
-              return askApproval(question, { input: stdin, output: stderr, style, signal: controller.signal, onInterrupt: onSignal });
+              return askApproval(question, { input: stdin, output: stderr, style, signal: controller.signal, onInterrupt: () => onSignal("SIGINT") });
             },
           }
         : {}),
     }).then((outcome) => {
-      if (interrupts > 0 || outcome.end.reason === "aborted") return EXIT_INTERRUPTED;
+      if (interruptedBy !== undefined) return SIGNAL_EXIT_CODES[interruptedBy];
+      if (outcome.end.reason === "aborted") return SIGNAL_EXIT_CODES.SIGINT;
       if (outcome.failed || outcome.end.reason !== "stop") return EXIT_FAILURE;
       return EXIT_OK;
     });
     return await Promise.race([turn, forced]);
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    removeSignalHandlers();
     conversation.session.close();
     await runtime.dispose();
   }
