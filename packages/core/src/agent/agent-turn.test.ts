@@ -195,6 +195,16 @@ describe("agent turn: failures and limits", () => {
     expect(ofType(events, "tool-output").map((e) => e.text).join("").length).toBe(588_895);
   });
 
+  it("stops live output past liveOutputLimit with one note, while the model still gets head and tail", async () => {
+    server.enqueue(step.toolCall("bash", { command: "seq 1 100000" }), step.text("ok"));
+    const events = await collect(runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "count", liveOutputLimit: 10_000 }));
+    const live = ofType(events, "tool-output").map((e) => e.text).join("");
+    expect(live.length).toBeLessThan(200_000);
+    expect(live).toContain("[... live output stops here (more than 10000 characters); the rest is in the tool result ...]");
+    expect(live.endsWith("...]\n")).toBe(true);
+    expect(ofType(events, "tool-end")[0]!.output.endsWith("99999\n100000")).toBe(true);
+  });
+
   it("refuses to read a host file that is not a registered output file when the backend says it does not exist", async () => {
     await writeFile(join(workspace.dir, "binary.bin"), Buffer.from([0, 1, 2, 3, 255, 0]));
     server.enqueue(step.toolCall("read", { path: "binary.bin" }), step.toolCall("read", { path: "missing.txt" }), step.text("ok"));

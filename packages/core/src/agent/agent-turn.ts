@@ -36,6 +36,9 @@ import { EventChannel } from "./event-channel.js";
 import { DEFAULT_RETRY, describeModelError, retryDelayMs, retryReason, sleep, type RetryOptions } from "./model-retry.js";
 import { DEFAULT_CONTEXT_WINDOW } from "../models/model-capabilities.js";
 
+/** Default cap on live output events per tool call, in characters. */
+export const DEFAULT_LIVE_OUTPUT_LIMIT = 4 * 1024 * 1024;
+
 /** Default cap on model calls in one turn. */
 export const DEFAULT_MAX_STEPS = 50;
 
@@ -70,8 +73,18 @@ export interface AgentTurnOptions {
   retry?: RetryOptions;
   /** `false` turns compaction off. */
   compaction?: CompactionOptions | false;
+  /**
+   * Live output sent as `tool-output` events per tool call (default 4 MiB of
+   * text). Past it one note says the rest is not shown live, so a flood of
+   * output cannot pile up in memory ahead of a slow renderer; the model still
+   * gets head and tail and the full output file.
+   */
+  liveOutputLimit?: number;
   turnId?: string;
 }
+
+/** The default tools are stateless: one set serves every turn (and keeps its JSON schemas computed). */
+let defaultTools: AgentTool[] | undefined;
 
 /** Marks an abort travelling up the stack; never escapes this module. */
 class TurnAborted extends Error {}
@@ -129,7 +142,7 @@ class AgentTurn {
     private readonly signal: AbortSignal,
     private readonly out: EventChannel<AgentEvent>,
   ) {
-    const tools = options.tools ?? createDefaultTools();
+    const tools = options.tools ?? (defaultTools ??= createDefaultTools());
     this.tools = new Map(tools.map((t) => [t.name, t]));
     this.toolSet = Object.fromEntries(tools.map((t) => [t.name, sdkTool(t)]));
     this.redactor =
@@ -396,13 +409,18 @@ class AgentTurn {
   }
 
   private async execute(tool: AgentTool, call: ToolCallPart): Promise<ToolResult> {
+    let live = 0;
+    const limit = this.options.liveOutputLimit ?? DEFAULT_LIVE_OUTPUT_LIMIT;
     const context: ToolContext = {
       backend: this.options.backend,
       session: () => this.session(),
       toolCallId: call.toolCallId,
       signal: this.signal,
       emitOutput: (stream, text) => {
-        if (text !== "") this.out.push({ type: "tool-output", toolCallId: call.toolCallId, stream, text: this.redactor.redact(text) });
+        if (text === "" || live > limit) return;
+        live += text.length;
+        const shown = live > limit ? `${text}\n[... live output stops here (more than ${limit} characters); the rest is in the tool result ...]\n` : text;
+        this.out.push({ type: "tool-output", toolCallId: call.toolCallId, stream, text: this.redactor.redact(shown) });
       },
       redactor: this.redactor,
       outputStore: this.outputStore,
