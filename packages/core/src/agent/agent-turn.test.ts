@@ -128,6 +128,14 @@ describe("agent turn: failures and limits", () => {
     server = await startModelServer();
   });
 
+  it("retries a dropped connection (network error) and goes on", async () => {
+    server.enqueue(step.disconnect(), step.text("reconnected"));
+    const events = await collect(runAgentTurn({ model: scriptedModel("anthropic", server), backend, prompt: "hi", retry: fastRetry }));
+    expect(ofType(events, "retry")).toHaveLength(1);
+    expect(ofType(events, "retry")[0]!.reason).toMatch(/^network error/);
+    expect(turnEnd(events)).toMatchObject({ reason: "stop", text: "reconnected" });
+  });
+
   it("ends with max-steps when the model keeps calling tools", async () => {
     server.enqueue(step.toolCall("bash", { command: "echo 1" }), step.toolCall("bash", { command: "echo 2" }), step.toolCall("bash", { command: "echo 3" }));
     const events = await collect(runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "loop", maxSteps: 2 }));

@@ -180,6 +180,12 @@ describe("scripted model server, hangs and dynamic steps", () => {
     controller.abort();
   });
 
+  it("drops the connection for a disconnect step", async () => {
+    server = await startModelServer([step.disconnect(), step.text("back")]);
+    expect(await post("/v1/chat/completions", { messages: [] }).catch((error: unknown) => error)).toBeInstanceOf(Error);
+    expect(await (await post("/v1/chat/completions", { messages: [] })).json()).toMatchObject({ choices: [{ message: { content: "back" } }] });
+  });
+
   it("lets a dynamic step answer from the request", async () => {
     server = await startModelServer([step.dynamic((request) => step.text(`you said: ${request.lastUserText}`))]);
     const body = await (await post("/v1/chat/completions", { messages: [{ role: "user", content: "ping" }] })).json();

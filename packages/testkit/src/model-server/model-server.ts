@@ -105,6 +105,10 @@ export async function startModelServer(script: ScriptedStep[] = [], options: Mod
       return done();
     }
     if (next.type === "hang") return;
+    if (next.type === "disconnect") {
+      request.socket.destroy();
+      return done();
+    }
     const reply: ScriptedReply = next;
     const replyText = reply.text ?? "";
     const argumentText = (reply.toolCalls ?? []).map((c) => c.rawArguments ?? JSON.stringify(c.input ?? {})).join("");

@@ -2,7 +2,7 @@
  * What the scripted model server answers to one model request. Each request
  * (on either wire format) takes the next step of the script, in order.
  */
-export type ScriptedStep = ScriptedReply | ScriptedError | ScriptedHang | ScriptedDynamic;
+export type ScriptedStep = ScriptedReply | ScriptedError | ScriptedHang | ScriptedDisconnect | ScriptedDynamic;
 
 /** A normal answer: optional text, then optional tool calls, then the finish reason and usage. */
 export interface ScriptedReply {
@@ -44,6 +44,11 @@ export interface ScriptedHang {
   type: "hang";
 }
 
+/** Drops the connection without answering (the client sees a network error). */
+export interface ScriptedDisconnect {
+  type: "disconnect";
+}
+
 /** Decides the step from the request (for example to echo a tool result back). */
 export interface ScriptedDynamic {
   type: "dynamic";
@@ -63,5 +68,6 @@ export const step = {
     ...options,
   }),
   hang: (): ScriptedHang => ({ type: "hang" }),
+  disconnect: (): ScriptedDisconnect => ({ type: "disconnect" }),
   dynamic: (respond: ScriptedDynamic["respond"]): ScriptedDynamic => ({ type: "dynamic", respond }),
 };
