@@ -58,6 +58,14 @@ describe("monoclaw doctor", () => {
     expect(JSON.parse(withKey.stdout)).toMatchObject({ ok: true });
   });
 
+  it("reports an API key variable that is not set at the model check, while exec still runs", async () => {
+    t.writeConfig("model: anthropic/claude-sonnet-4-5\nproviders:\n  anthropic:\n    api_key: ${MONOCLAW_TEST_UNSET_KEY}\n");
+    expect(await run(["exec", "--", "echo", "ok"])).toMatchObject({ code: 0, stdout: "ok\n" });
+    const result = await run(["doctor"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("✗ providers.anthropic.api_key refers to ${MONOCLAW_TEST_UNSET_KEY}, which is not set.");
+  });
+
   it("shows a warning (!) with the closest key for an unknown key, and still passes", async () => {
     t.writeConfig("terminal:\n  backend: host\n  aprovals: never\n");
     const result = await run(["doctor"]);

@@ -58,6 +58,17 @@ export interface ConfigSchemaOptions {
 export const TERMINAL_SETTING_KEYS = ["backend", "cwd", "timeout", "approvals"] as const;
 
 const MODEL_PATTERN = /^[^/\s]+\/\S+$/;
+const URL_ALLOWED = "an http(s) URL, e.g. http://localhost:11434/v1";
+
+/** An http(s) URL (an unexpanded `${VAR}` under `providers` is left for the model registry). */
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
+}
 
 /** A section that may be absent or written as an empty key (`docker:`): both mean `{}`. */
 function section<T extends z.ZodType>(schema: T) {
@@ -102,7 +113,10 @@ export function createConfigSchema({ factories, startDir }: ConfigSchemaOptions)
 
   const provider = z.object({
     api_key: z.string({ error: "a string (an API key, or ${VAR} to read it from the environment)" }).min(1).optional(),
-    base_url: z.url({ protocol: /^https?$/, error: "an http(s) URL, e.g. http://localhost:11434/v1" }).optional(),
+    base_url: z
+      .string({ error: URL_ALLOWED })
+      .refine((value) => value.includes("${") || isHttpUrl(value), { error: URL_ALLOWED })
+      .optional(),
     context_window: z.number({ error: "a whole number of tokens greater than 0" }).int().positive().optional(),
   });
 

@@ -149,20 +149,28 @@ describe("loadConfig", () => {
   });
 
   it("makes an unset ${VAR} an error naming the key and the variable, unless asked to keep it", async () => {
-    const text = "providers:\n  openai:\n    api_key: ${MONOCLAW_TEST_UNSET_KEY}\n";
+    const text = "terminal:\n  docker:\n    volumes:\n      - ${MONOCLAW_TEST_UNSET_DIR}:/projects\n";
     const error = await loadError(text);
     expect(error.problems).toEqual([
       {
         file,
-        key: "providers.openai.api_key",
-        line: 3,
-        column: 5,
-        message: "uses ${MONOCLAW_TEST_UNSET_KEY}, but MONOCLAW_TEST_UNSET_KEY is not set in the environment",
-        fix: "set MONOCLAW_TEST_UNSET_KEY, or write ${MONOCLAW_TEST_UNSET_KEY:-default} for a fallback, or $${MONOCLAW_TEST_UNSET_KEY} for the literal text",
+        key: "terminal.docker.volumes.0",
+        line: 4,
+        column: 9,
+        message: "uses ${MONOCLAW_TEST_UNSET_DIR}, but MONOCLAW_TEST_UNSET_DIR is not set in the environment",
+        fix: "set MONOCLAW_TEST_UNSET_DIR, or write ${MONOCLAW_TEST_UNSET_DIR:-default} for a fallback, or $${MONOCLAW_TEST_UNSET_DIR} for the literal text",
       },
     ]);
     const kept = await load(text, { missingVariables: "keep" });
-    expect(kept.config.providers.openai?.api_key).toBe("${MONOCLAW_TEST_UNSET_KEY}");
+    expect(kept.config.terminal.docker).toMatchObject({ volumes: ["${MONOCLAW_TEST_UNSET_DIR}:/projects"] });
+  });
+
+  it("leaves unset variables under providers for the model registry, so commands that need no model still work", async () => {
+    const loaded = await load("providers:\n  openai:\n    api_key: ${MONOCLAW_TEST_UNSET_KEY}\n  local:\n    base_url: ${MONOCLAW_TEST_UNSET_URL}\n");
+    expect(loaded.config.providers).toEqual({
+      openai: { api_key: "${MONOCLAW_TEST_UNSET_KEY}" },
+      local: { base_url: "${MONOCLAW_TEST_UNSET_URL}" },
+    });
   });
 
   it("reports YAML syntax errors with line and column", async () => {

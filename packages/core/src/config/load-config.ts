@@ -26,7 +26,9 @@ export interface LoadConfigOptions extends ConfigContext {
    * What a `${VAR}` naming an unset variable (with no `:-default`) is:
    * `error` (default) makes it a {@link ConfigError} naming the key and the
    * variable; `keep` leaves the reference as written (used to validate edits
-   * without depending on the editing shell's environment).
+   * without depending on the editing shell's environment). Under `providers`
+   * an unset variable is always kept as written: the model registry reports
+   * it, naming the key, when that provider is actually used.
    */
   missingVariables?: "error" | "keep";
 }
@@ -163,7 +165,10 @@ export function evaluateConfig(
   const expanded = expandStrings(pruned, env);
   const problems: ConfigProblem[] = [];
   if (options.missingVariables !== "keep") {
-    for (const { path, name } of expanded.missing) {
+    // Provider credentials matter only once a model is used: the model registry
+    // expands what is left and names the unset variable then, so `exec`,
+    // `config` and the backend never fail for an API key they do not need.
+    for (const { path, name } of expanded.missing.filter((missing) => missing.path[0] !== "providers")) {
       problems.push({
         file,
         key: formatKeyPath(path),
