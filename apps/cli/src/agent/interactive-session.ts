@@ -143,14 +143,16 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
       else forceExit();
     };
     interruptTurn = onInterrupt;
+    let over = false;
     let watcher = watchInterrupts(input, onInterrupt);
+    // The question reads a line itself, so Ctrl-C watching pauses while it is open.
     const ask = async (question: { command: string; reason: string }) => {
       renderer.pause();
       watcher.stop();
       try {
         return await askApproval(question, { input, output, style, signal: controller.signal, onInterrupt });
       } finally {
-        watcher = watchInterrupts(input, onInterrupt);
+        if (!over) watcher = watchInterrupts(input, onInterrupt);
       }
     };
     try {
@@ -168,6 +170,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
       });
       return await Promise.race([turn, exitRequested]);
     } finally {
+      over = true;
       interruptTurn = undefined;
       watcher.stop();
     }

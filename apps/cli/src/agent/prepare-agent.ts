@@ -5,7 +5,7 @@ import { loadCliConfig } from "../load-cli-config.js";
 import type { AgentRuntime } from "./agent-runtime.js";
 import { findConversation, NoSessionToContinueError, openConversation, type Conversation } from "./conversation.js";
 import { createAgentRuntime } from "./create-agent-runtime.js";
-import { SessionNotFoundError, sessionsDirectory } from "./session-store.js";
+import { SessionNotFoundError, sessionsDirectory, type LoadedSession } from "./session-store.js";
 
 /** Options shared by `monoclaw` (the interactive session) and `monoclaw run`. */
 export interface AgentCommandOptions {
@@ -32,10 +32,14 @@ export interface PreparedAgent {
 /**
  * Everything before the first turn, in an order that reports every usage and
  * config problem before any work starts: option conflicts (an unknown
- * `--backend` was already refused by its option parser), the session to resume, the config file, the model (its key and its
- * server), and only then the backend and the session file. Throws a CliError
- * (exit 2 for what the user must fix, 1 for an unreachable model server) or a
- * ConfigError; nothing is created on disk before the model check passes.
+ * `--backend` was already refused by its option parser), the session to
+ * resume, the config file, the model (its key and its server), and only then
+ * the backend and the session file. Throws a CliError (exit 2 for what the
+ * user must fix, 1 for an unreachable model server) or a ConfigError; nothing
+ * is created on disk before the model check passes.
+ *
+ * The model is `--model`, else the one the resumed session last used (so a
+ * `/model` switch survives `--continue`), else the config's `model`.
  */
 export async function prepareAgent(
   context: CliContext,
@@ -49,7 +53,7 @@ export async function prepareAgent(
   }
   const home = resolveMonoclawHome(env, startDir);
   const sessionsDir = sessionsDirectory(home);
-  let resumed;
+  let resumed: LoadedSession | undefined;
   try {
     resumed = findConversation(sessionsDir, {
       ...(options.continue === true ? { continueLatest: true } : {}),
