@@ -131,6 +131,20 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     expect(await session.exited).toBe(0);
   });
 
+  it("asks before every command under terminal.approvals: always", async () => {
+    home.remove();
+    home = createAgentTestHome({ baseURL: server.baseURL, extraTerminal: ["approvals: always"] });
+    server.enqueue(step.toolCall("bash", { command: "echo harmless" }), step.text("ok"));
+    const session = start();
+    await session.waitFor(/› $/);
+    session.write("say harmless\r");
+    await session.waitFor(/Approval needed: terminal\.approvals is "always"\n\s+echo harmless\nRun it\? \[y\/N\] $/);
+    session.write("y\r");
+    await session.waitFor(/│ harmless\n\s+✓ exit 0[^]*ok\n› $/);
+    session.write("/exit\r");
+    expect(await session.exited).toBe(0);
+  });
+
   it("/new starts a new session file, /model switches the model, history comes back with the up arrow", async () => {
     server.enqueue(step.text("first"), step.text("second"));
     const session = start();
