@@ -1,24 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
-import {
-  InvalidToolInputError,
-  jsonSchema,
-  JSONParseError,
-  NoSuchToolError,
-  TypeValidationError,
-  streamText,
-  tool as aiTool,
-  type ModelMessage,
-  type Tool,
-  type ToolResultPart,
-  type ToolSet,
-  type UserContent,
-} from "ai";
+import { streamText, type ModelMessage, type ToolResultPart, type ToolSet, type UserContent } from "ai";
 import { isBackendError } from "../backend/backend-error.js";
 import type { ExecutionBackend, ShellSession } from "../backend/execution-backend.js";
 import { decideApproval, type ApprovalPolicy, type ApproveFunction } from "../safety/approval-policy.js";
 import { createRedactor, type Redactor } from "../safety/secret-redactor.js";
-import { MAX_TOOL_OUTPUT_CHARS, ToolError, type AgentTool, type ToolContext, type ToolResult } from "../tools/agent-tool.js";
+import { ToolError, type AgentTool, type ToolContext, type ToolResult } from "../tools/agent-tool.js";
 import { createDefaultTools } from "../tools/default-tools.js";
 import { createToolOutputStore, type ToolOutputStore } from "../tools/tool-output-store.js";
 import type { AgentEvent } from "./agent-events.js";
@@ -33,6 +19,8 @@ import {
   type CompactionOptions,
 } from "./compaction.js";
 import { EventChannel } from "./event-channel.js";
+import { sdkTool } from "./sdk-tools.js";
+import { capOutput, describeInvalidCall, resultPart, type ToolCallPart } from "./tool-call-part.js";
 import { DEFAULT_RETRY, describeModelError, retryDelayMs, retryReason, sleep, type RetryOptions } from "./model-retry.js";
 import { DEFAULT_CONTEXT_WINDOW } from "../models/model-capabilities.js";
 
@@ -88,14 +76,6 @@ let defaultTools: AgentTool[] | undefined;
 
 /** Marks an abort travelling up the stack; never escapes this module. */
 class TurnAborted extends Error {}
-
-interface ToolCallPart {
-  toolCallId: string;
-  toolName: string;
-  input: unknown;
-  invalid?: boolean;
-  error?: unknown;
-}
 
 type StepOutcome =
   | { kind: "done"; text: string; calls: ToolCallPart[]; assistant: ModelMessage[] }
@@ -436,31 +416,6 @@ class AgentTurn {
   }
 }
 
-const sdkTools = new WeakMap<AgentTool, Tool>();
-
-/**
- * The AI SDK view of a tool, made once per tool: its JSON schema is computed
- * here instead of on every model call (converting zod schemas costs
- * milliseconds per call), and input is validated with the tool's own schema.
- */
-function sdkTool(tool: AgentTool): Tool {
-  let made = sdkTools.get(tool);
-  if (made === undefined) {
-    const schema = tool.inputSchema;
-    made = aiTool({
-      description: tool.description,
-      inputSchema: jsonSchema(z.toJSONSchema(schema, { target: "draft-7", io: "input" }) as Parameters<typeof jsonSchema>[0], {
-        validate: (value) => {
-          const parsed = schema.safeParse(value);
-          return parsed.success ? { success: true, value: parsed.data } : { success: false, error: parsed.error };
-        },
-      }),
-    });
-    sdkTools.set(tool, made);
-  }
-  return made;
-}
-
 function safeTitle(tool: AgentTool, input: unknown): string {
   try {
     return tool.title(input).split("\n")[0] ?? tool.name;
@@ -469,39 +424,3 @@ function safeTitle(tool: AgentTool, input: unknown): string {
   }
 }
 
-function resultPart(call: ToolCallPart, result: ToolResult): ToolResultPart {
-  return {
-    type: "tool-result",
-    toolCallId: call.toolCallId,
-    toolName: call.toolName,
-    output: result.isError === true ? { type: "error-text", value: result.output } : { type: "text", value: result.output },
-  };
-}
-
-function capOutput(text: string): string {
-  if (text.length <= MAX_TOOL_OUTPUT_CHARS) return text;
-  const half = MAX_TOOL_OUTPUT_CHARS / 2;
-  return `${text.slice(0, half)}\n[... ${text.length - MAX_TOOL_OUTPUT_CHARS} characters omitted ...]\n${text.slice(-half)}`;
-}
-
-/** What the model is told about a call that could not run: unknown tool, unparsable or invalid arguments. */
-function describeInvalidCall(call: ToolCallPart, available: string[]): string {
-  const error = call.error;
-  if (NoSuchToolError.isInstance(error) || !available.includes(call.toolName)) {
-    return `Unknown tool "${call.toolName}". Available tools: ${available.join(", ")}. Call one of those.`;
-  }
-  if (InvalidToolInputError.isInstance(error)) {
-    const cause = error.cause;
-    if (JSONParseError.isInstance(cause)) {
-      const text = cause.text.length > 300 ? `${cause.text.slice(0, 300)}...` : cause.text;
-      return `The arguments for ${call.toolName} are not valid JSON (${text}). Call ${call.toolName} again with a complete JSON object matching its schema.`;
-    }
-    if (TypeValidationError.isInstance(cause)) {
-      const issues = (cause.cause as { issues?: Array<{ path: PropertyKey[]; message: string }> } | undefined)?.issues;
-      const detail =
-        issues === undefined ? cause.message : issues.map((issue) => `${issue.path.map(String).join(".") || "(arguments)"}: ${issue.message}`).join("; ");
-      return `The arguments for ${call.toolName} do not match its schema: ${detail}. Call ${call.toolName} again with valid arguments.`;
-    }
-  }
-  return `The call to ${call.toolName} could not be run: ${error instanceof Error ? error.message : String(error)}`;
-}
