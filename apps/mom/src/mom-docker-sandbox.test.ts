@@ -189,8 +189,9 @@ describe("mom with --sandbox=docker:<name>", () => {
       step.text(`The bot token is ${h.fake.botToken}.`),
     );
     h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> leak please" });
-    const main = await h.fake.waitFor(() => topLevel(h, "CGENERAL").find((m) => m.text.startsWith("The bot token is")), { description: "the answer" });
-    expect(main.text).toBe("The bot token is [REDACTED:MOM_SLACK_BOT_TOKEN].");
+    const main = await h.fake.waitFor(() => topLevel(h, "CGENERAL").find((m) => m.text === "The bot token is [REDACTED:MOM_SLACK_BOT_TOKEN]."), {
+      description: "the redacted answer",
+    });
     const detail = h.fake.threadReplies("CGENERAL", main.ts)[0]!;
     expect(detail.text).toContain("bot [REDACTED:MOM_SLACK_BOT_TOKEN] app [REDACTED:MOM_SLACK_APP_TOKEN] key [REDACTED:");
     for (const secret of [h.fake.botToken, h.fake.appToken, MODEL_KEY]) {

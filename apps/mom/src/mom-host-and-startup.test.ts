@@ -42,8 +42,9 @@ describe("mom on the host", () => {
 
     const { fake } = harness;
     fake.postUserMessage({ channel: "DALICE", user: "UALICE", text: "show me your environment" });
-    const main = await fake.waitFor(() => fake.botMessages("DALICE").find((m) => m.text.startsWith("Done.")), { description: "the answer" });
-    expect(main.text).toBe("Done. By the way the key is [REDACTED:providers.anthropic.api_key]");
+    const final = "Done. By the way the key is [REDACTED:providers.anthropic.api_key]";
+    // progress updates also start with the streamed text: wait for the final answer itself
+    const main = await fake.waitFor(() => fake.botMessages("DALICE").find((m) => m.text === final), { description: "the answer" });
     const detail = fake.threadReplies("DALICE", main.ts)[0];
     expect(detail?.text).toContain("*bash* `env` (exit 0");
     expect(detail?.text).toContain("MONOCLAW_HOME=");
