@@ -96,7 +96,7 @@ describe("monoclaw-runtime image", () => {
   it("runs monoclaw exec on the host backend (inside the runtime container) in the mounted project", async () => {
     await writeFile(path.join(projectDir, "notes.txt"), "written on the host\n");
     await useConfig(["terminal:", "  backend: host"]);
-    const result = await runtime(["monoclaw", "exec", "--", "sh", "-c", "pwd; cat notes.txt"], { socket: false });
+    const result = await runtime(["monoclaw", "exec", "--", "pwd; cat notes.txt"], { socket: false });
     expect(result).toMatchObject({ exitCode: 0, stdout: `${projectMount}\nwritten on the host\n` });
   });
 
@@ -112,7 +112,7 @@ describe("monoclaw-runtime image", () => {
       `    volumes: ["${projectMount}:/workspace"]`,
       "    workdir: /workspace",
     ]);
-    const result = await runtime(["monoclaw", "exec", "--", "sh", "-c", "cat marker.txt && echo made in the sandbox > result.txt"]);
+    const result = await runtime(["monoclaw", "exec", "--", "cat marker.txt && echo made in the sandbox > result.txt"]);
     expect(result.stderr).toBe("");
     expect(result).toMatchObject({ exitCode: 0, stdout: `marker ${run}\n` });
     // The write went through the sandbox's bind mount to the host directory.
