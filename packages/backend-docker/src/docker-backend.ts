@@ -22,7 +22,7 @@ import {
   type WriteFileOptions,
 } from "@monoclaw/core";
 import { createAttachedContainer } from "./attached-container.js";
-import { busyboxSafeKillScript } from "./container-kill-script.js";
+import { sessionKillScript } from "./container-kill-script.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./container-files.js";
 import { runContainerExec } from "./container-exec.js";
 import { containerNameForScope } from "./container-spec.js";
@@ -257,9 +257,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>
     withContainer(async (docker, firstId) => {
       let containerId = firstId;
+      const marker = newRunMarker();
       const shellOptions = { docker, env: execEnv(startEnv), workingDir: startCwd, ...(user !== undefined ? { user } : {}) };
       return openShellSession({
-        marker: newRunMarker(),
+        marker,
         defaultTimeoutMs,
         resolveCwd: resolvePath,
         // Also called to re-open the shell after an idle stop or a removal: withContainer starts or recreates it.
@@ -269,7 +270,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
             return dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv);
           }),
         runKillScript: async (script) => {
-          await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", busyboxSafeKillScript(script)], ...(user !== undefined ? { user } : {}) });
+          await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", sessionKillScript(script, marker)], ...(user !== undefined ? { user } : {}) });
         },
         stageStdin: async (data) => {
           const path = `/tmp/.monoclaw-stdin-${newRunMarker().slice(2, -1)}`;
