@@ -163,6 +163,9 @@ describe("loadConfig", () => {
     ]);
     const kept = await load(text, { missingVariables: "keep" });
     expect(kept.config.terminal.docker).toMatchObject({ volumes: ["${MONOCLAW_TEST_UNSET_DIR}:/projects"] });
+    expect(kept.warnings).toEqual([
+      { ...error.problems[0], message: "uses ${MONOCLAW_TEST_UNSET_DIR}, but MONOCLAW_TEST_UNSET_DIR is not set in the environment (kept as written)" },
+    ]);
   });
 
   it("leaves unset variables under providers for the model registry, so commands that need no model still work", async () => {

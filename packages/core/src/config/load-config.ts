@@ -164,19 +164,20 @@ export function evaluateConfig(
 
   const expanded = expandStrings(pruned, env);
   const problems: ConfigProblem[] = [];
-  if (options.missingVariables !== "keep") {
-    // Provider credentials matter only once a model is used: the model registry
-    // expands what is left and names the unset variable then, so `exec`,
-    // `config` and the backend never fail for an API key they do not need.
-    for (const { path, name } of expanded.missing.filter((missing) => missing.path[0] !== "providers")) {
-      problems.push({
-        file,
-        key: formatKeyPath(path),
-        ...where(path),
-        message: `uses \${${name}}, but ${name} is not set in the environment`,
-        fix: `set ${name}, or write \${${name}:-default} for a fallback, or $\${${name}} for the literal text`,
-      });
-    }
+  // Provider credentials matter only once a model is used: the model registry
+  // expands what is left and names the unset variable then, so `exec`,
+  // `config` and the backend never fail for an API key they do not need.
+  // In `keep` mode every unset variable is a warning instead (shown as written).
+  for (const { path, name } of expanded.missing) {
+    const keep = options.missingVariables === "keep";
+    if (!keep && path[0] === "providers") continue;
+    (keep ? warnings : problems).push({
+      file,
+      key: formatKeyPath(path),
+      ...where(path),
+      message: `uses \${${name}}, but ${name} is not set in the environment${keep ? " (kept as written)" : ""}`,
+      fix: `set ${name}, or write \${${name}:-default} for a fallback, or $\${${name}} for the literal text`,
+    });
   }
 
   const result = schema.safeParse(expanded.value);
