@@ -60,6 +60,31 @@ describe("mom on the host", () => {
   });
 });
 
+describe("mom's memory across restarts", () => {
+  it("gives the model the channel's stored context, memory and skills after a restart", async () => {
+    harness = await createHarness([step.text("First answer."), step.text("Second answer.")]);
+    const h = harness;
+    await mkdir(join(h.dataDir, "skills", "greet"), { recursive: true });
+    await writeFile(join(h.dataDir, "skills", "greet", "SKILL.md"), "---\nname: greet\ndescription: Greet people warmly\n---\nSay hello.\n");
+    await writeFile(join(h.dataDir, "MEMORY.md"), "Alice prefers tea.\n");
+    await h.start([h.dataDir]);
+    h.fake.postUserMessage({ channel: "DALICE", user: "UALICE", text: "remember the number 4711" });
+    await h.fake.waitFor(() => h.fake.botMessages("DALICE").find((m) => m.text === "First answer."), { description: "the first answer" });
+    await h.mom!.stop();
+
+    await h.start([h.dataDir]);
+    h.fake.postUserMessage({ channel: "DALICE", user: "UALICE", text: "what was the number?" });
+    await h.fake.waitFor(() => h.fake.botMessages("DALICE").find((m) => m.text === "Second answer."), { description: "the second answer" });
+    const second = h.model.requests[1]!;
+    const conversation = JSON.stringify(second.body.messages);
+    expect(conversation).toContain("remember the number 4711");
+    expect(conversation).toContain("First answer.");
+    expect(second.system).toContain("Alice prefers tea.");
+    expect(second.system).toContain("- greet: Greet people warmly (read");
+    expect(second.toolNames.sort()).toEqual(["attach", "bash", "edit", "read", "write"]);
+  });
+});
+
 describe("mom's startup checks (before connecting)", () => {
   it("refuses missing or malformed tokens, a missing data dir, an unknown sandbox and a missing model, without calling Slack", async () => {
     harness = await createHarness();

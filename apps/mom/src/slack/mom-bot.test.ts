@@ -1,4 +1,6 @@
+import { createHmac } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentEvent } from "@monoclaw/core";
@@ -225,4 +227,49 @@ describe("mom's Slack side (real bolt, fake Slack)", () => {
     const again = (await readFile(join(dir, "CGENERAL", "log.jsonl"), "utf8")).trim().split("\n");
     expect(again).toHaveLength(log.length);
   });
+
+  it("receives events over the HTTP Events API with a signing secret, and refuses unsigned requests", async () => {
+    const port = await freePort();
+    const secret = "test-signing-secret";
+    let runs = 0;
+    await startBot(
+      async function* (request) {
+        runs += 1;
+        yield* answer("over http")(request);
+      },
+      { appToken: undefined, signingSecret: secret, httpPort: port },
+    );
+    const event = {
+      type: "event_callback",
+      team_id: fake.teamId,
+      api_app_id: "AFAKE",
+      event_id: "Ev1",
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: "message", channel: "DALICE", channel_type: "im", user: "UALICE", text: "hi over http", ts: "1700000000.000100", event_ts: "1700000000.000100" },
+    };
+    const body = JSON.stringify(event);
+    const unsigned = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(unsigned.status).toBe(401);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+    const signed = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-slack-request-timestamp": timestamp, "x-slack-signature": signature },
+      body,
+    });
+    expect(signed.status).toBe(200);
+    await fake.waitFor(() => fake.botMessages("DALICE").find((m) => m.text === "over http"), { description: "the answer to the HTTP event" });
+    expect(runs).toBe(1);
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
