@@ -136,6 +136,19 @@ describe("agent turn: failures and limits", () => {
     expect(turnEnd(events)).toMatchObject({ reason: "stop", text: "reconnected" });
   });
 
+  it("abandons a model call that sends nothing for modelIdleTimeoutMs and retries it", async () => {
+    server.enqueue(step.hang(), { text: "half", hangAfterText: true }, step.text("finally"));
+    const events = await collect(
+      runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "hi", retry: fastRetry, modelIdleTimeoutMs: 300 }),
+    );
+    // The silent call is retried; the one that stalled after showing text is not (the text was already shown).
+    expect(ofType(events, "retry").map((e) => e.reason)).toEqual(["no response for 300 ms"]);
+    expect(ofType(events, "error")[0]).toMatchObject({ kind: "model", message: "The model sent nothing for 300 ms." });
+    expect(ofType(events, "text-delta").map((e) => e.text).join("")).toBe("half");
+    expect(turnEnd(events).reason).toBe("error");
+    expect(server.requests).toHaveLength(2);
+  });
+
   it("ends with max-steps when the model keeps calling tools", async () => {
     server.enqueue(step.toolCall("bash", { command: "echo 1" }), step.toolCall("bash", { command: "echo 2" }), step.toolCall("bash", { command: "echo 3" }));
     const events = await collect(runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "loop", maxSteps: 2 }));

@@ -19,6 +19,7 @@ import {
   type CompactionOptions,
 } from "./compaction.js";
 import { EventChannel } from "./event-channel.js";
+import { DEFAULT_MODEL_IDLE_TIMEOUT_MS, ModelStallError, createStallGuard } from "./stall-guard.js";
 import { sdkTool } from "./sdk-tools.js";
 import { capOutput, describeInvalidCall, resultPart, type ToolCallPart } from "./tool-call-part.js";
 import { DEFAULT_RETRY, describeModelError, retryDelayMs, retryReason, sleep, type RetryOptions } from "./model-retry.js";
@@ -68,6 +69,11 @@ export interface AgentTurnOptions {
    * gets head and tail and the full output file.
    */
   liveOutputLimit?: number;
+  /**
+   * A model call that sends nothing for this long (first byte included) is
+   * abandoned and retried like a network error (default 5 minutes).
+   */
+  modelIdleTimeoutMs?: number;
   turnId?: string;
 }
 
@@ -207,19 +213,21 @@ class AgentTurn {
 
   private modelStep(): Promise<StepOutcome> {
     return this.withRetries(async (markVisible) => {
+      const guard = createStallGuard(this.signal, this.options.modelIdleTimeoutMs ?? DEFAULT_MODEL_IDLE_TIMEOUT_MS);
       const result = streamText({
         model: this.options.model.model,
         ...(this.options.system === undefined ? {} : { system: this.options.system }),
         messages: this.conversation,
         tools: this.toolSet,
         maxRetries: 0,
-        abortSignal: this.signal,
+        abortSignal: guard.signal,
         onError: () => undefined,
       });
       let text = "";
       const calls: ToolCallPart[] = [];
       try {
         for await (const part of result.fullStream) {
+          guard.touch();
           if (part.type === "text-delta") {
             if (part.text === "") continue;
             text += part.text;
@@ -234,14 +242,16 @@ class AgentTurn {
           } else if (part.type === "error") {
             throw part.error;
           } else if (part.type === "abort") {
-            return { kind: "aborted", text };
+            break;
           }
         }
       } catch (error) {
-        if (this.signal.aborted) return { kind: "aborted", text };
-        throw error;
+        if (!guard.stalled && !this.signal.aborted) throw error;
+      } finally {
+        guard.dispose();
       }
       if (this.signal.aborted) return { kind: "aborted", text };
+      if (guard.stalled) throw new ModelStallError(this.options.modelIdleTimeoutMs ?? DEFAULT_MODEL_IDLE_TIMEOUT_MS);
       const response = await result.response;
       return { kind: "done", text, calls, assistant: response.messages.filter((m) => m.role === "assistant") };
     });
@@ -260,21 +270,32 @@ class AgentTurn {
     let summary: string;
     try {
       summary = await this.withRetries(async () => {
+        const idleMs = this.options.modelIdleTimeoutMs ?? DEFAULT_MODEL_IDLE_TIMEOUT_MS;
+        const guard = createStallGuard(this.signal, idleMs);
         const result = streamText({
           model: this.options.model.model,
           system: SUMMARY_SYSTEM_PROMPT,
           messages: [{ role: "user", content: `${transcriptOf(split.older)}\n\nSummarise the conversation above.` }],
           maxRetries: 0,
-          abortSignal: this.signal,
+          abortSignal: guard.signal,
           onError: () => undefined,
         });
         let text = "";
-        for await (const part of result.fullStream) {
-          if (part.type === "text-delta") text += part.text;
-          else if (part.type === "finish-step") this.emitUsage(part.usage);
-          else if (part.type === "error") throw part.error;
-          else if (part.type === "abort") throw new TurnAborted();
+        try {
+          for await (const part of result.fullStream) {
+            guard.touch();
+            if (part.type === "text-delta") text += part.text;
+            else if (part.type === "finish-step") this.emitUsage(part.usage);
+            else if (part.type === "error") throw part.error;
+            else if (part.type === "abort") break;
+          }
+        } catch (error) {
+          if (!guard.stalled && !this.signal.aborted) throw error;
+        } finally {
+          guard.dispose();
         }
+        if (this.signal.aborted) throw new TurnAborted();
+        if (guard.stalled) throw new ModelStallError(idleMs);
         return text;
       });
     } catch (error) {

@@ -1,4 +1,5 @@
 import { APICallError } from "ai";
+import { ModelStallError, formatIdle } from "./stall-guard.js";
 
 /** How model calls are retried on 429, 5xx and network errors. */
 export interface RetryOptions {
@@ -14,6 +15,7 @@ export const DEFAULT_RETRY: Required<RetryOptions> = { maxRetries: 4, initialDel
 
 /** Why an error is worth retrying, or undefined when it is not (400, 401, 404...). */
 export function retryReason(error: unknown): string | undefined {
+  if (error instanceof ModelStallError) return `no response for ${formatIdle(error.idleMs)}`;
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;
     if (status === 429) return "rate limited (HTTP 429)";
