@@ -33,7 +33,7 @@ describe("buildContainerSpec", () => {
     expect(buildContainerSpec({ ...base, config: parseDockerConfig({}) }).configHash).not.toBe(
       buildContainerSpec({ ...base, user: "1000:1000", config: parseDockerConfig({}) }).configHash,
     );
-    expect(options.Env).toEqual(["A=1"]);
+    expect(options.Env).toEqual(["LANG=C.UTF-8", "A=1"]);
     expect(options.HostConfig).toMatchObject({ Memory: 512 * 1024 * 1024, NanoCpus: 1.5e9, PidsLimit: 64, ReadonlyRootfs: true, NetworkMode: "none" });
   });
 

@@ -69,7 +69,8 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     Entrypoint: [],
     Cmd: KEEP_ALIVE_COMMAND,
     WorkingDir: config.workdir,
-    Env: Object.entries(config.env).map(([key, value]) => `${key}=${value}`),
+    // UTF-8 output by default (file names, tool output); an `env` LANG or LC_ALL wins.
+    Env: [...(config.env.LANG === undefined && config.env.LC_ALL === undefined ? ["LANG=C.UTF-8"] : []), ...Object.entries(config.env).map(([key, value]) => `${key}=${value}`)],
     // With a read-only root the working directory still has to be writable: an anonymous volume, removed with the container.
     ...(config.read_only_root && !input.workdirMounted ? { Volumes: { [config.workdir]: {} } } : {}),
     Tty: false,
