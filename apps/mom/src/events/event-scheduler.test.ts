@@ -110,4 +110,22 @@ describe("event scheduler", () => {
     expect(logs.some((l) => l.includes("moved to events/invalid/bad.json"))).toBe(true);
     expect(fired).toEqual([]);
   });
+
+  it("keeps a one-time event whose run could not be queued and tries again", async () => {
+    let attempts = 0;
+    scheduler = new EventScheduler({
+      eventsDir: dir,
+      fire: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error("channel C111 is too busy");
+      },
+      log: (m) => logs.push(m),
+      retryDelayMs: 200,
+    });
+    await write("busy.json", { type: "immediate", channelId: "C111", text: "later" });
+    await scheduler.start();
+    await until(() => attempts === 2, "the retry");
+    expect(logs.some((l) => l.includes("busy.json could not run (channel C111 is too busy); retrying"))).toBe(true);
+    await until(() => !existsSync(join(dir, "busy.json")), "removal after the successful run");
+  });
 });

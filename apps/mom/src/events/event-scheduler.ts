@@ -19,12 +19,15 @@ export interface EventSchedulerOptions {
   /**
    * Runs one firing; resolves when the run has ended. Immediate and one-shot
    * files are removed only after it resolves, so a crash mid-run fires them
-   * again at the next start instead of losing them.
+   * again at the next start instead of losing them. When it rejects (the
+   * event could not even be queued) the file stays and the firing is retried.
    */
   fire: (firing: EventFiring) => Promise<void>;
   log: (message: string) => void;
   /** How often the directory is re-read besides file-system notifications (default 30 s). */
   rescanIntervalMs?: number;
+  /** Wait before trying again an immediate or one-shot event whose `fire` rejected (default 30 s). */
+  retryDelayMs?: number;
 }
 
 interface Tracked {
@@ -185,7 +188,13 @@ export class EventScheduler {
     try {
       await this.options.fire({ fileName: name, event, dueAt, late });
     } catch (error) {
-      this.options.log(`events: ${name} failed: ${(error as Error).message}`);
+      // Not run (channel too busy, ...): keep the file and try again, never lose it.
+      const retryMs = this.options.retryDelayMs ?? 30_000;
+      this.options.log(`events: ${name} could not run (${(error as Error).message}); retrying in ${Math.round(retryMs / 1000)} s`);
+      if (this.tracked.get(name) === entry) {
+        entry.cancel = setLongTimeout(new Date(Date.now() + retryMs), () => void this.fireOnce(name, entry, event, dueAt, late));
+      }
+      return;
     }
     // Remove the file only if it was not replaced while the run went on.
     if (this.tracked.get(name) !== entry) return;

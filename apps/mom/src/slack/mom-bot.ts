@@ -247,7 +247,7 @@ export class MomBot {
     } else if (result.ahead > 0) {
       void this.output.post(
         replyPlace,
-        `Queued: ${result.ahead} request${result.ahead === 1 ? "" : "s"} ahead of this one in this channel. I'll answer when it's this one's turn (\`@${"mom"} stop\` ends the running one).`,
+        `Queued: ${result.ahead} request${result.ahead === 1 ? "" : "s"} ahead of this one in this channel. I'll answer when it's this one's turn (<@${this.botUserId}> stop ends the running one).`,
       );
     }
   }
