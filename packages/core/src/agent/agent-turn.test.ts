@@ -139,11 +139,11 @@ describe("agent turn: failures and limits", () => {
   it("abandons a model call that sends nothing for modelIdleTimeoutMs and retries it", async () => {
     server.enqueue(step.hang(), { text: "half", hangAfterText: true }, step.text("finally"));
     const events = await collect(
-      runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "hi", retry: fastRetry, modelIdleTimeoutMs: 300 }),
+      runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "hi", retry: fastRetry, modelIdleTimeoutMs: 2000 }),
     );
     // The silent call is retried; the one that stalled after showing text is not (the text was already shown).
-    expect(ofType(events, "retry").map((e) => e.reason)).toEqual(["no response for 300 ms"]);
-    expect(ofType(events, "error")[0]).toMatchObject({ kind: "model", message: "The model sent nothing for 300 ms." });
+    expect(ofType(events, "retry").map((e) => e.reason)).toEqual(["no response for 2 s"]);
+    expect(ofType(events, "error")[0]).toMatchObject({ kind: "model", message: "The model sent nothing for 2 s." });
     expect(ofType(events, "text-delta").map((e) => e.text).join("")).toBe("half");
     expect(turnEnd(events).reason).toBe("error");
     expect(server.requests).toHaveLength(2);
