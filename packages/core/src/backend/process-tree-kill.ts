@@ -13,6 +13,17 @@ export interface ProcessTreeKillScriptOptions {
    * shell so its trap abandons the rest of the command (see the shell session).
    */
   signalFirst?: { pid: number; signal: "USR1" | "USR2" | "INT" | "TERM" | "HUP" };
+  /**
+   * Also end the subshells a session shell forked for the current command.
+   * Subshells that never exec a program carry the shell's original
+   * environment (`MONOCLAW_RUN_ID=<marker>` exactly), not the command's
+   * marker; the shell protocol names the shell `comm` (via
+   * `/proc/self/comm`) before each command, and forks inherit that name. So:
+   * processes whose environment holds exactly `MONOCLAW_RUN_ID=<marker>` and
+   * whose `/proc/<pid>/comm` is `comm`, except `excludePid` (the shell).
+   * Background subshells of earlier commands have other names and are left alone.
+   */
+  shellForks?: { marker: string; comm: string; excludePid: number };
 }
 
 /**
@@ -39,16 +50,33 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
   if (first !== undefined && !(Number.isInteger(first.pid) && first.pid > 1)) {
     throw new TypeError(`signalFirst.pid must be a process id above 1, got ${first.pid}`);
   }
+  const forks = options.shellForks;
+  if (forks !== undefined) {
+    assertRunMarker(forks.marker);
+    if (!/^[A-Za-z0-9_-]{1,15}$/.test(forks.comm)) throw new TypeError(`shellForks.comm must be 1-15 letters, digits, '_' or '-', got ${JSON.stringify(forks.comm)}`);
+    if (!(Number.isInteger(forks.excludePid) && forks.excludePid > 0)) throw new TypeError(`shellForks.excludePid must be a process id, got ${forks.excludePid}`);
+  }
   return [
     `m='${RUN_MARKER_VARIABLE}=${marker}'`,
     "self=$$",
     "nap() { sleep 0.05 2>/dev/null || sleep 1; }",
+    ...(forks === undefined ? [] : [`fm='${RUN_MARKER_VARIABLE}=${forks.marker}'`]),
     "scan() {",
     "  pids=",
     '  for f in $(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null); do',
     "    p=${f#/proc/}; p=${p%/environ}",
     '    [ "$p" = "$self" ] || pids="$pids $p"',
     "  done",
+    ...(forks === undefined
+      ? []
+      : [
+          '  for f in $(grep -z -x -l -F -e "$fm" /proc/[0-9]*/environ 2>/dev/null); do',
+          "    p=${f#/proc/}; p=${p%/environ}",
+          `    [ "$p" = "$self" ] || [ "$p" = ${forks.excludePid} ] && continue`,
+          "    c=; read -r c 2>/dev/null </proc/$p/comm",
+          `    [ "$c" = '${forks.comm}' ] && pids="$pids $p"`,
+          "  done",
+        ]),
     "}",
     first === undefined ? "" : `kill -${first.signal} ${first.pid} 2>/dev/null`,
     "scan",

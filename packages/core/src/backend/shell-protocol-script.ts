@@ -16,6 +16,10 @@ import { shellQuote } from "./shell-quote.js";
  * - runs it in the current shell (inside a function), so `cd`, `export` and
  *   variables carry over; `MONOCLAW_RUN_ID=<marker>` is set for that command
  *   only (exported to what it starts, not kept);
+ * - names the shell `mc<seq>` through `/proc/self/comm` first (a builtin
+ *   write, no fork; silently skipped without /proc): subshells forked by the
+ *   command inherit the name, which is how a timeout finds them (see
+ *   `processTreeKillScript`'s `shellForks`);
  * - afterwards restores stdout/stderr (undoing an `exec >file`), the trap and,
  *   with a per-command cwd, the previous directory;
  * - prints a sentinel on stdout carrying `$?` and one on stderr: tag
@@ -30,6 +34,11 @@ const TRAP = `trap 'if [ "$__mc_in" = 1 ]; then return 124; fi' USR1`;
 
 function runFunction(envAssignments: string): string {
   return `__mc_x() { __mc_in=1; set --; ${envAssignments}${RUN_MARKER_VARIABLE}=$__mc_m command eval "$__mc_c"; }`;
+}
+
+/** The process name (`/proc/<pid>/comm`) the shell and its subshells carry while command `seq` runs. */
+export function commandComm(seq: number): string {
+  return `mc${seq}`;
 }
 
 /** The tag that starts command `seq`'s sentinels. */
@@ -56,6 +65,7 @@ export function shellInitScript(sessionId: string): string {
     "    __mc_d=$PWD",
     `    if ! cd -- "$__mc_w" 2>/dev/null; then ${sentinel("cwd")}; return 0; fi`,
     "  fi",
+    `  printf 'mc%s' "$__mc_n" 2>/dev/null >/proc/self/comm`,
     '  __mc_x <"${__mc_i:-/dev/null}" 7>&- 8>&-',
     "  __mc_s=$?",
     "  __mc_in=0",

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +43,28 @@ function open(command: string, args: string[], overrides: Partial<ShellSessionPr
     stuckAfterMs: 1000,
     ...overrides,
   });
+}
+
+/** Host processes having `n` as a whole argument (`sleep <n>`). */
+function withArgument(n: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "latin1").split("\0").includes(String(n))) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const out = async (session: ShellSession, command: string): Promise<string> => capturedText((await session.exec(command)).stdout);
@@ -98,6 +120,23 @@ describe.each(SHELLS)("shell session protocol on %s", (_name, command, args) => 
     } finally {
       await session.close();
     }
+  });
+
+  it("a timeout ends the subshells the command forked, not an earlier command's background job", async () => {
+    const session = await open(command, args);
+    const earlier = 31_000_000 + Math.floor(Math.random() * 1_000_000);
+    const current = earlier + 1_000_000;
+    try {
+      await session.exec(`(while :; do sleep ${earlier}; done) >/dev/null 2>&1 &`);
+      await waitFor(() => withArgument(earlier).length === 1);
+      const result = await session.exec(`(while :; do sleep ${current}; done) >/dev/null 2>&1 & sleep ${current}`, { timeoutMs: 500 });
+      expect(result).toMatchObject({ timedOut: true, exitCode: 124 });
+      await waitFor(() => withArgument(current).length === 0);
+      expect(withArgument(earlier)).toHaveLength(1);
+    } finally {
+      await session.close();
+    }
+    await waitFor(() => withArgument(earlier).length === 0);
   });
 
   it("re-opens the shell when its USR1 trap was taken over and the command never yields", async () => {

@@ -9,7 +9,7 @@ import type { ShellSession } from "./execution-backend.js";
 import { DEFAULT_KILL_GRACE_MS, processTreeKillScript } from "./process-tree-kill.js";
 import { assertRunMarker, childRunMarker, runMarkerEnv } from "./run-marker.js";
 import { createSentinelScanner } from "./sentinel-scanner.js";
-import { readyTag, sentinelTag, shellCommandMessage, shellInitScript } from "./shell-protocol-script.js";
+import { commandComm, readyTag, sentinelTag, shellCommandMessage, shellInitScript } from "./shell-protocol-script.js";
 import type { OpenShellTransport, ShellTransport } from "./shell-transport.js";
 
 /** A command's stdin bytes put where the shell can read them (a temporary file). */
@@ -77,7 +77,8 @@ const EMPTY_OUTPUT = { head: new Uint8Array(0), tail: new Uint8Array(0), totalBy
  * - `cwd` applies to one command (the session's directory is restored after
  *   it, undoing a `cd` inside it); `env` applies to one command.
  * - Timeout/abort: USR1 to the shell (its trap abandons the rest of the
- *   command), TERM then KILL to every process carrying the command's marker;
+ *   command), TERM then KILL to every process carrying the command's marker
+ *   and to the subshells the shell forked for this command;
  *   if the shell still does not report back within `stuckAfterMs`, every
  *   process of the session (background jobs of earlier commands too) is
  *   killed and the shell re-opened: `sessionReset: true`.
@@ -163,7 +164,9 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
       const deadline = watchDeadline({ timeoutMs, signal: execOptions.signal }, () => {
         stopping = (async () => {
           const signalFirst = live.alive ? { pid: live.pid, signal: "USR1" as const } : undefined;
-          await options.runKillScript(processTreeKillScript({ marker, graceMs, signalFirst })).catch(() => undefined);
+          // Subshells the command forked carry the shell's (session) marker, not the command's.
+          const shellForks = { marker: sessionMarker, comm: commandComm(number), excludePid: live.pid };
+          await options.runKillScript(processTreeKillScript({ marker, graceMs, signalFirst, shellForks })).catch(() => undefined);
           const reported = await Promise.race([completion.then(() => true), delay(stuckAfterMs).then(() => false)]);
           if (!reported) {
             resetByStop = true;

@@ -38,10 +38,12 @@ export async function survivingProcesses(backend: ExecutionBackend, n: number, w
 }
 
 /**
- * A command that starts `sleep <n>` five ways and then sleeps in the
+ * A command that starts `sleep <n>` six ways and then sleeps in the
  * foreground: a plain background job, `setsid`, a nohup-style job that
  * ignores HUP and TERM (so only KILL ends it), a double fork through a second
- * shell, and the foreground. POSIX sh only (busybox has no `nohup`).
+ * shell, a background subshell that restarts it forever (so the subshell
+ * itself must be ended, not only its child), and the foreground. POSIX sh
+ * only (busybox has no `nohup`).
  */
 export function processTreeCommand(n: number): string {
   return [
@@ -49,6 +51,7 @@ export function processTreeCommand(n: number): string {
     `setsid sleep ${n} >/dev/null 2>&1 &`,
     `(trap '' HUP TERM; exec sleep ${n}) >/dev/null 2>&1 &`,
     `sh -c 'sleep ${n} >/dev/null 2>&1 &'`,
+    `(while :; do sleep ${n}; done) >/dev/null 2>&1 &`,
     "echo started",
     `sleep ${n}`,
   ].join("\n");
