@@ -3,7 +3,7 @@ import type { AgentRuntime } from "./agent-runtime.js";
 import { driveTurn } from "./drive-turn.js";
 import type { HistoryFile } from "./history-file.js";
 import { watchInterrupts, type TerminalInput } from "./interrupt-watcher.js";
-import { readPromptLine } from "./line-reader.js";
+import { openPrompt, type OpenPrompt, type PromptResult } from "./line-reader.js";
 import type { ConversationMessage, SessionWriter } from "./session-store.js";
 import { parseSlashCommand, SLASH_COMMANDS_HELP } from "./slash-command.js";
 import { createTerminalRenderer } from "./terminal-renderer.js";
@@ -35,7 +35,8 @@ export interface InteractiveSessionOptions {
  * (a second Ctrl-C before the turn has stopped exits at once); at the
  * prompt it clears a half-typed line, and on an empty line it exits when
  * the previous key was also Ctrl-C (else it says so). Ctrl-D on an empty
- * line and `/exit` exit (0). SIGTERM and SIGHUP (a closed terminal) abort a
+ * line and `/exit` exit (0). A SIGINT sent to the process counts as Ctrl-C
+ * wherever it lands. SIGTERM and SIGHUP (a closed terminal) abort a
  * running turn and end the session with 143 / 129. Resolves with the exit
  * code; it never calls `process.exit` and always closes the session file and
  * disposes the runtime (ending every process the backend started).
@@ -52,13 +53,35 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   const terminate = new AbortController();
   /** While a turn runs: what Ctrl-C does to it. */
   let interruptTurn: (() => void) | undefined;
+  /** While the prompt is open. */
+  let activePrompt: OpenPrompt | undefined;
+  /** A SIGINT that came between prompt and turn, when the terminal was briefly in normal mode: it counts at the next prompt. */
+  let pendingInterrupt = false;
   const removeSignalHandlers = onTerminationSignals((signal) => {
-    if (signal === "SIGINT" && interruptTurn !== undefined) return interruptTurn();
+    if (signal === "SIGINT") {
+      if (interruptTurn !== undefined) interruptTurn();
+      else if (activePrompt !== undefined) activePrompt.interrupt();
+      else pendingInterrupt = true;
+      return;
+    }
     if (terminatedBy !== undefined) return interruptTurn?.();
     terminatedBy = signal;
     terminate.abort();
     interruptTurn?.();
   });
+  const readLine = async (): Promise<PromptResult> => {
+    if (pendingInterrupt) {
+      pendingInterrupt = false;
+      output.write("\n");
+      return { type: "interrupt", hadText: false };
+    }
+    activePrompt = openPrompt({ input, output, prompt: style.cyan("› "), history, signal: terminate.signal });
+    try {
+      return await activePrompt.result;
+    } finally {
+      activePrompt = undefined;
+    }
+  };
 
   const say = (text: string) => output.write(`${text}\n`);
   say(`${style.bold("Mona")} ${style.dim("·")} ${runtime.model} ${style.dim("·")} ${runtime.where}`);
@@ -71,7 +94,7 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
   try {
     for (;;) {
       if (terminatedBy !== undefined) return SIGNAL_EXIT_CODES[terminatedBy];
-      const result = await readPromptLine({ input, output, prompt: style.cyan("› "), history, signal: terminate.signal });
+      const result = await readLine();
       if (terminatedBy !== undefined) return SIGNAL_EXIT_CODES[terminatedBy];
       if (result.type === "eof") return 0;
       if (result.type === "interrupt") {

@@ -18,6 +18,13 @@ export interface ReadLineOptions {
   signal?: AbortSignal;
 }
 
+/** A prompt waiting for a line. */
+export interface OpenPrompt {
+  result: Promise<PromptResult>;
+  /** Acts as Ctrl-C at this prompt (for a SIGINT that reached the process instead of the prompt). */
+  interrupt(): void;
+}
+
 /**
  * Reads one line with node:readline's editing keys (arrows, Home/End,
  * Ctrl-A/E/K/U/W, Alt-B/F) and the shared history on the up and down
@@ -25,7 +32,7 @@ export interface ReadLineOptions {
  * and closes its own readline interface, so between prompts the terminal is
  * back in normal mode and the input is paused.
  */
-export function readPromptLine(options: ReadLineOptions): Promise<PromptResult> {
+export function openPrompt(options: ReadLineOptions): OpenPrompt {
   const { input, output, prompt, history, signal } = options;
   const readline = createInterface({
     input,
@@ -35,23 +42,25 @@ export function readPromptLine(options: ReadLineOptions): Promise<PromptResult> 
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
   });
-  return new Promise<PromptResult>((resolve) => {
+  let interrupt: () => void = () => {};
+  const result = new Promise<PromptResult>((resolve) => {
     let settled = false;
-    const settle = (result: PromptResult) => {
+    const settle = (value: PromptResult) => {
       if (settled) return;
       settled = true;
       readline.close();
-      resolve(result);
+      resolve(value);
+    };
+    interrupt = () => {
+      const hadText = readline.line !== "";
+      output.write("\n");
+      settle({ type: "interrupt", hadText });
     };
     readline.on("line", (line) => {
       history.add(line);
       settle({ type: "line", line });
     });
-    readline.on("SIGINT", () => {
-      const hadText = readline.line !== "";
-      output.write("\n");
-      settle({ type: "interrupt", hadText });
-    });
+    readline.on("SIGINT", interrupt);
     readline.on("close", () => {
       if (!settled) output.write("\n");
       settle({ type: "eof" });
@@ -61,4 +70,5 @@ export function readPromptLine(options: ReadLineOptions): Promise<PromptResult> 
     readline.setPrompt(prompt);
     readline.prompt();
   });
+  return { result, interrupt: () => interrupt() };
 }
