@@ -31,17 +31,22 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
   it("streams Mona's text as it comes, shows tool calls, and exits on /exit", async () => {
     server.enqueue(
       step.toolCall("bash", { command: "echo from-the-shell" }),
-      // Slow chunks: the first words must be on screen before the last ones are sent.
-      step.text("Streaming answer, word by word, until the very end.", { chunkSize: 4, chunkDelayMs: 150 }),
+      // The server sends the text, then keeps the answer open: whatever is on screen was streamed.
+      step.text("Streaming answer, word by word.", { chunkSize: 4, hangAfterText: true }),
+      step.text("Second answer."),
     );
     const session = start();
     await session.waitFor(/› $/);
     session.write("run something\r");
     await session.waitFor(/● bash echo from-the-shell\n\s+│ from-the-shell\n\s+✓ exit 0/);
-    await session.waitFor(/Streaming answer/);
-    // The end of the answer has not been sent yet: the text is shown as it streams.
-    expect(session.output()).not.toContain("the very end.");
-    await session.waitFor(/until the very end\.\n› $/);
+    const from = await session.waitFor(/Streaming answer, word by word\./);
+    // The model has not finished (no prompt yet): the text was shown as it streamed.
+    expect(plain(session.output())).not.toMatch(/word by word\.\n› $/);
+    expect(server.requests).toHaveLength(2);
+    session.write("\u0003");
+    await session.waitFor(/Aborted by the user\.\n› $/, { from });
+    session.write("next\r");
+    await session.waitFor(/Second answer\.\n› $/, { from });
     session.write("/exit\r");
     expect(await session.exited).toBe(0);
   });
