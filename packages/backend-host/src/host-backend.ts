@@ -132,7 +132,7 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
         marker: childRunMarker(marker, `s${++sessionCount}`),
         defaultTimeoutMs,
         killGraceMs,
-        resolveCwd: (path) => resolve(cwd, path),
+        resolveCwd: at,
         stageStdin: stageHostStdin,
         ...(options.spillDirectory === undefined ? {} : { spillDirectory: options.spillDirectory }),
       });
