@@ -158,6 +158,8 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     await session.waitFor(/first\n› $/);
     session.write("/new\r");
     await session.waitFor(/New session \S+\.\n› $/);
+    session.write("/model nonsense\r");
+    await session.waitFor(/✗ Model "nonsense" is not of the form <provider>\/<model-id>[^\n]*\n› $/);
     session.write("/model openai-compatible/other-model\r");
     await session.waitFor(/Model: openai-compatible\/other-model\n› $/);
     const before = session.output().length;
