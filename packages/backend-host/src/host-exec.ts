@@ -47,6 +47,11 @@ export function hostExec(command: string, options: ExecOptions, context: HostExe
   const timeoutMs = effectiveTimeoutMs(options.timeoutMs, context.defaultTimeoutMs);
   const marker = childRunMarker(context.parentMarker, `e${++sequence}`);
   const startedAt = performance.now();
+  if (options.signal?.aborted) {
+    // Aborted before it started: nothing runs.
+    const none = createExecOutput(options).finish();
+    return Promise.resolve({ ...execStatus(null, null, "abort"), timedOut: false, aborted: true, durationMs: 0, ...none });
+  }
 
   return new Promise<ExecResult>((resolve, reject) => {
     const child = spawn(context.shell, ["-c", command], {
