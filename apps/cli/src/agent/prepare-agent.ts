@@ -1,6 +1,6 @@
 import { resolveMonoclawHome } from "@monoclaw/core";
 import type { CliContext } from "../cli-context.js";
-import { usageError } from "../cli-error.js";
+import { CliError, usageError } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";
 import type { AgentRuntime } from "./agent-runtime.js";
 import { findConversation, NoSessionToContinueError, openConversation, type Conversation } from "./conversation.js";
@@ -97,6 +97,10 @@ export async function prepareAgent(
     return { runtime, conversation, home, sessionsDir, cwd: loaded.config.terminal.cwd };
   } catch (error) {
     await runtime.dispose();
-    throw error;
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CliError(
+      `Cannot write the session file in ${sessionsDir} (${reason}). Make that directory writable, or point MONOCLAW_HOME at a writable one.`,
+      { cause: error },
+    );
   }
 }

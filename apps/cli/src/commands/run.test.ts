@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -147,6 +147,17 @@ describe("monoclaw run", () => {
     const both = await runCli(["run", "--continue", "--resume", "x", "hi"], { env: home.env });
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("--continue and --resume cannot be used together");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("says so clearly (exit 1) when the session directory cannot be written", async () => {
+    mkdirSync(home.home, { recursive: true });
+    writeFileSync(join(home.home, "sessions"), "a file where the directory should be");
+    const result = await runCli(["run", "hi"], { env: home.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `monoclaw: Cannot write the session file in ${home.sessionsDir} (EEXIST). Make that directory writable, or point MONOCLAW_HOME at a writable one.\n`,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
