@@ -181,3 +181,39 @@ describe("parseValueText", () => {
     expect(() => parseValueText("[a, b", file)).toThrow(ConfigError);
   });
 });
+
+describe("setConfigValue on an existing scalar", () => {
+  it("changes only that scalar's bytes: long lines, flow lists, block text, quotes and comments elsewhere stay exactly as written", async () => {
+    const text = [
+      "# header",
+      `model: "openai-compatible/${"x".repeat(100)}"   # long quoted line`,
+      "terminal:",
+      "  backend:   host    # spaced out",
+      "  docker:",
+      "    image: 'ubuntu:24.04'",
+      "    volumes: [ \"/a:/a\",   \"/b:/b\" ]",
+      "    env:",
+      "      A: '1'",
+      "      NOTE: >",
+      "        folded text",
+      "        kept as is",
+      "",
+    ].join("\n");
+    await setConfigValue("terminal.backend", "host", options);
+    await writeFile(file, text);
+    await setConfigValue("terminal.backend", "docker", options);
+    await setConfigValue("terminal.docker.image", "debian:bookworm", options);
+    expect(await readFile(file, "utf8")).toBe(
+      text.replace("backend:   host    #", "backend:   docker    #").replace("image: 'ubuntu:24.04'", "image: 'debian:bookworm'"),
+    );
+  });
+
+  it("writes numbers as numbers and keeps a string that looks like one a string", async () => {
+    await setConfigValue("terminal.timeout", 60, options);
+    await setConfigValue("terminal.timeout", 300, options);
+    expect(await readFile(file, "utf8")).toBe("terminal:\n  timeout: 300\n");
+    await setConfigValue("model", "a/b", options);
+    await setConfigValue("model", "a/300", options);
+    expect(await readFile(file, "utf8")).toBe("terminal:\n  timeout: 300\nmodel: a/300\n");
+  });
+});

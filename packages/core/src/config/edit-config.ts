@@ -7,6 +7,10 @@ import { formatKeyPath, parseKeyPath } from "./key-path.js";
 import { evaluateConfig, parseConfigDocument, readConfigText, type ConfigContext, type ConfigDocument } from "./load-config.js";
 import { lookupKey } from "./schema-keys.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { spliceScalar } from "./scalar-splice.js";
+
+/** How an edited document is printed: long lines stay long, flow lists read `[a, b]`. */
+const PRINT_OPTIONS = { lineWidth: 0, flowCollectionPadding: false } as const;
 
 export interface EditConfigOptions extends ConfigContext {
   /** The config file; default `$MONOCLAW_HOME/config.yaml`. Created (0600, directory 0700) by `set` when missing. */
@@ -42,8 +46,9 @@ export function parseValueText(text: string, file: string): unknown {
 
 /**
  * Sets `key` (dotted path) to `value` in the config file, keeping every
- * comment and the layout of everything else (yaml Document API; a scalar
- * replaced in place keeps its own comment too).
+ * comment and the layout of everything else: a scalar is replaced in place
+ * (every other byte of the file unchanged, its quote style and trailing
+ * comment kept); new keys and sections go through the yaml Document API.
  *
  * Validates before writing: an unknown key, or a value that makes the file
  * invalid, throws a ConfigError and leaves the file byte-for-byte untouched.
@@ -53,17 +58,19 @@ export function parseValueText(text: string, file: string): unknown {
  * the editing shell's environment does not matter.
  */
 export async function setConfigValue(key: string, value: unknown, options: EditConfigOptions): Promise<EditResult> {
-  return editConfig(key, options, (doc, segments, file) => {
+  return editConfig(key, options, (doc, segments, file, original) => {
     const existing = doc.getIn(segments, true);
     if (isScalar(existing) && !isObjectLike(value)) {
-      if (existing.value === value) return false;
+      if (Object.is(existing.value, value)) return undefined;
+      const spliced = spliceScalar(original, existing, value, segments);
+      if (spliced !== undefined) return spliced;
       if (typeof existing.value !== typeof value) delete existing.type;
       existing.value = value;
-      return true;
+      return doc.toString(PRINT_OPTIONS);
     }
     try {
       doc.setIn(segments, doc.createNode(value));
-      return true;
+      return doc.toString(PRINT_OPTIONS);
     } catch {
       throw new ConfigError(file, [
         {
@@ -85,7 +92,7 @@ export async function setConfigValue(key: string, value: unknown, options: EditC
  */
 export async function unsetConfigValue(key: string, options: EditConfigOptions): Promise<EditResult> {
   return editConfig(key, options, (doc, segments) => {
-    if (!doc.hasIn(segments)) return false;
+    if (!doc.hasIn(segments)) return undefined;
     keepFileHeader(doc, segments);
     doc.deleteIn(segments);
     for (let depth = segments.length - 1; depth > 0; depth--) {
@@ -93,7 +100,7 @@ export async function unsetConfigValue(key: string, options: EditConfigOptions):
       if (!isCollection(parent) || parent.items.length > 0) break;
       doc.deleteIn(segments.slice(0, depth));
     }
-    return true;
+    return doc.toString(PRINT_OPTIONS);
   });
 }
 
@@ -115,8 +122,8 @@ function keepFileHeader(doc: Document, segments: readonly string[]): void {
 async function editConfig(
   key: string,
   options: EditConfigOptions,
-  /** Edits the document; returns false when it changed nothing. */
-  apply: (doc: Document, segments: string[], file: string) => boolean,
+  /** Edits the document and returns the file's new text, or undefined when nothing changes. */
+  apply: (doc: Document, segments: string[], file: string, original: string) => string | undefined,
 ): Promise<EditResult> {
   const env = options.env ?? process.env;
   const startDir = options.startDir ?? process.cwd();
@@ -130,9 +137,8 @@ async function editConfig(
   if (before.doc.contents !== null && !isMap(before.doc.contents)) {
     evaluateConfig(before, context); // throws the "must be a mapping" error
   }
-  if (!apply(before.doc, segments, file)) return { file, changed: false, warnings: [] };
-  const text = before.doc.toString();
-  if (text === original) return { file, changed: false, warnings: [] };
+  const text = apply(before.doc, segments, file, original);
+  if (text === undefined || text === original) return { file, changed: false, warnings: [] };
 
   const after = parseConfigDocument(text, file);
   let warnings: ConfigProblem[];

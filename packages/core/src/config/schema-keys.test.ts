@@ -13,7 +13,7 @@ describe("keyStructure", () => {
     expect(keysOf(object)).toEqual(["a", "b"]);
     expect(keysOf(object.optional())).toEqual(["a", "b"]);
     expect(keysOf(object.default({ a: "", b: 0 }))).toEqual(["a", "b"]);
-    expect(keysOf(object.prefault({}))).toEqual(["a", "b"]);
+    expect(keysOf(object.prefault({ a: "", b: 0 }))).toEqual(["a", "b"]);
     expect(keysOf(z.preprocess((value) => value ?? {}, object))).toEqual(["a", "b"]);
     expect(keysOf(object.transform((value) => value.a))).toEqual(["a", "b"]);
     expect(keysOf(z.lazy(() => object))).toEqual(["a", "b"]);
