@@ -67,7 +67,8 @@ export class OutputCollector {
     private readonly label: string,
     private readonly limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
   ) {
-    this.capture = createOutputCapture({ maxBytes: limits.maxBytes, spillDirectory: store.directory(), label });
+    // The capture creates the directory (0700) only if it spills.
+    this.capture = createOutputCapture({ maxBytes: limits.maxBytes, spillDirectory: store.directory, label });
   }
 
   append(text: string): void {
@@ -82,7 +83,7 @@ export class OutputCollector {
       const text = this.decoder.decode(captured.head);
       const totalLines = countLines(text) + (text === "" || text.endsWith("\n") ? 0 : 1);
       if (totalLines <= this.limits.maxLines) return { text, truncated: false, totalLines, totalBytes: captured.totalBytes };
-      const path = join(this.store.directory(), `${this.label}-${Date.now()}.log`);
+      const path = join(this.store.ensureDirectory(), `${this.label}-${Date.now()}.log`);
       writeFileSync(path, text, { mode: 0o600 });
       return this.summarise(firstLines(text, half), lastLines(text, half), totalLines, captured.totalBytes, path);
     }

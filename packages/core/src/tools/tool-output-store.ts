@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 /**
  * Host files holding the full output of commands whose output was cut for
  * the model. They live on the machine running MonoClaw (not in the backend),
- * in one private directory (mode 0700) made on first use.
+ * in one private directory (mode 0700, random name) created only when a
+ * first file is written.
  *
  * `read` serves exactly the files registered here, from the host, whatever
  * the backend; every other path goes to the backend. So in Docker mode the
@@ -13,9 +15,11 @@ import { join, resolve } from "node:path";
  * host files.
  */
 export interface ToolOutputStore {
-  /** The store's private directory (created on first call). */
-  directory(): string;
-  /** Marks a file in {@link directory} as readable by `read`. */
+  /** The store's directory; it may not exist yet (see {@link ensureDirectory}). */
+  readonly directory: string;
+  /** Creates the directory (mode 0700) if needed and returns it. */
+  ensureDirectory(): string;
+  /** Marks a file in {@link directory} as readable by `read`. Throws for a path outside it. */
   register(path: string): void;
   /** Whether `path` is a registered file. */
   has(path: string): boolean;
@@ -24,22 +28,22 @@ export interface ToolOutputStore {
 }
 
 export function createToolOutputStore(options: { parentDir?: string } = {}): ToolOutputStore {
-  let dir: string | undefined;
+  const directory = join(options.parentDir ?? tmpdir(), `monoclaw-output-${randomBytes(8).toString("hex")}`);
   const files = new Set<string>();
   return {
-    directory() {
-      dir ??= mkdtempSync(join(options.parentDir ?? tmpdir(), "monoclaw-output-"));
-      return dir;
+    directory,
+    ensureDirectory() {
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      return directory;
     },
     register(path) {
       const full = resolve(path);
-      if (dir === undefined || !full.startsWith(`${dir}/`)) throw new Error(`${path} is not in the tool output directory`);
+      if (!full.startsWith(`${directory}/`)) throw new Error(`${path} is not in the tool output directory ${directory}`);
       files.add(full);
     },
     has: (path) => files.has(resolve(path)),
     dispose() {
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-      dir = undefined;
+      rmSync(directory, { recursive: true, force: true });
       files.clear();
     },
   };

@@ -12,6 +12,7 @@ export async function runTool(
 ): Promise<ToolResult & { live: string }> {
   let live = "";
   let session = options.session;
+  const store = options.outputStore ?? createToolOutputStore();
   const context: ToolContext = {
     backend,
     session: async () => (session ??= await backend.openSession()),
@@ -19,12 +20,13 @@ export async function runTool(
     signal: options.signal ?? new AbortController().signal,
     emitOutput: (_stream, text) => void (live += text),
     redactor: createRedactor(),
-    outputStore: options.outputStore ?? createToolOutputStore(),
+    outputStore: store,
     vision: options.vision ?? false,
   };
   try {
     return { ...(await tool.execute(tool.inputSchema.parse(input), context)), live };
   } finally {
     if (options.session === undefined) await session?.close();
+    if (options.outputStore === undefined) store.dispose();
   }
 }
