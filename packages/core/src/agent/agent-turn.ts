@@ -122,6 +122,8 @@ class AgentTurn {
   private ownSession: Promise<ShellSession> | undefined;
   /** Prompt + output tokens of the last model call, and the conversation length it covered. */
   private measured: { tokens: number; messages: number } | undefined;
+  /** Text of the model call in progress, kept when the call fails after showing it. */
+  private streamed = "";
 
   constructor(
     private readonly options: AgentTurnOptions,
@@ -165,6 +167,11 @@ class AgentTurn {
       if (error instanceof TurnAborted || this.signal.aborted) {
         this.out.push({ type: "error", kind: "aborted", message: "Aborted by the user." });
         return this.end("aborted", text);
+      }
+      if (this.streamed !== "") {
+        // The person saw this text: keep it in the conversation.
+        this.append({ role: "assistant", content: this.streamed });
+        text = this.streamed;
       }
       const isModel = retryReason(error) !== undefined || (error as { name?: string } | undefined)?.name?.startsWith("AI_") === true;
       this.out.push({
@@ -224,6 +231,7 @@ class AgentTurn {
         onError: () => undefined,
       });
       let text = "";
+      this.streamed = "";
       const calls: ToolCallPart[] = [];
       try {
         for await (const part of result.fullStream) {
@@ -231,6 +239,7 @@ class AgentTurn {
           if (part.type === "text-delta") {
             if (part.text === "") continue;
             text += part.text;
+            this.streamed = text;
             markVisible();
             this.out.push({ type: "text-delta", text: part.text });
           } else if (part.type === "tool-call") {
@@ -253,6 +262,7 @@ class AgentTurn {
       if (this.signal.aborted) return { kind: "aborted", text };
       if (guard.stalled) throw new ModelStallError(this.options.modelIdleTimeoutMs ?? DEFAULT_MODEL_IDLE_TIMEOUT_MS);
       const response = await result.response;
+      this.streamed = "";
       return { kind: "done", text, calls, assistant: response.messages.filter((m) => m.role === "assistant") };
     });
   }
