@@ -202,6 +202,34 @@ describe("Docker backend: files (real engine)", () => {
     }
   });
 
+  it("keeps the write channel in step across refused writes, odd sizes, concurrency and unusual names", async () => {
+    const backend = testBackend(names.next(), { read_only_root: true });
+    try {
+      const sizes = [0, 1, 65535, 65536, 65537, 3 * 65536 + 17, 1024 * 1024 + 3];
+      const payloads = sizes.map((size) => randomBytes(size));
+      await Promise.all(payloads.map((data, i) => backend.writeFile(`odd/size-${i}.bin`, data)));
+      await backend.writeFile("odd/file", "x");
+      for (const [path, code] of [["odd/file/below", "ENOTDIR"], ["odd", "EISDIR"], ["/usr/lib/readonly-root.txt", "EACCES"]] as const) {
+        await expect(backend.writeFile(path, randomBytes(70_000))).rejects.toMatchObject({ code, path });
+        // The refused bytes were drained: the next write lands intact.
+        await backend.writeFile("odd/after-refusal.txt", `after ${code}`);
+        expect(text(await backend.readFile("odd/after-refusal.txt"))).toBe(`after ${code}`);
+      }
+      for (const [i, data] of payloads.entries()) {
+        expect(Buffer.compare(Buffer.from(await backend.readFile(`odd/size-${i}.bin`)), data), `size ${sizes[i]}`).toBe(0);
+      }
+      for (const name of ["with space.txt", "quote'n\"dq.txt", "-dash.txt", "new\nline.txt", "données 日本語.txt"]) {
+        await backend.writeFile(`names/${name}`, name);
+        expect(text(await backend.readFile(`names/${name}`))).toBe(name);
+      }
+      expect((await backend.listDirectory("names")).map((entry) => entry.name).sort()).toEqual(
+        ["with space.txt", "quote'n\"dq.txt", "-dash.txt", "new\nline.txt", "données 日本語.txt"].sort(),
+      );
+    } finally {
+      await backend.dispose();
+    }
+  });
+
   it("rejects with errors naming the path", async () => {
     const backend = testBackend(names.next());
     try {

@@ -23,6 +23,7 @@ import {
 } from "@monoclaw/core";
 import { createAttachedContainer } from "./attached-container.js";
 import { sessionKillScript } from "./container-kill-script.js";
+import { createFileChannel } from "./file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./container-files.js";
 import { runContainerExec } from "./container-exec.js";
 import { containerNameForScope } from "./container-spec.js";
@@ -213,6 +214,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   };
 
   const closePool = async () => {
+    fileChannel.close();
     const pooled = pool.splice(0);
     await Promise.all(pooled.map((entry) => entry.session.then((s) => s.close()).catch(() => undefined)));
   };
@@ -251,7 +253,14 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       }
       return { exitCode: result.exitCode, stderr };
     });
-  const files: ContainerFiles = createContainerFiles(scriptRunner, config.workdir);
+  const fileChannel = createFileChannel({
+    container: () => withContainer(async (docker, containerId) => ({ docker, containerId })),
+    workingDir: "/",
+    ...(user !== undefined ? { user } : {}),
+  });
+  const files: ContainerFiles = createContainerFiles(scriptRunner, config.workdir, (path, data, mode, signal) =>
+    withContainer(() => fileChannel.write(path, data, mode, signal)),
+  );
 
   /** Opens a protocol session in the container (used by openSession and the exec pool). */
   const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>

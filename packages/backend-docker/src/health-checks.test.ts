@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { HealthCheck } from "@monoclaw/core";
 import { BUSYBOX, containerNames, testBackend, testDocker } from "./docker.test-helpers.js";
 import { createDockerBackend } from "./docker-backend.js";
 
@@ -14,7 +15,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const byId = (checks: { id: string }[], id: string) => checks.filter((check) => check.id === id);
+const byId = (checks: HealthCheck[], id: string) => checks.filter((check) => check.id === id);
 
 describe("doctor checks of the Docker backend (real engine)", () => {
   it("reports engine, permissions, image, limits and container state", async () => {
