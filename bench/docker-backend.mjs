@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Docker backend against the baselines every peer uses, measured in the same run.
+// Reproduce: bash scripts/ensure-docker.sh && bash docker/test-images/build.sh \
+//   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-backend.mjs
+// Options (env): BENCH_IMAGE (default monoclaw-test/busybox:latest), BENCH_RUNS (per-command runs, default 300),
+// BENCH_COLD_RUNS (default 10).
+//
+// Method (network none everywhere):
+// - per command: `true` through the backend (exec, which sends `sh -c` to a pooled shell in the container,
+//   and a ShellSession), vs `docker exec CONTAINER sh -c true` spawned from Node (what Hermes, OpenClaw
+//   and mom do), vs a host `spawn('sh', ['-c', 'true'])`; warm-up runs are not counted;
+// - cold start: a new backend on a new container name, first `exec("true")` (create + start + shell),
+//   vs `docker run --rm --network none IMAGE true` spawned from Node;
+// - output: 100 MB of `head -c` through exec (demuxed, captured with head/tail + spill file); MB/s and
+//   peak RSS growth of this process sampled every 5 ms;
+// - files: writeFile/readFile of 1 MB (median of 30) and 100 MB (median of 3).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { cpus } from "node:os";
+import { performance } from "node:perf_hooks";
+import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker.js";
+import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
+
+const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
+const RUNS = Number(process.env.BENCH_RUNS ?? 300);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
+const PREFIX = `mc-bench-${process.pid}`;
+const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+
+const stats = (samples) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { median: at(0.5), p95: at(0.95), n: sorted.length };
+};
+const ms = (value) => (value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`);
+const run = (command, args) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited ${code}`))));
+  });
+async function time(runs, warmup, fn) {
+  for (let i = 0; i < warmup; i++) await fn(i);
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await fn(i);
+    samples.push(performance.now() - started);
+  }
+  return stats(samples);
+}
+const backendOptions = (name) => ({ image: IMAGE, network: "none", pull: "never", name, keep_warm: false, idle_timeout: 0 });
+
+async function cleanup() {
+  for (const c of await docker.listContainers({ all: true })) {
+    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+const results = {};
+try {
+  // Per-command round trip.
+  const name = `${PREFIX}-warm`;
+  const backend = createDockerBackend(backendOptions(name));
+  await backend.exec("true");
+  results.exec = await time(RUNS, 20, () => backend.exec("true"));
+  const session = await backend.openSession();
+  results.session = await time(RUNS, 20, () => session.exec("true"));
+  await session.close();
+  results.dockerExec = await time(Math.min(RUNS, 200), 5, () => run("docker", ["exec", name, "sh", "-c", "true"]));
+  results.hostSpawn = await time(RUNS, 20, () => run("sh", ["-c", "true"]));
+
+  // 100 MB of output.
+  const size = 100 * 1024 * 1024;
+  let peak = 0;
+  const base = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss - base)), 5);
+  let seen = 0;
+  const outStarted = performance.now();
+  const big = await backend.exec(`head -c ${size} /dev/zero`, { onOutput: (_, chunk) => (seen += chunk.length) });
+  const outMs = performance.now() - outStarted;
+  clearInterval(sampler);
+  if (big.stdout.totalBytes !== size || seen !== size) throw new Error(`output: got ${big.stdout.totalBytes} bytes`);
+  if (big.stdout.spillPath) await rm(big.stdout.spillPath, { force: true });
+  results.output = { mbPerS: size / 1e6 / (outMs / 1000), ms: outMs, rssGrowthMb: peak / 1024 / 1024 };
+
+  // Files.
+  const oneMb = randomBytes(1024 * 1024);
+  results.write1 = await time(30, 3, (i) => backend.writeFile(`bench/one-${i % 3}.bin`, oneMb));
+  results.read1 = await time(30, 3, (i) => backend.readFile(`bench/one-${i % 3}.bin`));
+  const hundredMb = randomBytes(size);
+  results.write100 = await time(3, 0, () => backend.writeFile("bench/hundred.bin", hundredMb));
+  results.read100 = await time(3, 0, () => backend.readFile("bench/hundred.bin"));
+  await backend.dispose();
+
+  // Cold start.
+  const cold = [];
+  for (let i = 0; i < COLD_RUNS + 1; i++) {
+    const coldName = `${PREFIX}-cold-${i}`;
+    const started = performance.now();
+    const fresh = createDockerBackend(backendOptions(coldName));
+    await fresh.exec("true");
+    const elapsed = performance.now() - started;
+    if (i > 0) cold.push(elapsed);
+    await fresh.dispose();
+    await docker.getContainer(coldName).remove({ force: true, v: true });
+  }
+  results.cold = stats(cold);
+  results.dockerRun = await time(COLD_RUNS, 1, () => run("docker", ["run", "--rm", "--network", "none", IMAGE, "true"]));
+} finally {
+  await cleanup();
+}
+
+const r = results;
+const pass = (ok) => (ok ? "met" : "NOT met");
+const lines = [
+  "## Docker backend (`bench/docker-backend.mjs`)",
+  "",
+  `Machine: ${cpus().length} cores, Node ${process.version}, engine ${(await docker.version()).Version}; image \`${IMAGE}\`, network none.`,
+  "Reproduce: `pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-backend.mjs`",
+  "",
+  "| per command (`true`) | median | p95 | runs |",
+  "|---|---|---|---|",
+  `| backend \`exec\` (pooled shell in the container) | ${ms(r.exec.median)} | ${ms(r.exec.p95)} | ${r.exec.n} |`,
+  `| backend ShellSession \`exec\` | ${ms(r.session.median)} | ${ms(r.session.p95)} | ${r.session.n} |`,
+  `| \`docker exec\` spawned from Node (baseline) | ${ms(r.dockerExec.median)} | ${ms(r.dockerExec.p95)} | ${r.dockerExec.n} |`,
+  `| host \`spawn('sh', ['-c', 'true'])\` (baseline) | ${ms(r.hostSpawn.median)} | ${ms(r.hostSpawn.p95)} | ${r.hostSpawn.n} |`,
+  "",
+  `Speed-up vs \`docker exec\`: exec ${(r.dockerExec.median / r.exec.median).toFixed(1)}x, session ${(r.dockerExec.median / r.session.median).toFixed(1)}x (target at least 40x: ${pass(r.dockerExec.median / r.session.median >= 40)}).`,
+  "",
+  "| cold start (new container to first command) | median | p95 | runs |",
+  "|---|---|---|---|",
+  `| backend: create + start + shell + \`true\` | ${ms(r.cold.median)} | ${ms(r.cold.p95)} | ${r.cold.n} |`,
+  `| \`docker run --rm IMAGE true\` (baseline) | ${ms(r.dockerRun.median)} | ${ms(r.dockerRun.p95)} | ${r.dockerRun.n} |`,
+  "",
+  `Ratio ${(r.cold.median / r.dockerRun.median).toFixed(2)}x (target within 1.1x: ${pass(r.cold.median / r.dockerRun.median <= 1.1)}).`,
+  "",
+  "| throughput | result | target |",
+  "|---|---|---|",
+  `| 100 MB of output through \`exec\` | ${r.output.mbPerS.toFixed(0)} MB/s, peak RSS growth ${r.output.rssGrowthMb.toFixed(1)} MB | >= 200 MB/s, < 50 MB (${pass(r.output.mbPerS >= 200 && r.output.rssGrowthMb < 50)}) |`,
+  `| writeFile 1 MB | median ${ms(r.write1.median)}, p95 ${ms(r.write1.p95)} | < 15 ms (${pass(r.write1.median < 15)}) |`,
+  `| readFile 1 MB | median ${ms(r.read1.median)}, p95 ${ms(r.read1.p95)} | |`,
+  `| writeFile 100 MB | median ${ms(r.write100.median)} (${(100 / (r.write100.median / 1000)).toFixed(0)} MB/s) | |`,
+  `| readFile 100 MB | median ${ms(r.read100.median)} (${(100 / (r.read100.median / 1000)).toFixed(0)} MB/s) | |`,
+  "",
+];
+console.log(lines.join("\n"));
