@@ -2,8 +2,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { startFakeSlack, startModelServer, step } from "@monoclaw/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workspaceRoot } from "./published-packages.js";
+import { spawnInPty } from "./pty-session.js";
 import { runChecked, runCommand } from "./run-command.js";
 
 /**
@@ -135,5 +137,112 @@ describe("monoclaw-runtime image", () => {
     expect(result.stderr).toMatch(/\/opt\/monoclaw is inside the MonoClaw container .* not on one of its mounts/);
     expect(result.stderr).toContain("docker run -v /host/dir:/opt/monoclaw");
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe("the product page's command: docker run -it ... monoclaw-runtime:latest monoclaw", () => {
+  it("runs an interactive session in the mounted project, the model's commands seeing its files", async () => {
+    // The model is a scripted server on 127.0.0.1; the runtime container shares the host's network to reach it.
+    const model = await startModelServer([step.toolCall("bash", { command: "pwd; cat notes.txt" }), step.text("The notes were read.")]);
+    const pageHome = path.join(work, "page-home");
+    const pageProject = path.join(work, "page-project");
+    await mkdir(path.join(pageHome, ".monoclaw"), { recursive: true });
+    await mkdir(pageProject);
+    await writeFile(path.join(pageProject, "notes.txt"), "notes from the current directory\n");
+    await writeFile(
+      path.join(pageHome, ".monoclaw", "config.yaml"),
+      ["model: openai-compatible/scripted-model", "providers:", "  openai-compatible:", `    base_url: ${model.baseURL}`, ""].join("\n"),
+    );
+    const name = `${run}-page`;
+    // Exactly the page's command line (with this test's ~ and $(pwd)), plus a name to clean up and the host network.
+    const session = spawnInPty(
+      "docker",
+      ["run", "-it", "--name", name, "--network", "host",
+        "-v", `${pageHome}/.monoclaw:/root/.monoclaw`, "-v", `${pageProject}:/projects`, "-w", "/projects",
+        tag, "monoclaw"],
+      { cwd: pageProject, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: pageHome, TERM: "xterm-256color" } },
+    );
+    try {
+      await session.waitFor(/› $/);
+      session.write("what do the notes say?\r");
+      await session.waitFor(/bash pwd; cat notes\.txt\n\s+│ \/projects\n\s+│ notes from the current directory/);
+      await session.waitFor(/The notes were read\.\n› $/);
+      session.write("/exit\r");
+      expect(await session.exited).toBe(0);
+      expect(model.requests).toHaveLength(2);
+    } finally {
+      session.kill();
+      await runCommand("docker", ["rm", "-f", name]);
+      await model.close();
+    }
+  });
+});
+
+/**
+ * Polls `find` until it returns a value. Rejects with the container's output
+ * as soon as the container `name` stops, or after `timeoutMs`.
+ */
+async function waitForAnswer<T>(find: () => T | undefined, name: string, timeoutMs = 150_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    const state = await runCommand("docker", ["inspect", "-f", "{{.State.Running}}", name]);
+    if (state.stdout.trim() !== "true" || Date.now() > deadline) {
+      const logs = await runCommand("docker", ["logs", name]);
+      const why = state.stdout.trim() === "true" ? `no answer within ${timeoutMs} ms` : `${name} stopped`;
+      throw new Error(`${why}; its output:\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe("mom in Docker (docker/mom-compose.yaml: mom from the runtime image, tools in a sandbox container)", () => {
+  it("answers a Slack mention after running bash in the sandbox, which sees the data directory mom sees at /data", { timeout: 240_000 }, async () => {
+    const fake = await startFakeSlack();
+    fake.addUser({ id: "UALICE", name: "alice" });
+    fake.addChannel({ id: "CGENERAL", name: "general" });
+    const model = await startModelServer([
+      step.toolCall("bash", { command: "cat /workspace/hello.txt; hostname" }),
+      step.text("Read it in the sandbox."),
+    ]);
+    const dataDir = path.join(work, "mom-data");
+    const momHome = path.join(work, "mom-home");
+    await mkdir(dataDir);
+    await mkdir(momHome);
+    await writeFile(path.join(dataDir, "hello.txt"), `hello from the data dir ${run}\n`);
+    await writeFile(
+      path.join(momHome, "config.yaml"),
+      ["model: anthropic/scripted-model", "providers:", "  anthropic:", `    base_url: ${model.baseURL}`, "    api_key: sk-ant-e2e-0123456789", ""].join("\n"),
+    );
+    const sandbox = `${run}-mom-sandbox`;
+    const mom = `${run}-mom`;
+    try {
+      // The compose file's `sandbox` service (busybox for alpine, and no network in tests).
+      await runChecked("docker", [
+        "run", "-d", "--name", sandbox, "--init", "--network", "none", "--pids-limit", "512",
+        "--security-opt", "no-new-privileges", "-v", `${dataDir}:/workspace`, "-w", "/workspace",
+        sandboxImage, "tail", "-f", "/dev/null",
+      ]);
+      // The compose file's `mom` service; the host network reaches the fake Slack and model server on 127.0.0.1.
+      await runChecked("docker", [
+        "run", "-d", "--name", mom, "--init", "--network", "host",
+        "-v", `${dataDir}:/data`, "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", `${momHome}:/root/.monoclaw`,
+        "-e", `MOM_SLACK_BOT_TOKEN=${fake.botToken}`, "-e", `MOM_SLACK_APP_TOKEN=${fake.appToken}`, "-e", `MOM_SLACK_API_URL=${fake.apiUrl}`,
+        tag, "mom", `--sandbox=docker:${sandbox}`, "/data",
+      ]);
+      fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> what does hello.txt say?" });
+      const answer = await waitForAnswer(() => fake.botMessages("CGENERAL").find((m) => m.text === "Read it in the sandbox."), mom);
+      const sandboxHostname = (await runChecked("docker", ["exec", sandbox, "hostname"])).stdout.trim();
+      const details = fake.threadReplies("CGENERAL", answer.ts).map((m) => m.text).join("\n");
+      expect(details).toContain(`hello from the data dir ${run}`);
+      expect(details).toContain(sandboxHostname);
+      // mom keeps the channel log in the data directory, on the host through its /data mount.
+      expect(await readFile(path.join(dataDir, "CGENERAL", "log.jsonl"), "utf8")).toContain("Read it in the sandbox.");
+    } finally {
+      await runCommand("docker", ["rm", "-f", mom, sandbox]);
+      await model.close();
+      await fake.close();
+    }
   });
 });
