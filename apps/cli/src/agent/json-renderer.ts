@@ -2,6 +2,21 @@ import type { AgentEvent } from "@monoclaw/core";
 import type { AgentEventRenderer } from "./terminal-renderer.js";
 import type { TerminalOutput } from "./terminal-style.js";
 
+/** The first line of `--json` output: which session the run is stored in, so a script can `--resume` it. */
+export interface SessionLine {
+  type: "session";
+  sessionId: string;
+  /** True when the run continues an earlier session (`--continue`, `--resume`). */
+  resumed: boolean;
+  model: string;
+  backend: string;
+}
+
+/** Writes the {@link SessionLine} that starts `--json` output. */
+export function writeSessionLine(stdout: TerminalOutput, line: Omit<SessionLine, "type">): void {
+  stdout.write(`${JSON.stringify({ type: "session", ...line } satisfies SessionLine)}\n`);
+}
+
 /**
  * `--json`: every agent event as one line of JSON on stdout, in the order
  * the agent emitted it, written as it happens (nothing is batched). The

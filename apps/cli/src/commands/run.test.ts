@@ -49,11 +49,19 @@ describe("monoclaw run", () => {
     expect(server.requests[0]!.lastUserText).toBe("say hi");
   });
 
-  it("--json prints one JSON event per line, from turn-start to turn-end", async () => {
+  it("--json prints the session, then one JSON event per line from turn-start to turn-end", async () => {
     server.enqueue(step.toolCall("bash", { command: "printf 'a\\nb\\n'" }), step.text("Two lines."));
     const result = await runCli(["run", "--json", "print two lines"], { env: home.env });
     expect(result.code).toBe(0);
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    const [session, ...events] = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    const [file] = home.sessionFiles();
+    expect(session).toEqual({
+      type: "session",
+      sessionId: readJsonLines(file!)[0]!.id,
+      resumed: false,
+      model: "openai-compatible/scripted-model",
+      backend: "host",
+    });
     const types = events.map((event) => event.type);
     expect(types[0]).toBe("turn-start");
     expect(types.at(-1)).toBe("turn-end");
@@ -201,8 +209,9 @@ describe("monoclaw run", () => {
     await runCli(["run", "session B"], { env: home.env });
     const [a] = home.sessionFiles().filter((path) => readFileSync(path, "utf8").includes("session A"));
     const id = readJsonLines(a!)[0]!.id as string;
-    const resumed = await runCli(["run", "--resume", id, "back to A"], { env: home.env });
+    const resumed = await runCli(["run", "--json", "--resume", id.slice(0, -3), "back to A"], { env: home.env });
     expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout.split("\n")[0]!)).toMatchObject({ type: "session", sessionId: id, resumed: true });
     expect(JSON.stringify(server.requests[2]!.body.messages)).toContain("session A");
     expect(JSON.stringify(server.requests[2]!.body.messages)).not.toContain("session B");
 

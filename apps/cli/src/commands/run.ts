@@ -3,7 +3,7 @@ import type { CliContext } from "../cli-context.js";
 import { EXIT_FAILURE, EXIT_OK, usageError } from "../cli-error.js";
 import { askApproval } from "../agent/approval-prompt.js";
 import { driveTurn } from "../agent/drive-turn.js";
-import { createJsonRenderer } from "../agent/json-renderer.js";
+import { createJsonRenderer, writeSessionLine } from "../agent/json-renderer.js";
 import { prepareAgent, type AgentCommandOptions } from "../agent/prepare-agent.js";
 import { readPromptFromStdin } from "../agent/read-stdin.js";
 import { createTerminalRenderer } from "../agent/terminal-renderer.js";
@@ -26,7 +26,7 @@ export function registerRunCommand(program: Command, context: CliContext, stdin:
     .command("run")
     .description("give Mona one task, print her answer and exit (the prompt is read from stdin when not given)")
     .argument("[prompt...]", "the task, e.g. \"why does the build fail?\"")
-    .option("--json", "print every agent event as one JSON object per line, for scripts");
+    .option("--json", "print one JSON object per line, for scripts: the session, then every agent event");
   addAgentOptions(
     command,
     context.backendFactories.map((factory) => factory.name),
@@ -51,6 +51,14 @@ async function runOnce(words: string[], options: RunOptions, context: CliContext
   // Approval questions need a person at a terminal; the prompt itself may have come through stdin.
   const canAsk = stdin.isTTY === true && !promptFromStdin;
   const { runtime, conversation } = await prepareAgent(context, options, { interactive: canAsk });
+  if (options.json === true) {
+    writeSessionLine(stdout, {
+      sessionId: conversation.session.id,
+      resumed: conversation.resumed !== undefined,
+      model: runtime.model,
+      backend: runtime.backend,
+    });
+  }
   const renderer =
     options.json === true
       ? createJsonRenderer(stdout)
