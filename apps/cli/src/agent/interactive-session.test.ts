@@ -179,6 +179,25 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     expect(models).toContainEqual(["openai-compatible/other-model"]);
   });
 
+  it("--continue resumes the last session and shows where it left off", async () => {
+    server.enqueue(step.text("The first answer."), step.text("The second answer."));
+    const first = start();
+    await first.waitFor(/› $/);
+    first.write("first question\r");
+    await first.waitFor(/The first answer\.\n› $/);
+    first.write("/exit\r");
+    expect(await first.exited).toBe(0);
+
+    const second = start(["--continue"]);
+    await second.waitFor(/\(resumed, 2 messages\)[^\n]*\n\s+you: first question\n\s+Mona: The first answer\.\n› $/);
+    second.write("and then?\r");
+    await second.waitFor(/The second answer\.\n› $/);
+    expect(JSON.stringify(server.requests[1]!.body.messages)).toContain("first question");
+    second.write("/exit\r");
+    expect(await second.exited).toBe(0);
+    expect(home.sessionFiles()).toHaveLength(1);
+  });
+
   it("refuses to start without a terminal and points to monoclaw run", async () => {
     const result = await runBin([], { env: home.env, cwd: home.root });
     expect(result.code).toBe(2);

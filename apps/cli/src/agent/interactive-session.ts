@@ -4,9 +4,10 @@ import { driveTurn } from "./drive-turn.js";
 import type { HistoryFile } from "./history-file.js";
 import { watchInterrupts, type TerminalInput } from "./interrupt-watcher.js";
 import { openPrompt, type OpenPrompt, type PromptResult } from "./line-reader.js";
-import type { ConversationMessage, SessionWriter } from "./session-store.js";
+import { messageText, type ConversationMessage, type SessionWriter } from "./session-store.js";
 import { parseSlashCommand, SLASH_COMMANDS_HELP } from "./slash-command.js";
 import { createTerminalRenderer } from "./terminal-renderer.js";
+import { createTerminalSanitizer } from "./terminal-sanitizer.js";
 import { createTerminalStyle, shouldUseColor } from "./terminal-style.js";
 import { onTerminationSignals, SIGNAL_EXIT_CODES, type TerminationSignal } from "./termination-signals.js";
 
@@ -90,6 +91,17 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
       `Session ${session.id}${messages.length > 0 ? ` (resumed, ${messages.length} messages)` : ""} · /help for commands · Ctrl-C interrupts · Ctrl-D or /exit quits`,
     ),
   );
+
+  if (messages.length > 0) {
+    // Where the resumed conversation left off.
+    const last = (role: string) => [...messages].reverse().find((message) => message.role === role && messageText(message).trim() !== "");
+    const clean = (text: string) => createTerminalSanitizer({ keepColors: false }).write(text).replace(/\s+/g, " ").trim();
+    const shorten = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : text);
+    const you = last("user");
+    const mona = last("assistant");
+    if (you !== undefined) say(style.dim(`  you: ${shorten(clean(messageText(you)))}`));
+    if (mona !== undefined) say(style.dim(`  Mona: ${shorten(clean(messageText(mona)))}`));
+  }
 
   try {
     for (;;) {

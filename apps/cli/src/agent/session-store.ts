@@ -332,7 +332,8 @@ function recentList(directory: string, files: SessionFile[]): string {
   return `\nRecent sessions (newest first):\n${lines.join("\n")}${more}\nResume one with --resume <id>, or the newest with --continue.`;
 }
 
-function messageText(message: ConversationMessage): string {
+/** The text parts of a message, joined (tool calls, results and images left out). */
+export function messageText(message: ConversationMessage): string {
   if (typeof message.content === "string") return message.content;
   if (!Array.isArray(message.content)) return "";
   return message.content
