@@ -10,6 +10,7 @@ import {
   type MonoclawConfig,
 } from "@monoclaw/core";
 import type { AgentRuntime, AskApproval } from "./agent-runtime.js";
+import { CliError } from "../cli-error.js";
 import { checkModel } from "./model-check.js";
 
 export interface CreateAgentRuntimeOptions {
@@ -35,7 +36,9 @@ export interface CreateAgentRuntimeOptions {
  * backend for one CLI process.
  *
  * The model is checked first (key present, server reachable), so a setup
- * problem is reported before the backend starts anything. The system prompt
+ * problem is reported before the backend starts anything; then the backend's
+ * status (a Docker engine that is down is an error here, exit 1, never a
+ * silent fallback to the host). The system prompt
  * is built once, from the backend's status and AGENTS.md (in the backend's
  * workspace, else in `terminal.cwd`). The agent keeps one
  * shell session and the full-output files across turns. Secret environment
@@ -55,6 +58,10 @@ export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Pr
   let ask: AskApproval | undefined;
   let agent: Agent;
   try {
+    const status = await backend.status();
+    if (!status.available) {
+      throw new CliError(`The ${backend.name} backend cannot run commands: ${status.summary}. Run \`monoclaw doctor\` for the fix.`);
+    }
     agent = createAgent({
       model: resolved,
       backend,
@@ -67,7 +74,7 @@ export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Pr
           ...Object.entries(config.providers).map(([name, provider]) => ({ label: `providers.${name}.api_key`, value: provider.api_key })),
         ],
       }),
-      approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(await backend.status()) },
+      approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(status) },
       ...(options.interactiveApprovals ? { approve: (request) => (ask === undefined ? Promise.resolve(false) : ask(request)) } : {}),
     });
   } catch (error) {

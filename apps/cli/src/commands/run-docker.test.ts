@@ -42,4 +42,21 @@ describe("monoclaw run on the Docker backend", () => {
     // The system prompt tells the model where commands run.
     expect(server.requests[0]!.system).toMatch(/docker/i);
   });
+
+  it("stops before any work when the Docker engine cannot be reached, saying so (exit 1), never falling back to the host", async () => {
+    const unreachable = createAgentTestHome({
+      baseURL: server.baseURL,
+      extraTerminal: ["docker:", "  image: monoclaw-test/busybox:latest", "  network: none", "  host: unix:///nonexistent/docker.sock"],
+    });
+    try {
+      const before = server.requests.length;
+      const result = await runBin(["run", "--backend", "docker", "hi"], { env: unreachable.env, cwd: unreachable.root });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^monoclaw: The docker backend cannot run commands: Docker engine unavailable.*monoclaw doctor/);
+      expect(server.requests).toHaveLength(before);
+      expect(unreachable.sessionFiles()).toEqual([]);
+    } finally {
+      unreachable.remove();
+    }
+  });
 });
