@@ -1,6 +1,21 @@
 import type { BackendFactory } from "@monoclaw/core";
 import { createDockerBackend } from "./docker-backend.js";
 import { dockerConfigSchema, type DockerConfig } from "./docker-config.js";
+import { createProgressPrinter } from "./progress-printer.js";
+
+/** Turns printer text (lines ending in \n) into one `log` call per line. */
+function lineWriter(log: (message: string) => void): (text: string) => void {
+  let pending = "";
+  return (text) => {
+    pending += text;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line) log(line);
+    }
+  };
+}
 
 /**
  * `terminal.backend: docker`. The app validates `terminal.docker` with
@@ -17,7 +32,7 @@ export const dockerBackendFactory: BackendFactory<DockerConfig> = {
       cwd: context.terminal.cwd,
       timeoutMs: context.terminal.timeoutMs,
       hostEnv: context.env,
-      ...(context.log ? { log: context.log } : {}),
+      ...(context.log ? { log: context.log, onPullProgress: createProgressPrinter(lineWriter(context.log), false) } : {}),
     });
   },
 };

@@ -46,6 +46,7 @@ export async function ensureImage(
   if (!present && policy === "never") {
     throw new BackendError("UNAVAILABLE", `Image not found: ${image} is not present and terminal.docker.pull is "never". ${imageNotFoundFix(image)}`);
   }
+  onProgress?.({ status: `Pulling ${image}${present ? "" : " (not present locally)"}` });
   try {
     await pullImage(docker, image, onProgress);
   } catch (error) {

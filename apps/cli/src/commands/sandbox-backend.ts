@@ -1,4 +1,4 @@
-import { createDockerBackend, type DockerBackend, type DockerConfig } from "@monoclaw/backend-docker";
+import { createDockerBackend, createProgressPrinter, type DockerBackend, type DockerConfig } from "@monoclaw/backend-docker";
 import type { CliContext } from "../cli-context.js";
 import { loadCliConfig } from "../load-cli-config.js";
 
@@ -16,5 +16,7 @@ export async function configuredDockerBackend(context: CliContext): Promise<Dock
     timeoutMs: Math.round(loaded.config.terminal.timeout * 1000),
     hostEnv: context.env,
     log: (message) => context.stderr.write(`monoclaw: ${message}\n`),
+    // A bar on a terminal, plain lines otherwise.
+    onPullProgress: createProgressPrinter((text) => context.stderr.write(text), context.stderr.isTTY === true),
   });
 }

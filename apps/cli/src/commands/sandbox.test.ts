@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
 import { createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
+import { spawnCliInPty } from "../agent/cli-process.test-helpers.js";
 
 /**
  * `monoclaw sandbox ...` and `monoclaw image build` against the real engine,
@@ -88,6 +89,20 @@ describe("monoclaw sandbox", () => {
     const result = await run(["sandbox", "shell"], 'echo "in $(pwd) as $(id -u)"; exit 7\n');
     expect(result).toMatchObject({ code: 7, stdout: "in /workspace as 0\n" });
     expect((await projectContainer())?.state).toBe("running");
+  });
+});
+
+describe("monoclaw sandbox shell in a terminal", () => {
+  it("opens a TTY shell in the container with the window size, and exits with its code", async () => {
+    const cli = spawnCliInPty(["sandbox", "shell"], { env: t.env, cwd: t.workdir });
+    try {
+      cli.write("stty size; tty; echo $((6*7))\r");
+      await cli.waitFor(/40 120[\s\S]*\/dev\/pts\/\d+[\s\S]*42/);
+      cli.write("exit 5\r");
+      expect(await cli.exited).toBe(5);
+    } finally {
+      cli.kill();
+    }
   });
 });
 
