@@ -51,6 +51,20 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     expect(await session.exited).toBe(0);
   });
 
+  it("colours the terminal by default and not at all with NO_COLOR", async () => {
+    const sgrColour = /\u001b\[(?:3[0-9]|1|2)m/;
+    for (const [env, coloured] of [[{}, true], [{ NO_COLOR: "1" }, false]] as const) {
+      server.enqueue(step.toolCall("bash", { command: "echo hi" }), step.text("done"));
+      const session = start([], env);
+      await session.waitFor(/› $/);
+      session.write("go\r");
+      await session.waitFor(/done\n› $/);
+      expect(sgrColour.test(session.output())).toBe(coloured);
+      session.write("/exit\r");
+      expect(await session.exited).toBe(0);
+    }
+  });
+
   it("Ctrl-C aborts the running command and leaves no process; a second Ctrl-C at the prompt exits", async () => {
     const marker = `${900_000 + Math.floor(Math.random() * 99_999)}`;
     server.enqueue(step.toolCall("bash", { command: `echo started-${marker}; sleep ${marker}; echo never` }));
