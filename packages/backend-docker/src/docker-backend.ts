@@ -410,7 +410,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     },
 
     healthChecks: (): Promise<HealthCheck[]> =>
-      dockerHealthChecks({ config, containerName, engine, volumes, homeDir, user }),
+      dockerHealthChecks({ config, containerName, engine, volumes, homeDir, user, hostEnv: env }),
 
     async dispose(): Promise<void> {
       if (disposed) return;

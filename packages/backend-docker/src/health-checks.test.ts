@@ -50,9 +50,12 @@ describe("doctor checks of the Docker backend (real engine)", () => {
     const backend = testBackend(names.next(), {
       network: "host",
       volumes: ["~/.ssh:/root/.ssh", "~/projects:/projects"],
-      hostEnv: { ...process.env, HOME: home },
+      forward_env: ["MC_TEST_UNSET_TOKEN"],
+      hostEnv: { PATH: process.env.PATH, HOME: home },
     });
     const checks = await backend.healthChecks();
+    expect(byId(checks, "docker.forward_env")[0]).toMatchObject({ level: "warn" });
+    expect(byId(checks, "docker.forward_env")[0]!.message).toContain("MC_TEST_UNSET_TOKEN");
     expect(byId(checks, "docker.risk.network")[0]).toMatchObject({ level: "warn" });
     const keys = byId(checks, "docker.risk.keys");
     expect(keys).toHaveLength(1);

@@ -16,6 +16,8 @@ export interface HealthCheckContext {
   volumes(): VolumeMount[];
   homeDir: string;
   user: string | undefined;
+  /** The host environment `forward_env` reads. */
+  hostEnv: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -143,6 +145,10 @@ function riskChecks(context: HealthCheckContext, mounts: VolumeMount[]): HealthC
     if (keyDir) {
       checks.push({ id: "docker.risk.keys", level: "warn", message: `volume ${mount.spec} gives the container write access to ${keyDir} (keys and credentials)`, fix: `add :ro to the entry (${mount.spec.replace(/:(rw)?$/, "")}:ro) or mount a narrower directory` });
     }
+  }
+  const missing = config.forward_env.filter((name) => context.hostEnv[name] === undefined);
+  if (missing.length > 0) {
+    checks.push({ id: "docker.forward_env", level: "warn", message: `forward_env names variables that are not set here: ${missing.join(", ")} (commands will not see them)`, fix: `export ${missing[0]}=... before starting, or remove it from terminal.docker.forward_env` });
   }
   if (config.read_only_root === false && isRootUser(context.user)) {
     checks.push({ id: "docker.risk.user", level: "ok", message: "commands run as root inside the container (all capabilities dropped except a package manager's few, no-new-privileges); set user: host to create files in volumes as yourself" });
