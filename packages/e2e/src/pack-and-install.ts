@@ -89,7 +89,7 @@ export async function resolvedSources(projectDir: string): Promise<Map<string, s
 }
 
 /** The environment for npm, without the workspace's pnpm/npm settings leaking in from the test runner. */
-function npmEnv(): NodeJS.ProcessEnv {
+export function npmEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^(npm_|PNPM_|pnpm_)/i.test(key)) env[key] = value;

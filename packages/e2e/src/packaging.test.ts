@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installTarballs, packPackage, resolvedSources, type PackedPackage } from "./pack-and-install.js";
+import { installTarballs, npmEnv, packPackage, resolvedSources, type PackedPackage } from "./pack-and-install.js";
 import { manifestProblems } from "./manifest-checks.js";
 import { publishedPackages, workspaceRoot } from "./published-packages.js";
 import { runCommand } from "./run-command.js";
@@ -91,6 +91,39 @@ describe("the installed packages", () => {
       // network none: only the loopback interface exists.
       interfaces: "lo\n",
     });
+  });
+});
+
+describe("the @monoclaw/core README, followed in the consumer project", () => {
+  it("its minimal example runs as written", async () => {
+    const readme = await readFile(path.join(project, "node_modules", "@monoclaw", "core", "README.md"), "utf8");
+    const example = /## A minimal example[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, "README.md has a ts block under '## A minimal example'").toBeDefined();
+    await writeFile(path.join(project, "readme-example.mjs"), example!);
+    const result = await inConsumer(process.execPath, ["readme-example.mjs"]);
+    expect(result).toMatchObject({ exitCode: 0, stderr: "" });
+    // The live chunks, then `exitCode timedOut durationMs`.
+    expect(result.stdout).toMatch(/^hello from Linux\n0 false \d+(\.\d+)?\n$/);
+  });
+
+  it("a third party runs the conformance suite from @monoclaw/core/testing with its own vitest", { timeout: 900_000 }, async () => {
+    const rootManifest = JSON.parse(await readFile(path.join(workspaceRoot, "package.json"), "utf8"));
+    const vitestVersion = rootManifest.devDependencies.vitest as string;
+    const install = await runCommand("npm", ["install", "--save-dev", "--ignore-scripts", "--no-audit", "--no-fund", `vitest@${vitestVersion}`], {
+      cwd: project,
+      env: npmEnv(),
+      timeoutMs: 600_000,
+    });
+    expect(install.exitCode, install.stderr).toBe(0);
+    const report = path.join(work, "conformance.json");
+    const result = await inConsumer(path.join(project, "node_modules", ".bin", "vitest"), [
+      "run", "host-conformance.test.mjs", "--reporter=json", `--outputFile=${report}`, "--testTimeout=120000",
+    ]);
+    const summary = JSON.parse(await readFile(report, "utf8")) as { numTotalTests: number; numPassedTests: number; numFailedTests: number };
+    expect(summary.numFailedTests, result.stdout.slice(-3000) + result.stderr.slice(-3000)).toBe(0);
+    expect(summary.numPassedTests).toBe(summary.numTotalTests);
+    expect(summary.numTotalTests).toBeGreaterThanOrEqual(30);
+    expect(result.exitCode).toBe(0);
   });
 });
 
