@@ -62,7 +62,11 @@ describe.each(publishedPackages.map((pkg) => [pkg.name, pkg] as const))("%s as p
 });
 
 describe("the installed packages", () => {
-  it("type-check from a TypeScript consumer (NodeNext, strict)", async () => {
+  it("type-check from a TypeScript consumer (NodeNext, strict), the core README's backend example included", async () => {
+    const readme = await readFile(path.join(project, "node_modules", "@monoclaw", "core", "README.md"), "utf8");
+    const backendExample = /## Writing a backend[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(backendExample, "README.md has a ts block under '## Writing a backend'").toBeDefined();
+    await writeFile(path.join(project, "readme-backend.ts"), backendExample!);
     const tsc = path.join(workspaceRoot, "node_modules", "typescript", "bin", "tsc");
     const result = await inConsumer(process.execPath, [tsc, "-p", "tsconfig.consumer.json"]);
     expect(result.stdout + result.stderr).toBe("");
