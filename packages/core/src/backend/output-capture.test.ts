@@ -25,7 +25,7 @@ describe("createOutputCapture", () => {
     expect(capture.finish()).toBe(output);
   });
 
-  it.each([1, 3, 64, 1000, 4096])("past the cap keeps exact head and tail and spills every byte (chunks of %i)", (chunkSize) => {
+  it.each([1, 3, 64, 250, 251, 500, 501, 502, 1000, 4096])("past the cap keeps exact head and tail and spills every byte (chunks of %i)", (chunkSize) => {
     const data = bytes(10_000);
     const capture = createOutputCapture({ maxBytes: 1001, spillDirectory: dir, label: "stdout" });
     for (let offset = 0; offset < data.length; offset += chunkSize) capture.write(data.subarray(offset, offset + chunkSize));
@@ -38,6 +38,14 @@ describe("createOutputCapture", () => {
     expect(output.spillPath).toMatch(/stdout-.*\.log$/);
     const spilled = readFileSync(output.spillPath!);
     expect(createHash("sha256").update(spilled).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
+  });
+
+  it("copies Buffer chunks too (Buffer#slice would only be a view)", () => {
+    const capture = createOutputCapture({ maxBytes: 100 });
+    const chunk = Buffer.from("abc");
+    capture.write(chunk);
+    chunk.write("xyz");
+    expect(Buffer.from(capture.finish().head).toString()).toBe("abc");
   });
 
   it("with a cap of 0 keeps nothing in memory and spills everything", () => {

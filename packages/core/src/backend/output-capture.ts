@@ -25,11 +25,13 @@ export interface OutputCapture {
   write(chunk: Uint8Array): void;
   /** Bytes written so far. */
   readonly totalBytes: number;
-  /** Closes the spill file and returns the capture. Later writes are ignored. Idempotent. */
+  /** Writes what is pending, closes the spill file and returns the capture. Later writes are ignored. Idempotent. */
   finish(): CapturedOutput;
 }
 
 const EMPTY = new Uint8Array(0);
+/** Spill writes are batched up to this many bytes (taken from the tail ring, so no extra memory). */
+const SPILL_BATCH_BYTES = 256 * 1024;
 
 /**
  * Captures one output stream with bounded memory.
@@ -38,8 +40,9 @@ const EMPTY = new Uint8Array(0);
  * opens a spill file (mode 0600) and writes the WHOLE stream to it, including
  * what was already seen; from then on memory holds only the first
  * `maxBytes/2` bytes (head) and the last `maxBytes - maxBytes/2` (tail, a ring
- * buffer), and each chunk is appended to the file synchronously, so nothing
- * queues up in memory however fast the producer is.
+ * buffer). The file is appended synchronously, straight from the ring buffer
+ * in batches of up to 256 KiB, so nothing queues up in memory however fast
+ * the producer is, and the file is complete when `finish` returns.
  *
  * If the spill file cannot be written (disk full, ...) the partial file is
  * removed and capture goes on with head and tail only: `truncated` is true and
@@ -53,6 +56,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
   }
   const headCap = Math.floor(maxBytes / 2);
   const tailCap = maxBytes - headCap;
+  const batchBytes = Math.max(1, Math.min(SPILL_BATCH_BYTES, Math.floor(tailCap / 2)));
 
   // Before the cap: every chunk, in order.
   let chunks: Uint8Array[] | undefined = [];
@@ -60,22 +64,15 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
   // After the cap: head, tail ring buffer, spill file.
   let head = EMPTY;
   let ring = EMPTY;
-  let ringStart = 0; // index of the oldest byte once the ring is full
+  let ringStart = 0; // physical index of the oldest byte in the ring
   let ringLength = 0;
+  let pushed = 0; // bytes that went through pushAfterCap
+  let flushed = 0; // of those, bytes already in the spill file (the rest are the ring's newest)
   let fd: number | undefined;
   let spillPath: string | undefined;
   let finished: CapturedOutput | undefined;
 
-  const spill = (data: Uint8Array): void => {
-    if (fd === undefined) return;
-    try {
-      let offset = 0;
-      while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
-    } catch {
-      abandonSpill();
-    }
-  };
-  const abandonSpill = (): void => {
+  const failSpill = (): void => {
     if (fd !== undefined) {
       try {
         closeSync(fd);
@@ -87,14 +84,32 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       try {
         unlinkSync(spillPath);
       } catch {
-        // nothing to remove
+        // never created
       }
     }
     fd = undefined;
     spillPath = undefined;
   };
+  const writeAll = (bytes: Uint8Array): void => {
+    if (fd === undefined || bytes.length === 0) return;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch {
+      failSpill();
+    }
+  };
+  // Writes the ring's newest `pushed - flushed` bytes to the file.
+  const flush = (): void => {
+    const pending = pushed - flushed;
+    flushed = pushed;
+    if (pending === 0 || fd === undefined) return;
+    const from = (ringStart + ringLength - pending) % tailCap;
+    const first = Math.min(pending, tailCap - from);
+    writeAll(ring.subarray(from, from + first));
+    writeAll(ring.subarray(0, pending - first));
+  };
   const pushTail = (data: Uint8Array): void => {
-    if (tailCap === 0) return;
     if (data.length >= tailCap) {
       ring.set(data.subarray(data.length - tailCap));
       ringStart = 0;
@@ -125,8 +140,20 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       grown.set(data.subarray(0, n), head.length);
       head = grown;
     }
+    if (tailCap === 0 || data.length >= tailCap) {
+      // Too big for the ring: write it straight through.
+      flush();
+      writeAll(data);
+      if (tailCap > 0) pushTail(data);
+      pushed += data.length;
+      flushed = pushed;
+      return;
+    }
+    // Never overwrite bytes the file has not received yet.
+    if (pushed + data.length - flushed > tailCap) flush();
     pushTail(data);
-    spill(data);
+    pushed += data.length;
+    if (pushed - flushed >= batchBytes) flush();
   };
   const openSpill = (): void => {
     const directory = options.spillDirectory ?? defaultSpillDirectory();
@@ -136,7 +163,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       spillPath = join(directory, name);
       fd = openSync(spillPath, "wx", 0o600);
     } catch {
-      abandonSpill();
+      failSpill();
     }
   };
 
@@ -149,7 +176,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       total += chunk.length;
       if (chunks !== undefined) {
         if (total <= maxBytes) {
-          chunks.push(chunk.slice());
+          chunks.push(new Uint8Array(chunk)); // a copy (Buffer#slice would be a view)
           return;
         }
         // Crossing the cap: everything seen so far goes to the file, head and tail.
@@ -168,11 +195,12 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
         chunks = undefined;
         return finished;
       }
+      flush();
       if (fd !== undefined) {
         try {
           closeSync(fd);
         } catch {
-          abandonSpill();
+          failSpill();
         }
         fd = undefined;
       }
