@@ -56,8 +56,12 @@ terminal:
   });
 
   it("reads values as YAML: numbers, booleans, lists and strings", async () => {
-    await run("config", "set", "providers.local.base_url", "http://127.0.0.1:8080/v1");
-    await run("config", "set", "providers.local.context_window", "8192");
+    expect(await run("config", "set", "providers.local.base_url", "http://127.0.0.1:8080/v1")).toMatchObject({ code: 0, stderr: "" });
+    expect(await run("config", "set", "providers.local.context_window", "8192")).toMatchObject({ code: 0, stderr: "" });
+    expect(await run("config", "set", "terminal.docker.volumes", "[/a:/a, /b:/b]")).toMatchObject({ code: 0, stderr: "" });
+    expect(await run("config", "set", "terminal.docker.keep_warm", "true")).toMatchObject({ code: 0, stderr: "" });
+    expect(await run("config", "get", "terminal.docker.volumes")).toMatchObject({ code: 0, stdout: "- /a:/a\n- /b:/b\n" });
+    expect(await run("config", "get", "terminal.docker.keep_warm")).toMatchObject({ code: 0, stdout: "true\n" });
     expect(await run("config", "get", "providers.local", "--json")).toMatchObject({
       code: 0,
       stdout: `${JSON.stringify({ base_url: "http://127.0.0.1:8080/v1", context_window: 8192 }, null, 2)}\n`,
