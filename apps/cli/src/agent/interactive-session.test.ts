@@ -164,6 +164,22 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     expect(await session.exited).toBe(0);
   });
 
+  it("keeps a multi-line paste whole: one prompt, shown as one line, sent with its newlines", async () => {
+    server.enqueue(step.text("Got both lines."), step.text("Got it."));
+    const session = start();
+    await session.waitFor(/› $/);
+    session.write("look at this: \u001b[200~line one\rline two\r\u001b[201~\r");
+    await session.waitFor(/› look at this: \[pasted text #1, 2 lines\]\n[^]*Got both lines\.\n› $/);
+    expect(server.requests[0]!.lastUserText).toBe("look at this: line one\nline two");
+    session.write("\u001b[200~one line\u001b[201~ typed\r");
+    await session.waitFor(/Got it\.\n› $/);
+    expect(server.requests[1]!.lastUserText).toBe("one line typed");
+    session.write("/exit\r");
+    expect(await session.exited).toBe(0);
+    // Bracketed paste is switched off again for the shell.
+    expect(session.output().lastIndexOf("\u001b[?2004l")).toBeGreaterThan(session.output().lastIndexOf("\u001b[?2004h"));
+  });
+
   it("/new starts a new session file, /model switches the model, history comes back with the up arrow", async () => {
     server.enqueue(step.text("first"), step.text("second"));
     const session = start();

@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import { HISTORY_SIZE, type HistoryFile } from "./history-file.js";
 import type { TerminalInput } from "./interrupt-watcher.js";
 
@@ -28,7 +28,9 @@ export interface OpenPrompt {
 /**
  * Reads one line with node:readline's editing keys (arrows, Home/End,
  * Ctrl-A/E/K/U/W, Alt-B/F) and the shared history on the up and down
- * arrows. The entered line is added to the history file. Each call opens
+ * arrows. A multi-line paste is kept whole (bracketed paste, see
+ * {@link acceptBracketedPaste}) instead of sending one line per turn. The
+ * entered line is added to the history file. Each call opens
  * and closes its own readline interface, so between prompts the terminal is
  * back in normal mode and the input is paused.
  */
@@ -42,12 +44,14 @@ export function openPrompt(options: ReadLineOptions): OpenPrompt {
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
   });
+  const pastes = input.isTTY === true ? acceptBracketedPaste(readline, output) : undefined;
   let interrupt: () => void = () => {};
   const result = new Promise<PromptResult>((resolve) => {
     let settled = false;
     const settle = (value: PromptResult) => {
       if (settled) return;
       settled = true;
+      pastes?.stop();
       readline.close();
       resolve(value);
     };
@@ -56,7 +60,8 @@ export function openPrompt(options: ReadLineOptions): OpenPrompt {
       output.write("\n");
       settle({ type: "interrupt", hadText });
     };
-    readline.on("line", (line) => {
+    readline.on("line", (typed) => {
+      const line = pastes?.expand(typed) ?? typed;
       history.add(line);
       settle({ type: "line", line });
     });
@@ -71,4 +76,51 @@ export function openPrompt(options: ReadLineOptions): OpenPrompt {
     readline.prompt();
   });
   return { result, interrupt: () => interrupt() };
+}
+
+/** The readline method every key goes through (node:readline keeps it overridable per instance). */
+type TtyWrite = (sequence: string | undefined, key: { name?: string } | undefined) => void;
+
+/**
+ * Multi-line pastes at the prompt. With bracketed paste on, the terminal
+ * wraps pasted text in `ESC[200~` ... `ESC[201~`; the newlines inside are
+ * kept instead of each submitting a line. A one-line paste is typed in as
+ * is; a longer one shows as `[pasted text #1, 12 lines]` (the prompt stays
+ * one line) and `expand` puts the text back when the line is entered.
+ * `stop` turns bracketed paste off again, so the shell gets the terminal as
+ * it was.
+ */
+function acceptBracketedPaste(readline: Interface, output: NodeJS.WritableStream): { expand(line: string): string; stop(): void } {
+  const editor = readline as unknown as { _ttyWrite: TtyWrite };
+  const typeKey = editor._ttyWrite.bind(readline);
+  const pasted = new Map<string, string>();
+  let buffer: string | undefined;
+  editor._ttyWrite = (sequence, key) => {
+    if (key?.name === "paste-start") {
+      buffer = "";
+    } else if (key?.name === "paste-end") {
+      const text = (buffer ?? "").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+      buffer = undefined;
+      if (!text.includes("\n")) {
+        readline.write(text);
+      } else {
+        const label = `[pasted text #${pasted.size + 1}, ${text.split("\n").length} lines]`;
+        pasted.set(label, text);
+        readline.write(label);
+      }
+    } else if (buffer !== undefined) {
+      buffer += key?.name === "return" || key?.name === "enter" ? "\n" : (sequence ?? "");
+    } else {
+      typeKey(sequence, key);
+    }
+  };
+  output.write("\u001b[?2004h");
+  return {
+    expand: (line) => {
+      let expanded = line;
+      for (const [label, text] of pasted) expanded = expanded.split(label).join(text);
+      return expanded;
+    },
+    stop: () => void output.write("\u001b[?2004l"),
+  };
 }
