@@ -66,9 +66,16 @@ export interface ContainerFiles {
 export function createContainerFiles(
   run: ScriptRunner,
   workdir: string,
-  /** A faster path for writes (the file channel); paths holding a newline always take the script. */
-  fastWrite?: (absolutePath: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal) => Promise<void>,
+  /** A faster path for reads and writes (the file channel); paths holding a newline always take the scripts. */
+  channel?: {
+    write(absolutePath: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void>;
+    /** Undefined: the file changed while read; the script reads it again. */
+    read(absolutePath: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  },
 ): ContainerFiles {
+  /** Errors from the channel name the absolute path; the caller gave `path`. */
+  const renamed = (error: unknown, absolute: string, path: string): unknown =>
+    error instanceof BackendError && error.path === absolute ? new BackendError(error.code, error.message.replace(absolute, path), { path, cause: error }) : error;
   const resolvePath = (path: string): string => {
     if (path === "") throw new BackendError("INVALID", "The path is empty; give a file path such as notes.txt", { path });
     if (path.includes("\0")) throw new BackendError("INVALID", `The path ${JSON.stringify(path)} contains a NUL byte`, { path });
@@ -94,6 +101,14 @@ export function createContainerFiles(
   return {
     async readFile(path, signal) {
       const absolute = resolvePath(path);
+      if (channel !== undefined && !absolute.includes("\n")) {
+        try {
+          const data = await channel.read(absolute, signal);
+          if (data !== undefined) return data;
+        } catch (error) {
+          throw renamed(error, absolute, path);
+        }
+      }
       const chunks: Uint8Array[] = [];
       let size = 0;
       const result = await run(READ_SCRIPT, [absolute], {
@@ -115,13 +130,11 @@ export function createContainerFiles(
     },
     async writeFile(path, data, mode, signal) {
       const absolute = resolvePath(path);
-      if (fastWrite !== undefined && !absolute.includes("\n")) {
+      if (channel !== undefined && !absolute.includes("\n")) {
         try {
-          return await fastWrite(absolute, data, mode, signal);
+          return await channel.write(absolute, data, mode, signal);
         } catch (error) {
-          // The channel names the container path; the caller gave `path`.
-          if (error instanceof BackendError && error.path === absolute) throw new BackendError(error.code, error.message, { path, cause: error });
-          throw error;
+          throw renamed(error, absolute, path);
         }
       }
       const result = await run(WRITE_SCRIPT, [absolute, mode === undefined ? "" : (mode & 0o7777).toString(8)], { stdin: data, signal });

@@ -230,6 +230,34 @@ describe("Docker backend: files (real engine)", () => {
     }
   });
 
+  it("reads a file that changes while read consistently, and stays usable after aborted reads and writes", async () => {
+    const backend = testBackend(names.next());
+    try {
+      const big = randomBytes(50 * 1024 * 1024);
+      await backend.writeFile("big.bin", big);
+      const controller = new AbortController();
+      const reading = backend.readFile("big.bin", { signal: controller.signal });
+      controller.abort();
+      await expect(reading).rejects.toMatchObject({ code: "IO" });
+      const writeController = new AbortController();
+      const writing = backend.writeFile("other.bin", big, { signal: writeController.signal });
+      writeController.abort();
+      await expect(writing).rejects.toMatchObject({ code: "IO" });
+      expect(Buffer.compare(Buffer.from(await backend.readFile("big.bin")), big)).toBe(0);
+      // A file growing while read: the result is one whole snapshot of its lines, never torn or zero-padded.
+      const grower = await backend.openSession();
+      await grower.exec("i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done > grow.txt; (while :; do echo more >> grow.txt; done) & echo started");
+      for (let i = 0; i < 5; i++) {
+        const lines = text(await backend.readFile("grow.txt")).split("\n");
+        expect(lines.pop()).toBe("");
+        expect(lines.every((line) => /^(line-\d+|more)$/.test(line))).toBe(true);
+      }
+      await grower.close();
+    } finally {
+      await backend.dispose();
+    }
+  });
+
   it("rejects with errors naming the path", async () => {
     const backend = testBackend(names.next());
     try {

@@ -258,9 +258,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     workingDir: "/",
     ...(user !== undefined ? { user } : {}),
   });
-  const files: ContainerFiles = createContainerFiles(scriptRunner, config.workdir, (path, data, mode, signal) =>
-    withContainer(() => fileChannel.write(path, data, mode, signal)),
-  );
+  const files: ContainerFiles = createContainerFiles(scriptRunner, config.workdir, {
+    write: (path, data, mode, signal) => withContainer(() => fileChannel.write(path, data, mode, signal)),
+    read: (path, signal) => withContainer(() => fileChannel.read(path, signal)),
+  });
 
   /** Opens a protocol session in the container (used by openSession and the exec pool). */
   const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>

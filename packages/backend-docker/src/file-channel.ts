@@ -15,7 +15,25 @@ import { createFrameDemuxer } from "./frame-demuxer.js";
  */
 const FILE_CHANNEL_LOOP = `while IFS= read -r op; do
 IFS= read -r args; IFS= read -r p
-set -- $args; len=$1; mode=$2; s=0
+s=0
+if [ "$op" = R ]; then
+  if [ -d "$p" ]; then s=21
+  elif [ ! -e "$p" ]; then d=\${p%/*}; [ -n "$d" ] || d=/; if [ -e "$d" ] && [ ! -d "$d" ]; then s=20; else s=2; fi
+  elif [ ! -r "$p" ]; then s=13
+  fi
+  if [ $s != 0 ]; then printf 'R%s\\n' "$s"; continue; fi
+  n=$(wc -c < "$p") || { printf 'R13\\n'; continue; }
+  n=$((n + 0)); q=$((n / 65536)); r=$((n % 65536))
+  printf 'D%s\\n' "$n"
+  { cat -- "$p"; cat /dev/zero; } 2>/dev/null | {
+    if [ $q -gt 0 ]; then dd bs=65536 count=$q iflag=fullblock 2>/dev/null; fi
+    if [ $r -gt 0 ]; then dd bs=$r count=1 iflag=fullblock 2>/dev/null; fi
+  }
+  m=$(wc -c < "$p" 2>/dev/null)
+  printf 'E%s\\n' "$((m + 0))"
+  continue
+fi
+set -- $args; len=$1; mode=$2
 d=\${p%/*}; [ -n "$d" ] || d=/
 if [ ! -d "$d" ]; then
   mkdir -p -- "$d" 2>/dev/null || { x=$d; while [ ! -e "$x" ]; do x=\${x%/*}; [ -n "$x" ] || x=/; done; if [ -d "$x" ]; then s=13; else s=20; fi; }
@@ -47,33 +65,75 @@ export interface FileChannelOptions {
   workingDir: string;
 }
 
-/** Writes files through one long-lived exec instead of one exec per write. */
+/** Reads and writes files through one long-lived exec instead of one exec per call. */
 export interface FileChannel {
   /** Writes `data` to an absolute container path; the contract of `ExecutionBackend.writeFile`. */
   write(path: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void>;
+  /**
+   * Reads an absolute container path. Resolves with undefined when the file
+   * changed size while it was read (the caller reads it another way).
+   */
+  read(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
   /** Ends the loop (EOF on its stdin). Idempotent. */
   close(): void;
 }
 
+/** What the current request waits for on stdout: a line, or exactly `target.length` bytes. */
+type Want = { kind: "line"; resolve(line: string | undefined): void } | { kind: "bytes"; target: Uint8Array; filled: number; resolve(done: boolean): void };
+
 interface Live {
   stream: Duplex;
-  lines: string[];
-  waiters: ((line: string | undefined) => void)[];
+  /** Stdout bytes not consumed yet (views of socket chunks, copied once into lines or the target). */
+  pending: Uint8Array[];
+  want: Want | undefined;
   ended: boolean;
 }
 
 /**
- * A file channel: a `sh` loop in the container fed framed write requests on
- * the stdin of one exec, so a write costs one round trip on an open stream
- * (about what the bytes take to travel) instead of an exec's create, start and
- * inspect. Requests run one at a time. The loop is opened lazily and again
- * after it ended (idle stop, removed container, failed write). Paths holding
- * a newline cannot be framed; callers send those elsewhere.
+ * A file channel: a `sh` loop in the container fed framed requests on the
+ * stdin of one exec, so a read or write costs one round trip on an open
+ * stream (about what the bytes take to travel) instead of an exec's create,
+ * start and inspect. Requests run one at a time. The loop is opened lazily
+ * and again after it ended (idle stop, removed container, failed write,
+ * abort). Paths holding a newline cannot be framed; callers send those
+ * elsewhere.
  */
 export function createFileChannel(options: FileChannelOptions): FileChannel {
   let live: Promise<Live> | undefined;
   let liveState: Live | undefined;
   let queue: Promise<unknown> = Promise.resolve();
+
+  const pump = (state: Live): void => {
+    while (state.want !== undefined && state.pending.length > 0) {
+      const want = state.want;
+      if (want.kind === "bytes") {
+        const chunk = state.pending[0]!;
+        const take = Math.min(chunk.length, want.target.length - want.filled);
+        want.target.set(chunk.subarray(0, take), want.filled);
+        want.filled += take;
+        if (take === chunk.length) state.pending.shift();
+        else state.pending[0] = chunk.subarray(take);
+        if (want.filled === want.target.length) {
+          state.want = undefined;
+          want.resolve(true);
+        }
+        continue;
+      }
+      let newline = -1;
+      let index = 0;
+      for (; index < state.pending.length; index++) {
+        newline = state.pending[index]!.indexOf(0x0a);
+        if (newline >= 0) break;
+      }
+      if (newline < 0) return;
+      const parts = state.pending.splice(0, index + 1);
+      const last = parts[parts.length - 1]!;
+      if (newline + 1 < last.length) state.pending.unshift(last.subarray(newline + 1));
+      parts[parts.length - 1] = last.subarray(0, newline);
+      state.want = undefined;
+      want.resolve(Buffer.concat(parts).toString("utf8"));
+    }
+  };
 
   const open = async (): Promise<Live> => {
     const { docker, containerId } = await options.container();
@@ -87,19 +147,11 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
       Tty: false,
     });
     const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
-    const state: Live = { stream, lines: [], waiters: [], ended: false };
-    let partial = "";
+    const state: Live = { stream, pending: [], want: undefined, ended: false };
     const demuxer = createFrameDemuxer((type, payload) => {
       if (type !== 1) return;
-      partial += Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("latin1");
-      let newline: number;
-      while ((newline = partial.indexOf("\n")) >= 0) {
-        const line = partial.slice(0, newline);
-        partial = partial.slice(newline + 1);
-        const waiter = state.waiters.shift();
-        if (waiter) waiter(line);
-        else state.lines.push(line);
-      }
+      state.pending.push(payload);
+      pump(state);
     });
     const end = () => {
       if (state.ended) return;
@@ -108,7 +160,10 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
         live = undefined;
         liveState = undefined;
       }
-      for (const waiter of state.waiters.splice(0)) waiter(undefined);
+      const want = state.want;
+      state.want = undefined;
+      if (want?.kind === "line") want.resolve(undefined);
+      else want?.resolve(false);
     };
     stream.on("data", (chunk: Buffer) => demuxer.push(chunk));
     stream.on("end", end);
@@ -118,51 +173,93 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
     return state;
   };
 
-  const nextLine = (state: Live): Promise<string | undefined> => {
-    const ready = state.lines.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    if (state.ended) return Promise.resolve(undefined);
-    return new Promise((resolve) => state.waiters.push(resolve));
-  };
+  const nextLine = (state: Live): Promise<string | undefined> =>
+    new Promise((resolve) => {
+      if (state.ended && state.pending.length === 0) return resolve(undefined);
+      state.want = { kind: "line", resolve };
+      pump(state);
+    });
 
-  const writeOnce = async (path: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void> => {
+  const nextBytes = (state: Live, target: Uint8Array): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (target.length === 0) return resolve(true);
+      state.want = { kind: "bytes", target, filled: 0, resolve };
+      pump(state);
+      if (state.ended && state.want !== undefined) {
+        state.want = undefined;
+        resolve(false);
+      }
+    });
+
+  const connect = async (): Promise<Live> => {
     const current = live ?? (live = open());
-    let state: Live;
     try {
-      state = await current;
+      return await current;
     } catch (error) {
       if (live === current) live = undefined;
       throw error;
     }
-    const header = `W\n${data.length} ${mode === undefined ? "-" : (mode & 0o7777).toString(8)}\n${path}\n`;
+  };
+
+  /** Runs one request; an abort cuts the stream (the loop is re-opened next time). */
+  const request = async <T>(path: string, verb: string, signal: AbortSignal | undefined, body: (state: Live) => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw new BackendError("IO", `${verb} ${path} was aborted`, { path });
+    const state = await connect();
     const onAbort = () => state.stream.destroy();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      state.stream.write(header);
-      if (data.length > 0) state.stream.write(data);
-      const line = await nextLine(state);
-      if (line === undefined) {
-        if (signal?.aborted) throw new BackendError("IO", `Writing ${path} was aborted`, { path });
-        throw new BackendError("IO", `Cannot write ${path} in the container: the write failed midway (disk full?) or the container stopped`, { path });
-      }
-      const status = line.slice(1);
-      if (status !== "0") {
-        throw new BackendError(STATUS_CODES[status] ?? "IO", `Cannot write ${path} in the container: ${STATUS_TEXT[status] ?? `status ${status}`}`, { path });
-      }
+      return await body(state);
+    } catch (error) {
+      if (signal?.aborted) throw new BackendError("IO", `${verb} ${path} was aborted`, { path });
+      throw error;
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
   };
 
+  const lost = (path: string, what: string): BackendError =>
+    new BackendError("IO", `Cannot ${what} ${path} in the container: the stream to it ended midway (container stopped, or disk full)`, { path });
+
+  const refused = (path: string, what: string, status: string): BackendError =>
+    new BackendError(STATUS_CODES[status] ?? "IO", `Cannot ${what} ${path} in the container: ${STATUS_TEXT[status] ?? `status ${status}`}`, { path });
+
+  const writeOnce = (path: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void> =>
+    request(path, "Writing", signal, async (state) => {
+      state.stream.write(`W\n${data.length} ${mode === undefined ? "-" : (mode & 0o7777).toString(8)}\n${path}\n`);
+      if (data.length > 0) state.stream.write(data);
+      const line = await nextLine(state);
+      if (line === undefined) throw lost(path, "write");
+      if (line !== "R0") throw refused(path, "write", line.slice(1));
+    });
+
+  const readOnce = (path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> =>
+    request(path, "Reading", signal, async (state) => {
+      state.stream.write(`R\n-\n${path}\n`);
+      const line = await nextLine(state);
+      if (line === undefined) throw lost(path, "read");
+      if (line.startsWith("R")) throw refused(path, "read", line.slice(1));
+      const size = Number(line.slice(1));
+      if (!line.startsWith("D") || !Number.isSafeInteger(size)) throw lost(path, "read");
+      const data = new Uint8Array(size);
+      if (!(await nextBytes(state, data))) throw lost(path, "read");
+      const after = await nextLine(state);
+      if (after === undefined) throw lost(path, "read");
+      return after === `E${size}` ? data : undefined;
+    });
+
+  const enqueue = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = queue.then(run);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
   return {
-    write(path, data, mode, signal) {
-      const result = queue.then(() => writeOnce(path, data, mode, signal));
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    write: (path, data, mode, signal) => enqueue(() => writeOnce(path, data, mode, signal)),
+    read: (path, signal) => enqueue(() => readOnce(path, signal)),
     close() {
       const current = live;
       live = undefined;
+      liveState = undefined;
       void current?.then((state) => state.stream.end()).catch(() => undefined);
     },
   };
