@@ -22,14 +22,14 @@ if [ "$op" = R ]; then
   elif [ ! -r "$p" ]; then s=13
   fi
   if [ $s != 0 ]; then printf 'R%s\\n' "$s"; continue; fi
-  n=$(wc -c < "$p") || { printf 'R13\\n'; continue; }
+  n=$(stat -L -c %s -- "$p" 2>/dev/null) || { printf 'R13\\n'; continue; }
   n=$((n + 0)); q=$((n / 65536)); r=$((n % 65536))
   printf 'D%s\\n' "$n"
   { cat -- "$p"; cat /dev/zero; } 2>/dev/null | {
     if [ $q -gt 0 ]; then dd bs=65536 count=$q iflag=fullblock 2>/dev/null; fi
     if [ $r -gt 0 ]; then dd bs=$r count=1 iflag=fullblock 2>/dev/null; fi
   }
-  m=$(wc -c < "$p" 2>/dev/null)
+  m=$(stat -L -c %s -- "$p" 2>/dev/null)
   printf 'E%s\\n' "$((m + 0))"
   continue
 fi
