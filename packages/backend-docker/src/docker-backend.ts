@@ -22,7 +22,6 @@ import {
   type WriteFileOptions,
 } from "@monoclaw/core";
 import { createAttachedContainer } from "./attached-container.js";
-import { sessionKillScript } from "./container-kill-script.js";
 import { createFileChannel } from "./file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./container-files.js";
 import { runContainerExec } from "./container-exec.js";
@@ -280,7 +279,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
             return dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv);
           }),
         runKillScript: async (script) => {
-          await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", sessionKillScript(script, marker)], ...(user !== undefined ? { user } : {}) });
+          await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], ...(user !== undefined ? { user } : {}) });
         },
         stageStdin: async (data) => {
           const path = `/tmp/.monoclaw-stdin-${newRunMarker().slice(2, -1)}`;

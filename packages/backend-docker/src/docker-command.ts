@@ -4,13 +4,13 @@ import {
   createExecOutput,
   execStatus,
   newRunMarker,
+  processTreeKillScript,
   RUN_MARKER_VARIABLE,
   watchDeadline,
   type ExecOptions,
   type ExecResult,
 } from "@monoclaw/core";
 import { runContainerExec } from "./container-exec.js";
-import { containerKillScript } from "./container-kill-script.js";
 
 /** Printed to stderr (and exit 200) when the working directory is missing; never shown to users. */
 const CWD_MISSING = "\u0000monoclaw:cwd-missing\u0000";
@@ -101,7 +101,7 @@ export async function runDockerCommand(request: DockerCommandRequest): Promise<E
  * CAP_SYS_PTRACE, which the container does not have. Never throws.
  */
 export async function killMarked(docker: Docker, containerId: string, marker: string, user: string | undefined): Promise<void> {
-  await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", containerKillScript({ marker, graceMs: 500 })], user }).catch(
+  await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", processTreeKillScript({ marker, graceMs: 500 })], user }).catch(
     () => undefined,
   );
 }
