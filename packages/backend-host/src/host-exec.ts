@@ -60,8 +60,7 @@ export function hostExec(command: string, options: ExecOptions, context: HostExe
       stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       detached: true,
     });
-    // Chunks come straight from Node's pipes and are never reused: the spill file can be written from the thread pool.
-    const output = createExecOutput(options, context.spillDirectory, { asyncSpill: true });
+    const output = createExecOutput(options, context.spillDirectory);
     child.stdout!.on("data", (chunk: Buffer) => output.write("stdout", chunk));
     child.stderr!.on("data", (chunk: Buffer) => output.write("stderr", chunk));
     if (child.stdin) {
@@ -87,7 +86,6 @@ export function hostExec(command: string, options: ExecOptions, context: HostExe
         await waitForStreamsEnd([child.stdout, child.stderr]);
         if (killing !== undefined) await killing;
         const captured = output.finish();
-        await output.settled();
         resolve({
           ...execStatus(code, signal, stopped),
           timedOut: stopped === "timeout",

@@ -5,8 +5,6 @@ import { createOutputCapture } from "./output-capture.js";
 export interface ExecOutput {
   write(stream: OutputStreamName, chunk: Uint8Array): void;
   finish(): { stdout: CapturedOutput; stderr: CapturedOutput };
-  /** Resolves once both spill files are complete (see `OutputCapture.settled`): await it before handing a result out. */
-  settled(): Promise<void>;
 }
 
 /**
@@ -18,10 +16,8 @@ export interface ExecOutput {
 export function createExecOutput(
   options: Pick<ExecOptions, "onOutput" | "maxOutputBytes">,
   spillDirectory?: string,
-  /** `asyncSpill`: see `OutputCaptureOptions.asyncSpill` (chunks must then never be modified after `write`). */
-  behaviour: { asyncSpill?: boolean } = {},
 ): ExecOutput {
-  const base = { maxBytes: options.maxOutputBytes, spillDirectory, asyncSpill: behaviour.asyncSpill ?? false };
+  const base = { maxBytes: options.maxOutputBytes, spillDirectory };
   const stdout = createOutputCapture({ ...base, label: "stdout" });
   const stderr = createOutputCapture({ ...base, label: "stderr" });
   const onOutput = options.onOutput;
@@ -39,9 +35,6 @@ export function createExecOutput(
     },
     finish() {
       return { stdout: stdout.finish(), stderr: stderr.finish() };
-    },
-    async settled() {
-      await Promise.all([stdout.settled(), stderr.settled()]);
     },
   };
 }

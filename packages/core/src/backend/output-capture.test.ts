@@ -48,18 +48,6 @@ describe("createOutputCapture", () => {
     expect(Buffer.from(capture.finish().head).toString()).toBe("abc");
   });
 
-  it.each([1000, 0])("with asyncSpill (cap %i) writes the same file from the thread pool, complete once settled", async (cap) => {
-    const data = bytes(3_000_000, 5);
-    const capture = createOutputCapture({ maxBytes: cap, spillDirectory: dir, asyncSpill: true });
-    for (let offset = 0; offset < data.length; offset += 65_536) capture.write(Buffer.from(data.subarray(offset, offset + 65_536)));
-    const output = capture.finish();
-    await capture.settled();
-    expect(output.spillPath).toBeDefined();
-    const spilled = readFileSync(output.spillPath!);
-    expect(createHash("sha256").update(spilled).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
-    expect([...output.tail]).toEqual([...data.subarray(data.length - (cap - Math.floor(cap / 2)))]);
-  });
-
   it("with a cap of 0 keeps nothing in memory and spills everything", () => {
     const capture = createOutputCapture({ maxBytes: 0, spillDirectory: dir });
     capture.write(bytes(100));

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, unlinkSync, write, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,20 +17,7 @@ export interface OutputCaptureOptions {
   spillDirectory?: string;
   /** Word put in the spill file's name, e.g. `stdout`. */
   label?: string;
-  /**
-   * Write the spill file from libuv's thread pool, overlapping with reading
-   * the output (host throughput), instead of synchronously. The capture then
-   * keeps a reference to each chunk until it is written, so a chunk must not
-   * be modified after `write` (chunks from Node streams never are). At most
-   * {@link MAX_ASYNC_SPILL_BYTES} are in flight; past that, writes are
-   * synchronous again, so memory stays bounded. The file is complete once
-   * `settled()` resolved.
-   */
-  asyncSpill?: boolean;
 }
-
-/** Bytes of spill data an `asyncSpill` capture may hold while the thread pool writes them. */
-export const MAX_ASYNC_SPILL_BYTES = 8 * 1024 * 1024;
 
 /** One output stream being captured; see {@link createOutputCapture}. */
 export interface OutputCapture {
@@ -38,17 +25,8 @@ export interface OutputCapture {
   write(chunk: Uint8Array): void;
   /** Bytes written so far. */
   readonly totalBytes: number;
-  /**
-   * Returns the capture; later writes are ignored. Idempotent. Without
-   * `asyncSpill` the spill file is complete and closed when it returns.
-   */
+  /** Writes what is pending, closes the spill file and returns the capture. Later writes are ignored. Idempotent. */
   finish(): CapturedOutput;
-  /**
-   * Resolves once the spill file is complete and closed (right after `finish`
-   * without `asyncSpill`). If it could not be completed, the file is removed
-   * and `spillPath` deleted from the object `finish` returned. Never rejects.
-   */
-  settled(): Promise<void>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -63,9 +41,8 @@ const SPILL_BATCH_BYTES = 256 * 1024;
  * what was already seen; from then on memory holds only the first
  * `maxBytes/2` bytes (head) and the last `maxBytes - maxBytes/2` (tail, a ring
  * buffer). The file is appended synchronously, straight from the ring buffer
- * in batches of up to 256 KiB (or from the thread pool with `asyncSpill`, at
- * most 8 MiB in flight), so nothing queues up in memory however fast the
- * producer is.
+ * in batches of up to 256 KiB, so nothing queues up in memory however fast
+ * the producer is, and the file is complete when `finish` returns.
  *
  * If the spill file cannot be written (disk full, ...) the partial file is
  * removed and capture goes on with head and tail only: `truncated` is true and
@@ -95,67 +72,34 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
   let spillPath: string | undefined;
   let finished: CapturedOutput | undefined;
 
-  let position = 0; // spill file offset for the next asynchronous write
-  let inFlight = 0; // bytes handed to the thread pool, not yet written
-  let failed = false;
-  let finishing = false;
-  let onSettled!: () => void;
-  const settled = new Promise<void>((resolve) => (onSettled = resolve));
-
-  // Closes the file once it failed or the capture is finished, but never while
-  // thread-pool writes may still use the descriptor; removes it if it failed.
-  const release = (): void => {
-    if (inFlight > 0 || !(failed || finishing)) return;
+  const failSpill = (): void => {
     if (fd !== undefined) {
       try {
         closeSync(fd);
       } catch {
-        failed = true;
+        // already unusable
       }
-      fd = undefined;
     }
-    if (failed && spillPath !== undefined) {
+    if (spillPath !== undefined) {
       try {
         unlinkSync(spillPath);
       } catch {
         // never created
       }
-      spillPath = undefined;
-      if (finished !== undefined) delete finished.spillPath;
     }
-    if (finishing) onSettled();
-  };
-  const fail = (): void => {
-    failed = true;
-    release();
+    fd = undefined;
+    spillPath = undefined;
   };
   const writeAll = (bytes: Uint8Array): void => {
-    if (fd === undefined || failed || bytes.length === 0) return;
+    if (fd === undefined || bytes.length === 0) return;
     try {
       let offset = 0;
-      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset, position + offset);
-      position += bytes.length;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     } catch {
-      fail();
+      failSpill();
     }
   };
-  const writeAsync = (bytes: Uint8Array): void => {
-    if (fd === undefined || failed || bytes.length === 0) return;
-    if (inFlight + bytes.length > MAX_ASYNC_SPILL_BYTES) return writeAll(bytes);
-    const descriptor = fd;
-    const at = position;
-    position += bytes.length;
-    inFlight += bytes.length;
-    const from = (offset: number): void =>
-      write(descriptor, bytes, offset, bytes.length - offset, at + offset, (error, written) => {
-        if (error === null && offset + written < bytes.length) return from(offset + written);
-        inFlight -= bytes.length;
-        if (error !== null) failed = true;
-        release();
-      });
-    from(0);
-  };
-  // Sync mode: writes the ring's newest `pushed - flushed` bytes to the file.
+  // Writes the ring's newest `pushed - flushed` bytes to the file.
   const flush = (): void => {
     const pending = pushed - flushed;
     flushed = pushed;
@@ -196,11 +140,6 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       grown.set(data.subarray(0, n), head.length);
       head = grown;
     }
-    if (options.asyncSpill) {
-      if (tailCap > 0) pushTail(data);
-      writeAsync(data);
-      return;
-    }
     if (tailCap === 0 || data.length >= tailCap) {
       // Too big for the ring: write it straight through.
       flush();
@@ -224,7 +163,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       spillPath = join(directory, name);
       fd = openSync(spillPath, "wx", 0o600);
     } catch {
-      fail();
+      failSpill();
     }
   };
 
@@ -254,11 +193,17 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       if (chunks !== undefined) {
         finished = { head: concatBytes(chunks, total), tail: EMPTY, totalBytes: total, truncated: false };
         chunks = undefined;
-        finishing = true;
-        onSettled();
         return finished;
       }
-      if (!options.asyncSpill) flush();
+      flush();
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {
+          failSpill();
+        }
+        fd = undefined;
+      }
       const tail = new Uint8Array(ringLength);
       const firstPart = Math.min(ringLength, tailCap - ringStart);
       tail.set(ring.subarray(ringStart, ringStart + firstPart));
@@ -266,12 +211,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       ring = EMPTY;
       finished = { head, tail, totalBytes: total, truncated: true };
       if (spillPath !== undefined) finished.spillPath = spillPath;
-      finishing = true;
-      release();
       return finished;
-    },
-    settled() {
-      return settled;
     },
   };
 }
