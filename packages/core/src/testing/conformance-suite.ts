@@ -114,6 +114,15 @@ export function describeBackendConformance(name: string, options: BackendConform
         expect(chunks.join("")).toBe("first\nsecond\n");
       });
 
+      it("returns when the command exits even if a background job keeps its output open", async () => {
+        const gate = `${scratch}/background-gate`;
+        const result = await backend.exec(`(while [ ! -f '${gate}' ]; do sleep 0.1; done; echo late) & echo now`, { timeoutMs: 110_000 });
+        expect(result.exitCode).toBe(0);
+        expect(result.timedOut).toBe(false);
+        expect(text(result.stdout)).toBe("now\n");
+        await backend.writeFile(gate, "");
+      });
+
       it("on timeout reports 124 and leaves no process behind (background, setsid, nohup-style, double fork)", async () => {
         const n = uniqueSleepSeconds();
         const result = await backend.exec(processTreeCommand(n), { timeoutMs: 1500 });
