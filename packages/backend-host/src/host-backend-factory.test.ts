@@ -38,7 +38,7 @@ describe("hostBackendFactory", () => {
     });
     try {
       expect(backend.workspacePath).toBe(workspace);
-      const here = await backend.exec('pwd; echo "$FROM_CONFIG"');
+      const here = await backend.exec('pwd; echo "$FROM_CONFIG"', { timeoutMs: 60_000 });
       expect(capturedText(here.stdout)).toBe(`${workspace}\nyes\n`);
       const slow = await backend.exec("sleep 30");
       expect(slow).toMatchObject({ timedOut: true, exitCode: 124 });
