@@ -4,7 +4,8 @@ import type { PackedPackage } from "./pack-and-install.js";
  * What is wrong with a packed package as a published npm package, one
  * sentence per problem (empty when nothing is): README and LICENSE shipped,
  * ESM with an `exports` map whose every target (types included) is in the
- * tarball, a `files` list, top-level `types`, every bin shipped, and no
+ * tarball, a `files` list, top-level `types`, every bin shipped, no test
+ * files, and no
  * `workspace:`, `link:` or `file:` range left in what npm installs.
  */
 export function manifestProblems(pkg: PackedPackage): string[] {
@@ -20,6 +21,8 @@ export function manifestProblems(pkg: PackedPackage): string[] {
   if (manifest.type !== "module") problems.push('is not ESM ("type": "module")');
   if (!Array.isArray(manifest.files) || manifest.files.length === 0) problems.push("has no files list");
   if (!manifest.engines?.node) problems.push("has no engines.node");
+  const testFiles = files.filter((file) => /\.test(-helpers)?\.(js|d\.ts)$|(^|\/)\.test-results\//.test(file));
+  if (testFiles.length > 0) problems.push(`ships test files: ${testFiles.slice(0, 3).join(", ")}`);
 
   if (manifest.exports === undefined || typeof manifest.exports !== "object") {
     problems.push("has no exports map");
