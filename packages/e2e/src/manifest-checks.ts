@@ -5,8 +5,8 @@ import type { PackedPackage } from "./pack-and-install.js";
  * sentence per problem (empty when nothing is): README and LICENSE shipped,
  * ESM with an `exports` map whose every target (types included) is in the
  * tarball, a `files` list, top-level `types`, every bin shipped, no test
- * files, and no
- * `workspace:`, `link:` or `file:` range left in what npm installs.
+ * files, and no `workspace:`, `link:` or `file:` range left in what npm
+ * installs.
  */
 export function manifestProblems(pkg: PackedPackage): string[] {
   const problems: string[] = [];
