@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { capturedText, isBackendError } from "@monoclaw/core";
+import { RUN_MARKER_VARIABLE, capturedText, isBackendError, newRunMarker, processTreeKillScript, runLocalScript } from "@monoclaw/core";
+import { createHostBackend } from "./host-backend.js";
 import { hostBackendFactory } from "./host-backend-factory.js";
 import { hostConfigSchema } from "./host-config.js";
 import { survivingProcesses, uniqueSleepSeconds } from "@monoclaw/core/testing";
@@ -68,6 +69,25 @@ describe("host backend lifecycle", () => {
       expect(isBackendError(await backend.exec("true").catch((e: unknown) => e), "UNAVAILABLE")).toBe(true);
       expect((await backend.status()).available).toBe(false);
     } finally {
+      await probe.dispose();
+    }
+  });
+
+  it("nests its markers under the one MonoClaw runs with, so an outer kill reaches its commands' processes", async () => {
+    const outer = newRunMarker();
+    const saved = process.env[RUN_MARKER_VARIABLE];
+    process.env[RUN_MARKER_VARIABLE] = outer; // as if this MonoClaw were itself a command of another one
+    const nested = createHostBackend({ cwd: workspace });
+    if (saved === undefined) delete process.env[RUN_MARKER_VARIABLE];
+    else process.env[RUN_MARKER_VARIABLE] = saved;
+    const probe = createHostBackend({ cwd: workspace });
+    const n = uniqueSleepSeconds();
+    try {
+      await nested.exec(`setsid sleep ${n} >/dev/null 2>&1 & echo started`);
+      await runLocalScript(processTreeKillScript({ marker: outer, graceMs: 500 }));
+      expect(await survivingProcesses(probe, n)).toEqual([]);
+    } finally {
+      await nested.dispose();
       await probe.dispose();
     }
   });

@@ -4,6 +4,7 @@ import {
   BACKEND_SPECIFICATION_VERSION,
   BackendError,
   DEFAULT_KILL_GRACE_MS,
+  RUN_MARKER_VARIABLE,
   assertEnvNames,
   buildChildEnv,
   childProcessShellTransport,
@@ -68,7 +69,7 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
   const baseEnv = options.baseEnv ?? process.env;
   assertEnvNames(options.env, "terminal.host.env");
   const childEnv = buildChildEnv({ base: baseEnv, env: options.env ?? {}, forwardEnv: options.forwardEnv ?? [] });
-  const marker = newRunMarker();
+  const marker = newRunMarker(process.env[RUN_MARKER_VARIABLE]);
   const sessions = new Set<ShellSession>();
   const running = new Set<Promise<unknown>>();
   let sessionCount = 0;

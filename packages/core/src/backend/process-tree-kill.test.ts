@@ -45,6 +45,14 @@ describe("run markers", () => {
     expect(childRunMarker(childRunMarker(a, "s1"), 7)).toBe(`${a}s1.7.`);
   });
 
+  it("nest under an inherited marker, so killing the outer command ends the inner one's processes", () => {
+    const outer = newRunMarker();
+    const inner = newRunMarker(outer);
+    expect(inner.startsWith(outer)).toBe(true);
+    expect(inner).toMatch(/^mc[0-9a-f]{12}\.mc[0-9a-f]{12}\.$/);
+    expect(newRunMarker("not a marker")).toMatch(/^mc[0-9a-f]{12}\.$/);
+  });
+
   it("reject values that are unsafe in a script", () => {
     expect(() => assertRunMarker("x'; rm -rf /; '.")).toThrow(/Invalid run marker/);
     expect(() => assertRunMarker("no-trailing-dot")).toThrow(/Invalid run marker/);

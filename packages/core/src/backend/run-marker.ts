@@ -14,14 +14,18 @@ export const RUN_MARKER_VARIABLE = "MONOCLAW_RUN_ID";
 const MARKER_PATTERN = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+\.)*$/;
 
 /**
- * A fresh top-level marker value, e.g. `mc3f9a2c17be04.`.
+ * A fresh marker value, e.g. `mc3f9a2c17be04.`; nested under `inherited`
+ * (pass `process.env.MONOCLAW_RUN_ID`) when that is a marker.
  *
  * Marker values are dot-terminated paths: a child (`childRunMarker`) starts
  * with its parent, so killing by the parent's value also ends every child's
  * processes, while no marker is a prefix of an unrelated one.
  */
-export function newRunMarker(): string {
-  return `mc${randomBytes(6).toString("hex")}.`;
+export function newRunMarker(inherited?: string): string {
+  const fresh = `mc${randomBytes(6).toString("hex")}.`;
+  // Nested under the marker MonoClaw itself runs with (MonoClaw started by a
+  // MonoClaw command), so ending the outer command also ends what this one starts.
+  return inherited !== undefined && MARKER_PATTERN.test(inherited) ? `${inherited}${fresh}` : fresh;
 }
 
 /** The marker of a child (a command of a session, ...): `parent` + `label` + `.`. */
