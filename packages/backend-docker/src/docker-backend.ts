@@ -222,6 +222,22 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     sessions.clear();
   };
 
+  /**
+   * After a pooled shell ended under a command: if the engine or the container
+   * went away, that is the reason, and the command's "result" is not one.
+   */
+  const assertStillReachable = async (): Promise<void> => {
+    const { docker } = await engine();
+    try {
+      const info = await docker.getContainer(containerName).inspect();
+      if (!info.State.Running) throw new BackendError("UNAVAILABLE", `Container ${containerName} stopped while the command ran`);
+    } catch (error) {
+      if (error instanceof BackendError) throw error;
+      if (isConnectionError(error)) throw wrapEngineError(error);
+      throw new BackendError("UNAVAILABLE", `Container ${containerName} went away while the command ran: ${(error as Error).message}`, { cause: error });
+    }
+  };
+
   const execEnv = (extra: Record<string, string> | undefined): string[] => {
     const entries: string[] = [];
     for (const name of config.forward_env) {
@@ -354,6 +370,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         try {
           // A child `sh -c` per command: nothing carries over from one exec call to the next.
           const result = await session.exec(`/bin/sh -c ${shellQuote(command)}`, { ...execOptions, cwd, timeoutMs: timeout });
+          if (result.sessionReset) await assertStillReachable();
           return result.sessionReset ? withoutReset(result) : result;
         } finally {
           release();
@@ -374,7 +391,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           inFlight++;
           clearIdleTimer();
           try {
-            return await session.exec(command, { ...execOptions, ...(execOptions.cwd !== undefined ? { cwd: resolvePath(execOptions.cwd) } : {}) });
+            const result = await session.exec(command, { ...execOptions, ...(execOptions.cwd !== undefined ? { cwd: resolvePath(execOptions.cwd) } : {}) });
+            if (result.sessionReset) await assertStillReachable();
+            return result;
           } finally {
             inFlight--;
             armIdleTimer();

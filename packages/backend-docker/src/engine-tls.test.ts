@@ -16,6 +16,7 @@ const clientDir = join(dir, "client");
 const noCertDir = join(dir, "nocert");
 let server: Server;
 let port = 0;
+const sockets = new Set<import("node:net").Socket>();
 
 function openssl(...args: string[]) {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
@@ -40,9 +41,8 @@ function makeCertificates() {
   writeFileSync(join(noCertDir, "ca.pem"), readFileSync(join(dir, "ca.pem")));
 }
 
-beforeAll(async () => {
-  makeCertificates();
-  // A remote engine in miniature: TLS with client certificates on 127.0.0.1, forwarding to the local engine.
+/** A remote engine in miniature: TLS with client certificates on 127.0.0.1, forwarding to the local engine. */
+function startProxy(listenPort: number): Promise<void> {
   server = createServer(
     {
       key: readFileSync(join(dir, "server-key.pem")),
@@ -54,6 +54,8 @@ beforeAll(async () => {
       allowHalfOpen: true,
     },
     (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
       const engine = connect({ path: "/var/run/docker.sock", allowHalfOpen: true });
       socket.pipe(engine).pipe(socket);
       const close = () => {
@@ -66,13 +68,29 @@ beforeAll(async () => {
       engine.on("close", close);
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as { port: number }).port;
+  return new Promise<void>((resolve) =>
+    server.listen(listenPort, "127.0.0.1", () => {
+      port = (server.address() as { port: number }).port;
+      resolve();
+    }),
+  );
+}
+
+/** The engine goes away: no new connections, every open one (exec streams included) cut. */
+async function stopProxy(): Promise<void> {
+  const closed = new Promise((resolve) => server.close(resolve));
+  for (const socket of sockets) socket.destroy();
+  await closed;
+}
+
+beforeAll(async () => {
+  makeCertificates();
+  await startProxy(0);
 });
 
 afterAll(async () => {
   await names.cleanup();
-  await new Promise((resolve) => server?.close(resolve));
+  await new Promise((resolve) => (server?.listening ? server.close(resolve) : resolve(undefined)));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -93,6 +111,28 @@ describe("a TLS tcp:// engine endpoint with client certificates", () => {
       const engineCheck = (await backend.healthChecks()).find((check) => check.id === "docker.engine");
       expect(engineCheck).toMatchObject({ level: "ok" });
       expect(engineCheck?.message).toContain(`tcp://127.0.0.1:${port}, found by DOCKER_HOST`);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it("reconnects after the engine went away and came back (as after an engine restart)", async () => {
+    const hostEnv = { HOME: dir, DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: clientDir };
+    const backend = createDockerBackend({ image: BUSYBOX, network: "none", pull: "never", name: names.next(), hostEnv, idle_timeout: 0, keep_warm: true });
+    try {
+      const session = await backend.openSession();
+      expect(text((await backend.exec("echo before")).stdout.head)).toBe("before\n");
+      await session.exec("cd /tmp");
+      await stopProxy();
+      const down = (await backend.exec("echo during").catch((e: unknown) => e)) as Error;
+      expect(down).toMatchObject({ name: "BackendError", code: "UNAVAILABLE" });
+      expect(down.message).toMatch(/Docker engine|daemon/);
+      await startProxy(port);
+      expect(text((await backend.exec("echo after")).stdout.head)).toBe("after\n");
+      const resumed = await session.exec("pwd");
+      expect(resumed.exitCode).toBe(0);
+      expect(text(resumed.stdout.head)).toBe("/workspace\n");
+      await session.close();
     } finally {
       await backend.dispose();
     }
