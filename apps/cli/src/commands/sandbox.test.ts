@@ -85,6 +85,14 @@ describe("monoclaw sandbox", () => {
     expect((await run(["sandbox", "ls"])).stdout).not.toContain(FOREIGN);
   });
 
+  it("says where it looked and how to fix it when no engine answers, without a stack trace", async () => {
+    const result = await runBin(["sandbox", "ls"], { env: { ...t.env, DOCKER_HOST: `unix://${t.root}/no-engine.sock` }, cwd: t.workdir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`DOCKER_HOST (unix://${t.root}/no-engine.sock): socket does not exist`);
+    expect(result.stderr).toContain("Docker not found: install Docker");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("shell runs an interactive shell in the container (piped, without a terminal) and exits with its code", async () => {
     const result = await run(["sandbox", "shell"], 'echo "in $(pwd) as $(id -u)"; exit 7\n');
     expect(result).toMatchObject({ code: 7, stdout: "in /workspace as 0\n" });
