@@ -121,6 +121,24 @@ describe("monoclaw-runtime image", () => {
     expect(await readFile(path.join(projectDir, "result.txt"), "utf8")).toBe("made in the sandbox\n");
   });
 
+  it("monoclaw doctor explains the mode: which container it runs in and how volume sources map to host paths", async () => {
+    await useConfig([
+      "terminal:",
+      "  backend: docker",
+      "  docker:",
+      `    image: "${sandboxImage}"`,
+      "    network: none",
+      "    pull: never",
+      `    volumes: ["${projectMount}:/workspace"]`,
+    ]);
+    const result = await runtime(["monoclaw", "doctor"]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(
+      new RegExp(`✓ MonoClaw runs in container ${run}-\\d+ \\([0-9a-f]{12}, found by mountinfo\\): volume sources are translated to host paths`),
+    );
+    expect(result.stdout).toContain(`${projectMount} -> ${projectDir}`);
+  });
+
   it("refuses a bind-mount source that lives only inside the runtime container, saying how to fix it", async () => {
     await useConfig([
       "terminal:",
