@@ -4,7 +4,7 @@ import type { PackedPackage } from "./pack-and-install.js";
  * What is wrong with a packed package as a published npm package, one
  * sentence per problem (empty when nothing is): README and LICENSE shipped,
  * ESM with an `exports` map whose every target (types included) is in the
- * tarball, a `files` list, top-level `types`, every bin shipped, no test
+ * tarball, a `files` list, top-level `types` (libraries), every bin shipped, no test
  * files, and no `workspace:`, `link:` or `file:` range left in what npm
  * installs.
  */
@@ -41,7 +41,8 @@ export function manifestProblems(pkg: PackedPackage): string[] {
       }
     }
   }
-  if (manifest.exports?.["."] !== undefined) {
+  // Libraries also serve TypeScript's older `node10` resolution, which reads only the top-level field.
+  if (manifest.exports?.["."] !== undefined && manifest.bin === undefined) {
     if (!manifest.types) problems.push("has no top-level types field (for older resolvers)");
     else if (!has(manifest.types)) problems.push(`types -> ${manifest.types} is not in the tarball`);
   }
