@@ -33,14 +33,18 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
     await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
     const image = await docker.getImage(options.spec.config.image).inspect();
     const spec = buildContainerSpec({ ...options.spec, imageId: image.Id });
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 12; attempt++) {
       const info = await inspectOrUndefined(docker, name);
       if (!info) {
         let containerId: string;
         try {
           containerId = (await docker.createContainer(withCreatedAt(spec))).id;
         } catch (error) {
-          if (statusCodeOf(error) === 409) continue; // another process created it first: use theirs
+          if (statusCodeOf(error) === 409) {
+            // Another process holds the name: its container may not be inspectable yet. Look again shortly, then use theirs.
+            await delay(25 * (attempt + 1));
+            continue;
+          }
           throw creationError(error, name);
         }
         try {
@@ -141,4 +145,8 @@ export function toBackendError(error: unknown, name: string): BackendError {
     });
   }
   return new BackendError("UNAVAILABLE", `Container ${name}: ${engineMessage(error)}`, { cause: error });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
