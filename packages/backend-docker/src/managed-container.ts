@@ -48,7 +48,8 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
           throw creationError(error, name);
         }
         try {
-          await docker.getContainer(containerId).start();
+          // Another process that found it in `Created` may have started it already (304).
+          await startQuietly(docker, containerId);
           await options.prepare?.(containerId);
         } catch (error) {
           // Never leave a half-made container behind in `Created`.
