@@ -1,7 +1,13 @@
 import { realpath } from "node:fs/promises";
 import { isBackendError, type ExecutionBackend } from "@monoclaw/core";
 import { createHostBackend } from "@monoclaw/backend-host";
-import { connectEngine, createDockerBackend, inspectAttachedContainer, processDiscoveryEnvironment } from "@monoclaw/backend-docker";
+import {
+  connectEngine,
+  createDockerBackend,
+  createHostPathTranslator,
+  inspectAttachedContainer,
+  processDiscoveryEnvironment,
+} from "@monoclaw/backend-docker";
 import { MomStartupError } from "../cli/mom-startup-error.js";
 import type { SandboxSpec } from "../cli/sandbox-spec.js";
 
@@ -64,7 +70,15 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
   if (!info.running) {
     throw new MomStartupError(`container '${name}' is ${info.state ?? "not running"}. Start it: ${envPrefix}./docker.sh start`);
   }
-  const wanted = await realpath(options.dataDir);
+  // When mom itself runs in a container (docker/mom-compose.yaml), its data
+  // directory is a path inside that container: compare the engine-host path.
+  let wanted: string;
+  try {
+    const toEngineHostPath = await createHostPathTranslator(engine.docker);
+    wanted = toEngineHostPath(await realpath(options.dataDir));
+  } catch (error) {
+    throw new MomStartupError(`--sandbox=docker:${name}: the data directory: ${(error as Error).message}`);
+  }
   const mounted = info.workspaceSource ? await realpath(info.workspaceSource).catch(() => info.workspaceSource) : undefined;
   if (mounted !== wanted) {
     const what = mounted ? `mounts ${mounted} at ${CONTAINER_WORKSPACE}` : `mounts nothing at ${CONTAINER_WORKSPACE}`;
