@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { isBackendError } from "@monoclaw/core";
+import { isBackendError, isSandboxedStatus } from "@monoclaw/core";
 import { DEBIAN, containerNames, containerProcesses, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
 
 const names = containerNames("mc-test-backend");
@@ -296,6 +296,28 @@ describe("Docker backend: volumes, user and hardening (real engine)", () => {
       expect(readFileSync(join(keys, "id"), "utf8")).toBe("key");
     } finally {
       await backend.dispose();
+    }
+  });
+
+  it("reports its host mounts in status(), before and after the container exists, for the approval policy", async () => {
+    const shared = join(hostDir, "shared");
+    rmSync(shared, { recursive: true, force: true });
+    (await import("node:fs")).mkdirSync(shared);
+    const writable = testBackend(names.next(), { volumes: [`${shared}:/shared`] });
+    const readOnly = testBackend(names.next(), { volumes: [`${shared}:/shared:ro`] });
+    try {
+      const before = await writable.status();
+      expect(before.details?.mounts).toEqual([{ source: shared, target: "/shared", readOnly: false, type: "bind" }]);
+      await writable.exec("true");
+      const after = await writable.status();
+      expect(after.details?.mounts).toEqual(expect.arrayContaining([{ source: shared, target: "/shared", readOnly: false, type: "bind" }]));
+      // A writable host folder means `rm -rf` can reach the host: approvals still apply.
+      expect(isSandboxedStatus(after)).toBe(false);
+      await readOnly.exec("true");
+      expect(isSandboxedStatus(await readOnly.status())).toBe(true);
+    } finally {
+      await writable.dispose();
+      await readOnly.dispose();
     }
   });
 

@@ -133,6 +133,15 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     }
   };
 
+  /** Before the container exists: the configured volumes (unknown when they are invalid; `doctor` says why). */
+  const configuredMounts = (): ReportedMount[] | undefined => {
+    try {
+      return volumes().map((mount) => ({ source: mount.hostPath, target: mount.containerPath, readOnly: mount.readOnly, type: "bind" }));
+    } catch {
+      return undefined;
+    }
+  };
+
   const target = (): Promise<ContainerTarget> => {
     targetPromise ??= (async () => {
       const { docker } = await engine();
@@ -421,7 +430,19 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           backend: "docker",
           available: config.container === undefined || info?.State.Running === true,
           summary: `container ${containerName} ${state} (${info?.Config.Image ?? config.image})`,
-          details: { endpoint: connection.endpoint.url, foundBy: connection.endpoint.source, engineVersion: connection.engineVersion, container: containerName, containerId: info?.Id, state, workdir: config.workdir },
+          details: {
+            endpoint: connection.endpoint.url,
+            foundBy: connection.endpoint.source,
+            engineVersion: connection.engineVersion,
+            container: containerName,
+            containerId: info?.Id,
+            state,
+            image: info?.Config.Image ?? config.image,
+            workdir: config.workdir,
+            // What the host shares with the container: core's approval policy and
+            // system prompt read it (a writable mount means `rm -rf` can reach the host).
+            mounts: info ? reportedMounts(info.Mounts) : configuredMounts(),
+          },
         };
       } catch (error) {
         return { backend: "docker", available: false, summary: `Docker engine unavailable: ${(error as Error).message.split("\n")[0]}` };
@@ -457,4 +478,16 @@ function wrapEngineError(error: unknown): unknown {
     return new BackendError("UNAVAILABLE", `The Docker engine stopped answering: ${(error as Error).message}. Is the daemon running (\`docker info\`)?`, { cause: error });
   }
   return error;
+}
+
+/** Mounts as `status().details.mounts` reports them: `{ source, target, readOnly, type }`. */
+interface ReportedMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  type: string;
+}
+
+function reportedMounts(mounts: ReadonlyArray<{ Type?: string; Source: string; Destination: string; RW: boolean }>): ReportedMount[] {
+  return mounts.map((mount) => ({ source: mount.Source, target: mount.Destination, readOnly: !mount.RW, type: mount.Type ?? "bind" }));
 }
