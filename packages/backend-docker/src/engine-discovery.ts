@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core";
 import { currentContextEndpoint } from "./docker-context.js";
 import type { DiscoveryEnvironment } from "./discovery-environment.js";
@@ -140,7 +140,11 @@ export async function connectEngine(
 
 /** Connects to one endpoint and reads its version; rejects when it does not answer. */
 export async function pingEndpoint(endpoint: EngineEndpoint): Promise<EngineConnection> {
-  const docker = new Docker(endpointToDockerOptions(endpoint));
+  // Loaded on first connection, not at import: dockerode and its protobuf/ssh
+  // dependencies cost about half a second, which `monoclaw --version`,
+  // `config` and host-only runs should never pay.
+  const { default: Dockerode } = await import("dockerode");
+  const docker = new Dockerode(endpointToDockerOptions(endpoint));
   const version = await withTimeout(docker.version(), PING_TIMEOUT_MS, `no answer within ${PING_TIMEOUT_MS / 1000} s`);
   return { docker, endpoint, engineVersion: version.Version, apiVersion: version.ApiVersion };
 }
