@@ -70,8 +70,9 @@ export interface ExecResult {
   stderr: CapturedOutput;
   /**
    * Shell sessions only: the session's shell was re-opened after this command
-   * (it ran `exit` or `exec`, or had to be killed), so `cd` and `export` state
-   * from earlier commands is gone.
+   * (it ran `exit` or `exec`, or had to be killed), or before it (the shell had
+   * ended while idle, e.g. its container was stopped), so `cd` and `export`
+   * state from earlier commands is gone.
    */
   sessionReset?: boolean;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -184,6 +184,22 @@ describe("openShellSession", () => {
       expect(isBackendError(await session.exec("true", { env: { "BAD-NAME": "x" } }).catch((e: unknown) => e), "INVALID")).toBe(true);
       expect(isBackendError(await session.exec("echo a\0b").catch((e: unknown) => e), "INVALID")).toBe(true);
       expect(await out(session, "echo fine")).toBe("fine\n");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("re-opens a shell that ended while idle and says the state was reset", async () => {
+    const session = await open("/bin/sh", ["-s"]);
+    try {
+      const shellPid = Number((await out(session, "cd /tmp; export KEPT=1; echo $$")).trim());
+      process.kill(shellPid, "SIGKILL");
+      await waitFor(() => !existsSync(`/proc/${shellPid}`));
+      const result = await session.exec('pwd; echo "[$KEPT]"');
+      expect(result.sessionReset).toBe(true);
+      expect(capturedText(result.stdout)).toBe(`${dir}\n[]\n`);
+      // Reported once: the next command runs in the new shell as usual.
+      expect((await session.exec("true")).sessionReset).toBeUndefined();
     } finally {
       await session.close();
     }

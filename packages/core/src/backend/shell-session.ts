@@ -122,6 +122,9 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
       staged = await options.stageStdin(bytes);
     }
     try {
+      // A shell that ended while idle (container stopped, killed from outside)
+      // took this session's state with it: say so on the next result.
+      const lostWhileIdle = shell !== undefined && !shell.alive;
       if (shell === undefined || !shell.alive) shell = await openShell(options);
       const live = shell;
       const number = ++seq;
@@ -191,8 +194,8 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
       deadline.dispose();
       live.sink = undefined;
       const captured = output.finish();
-      const sessionReset = exited !== undefined || resetByStop;
-      if (sessionReset) {
+      const shellEnded = exited !== undefined || resetByStop;
+      if (shellEnded) {
         live.alive = false;
         if (shell === live) shell = undefined;
       }
@@ -211,7 +214,7 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
         durationMs: performance.now() - startedAt,
         stdout: captured.stdout,
         stderr: captured.stderr,
-        ...(sessionReset ? { sessionReset: true } : {}),
+        ...(shellEnded || lostWhileIdle ? { sessionReset: true } : {}),
       };
     } finally {
       await staged?.release();
