@@ -86,7 +86,7 @@ describe("mom's memory across restarts", () => {
 });
 
 describe("mom's startup checks (before connecting)", () => {
-  it("refuses missing or malformed tokens, a missing data dir, an unknown sandbox and a missing model, without calling Slack", async () => {
+  it("refuses missing or malformed tokens, a missing data dir, an unknown sandbox, a missing model and an unreachable model server, without calling Slack", async () => {
     harness = await createHarness();
     const h = harness;
     const { MOM_SLACK_APP_TOKEN: _app, ...noApp } = h.env;
@@ -111,6 +111,8 @@ describe("mom's startup checks (before connecting)", () => {
     await writeFile(join(h.home, "config.yaml"), "providers: {}\n");
     expect(await startError(h, [h.dataDir])).toMatch(/^no model is configured\. Pass --model <provider\/model>/);
     expect(await startError(h, ["--model", "nonsense", h.dataDir])).toMatch(/Model "nonsense" is not of the form <provider>\/<model-id>/);
+    await writeFile(join(h.home, "config.yaml"), "model: local/m\nproviders:\n  local:\n    base_url: http://127.0.0.1:9/v1\n");
+    expect(await startError(h, [h.dataDir])).toMatch(/^Cannot reach the local server at http:\/\/127\.0\.0\.1:9\/v1 .*fix providers\.local\.base_url\.$/);
     expect(await startError(h, [])).toMatch(/missing required argument 'data-dir'/);
     expect(h.fake.calls).toEqual([]);
   });

@@ -7,7 +7,7 @@ import {
   isSecretEnvName,
   loadConfig,
   ModelSetupError,
-  resolveModel,
+  preflightModel,
   type ResolvedModel,
 } from "@monoclaw/core";
 import { hostBackendFactory } from "@monoclaw/backend-host";
@@ -138,7 +138,11 @@ async function resolveMomModel(modelOption: string | undefined, io: MomIo): Prom
         `no model is configured. Pass --model <provider/model> (e.g. --model anthropic/claude-sonnet-4-5) or set \`model\` in ${loaded.file}, as for monoclaw.`,
       );
     }
-    return resolveModel({ model: spec, providers: loaded.config.providers, env: io.env });
+    // A missing key or an unreachable model server is reported now, before
+    // mom connects to Slack and accepts work it could not do.
+    const checked = await preflightModel({ model: spec, providers: loaded.config.providers, env: io.env });
+    if (!checked.ok) throw new MomStartupError(checked.error.message);
+    return checked.resolved;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ModelSetupError) throw new MomStartupError(error.message);
     throw error;
