@@ -2,8 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isBackendError } from "../backend/backend-error.js";
-import { EXIT_CODE_ABORTED, EXIT_CODE_TIMEOUT, type CapturedOutput } from "../backend/exec-types.js";
+import { isBackendError, type BackendErrorCode } from "../backend/backend-error.js";
+import { EXIT_CODE_ABORTED, EXIT_CODE_TIMEOUT, type CapturedOutput, type ExecOptions, type ExecResult } from "../backend/exec-types.js";
 import type { ExecutionBackend } from "../backend/execution-backend.js";
 import { capturedBytes, capturedText } from "../backend/output-capture.js";
 import { processTreeCommand, processesWithArgument, survivingProcesses, uniqueSleepSeconds } from "./process-probe.js";
@@ -39,6 +39,7 @@ export function describeBackendConformance(name: string, options: BackendConform
   describe(`backend conformance: ${name}`, () => {
     let backend: ExecutionBackend;
     let scratch: string;
+    const exec: RunCommand = (command, runOptions) => backend.exec(command, runOptions);
 
     beforeAll(async () => {
       backend = await options.createBackend();
@@ -89,26 +90,13 @@ export function describeBackendConformance(name: string, options: BackendConform
 
       it("streams the first bytes while the command still runs", async () => {
         const gate = `${scratch}/stream-gate`;
-        let settled = false;
-        let firstChunk!: () => void;
-        const sawFirst = new Promise<void>((resolve) => (firstChunk = resolve));
-        const chunks: string[] = [];
-        const running = backend
-          .exec(`echo first; while [ ! -f '${gate}' ]; do sleep 0.1; done; echo second`, {
-            timeoutMs: 110_000,
-            onOutput: (stream, chunk) => {
-              if (stream === "stdout") {
-                chunks.push(Buffer.from(chunk).toString());
-                firstChunk();
-              }
-            },
-          })
-          .finally(() => (settled = true));
-        await sawFirst;
+        const gated = runUntilGate(exec, gate);
+        await gated.sawFirst;
+        const chunks = gated.stdoutChunks;
         expect(chunks.join("")).toContain("first");
-        expect(settled).toBe(false);
+        expect(gated.settled()).toBe(false);
         await backend.writeFile(gate, "");
-        const result = await running;
+        const result = await gated.running;
         expect(result.exitCode).toBe(0);
         expect(text(result.stdout)).toBe("first\nsecond\n");
         expect(chunks.join("")).toBe("first\nsecond\n");
@@ -124,8 +112,7 @@ export function describeBackendConformance(name: string, options: BackendConform
       });
 
       it("on timeout reports 124 and leaves no process behind (background, setsid, nohup-style, double fork)", async () => {
-        const n = uniqueSleepSeconds();
-        const result = await backend.exec(processTreeCommand(n), { timeoutMs: 1500 });
+        const { n, result } = await timeOutProcessTree(exec);
         expect(result.timedOut).toBe(true);
         expect(result.aborted).toBe(false);
         expect(result.exitCode).toBe(EXIT_CODE_TIMEOUT);
@@ -133,19 +120,7 @@ export function describeBackendConformance(name: string, options: BackendConform
       });
 
       it("on abort reports 130 and leaves no process behind", async () => {
-        const n = uniqueSleepSeconds();
-        const controller = new AbortController();
-        let started!: () => void;
-        const sawStart = new Promise<void>((resolve) => (started = resolve));
-        const running = backend.exec(processTreeCommand(n), {
-          signal: controller.signal,
-          onOutput: (_stream, chunk) => Buffer.from(chunk).toString().includes("started") && started(),
-        });
-        await sawStart;
-        // Background jobs start asynchronously: wait until all five are there.
-        await waitFor(async () => (await processesWithArgument(backend, n)).length >= 5);
-        controller.abort();
-        const result = await running;
+        const { n, result } = await abortProcessTree(backend, exec);
         expect(result.aborted).toBe(true);
         expect(result.timedOut).toBe(false);
         expect(result.exitCode).toBe(EXIT_CODE_ABORTED);
@@ -180,12 +155,7 @@ export function describeBackendConformance(name: string, options: BackendConform
 
       it("rejects a missing cwd with CWD_NOT_FOUND naming the directory", async () => {
         const missing = `${scratch}/does-not-exist`;
-        const error = await backend.exec("true", { cwd: missing }).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(isBackendError(error, "CWD_NOT_FOUND")).toBe(true);
-        expect((error as Error).message).toContain(missing);
+        await expectBackendError(backend.exec("true", { cwd: missing }), "CWD_NOT_FOUND", missing);
       });
 
       it("runs 20 commands concurrently, each with its own result", async () => {
@@ -301,12 +271,7 @@ export function describeBackendConformance(name: string, options: BackendConform
       it("rejects a missing file with ENOENT naming the path", async () => {
         const missing = `${scratch}/missing/file.txt`;
         for (const attempt of [() => backend.readFile(missing), () => backend.stat(missing), () => backend.listDirectory(missing)]) {
-          const error = await attempt().then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          expect(isBackendError(error, "ENOENT")).toBe(true);
-          expect((error as Error).message).toContain(missing);
+          await expectBackendError(attempt(), "ENOENT", missing);
         }
       });
     });
@@ -407,8 +372,7 @@ export function describeBackendConformance(name: string, options: BackendConform
         const session = await backend.openSession({ cwd: scratch });
         try {
           await session.exec("cd /");
-          const n = uniqueSleepSeconds();
-          const result = await session.exec(processTreeCommand(n), { timeoutMs: 1500 });
+          const { n, result } = await timeOutProcessTree((command, runOptions) => session.exec(command, runOptions));
           expect(result.timedOut).toBe(true);
           expect(result.exitCode).toBe(EXIT_CODE_TIMEOUT);
           expect(await survivingProcesses(backend, n)).toEqual([]);
@@ -435,18 +399,7 @@ export function describeBackendConformance(name: string, options: BackendConform
       it("on abort ends the command's processes and stays usable", async () => {
         const session = await backend.openSession();
         try {
-          const n = uniqueSleepSeconds();
-          const controller = new AbortController();
-          let started!: () => void;
-          const sawStart = new Promise<void>((resolve) => (started = resolve));
-          const running = session.exec(processTreeCommand(n), {
-            signal: controller.signal,
-            onOutput: (_stream, chunk) => Buffer.from(chunk).toString().includes("started") && started(),
-          });
-          await sawStart;
-          await waitFor(async () => (await processesWithArgument(backend, n)).length >= 5);
-          controller.abort();
-          const result = await running;
+          const { n, result } = await abortProcessTree(backend, (command, runOptions) => session.exec(command, runOptions));
           expect(result.aborted).toBe(true);
           expect(result.exitCode).toBe(EXIT_CODE_ABORTED);
           expect(await survivingProcesses(backend, n)).toEqual([]);
@@ -473,19 +426,11 @@ export function describeBackendConformance(name: string, options: BackendConform
         const session = await backend.openSession();
         const gate = `${scratch}/session-gate`;
         try {
-          let settled = false;
-          let firstChunk!: () => void;
-          const sawFirst = new Promise<void>((resolve) => (firstChunk = resolve));
-          const running = session
-            .exec(`echo first; while [ ! -f '${gate}' ]; do sleep 0.1; done; echo second`, {
-              timeoutMs: 110_000,
-              onOutput: () => firstChunk(),
-            })
-            .finally(() => (settled = true));
-          await sawFirst;
-          expect(settled).toBe(false);
+          const gated = runUntilGate((command, runOptions) => session.exec(command, runOptions), gate);
+          await gated.sawFirst;
+          expect(gated.settled()).toBe(false);
           await backend.writeFile(gate, "");
-          expect(text((await running).stdout)).toBe("first\nsecond\n");
+          expect(text((await gated.running).stdout)).toBe("first\nsecond\n");
         } finally {
           await session.close();
         }
@@ -495,12 +440,7 @@ export function describeBackendConformance(name: string, options: BackendConform
         const session = await backend.openSession();
         try {
           const missing = `${scratch}/no-such-dir`;
-          const error = await session.exec("true", { cwd: missing }).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          expect(isBackendError(error, "CWD_NOT_FOUND")).toBe(true);
-          expect((error as Error).message).toContain(missing);
+          await expectBackendError(session.exec("true", { cwd: missing }), "CWD_NOT_FOUND", missing);
           expect(text((await session.exec("echo ok")).stdout)).toBe("ok\n");
         } finally {
           await session.close();
@@ -518,6 +458,78 @@ export function describeBackendConformance(name: string, options: BackendConform
       });
     });
   });
+}
+
+/**
+ * How a test runs one command: `backend.exec` or a shell session's `exec`.
+ * The tests that hold for both take one, so each check is written once.
+ */
+type RunCommand = (command: string, options?: ExecOptions) => Promise<ExecResult>;
+
+/**
+ * Runs `processTreeCommand(n)` with a 1.5 s timeout and returns its result and
+ * `n` (to look for survivors).
+ */
+async function timeOutProcessTree(run: RunCommand): Promise<{ n: number; result: ExecResult }> {
+  const n = uniqueSleepSeconds();
+  return { n, result: await run(processTreeCommand(n), { timeoutMs: 1500 }) };
+}
+
+/**
+ * Starts `processTreeCommand(n)` with an abort signal, waits until it printed
+ * "started" and all five background sleeps are there, aborts, and returns the
+ * result and `n` (to look for survivors).
+ */
+async function abortProcessTree(backend: ExecutionBackend, run: RunCommand): Promise<{ n: number; result: ExecResult }> {
+  const n = uniqueSleepSeconds();
+  const controller = new AbortController();
+  let started!: () => void;
+  const sawStart = new Promise<void>((resolve) => (started = resolve));
+  const running = run(processTreeCommand(n), {
+    signal: controller.signal,
+    onOutput: (_stream, chunk) => Buffer.from(chunk).toString().includes("started") && started(),
+  });
+  await sawStart;
+  // Background jobs start asynchronously: wait until all five are there.
+  await waitFor(async () => (await processesWithArgument(backend, n)).length >= 5);
+  controller.abort();
+  return { n, result: await running };
+}
+
+/**
+ * Starts a command that prints "first", waits for the file `gate` to exist,
+ * then prints "second". `sawFirst` resolves on the first stdout chunk;
+ * `stdoutChunks` collects stdout as it streams; `settled()` tells whether the
+ * command has finished. The caller creates `gate` to let it end.
+ */
+function runUntilGate(
+  run: RunCommand,
+  gate: string,
+): { sawFirst: Promise<void>; stdoutChunks: string[]; running: Promise<ExecResult>; settled: () => boolean } {
+  let settled = false;
+  let firstChunk!: () => void;
+  const sawFirst = new Promise<void>((resolve) => (firstChunk = resolve));
+  const stdoutChunks: string[] = [];
+  const running = run(`echo first; while [ ! -f '${gate}' ]; do sleep 0.1; done; echo second`, {
+    timeoutMs: 110_000,
+    onOutput: (stream, chunk) => {
+      if (stream === "stdout") {
+        stdoutChunks.push(Buffer.from(chunk).toString());
+        firstChunk();
+      }
+    },
+  }).finally(() => (settled = true));
+  return { sawFirst, stdoutChunks, running, settled: () => settled };
+}
+
+/** Expects `attempt` to reject with a BackendError of `code` whose message names `naming`. */
+async function expectBackendError(attempt: Promise<unknown>, code: BackendErrorCode, naming: string): Promise<void> {
+  const error = await attempt.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isBackendError(error, code)).toBe(true);
+  expect((error as Error).message).toContain(naming);
 }
 
 async function waitFor(condition: () => Promise<boolean>, withinMs = 30_000): Promise<void> {
