@@ -46,6 +46,18 @@ function inConsumer(file: string, args: string[], options: { cwd?: string } = {}
   });
 }
 
+/**
+ * Writes the first ```ts block under `heading` in the installed @monoclaw/core
+ * README to `file` in the consumer project; fails the test if there is none.
+ */
+async function writeReadmeBlock(heading: string, file: string): Promise<void> {
+  const readme = await readFile(path.join(project, "node_modules", "@monoclaw", "core", "README.md"), "utf8");
+  const start = readme.indexOf(heading);
+  const block = start === -1 ? undefined : /```ts\n([\s\S]*?)```/.exec(readme.slice(start + heading.length))?.[1];
+  expect(block, `README.md has a ts block under '${heading}'`).toBeDefined();
+  await writeFile(path.join(project, file), block!);
+}
+
 describe.each(publishedPackages.map((pkg) => [pkg.name, pkg] as const))("%s as published", (name) => {
   it("ships README, LICENSE, types, an exports map and a files list, and no workspace ranges", () => {
     const pkg = packed.get(name);
@@ -63,10 +75,7 @@ describe.each(publishedPackages.map((pkg) => [pkg.name, pkg] as const))("%s as p
 
 describe("the installed packages", () => {
   it("type-check from a TypeScript consumer (NodeNext, strict), the core README's backend example included", async () => {
-    const readme = await readFile(path.join(project, "node_modules", "@monoclaw", "core", "README.md"), "utf8");
-    const backendExample = /## Writing a backend[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(backendExample, "README.md has a ts block under '## Writing a backend'").toBeDefined();
-    await writeFile(path.join(project, "readme-backend.ts"), backendExample!);
+    await writeReadmeBlock("## Writing a backend", "readme-backend.ts");
     const tsc = path.join(workspaceRoot, "node_modules", "typescript", "bin", "tsc");
     const result = await inConsumer(process.execPath, [tsc, "-p", "tsconfig.consumer.json"]);
     expect(result.stdout + result.stderr).toBe("");
@@ -100,10 +109,7 @@ describe("the installed packages", () => {
 
 describe("the @monoclaw/core README, followed in the consumer project", () => {
   it("its minimal example runs as written", async () => {
-    const readme = await readFile(path.join(project, "node_modules", "@monoclaw", "core", "README.md"), "utf8");
-    const example = /## A minimal example[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(example, "README.md has a ts block under '## A minimal example'").toBeDefined();
-    await writeFile(path.join(project, "readme-example.mjs"), example!);
+    await writeReadmeBlock("## A minimal example", "readme-example.mjs");
     const result = await inConsumer(process.execPath, ["readme-example.mjs"]);
     expect(result).toMatchObject({ exitCode: 0, stderr: "" });
     // The live chunks, then `exitCode timedOut durationMs`.
