@@ -1,21 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { step } from "@monoclaw/testkit";
+import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "./agent-events.js";
 import { runAgentTurn } from "./agent-turn.js";
-import { hostWorkspace, isAlive, ofType, scriptedModel, turnEnd } from "./agent.test-helpers.js";
+import { isAlive, ofType, scriptedModel, turnEnd, useServerAndWorkspace } from "./agent.test-helpers.js";
 
-let server: ModelServer;
-let workspace: Awaited<ReturnType<typeof hostWorkspace>>;
-beforeEach(async () => {
-  server = await startModelServer();
-  workspace = await hostWorkspace();
-});
-afterEach(async () => {
-  await server.close();
-  await workspace.cleanup();
-});
+const ctx = useServerAndWorkspace();
 
 /** Collects events, calling `onEvent` on each (to abort at the right moment). */
 async function collectWith(events: AsyncIterable<AgentEvent>, onEvent: (event: AgentEvent) => void): Promise<AgentEvent[]> {
@@ -37,13 +28,13 @@ async function waitUntil(condition: () => boolean, what: string): Promise<void> 
 
 describe("aborting a turn", () => {
   it("mid-command ends the command and every process it started, and ends the turn as aborted", async () => {
-    server.enqueue(
+    ctx.server.enqueue(
       step.toolCall("bash", { command: "sleep 300 & echo $! > child.pid; echo $$ > shell.pid; echo started; sleep 300" }),
       step.text("never sent"),
     );
     const controller = new AbortController();
     const events = await collectWith(
-      runAgentTurn({ model: scriptedModel("openai", server), backend: workspace.backend, prompt: "wait", signal: controller.signal }),
+      runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "wait", signal: controller.signal }),
       (event) => {
         if (event.type === "tool-output" && event.text.includes("started")) controller.abort();
       },
@@ -53,29 +44,29 @@ describe("aborting a turn", () => {
     expect(ofType(events, "error")).toEqual([{ type: "error", kind: "aborted", message: "Aborted by the user." }]);
     expect(ofType(events, "tool-end")[0]).toMatchObject({ aborted: true, exitCode: 130, isError: true });
     // The model is not called again, and the conversation stays valid: the call has its result.
-    expect(server.requests).toHaveLength(1);
+    expect(ctx.server.requests).toHaveLength(1);
     expect(end.messages.map((m) => m.role)).toEqual(["assistant", "tool"]);
-    const child = Number(await readFile(join(workspace.dir, "child.pid"), "utf8"));
+    const child = Number(await readFile(join(ctx.workspace.dir, "child.pid"), "utf8"));
     await waitUntil(() => !isAlive(child), `background sleep ${child} to end`);
     expect(isAlive(child)).toBe(false);
   });
 
   it("while the model is thinking (request hanging) ends the turn promptly", async () => {
-    server.enqueue(step.hang());
+    ctx.server.enqueue(step.hang());
     const controller = new AbortController();
-    const turn = runAgentTurn({ model: scriptedModel("anthropic", server), backend: workspace.backend, prompt: "think", signal: controller.signal });
+    const turn = runAgentTurn({ model: scriptedModel("anthropic", ctx.server), backend: ctx.workspace.backend, prompt: "think", signal: controller.signal });
     const collecting = collectWith(turn, () => undefined);
-    await server.waitForRequests(1);
+    await ctx.server.waitForRequests(1);
     controller.abort();
     const events = await collecting;
     expect(turnEnd(events)).toMatchObject({ reason: "aborted", messages: [] });
   });
 
   it("mid-answer keeps the text already shown in the conversation", async () => {
-    server.enqueue({ text: "Partial answer so far", hangAfterText: true });
+    ctx.server.enqueue({ text: "Partial answer so far", hangAfterText: true });
     const controller = new AbortController();
     const events = await collectWith(
-      runAgentTurn({ model: scriptedModel("openai", server), backend: workspace.backend, prompt: "talk", signal: controller.signal }),
+      runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "talk", signal: controller.signal }),
       (event) => {
         if (event.type === "text-delta" && event.text.includes("far")) controller.abort();
       },
@@ -86,11 +77,11 @@ describe("aborting a turn", () => {
   });
 
   it("during a retry wait ends at once instead of sleeping out the retry-after", async () => {
-    server.enqueue(step.error(429, { headers: { "retry-after": "600" } }));
+    ctx.server.enqueue(step.error(429, { headers: { "retry-after": "600" } }));
     const controller = new AbortController();
     const started = Date.now();
     const events = await collectWith(
-      runAgentTurn({ model: scriptedModel("openai", server), backend: workspace.backend, prompt: "hi", signal: controller.signal, retry: { maxDelayMs: 600_000 } }),
+      runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "hi", signal: controller.signal, retry: { maxDelayMs: 600_000 } }),
       (event) => {
         if (event.type === "retry") controller.abort();
       },
@@ -101,11 +92,11 @@ describe("aborting a turn", () => {
   });
 
   it("when the consumer stops iterating, the running command is ended too", async () => {
-    server.enqueue(step.toolCall("bash", { command: "echo $$ > shell.pid; sleep 300 & echo $! > child.pid; echo started; wait" }));
-    for await (const event of runAgentTurn({ model: scriptedModel("openai", server), backend: workspace.backend, prompt: "wait" })) {
+    ctx.server.enqueue(step.toolCall("bash", { command: "echo $$ > shell.pid; sleep 300 & echo $! > child.pid; echo started; wait" }));
+    for await (const event of runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "wait" })) {
       if (event.type === "tool-output" && event.text.includes("started")) break;
     }
-    const child = Number(await readFile(join(workspace.dir, "child.pid"), "utf8"));
+    const child = Number(await readFile(join(ctx.workspace.dir, "child.pid"), "utf8"));
     await waitUntil(() => !isAlive(child), `background sleep ${child} to end`);
     expect(isAlive(child)).toBe(false);
   });

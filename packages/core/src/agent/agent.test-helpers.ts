@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ModelServer } from "@monoclaw/testkit";
+import { startModelServer, type ModelServer } from "@monoclaw/testkit";
+import { afterEach, beforeEach } from "vitest";
 import type { ExecutionBackend } from "../backend/execution-backend.js";
 import { resolveModel, type ResolvedModel } from "../models/model-registry.js";
 import type { AgentEvent } from "./agent-events.js";
@@ -35,7 +36,14 @@ export function turnEnd(events: AgentEvent[]): Extract<AgentEvent, { type: "turn
 }
 
 /** A temporary directory and a real host backend working in it. */
-export async function hostWorkspace(): Promise<{ dir: string; backend: ExecutionBackend; cleanup: () => Promise<void> }> {
+export interface HostWorkspace {
+  dir: string;
+  backend: ExecutionBackend;
+  cleanup: () => Promise<void>;
+}
+
+/** A temporary directory and a real host backend working in it. */
+export async function hostWorkspace(): Promise<HostWorkspace> {
   const dir = await mkdtemp(join(tmpdir(), "monoclaw-agent-test-"));
   const backend = await createRealHostBackend({ cwd: dir, timeoutMs: 60_000 });
   return {
@@ -46,6 +54,24 @@ export async function hostWorkspace(): Promise<{ dir: string; backend: Execution
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers vitest hooks that give each test of the file a fresh scripted
+ * model server and host workspace, closed after it. Read `server` and
+ * `workspace` from the returned object inside tests: they change per test.
+ */
+export function useServerAndWorkspace(): { readonly server: ModelServer; readonly workspace: HostWorkspace } {
+  const current = {} as { server: ModelServer; workspace: HostWorkspace };
+  beforeEach(async () => {
+    current.server = await startModelServer();
+    current.workspace = await hostWorkspace();
+  });
+  afterEach(async () => {
+    await current.server.close();
+    await current.workspace.cleanup();
+  });
+  return current;
 }
 
 /** Whether a process with this pid is alive (signal 0 probes without killing). */
