@@ -76,6 +76,24 @@ async function useConfig(lines: string[]): Promise<void> {
   await writeFile(path.join(home, ".monoclaw", "config.yaml"), lines.join("\n") + "\n");
 }
 
+/**
+ * config.yaml lines for the Docker backend with the busybox sandbox image, no
+ * network, no pull and the one volume `volume` ("source:target"), then
+ * `extra` lines under `docker:`.
+ */
+function dockerSandboxConfig(volume: string, extra: string[] = []): string[] {
+  return [
+    "terminal:",
+    "  backend: docker",
+    "  docker:",
+    `    image: "${sandboxImage}"`,
+    "    network: none",
+    "    pull: never",
+    `    volumes: ["${volume}"]`,
+    ...extra,
+  ];
+}
+
 describe("monoclaw-runtime image", () => {
   it("runs monoclaw and mom (--version)", async () => {
     expect(await runtime(["monoclaw", "--version"], { socket: false })).toMatchObject({ exitCode: 0, stdout: `${cliVersion}\n` });
@@ -104,16 +122,7 @@ describe("monoclaw-runtime image", () => {
 
   it("starts a sandbox through the mounted socket whose bind mount, a path in the runtime container, shows the host files", async () => {
     await writeFile(path.join(projectDir, "marker.txt"), `marker ${run}\n`);
-    await useConfig([
-      "terminal:",
-      "  backend: docker",
-      "  docker:",
-      `    image: "${sandboxImage}"`,
-      "    network: none",
-      "    pull: never",
-      `    volumes: ["${projectMount}:/workspace"]`,
-      "    workdir: /workspace",
-    ]);
+    await useConfig(dockerSandboxConfig(`${projectMount}:/workspace`, ["    workdir: /workspace"]));
     const result = await runtime(["monoclaw", "exec", "--", "cat marker.txt && echo made in the sandbox > result.txt"]);
     expect(result.stderr).toBe("");
     expect(result).toMatchObject({ exitCode: 0, stdout: `marker ${run}\n` });
@@ -122,15 +131,7 @@ describe("monoclaw-runtime image", () => {
   });
 
   it("monoclaw doctor explains the mode: which container it runs in and how volume sources map to host paths", async () => {
-    await useConfig([
-      "terminal:",
-      "  backend: docker",
-      "  docker:",
-      `    image: "${sandboxImage}"`,
-      "    network: none",
-      "    pull: never",
-      `    volumes: ["${projectMount}:/workspace"]`,
-    ]);
+    await useConfig(dockerSandboxConfig(`${projectMount}:/workspace`));
     const result = await runtime(["monoclaw", "doctor"]);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatch(
@@ -140,15 +141,7 @@ describe("monoclaw-runtime image", () => {
   });
 
   it("refuses a bind-mount source that lives only inside the runtime container, saying how to fix it", async () => {
-    await useConfig([
-      "terminal:",
-      "  backend: docker",
-      "  docker:",
-      `    image: "${sandboxImage}"`,
-      "    network: none",
-      "    pull: never",
-      '    volumes: ["/opt/monoclaw:/workspace"]',
-    ]);
+    await useConfig(dockerSandboxConfig("/opt/monoclaw:/workspace"));
     const result = await runtime(["monoclaw", "exec", "--", "ls", "/workspace"]);
     expect(result.exitCode).not.toBe(0);
     expect(result.stdout).toBe("");
