@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { hostPidsWhere, waitFor } from "./host-processes.test-helpers.js";
 import { runLocalScript } from "./local-script.js";
 import { processTreeKillScript } from "./process-tree-kill.js";
 import { assertRunMarker, childRunMarker, newRunMarker, runMarkerEnv } from "./run-marker.js";
@@ -10,24 +11,7 @@ import { assertRunMarker, childRunMarker, newRunMarker, runMarkerEnv } from "./r
 /** Pids of host processes whose environment carries exactly this marker value. */
 function markedPids(marker: string): number[] {
   const needle = `MONOCLAW_RUN_ID=${marker}\0`;
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle)) pids.push(Number(entry));
-    } catch {
-      // gone or not ours
-    }
-  }
-  return pids;
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met within 30 s");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return hostPidsWhere("environ", (environ) => environ.includes(needle));
 }
 
 /** Starts `sh -c script` with the marker, not waiting for it; returns once `expected` marked processes run. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { isBackendError } from "./backend-error.js";
 import { childProcessShellTransport } from "./child-process-shell-transport.js";
 import type { ShellSession } from "./execution-backend.js";
+import { hostPidsWhere, waitFor } from "./host-processes.test-helpers.js";
 import { runLocalScript } from "./local-script.js";
 import { capturedText } from "./output-capture.js";
 import { childRunMarker, newRunMarker } from "./run-marker.js";
@@ -47,24 +48,7 @@ function open(command: string, args: string[], overrides: Partial<ShellSessionPr
 
 /** Host processes having `n` as a whole argument (`sleep <n>`). */
 function withArgument(n: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "latin1").split("\0").includes(String(n))) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met within 30 s");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return hostPidsWhere("cmdline", (cmdline) => cmdline.split("\0").includes(String(n)));
 }
 
 const out = async (session: ShellSession, command: string): Promise<string> => capturedText((await session.exec(command)).stdout);
