@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { listManagedContainers, removeManaged, type DockerBackend, type ManagedContainerSummary } from "@monoclaw/backend-docker";
+import { listManagedContainers, removeManaged, type DockerBackend, type EngineConnection, type ManagedContainerSummary } from "@monoclaw/backend-docker";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
 import { configuredDockerBackend } from "./sandbox-backend.js";
@@ -40,42 +40,26 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
       });
     });
 
-  sandbox
-    .command("stop")
-    .description("stop this project's container, the named ones, or --all of MonoClaw's (they are reused next time)")
-    .argument("[names...]", "container names (see sandbox ls)")
-    .option("-a, --all", "every MonoClaw container")
-    .action(async (names: string[], options: { all?: boolean }) => {
-      await withBackend(context, async (backend) => {
-        const { docker } = await backend.engine();
-        for (const container of await selectContainers(backend, names, options.all === true)) {
-          if (container.state !== "running" && container.state !== "paused") {
-            context.stdout.write(`${container.name}: already ${container.state}\n`);
-            continue;
-          }
-          await docker.getContainer(container.id).stop({ t: 2 }).catch((error: { statusCode?: number }) => {
-            if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
-          });
-          context.stdout.write(`${container.name}: stopped\n`);
-        }
+  registerPerContainerCommand(
+    sandbox.command("stop").description("stop this project's container, the named ones, or --all of MonoClaw's (they are reused next time)"),
+    context,
+    async (docker, container) => {
+      if (container.state !== "running" && container.state !== "paused") return `already ${container.state}`;
+      await docker.getContainer(container.id).stop({ t: 2 }).catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
       });
-    });
+      return "stopped";
+    },
+  );
 
-  sandbox
-    .command("rm")
-    .alias("remove")
-    .description("remove this project's container, the named ones, or --all of MonoClaw's (running ones too)")
-    .argument("[names...]", "container names (see sandbox ls)")
-    .option("-a, --all", "every MonoClaw container")
-    .action(async (names: string[], options: { all?: boolean }) => {
-      await withBackend(context, async (backend) => {
-        const { docker } = await backend.engine();
-        for (const container of await selectContainers(backend, names, options.all === true)) {
-          const removed = await removeManaged(docker, container.id);
-          context.stdout.write(`${container.name}: ${removed ? "removed" : "already gone"}\n`);
-        }
-      });
-    });
+  registerPerContainerCommand(
+    sandbox
+      .command("rm")
+      .alias("remove")
+      .description("remove this project's container, the named ones, or --all of MonoClaw's (running ones too)"),
+    context,
+    async (docker, container) => ((await removeManaged(docker, container.id)) ? "removed" : "already gone"),
+  );
 
   sandbox
     .command("prune")
@@ -100,6 +84,29 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
     .action(async () => {
       await withBackend(context, async (backend) => {
         process.exitCode = await backend.interactiveShell({ stdin: process.stdin, stdout: context.stdout, stderr: context.stderr });
+      });
+    });
+}
+
+/**
+ * Completes `command` (stop or rm) as one that applies `apply` to this
+ * project's container, the named ones, or --all of MonoClaw's (see
+ * selectContainers), printing `<name>: <what apply returned>` for each.
+ */
+function registerPerContainerCommand(
+  command: Command,
+  context: CliContext,
+  apply: (docker: EngineConnection["docker"], container: ManagedContainerSummary) => Promise<string>,
+): void {
+  command
+    .argument("[names...]", "container names (see sandbox ls)")
+    .option("-a, --all", "every MonoClaw container")
+    .action(async (names: string[], options: { all?: boolean }) => {
+      await withBackend(context, async (backend) => {
+        const { docker } = await backend.engine();
+        for (const container of await selectContainers(backend, names, options.all === true)) {
+          context.stdout.write(`${container.name}: ${await apply(docker, container)}\n`);
+        }
       });
     });
 }
