@@ -21,6 +21,37 @@ export interface ContainerExecResult {
   exitCode: number | null;
 }
 
+/** How `createAttachedExec` sets up one exec. */
+export interface AttachedExecSpec {
+  cmd: string[];
+  /** `KEY=VALUE` entries for this exec only (never stored in the container's configuration). */
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  /** Whether stdin is attached (the caller writes to the hijacked stream). */
+  stdin: boolean;
+  /** A TTY exec (only the interactive shell on a terminal); default false: output is multiplexed frames. */
+  tty?: boolean;
+}
+
+/**
+ * Creates (does not start) one exec in `containerId` with stdout and stderr
+ * attached, stdin as `spec.stdin` says. Rejects with the engine's error when
+ * the container is missing or not running.
+ */
+export function createAttachedExec(docker: Docker, containerId: string, spec: AttachedExecSpec): Promise<Docker.Exec> {
+  return docker.getContainer(containerId).exec({
+    Cmd: spec.cmd,
+    Env: spec.env,
+    User: spec.user,
+    WorkingDir: spec.workingDir,
+    AttachStdin: spec.stdin,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: spec.tty ?? false,
+  });
+}
+
 /**
  * Runs one exec and streams its output through the hand-written demuxer (no
  * TTY). Resolves when the process's output ends; rejects only when the exec
@@ -34,15 +65,12 @@ export async function runContainerExec(
   containerId: string,
   request: ContainerExecRequest,
 ): Promise<ContainerExecResult> {
-  const exec = await docker.getContainer(containerId).exec({
-    Cmd: request.cmd,
-    Env: request.env,
-    WorkingDir: request.workingDir,
-    User: request.user,
-    AttachStdin: request.stdin !== undefined,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
+  const exec = await createAttachedExec(docker, containerId, {
+    cmd: request.cmd,
+    env: request.env,
+    workingDir: request.workingDir,
+    user: request.user,
+    stdin: request.stdin !== undefined,
   });
   const stream = (await exec.start({ hijack: true, stdin: request.stdin !== undefined })) as Duplex;
   const completed = await pumpExecStream(stream, request);

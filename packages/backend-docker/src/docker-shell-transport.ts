@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { BackendError, RUN_MARKER_VARIABLE, type OpenShellTransport, type ShellTransport } from "@monoclaw/core";
+import { createAttachedExec } from "./container-exec.js";
 import { createFrameDemuxer } from "./frame-demuxer.js";
 import { killMarked } from "./docker-command.js";
 
@@ -26,15 +27,12 @@ export function dockerShellTransport(options: DockerShellTransportOptions): Open
   return async (events, markerEnv) => {
     const { docker, containerId } = options;
     const marker = markerEnv[RUN_MARKER_VARIABLE];
-    const exec = await docker.getContainer(containerId).exec({
-      Cmd: SESSION_SHELL,
-      Env: [...options.env, ...Object.entries(markerEnv).map(([key, value]) => `${key}=${value}`)],
-      User: options.user,
-      WorkingDir: options.workingDir,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
+    const exec = await createAttachedExec(docker, containerId, {
+      cmd: SESSION_SHELL,
+      env: [...options.env, ...Object.entries(markerEnv).map(([key, value]) => `${key}=${value}`)],
+      user: options.user,
+      workingDir: options.workingDir,
+      stdin: true,
     });
     let stream: Duplex;
     try {

@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { BackendError, type BackendErrorCode } from "@monoclaw/core";
+import { createAttachedExec } from "./container-exec.js";
 import { createFrameDemuxer } from "./frame-demuxer.js";
 
 /**
@@ -137,14 +138,11 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
 
   const open = async (): Promise<Live> => {
     const { docker, containerId } = await options.container();
-    const exec = await docker.getContainer(containerId).exec({
-      Cmd: ["/bin/sh", "-c", FILE_CHANNEL_LOOP],
-      User: options.user,
-      WorkingDir: options.workingDir,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
+    const exec = await createAttachedExec(docker, containerId, {
+      cmd: ["/bin/sh", "-c", FILE_CHANNEL_LOOP],
+      user: options.user,
+      workingDir: options.workingDir,
+      stdin: true,
     });
     const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
     const state: Live = { stream, pending: [], want: undefined, ended: false };

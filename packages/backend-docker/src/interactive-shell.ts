@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
+import { createAttachedExec } from "./container-exec.js";
 import { createFrameDemuxer } from "./frame-demuxer.js";
 import { SESSION_SHELL } from "./docker-shell-transport.js";
 
@@ -30,15 +31,13 @@ const INTERACTIVE_SHELL = ["/bin/sh", "-c", "if command -v bash >/dev/null 2>&1;
  */
 export async function runInteractiveShell(request: InteractiveShellRequest, io: InteractiveShellIO): Promise<number> {
   const tty = io.stdin.isTTY === true && io.stdout.isTTY === true;
-  const exec = await request.docker.getContainer(request.containerId).exec({
-    Cmd: tty ? INTERACTIVE_SHELL : SESSION_SHELL,
-    Env: [...request.env, ...(tty ? ["TERM=xterm-256color"] : [])],
-    User: request.user,
-    WorkingDir: request.workingDir,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: tty,
+  const exec = await createAttachedExec(request.docker, request.containerId, {
+    cmd: tty ? INTERACTIVE_SHELL : SESSION_SHELL,
+    env: [...request.env, ...(tty ? ["TERM=xterm-256color"] : [])],
+    user: request.user,
+    workingDir: request.workingDir,
+    stdin: true,
+    tty,
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as Duplex;
   const resize = () => {
