@@ -19,6 +19,7 @@ import { pathToFileURL } from "node:url";
 import { createAgent, resolveModel } from "../packages/core/dist/index.js";
 import { createHostBackend } from "../packages/backend-host/dist/index.js";
 import { startModelServer, step } from "../packages/testkit/dist/index.js";
+import { stats } from "./stats.mjs";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 30);
 const CALLS = Number(process.env.BENCH_CALLS ?? 10);
@@ -27,11 +28,6 @@ const TARGET_MS = 5;
 const requireFromCore = createRequire(new URL("../packages/core/package.json", import.meta.url));
 const { streamText, wrapLanguageModel } = await import(pathToFileURL(requireFromCore.resolve("ai")).href);
 
-const stats = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { median: at(0.5), p95: at(0.95), n: sorted.length };
-};
 const ms = (value) => `${value.toFixed(2)} ms`;
 
 const dir = await mkdtemp(join(tmpdir(), "monoclaw-bench-agent-"));

@@ -19,16 +19,12 @@ import { fileURLToPath } from "node:url";
 import { startModelServer, step } from "../packages/testkit/dist/index.js";
 import { createTerminalRenderer } from "../apps/cli/dist/agent/terminal-renderer.js";
 import { createSession } from "../apps/cli/dist/agent/session-store.js";
+import { stats } from "./stats.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 100);
 const BIN = fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
 
-const stats = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { median: at(0.5), p95: at(0.95) };
-};
 const ms = (value) => `${value.toFixed(1)} ms`;
 
 // --- 1. one-shot runs -------------------------------------------------------------------------
