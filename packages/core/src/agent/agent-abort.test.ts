@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { step } from "@monoclaw/testkit";
 import { describe, expect, it } from "vitest";
 import type { AgentEvent } from "./agent-events.js";
-import { runAgentTurn } from "./agent-turn.js";
+import { runAgentTurn, type AgentTurnOptions } from "./agent-turn.js";
 import { isAlive, ofType, scriptedModel, turnEnd, useServerAndWorkspace } from "./agent.test-helpers.js";
 
 const ctx = useServerAndWorkspace();
@@ -16,6 +16,14 @@ async function collectWith(events: AsyncIterable<AgentEvent>, onEvent: (event: A
     onEvent(event);
   }
   return all;
+}
+
+/** Runs a turn with `options`, aborting it as soon as `when` holds for an event; returns every event. */
+async function turnAbortedWhen(options: Omit<AgentTurnOptions, "signal">, when: (event: AgentEvent) => boolean): Promise<AgentEvent[]> {
+  const controller = new AbortController();
+  return collectWith(runAgentTurn({ ...options, signal: controller.signal }), (event) => {
+    if (when(event)) controller.abort();
+  });
 }
 
 async function waitUntil(condition: () => boolean, what: string): Promise<void> {
@@ -32,12 +40,9 @@ describe("aborting a turn", () => {
       step.toolCall("bash", { command: "sleep 300 & echo $! > child.pid; echo $$ > shell.pid; echo started; sleep 300" }),
       step.text("never sent"),
     );
-    const controller = new AbortController();
-    const events = await collectWith(
-      runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "wait", signal: controller.signal }),
-      (event) => {
-        if (event.type === "tool-output" && event.text.includes("started")) controller.abort();
-      },
+    const events = await turnAbortedWhen(
+      { model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "wait" },
+      (event) => event.type === "tool-output" && event.text.includes("started"),
     );
     const end = turnEnd(events);
     expect(end.reason).toBe("aborted");
@@ -64,12 +69,9 @@ describe("aborting a turn", () => {
 
   it("mid-answer keeps the text already shown in the conversation", async () => {
     ctx.server.enqueue({ text: "Partial answer so far", hangAfterText: true });
-    const controller = new AbortController();
-    const events = await collectWith(
-      runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "talk", signal: controller.signal }),
-      (event) => {
-        if (event.type === "text-delta" && event.text.includes("far")) controller.abort();
-      },
+    const events = await turnAbortedWhen(
+      { model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "talk" },
+      (event) => event.type === "text-delta" && event.text.includes("far"),
     );
     const end = turnEnd(events);
     expect(end).toMatchObject({ reason: "aborted", text: "Partial answer so far" });
@@ -78,13 +80,10 @@ describe("aborting a turn", () => {
 
   it("during a retry wait ends at once instead of sleeping out the retry-after", async () => {
     ctx.server.enqueue(step.error(429, { headers: { "retry-after": "600" } }));
-    const controller = new AbortController();
     const started = Date.now();
-    const events = await collectWith(
-      runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "hi", signal: controller.signal, retry: { maxDelayMs: 600_000 } }),
-      (event) => {
-        if (event.type === "retry") controller.abort();
-      },
+    const events = await turnAbortedWhen(
+      { model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "hi", retry: { maxDelayMs: 600_000 } },
+      (event) => event.type === "retry",
     );
     expect(ofType(events, "retry")[0]).toMatchObject({ delayMs: 600_000 });
     expect(turnEnd(events).reason).toBe("aborted");
