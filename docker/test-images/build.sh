@@ -21,8 +21,10 @@ need_pkg() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# The host's busybox too: core's shell-session tests run busybox sh on the host.
+need_pkg busybox /bin/busybox busybox-static
+
 if ! have_image monoclaw-test/busybox:latest; then
-  need_pkg busybox /bin/busybox busybox-static
   root="$work/busybox"
   mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/root" "$root/workspace"
   cp "$(readlink -f /bin/busybox)" "$root/bin/busybox"
