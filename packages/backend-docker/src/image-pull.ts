@@ -14,9 +14,13 @@ export interface ProgressEvent {
 
 export type PullPolicy = "missing" | "always" | "never";
 
-/** The "Image not found" guidance of the product page, for one image. */
+/**
+ * The "Image not found" guidance of the product page, for one image. The build
+ * suggestion tags the image exactly as configured (a digest cannot be a tag, so
+ * it is left off), so following it makes the configured reference resolve.
+ */
 export function imageNotFoundFix(image: string): string {
-  return `Run \`docker pull ${image}\` or build your custom image (\`monoclaw image build -t ${image.split(":")[0]}\` with docker/Dockerfile.monoclaw), then try again`;
+  return `Run \`docker pull ${image}\` or build your custom image (\`monoclaw image build -t ${image.split("@")[0]}\` with docker/Dockerfile.monoclaw), then try again`;
 }
 
 export async function imageExists(docker: Docker, image: string): Promise<boolean> {
