@@ -24,17 +24,22 @@ export function imageNotFoundFix(image: string): string {
 }
 
 export async function imageExists(docker: Docker, image: string): Promise<boolean> {
+  return (await inspectImage(docker, image)) !== undefined;
+}
+
+/** The local image's inspect data, or undefined when it is not present. */
+async function inspectImage(docker: Docker, image: string): Promise<Docker.ImageInspectInfo | undefined> {
   try {
-    await docker.getImage(image).inspect();
-    return true;
+    return await docker.getImage(image).inspect();
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
     throw error;
   }
 }
 
 /**
- * Makes sure `image` is present according to the pull policy. Pull progress
+ * Makes sure `image` is present according to the pull policy and returns its
+ * inspect data (the container config hash includes the image id). Pull progress
  * goes to `onProgress`. Rejects with `UNAVAILABLE` and the "Image not found"
  * guidance when the image is missing and cannot be pulled; never falls back to
  * another image.
@@ -44,22 +49,23 @@ export async function ensureImage(
   image: string,
   policy: PullPolicy,
   onProgress?: (event: ProgressEvent) => void,
-): Promise<void> {
-  const present = await imageExists(docker, image);
-  if (present && policy !== "always") return;
-  if (!present && policy === "never") {
+): Promise<Docker.ImageInspectInfo> {
+  const local = await inspectImage(docker, image);
+  if (local !== undefined && policy !== "always") return local;
+  if (local === undefined && policy === "never") {
     throw new BackendError("UNAVAILABLE", `Image not found: ${image} is not present and terminal.docker.pull is "never". ${imageNotFoundFix(image)}`);
   }
-  onProgress?.({ status: `Pulling ${image}${present ? "" : " (not present locally)"}` });
+  onProgress?.({ status: `Pulling ${image}${local !== undefined ? "" : " (not present locally)"}` });
   try {
     await pullImage(docker, image, onProgress);
   } catch (error) {
-    if (present) return; // `always` with a local copy: keep working offline with what we have.
+    if (local !== undefined) return local; // `always` with a local copy: keep working offline with what we have.
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new BackendError("UNAVAILABLE", `Image not found: ${image} is not present and pulling it failed (${reason}). ${imageNotFoundFix(image)}`, {
       cause: error,
     });
   }
+  return docker.getImage(image).inspect();
 }
 
 /** Pulls an image, forwarding progress events; rejects with the engine's error. */

@@ -30,8 +30,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
   let ready: Promise<string> | undefined;
 
   const bringUp = async (): Promise<string> => {
-    await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
-    const image = await docker.getImage(options.spec.config.image).inspect();
+    const image = await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
     const spec = buildContainerSpec({ ...options.spec, imageId: image.Id });
     for (let attempt = 0; attempt < 12; attempt++) {
       const info = await inspectOrUndefined(docker, name);
