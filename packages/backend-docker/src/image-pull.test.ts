@@ -139,30 +139,28 @@ describe("image pulls from a registry (real engine, fake registry on 127.0.0.1)"
     expect(out.endsWith(`Status: Downloaded newer image for ${registry.reference(tag)}\n`)).toBe(true);
   });
 
-  it("pull: missing with the image present makes no registry request", async () => {
-    const tag = "present";
+  /** Pulls `tag` beforehand, then runs the image through a backend with `policy`; returns what the backend logged. */
+  async function runPrePulled(tag: string, policy: "missing" | "always"): Promise<string[]> {
     await prePull(tag);
     const lines: string[] = [];
-    const { backend } = pullingBackend(tag, "missing", lines);
+    const { backend } = pullingBackend(tag, policy, lines);
     try {
       expect(text((await backend.exec(`cat ${registry.markerPath}`)).stdout.head)).toBe(registry.marker(tag));
     } finally {
       await backend.dispose();
     }
+    return lines;
+  }
+
+  it("pull: missing with the image present makes no registry request", async () => {
+    const lines = await runPrePulled("present", "missing");
     expect(registry.requests).toEqual([]);
     expect(lines).toEqual([]);
   });
 
   it("pull: always asks the registry again although the image is present", async () => {
     const tag = "always";
-    await prePull(tag);
-    const lines: string[] = [];
-    const { backend } = pullingBackend(tag, "always", lines);
-    try {
-      expect(text((await backend.exec(`cat ${registry.markerPath}`)).stdout.head)).toBe(registry.marker(tag));
-    } finally {
-      await backend.dispose();
-    }
+    const lines = await runPrePulled(tag, "always");
     expect(registry.manifestRequests(tag).length).toBeGreaterThan(0);
     expect(lines[0]).toBe(`Pulling ${registry.reference(tag)}`);
     expect(lines).toContain(`Status: Image is up to date for ${registry.reference(tag)}`);
