@@ -175,9 +175,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   /** Runs `operation` against the running container; recreates/starts it and retries once when it vanished or stopped. */
   const withContainer = async <T>(operation: (docker: Docker, containerId: string) => Promise<T>): Promise<T> => {
     if (disposed) throw new BackendError("UNAVAILABLE", "The Docker backend was disposed");
-    inFlight++;
-    clearIdleTimer();
-    try {
+    return whileBusy(async () => {
       const { docker } = await engine();
       const container = await target();
       const id = await container.ensureRunning();
@@ -192,6 +190,15 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           throw wrapEngineError(retryError);
         });
       }
+    });
+  };
+
+  /** Runs `work` with the idle timer held off: the container is not stopped while any call is in flight. */
+  const whileBusy = async <T>(work: () => Promise<T>): Promise<T> => {
+    inFlight++;
+    clearIdleTimer();
+    try {
+      return await work();
     } finally {
       inFlight--;
       armIdleTimer();
@@ -372,9 +379,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           await scriptRunner('rm -f -- "$1"', [script], {}).catch(() => undefined);
         }
       }
-      inFlight++;
-      clearIdleTimer();
-      try {
+      return whileBusy(async () => {
         const { session, release } = await acquirePooled();
         try {
           // A child `sh -c` per command: nothing carries over from one exec call to the next.
@@ -384,10 +389,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         } finally {
           release();
         }
-      } finally {
-        inFlight--;
-        armIdleTimer();
-      }
+      });
     },
 
     async openSession(sessionOptions: SessionOptions = {}): Promise<ShellSession> {
@@ -396,18 +398,12 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       const session = await openProtocolSession(startCwd, sessionOptions.env);
       sessions.add(session);
       return {
-        exec: async (command, execOptions = {}) => {
-          inFlight++;
-          clearIdleTimer();
-          try {
+        exec: (command, execOptions = {}) =>
+          whileBusy(async () => {
             const result = await session.exec(command, { ...execOptions, ...(execOptions.cwd !== undefined ? { cwd: resolvePath(execOptions.cwd) } : {}) });
             if (result.sessionReset) await assertStillReachable();
             return result;
-          } finally {
-            inFlight--;
-            armIdleTimer();
-          }
-        },
+          }),
         close: async () => {
           sessions.delete(session);
           await session.close();
