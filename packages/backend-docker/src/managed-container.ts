@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core";
 import { buildContainerSpec, withCreatedAt, type ContainerSpecInput } from "./container-spec.js";
@@ -145,8 +146,4 @@ export function toBackendError(error: unknown, name: string): BackendError {
     });
   }
   return new BackendError("UNAVAILABLE", `Container ${name}: ${engineMessage(error)}`, { cause: error });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
