@@ -33,7 +33,7 @@ import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./
 import { dockerShellTransport } from "./docker-shell-transport.js";
 import { processDiscoveryEnvironment } from "./discovery-environment.js";
 import { connectEngine, type EngineConnection } from "./engine-discovery.js";
-import { isConnectionError, isNoSuchContainer, isNotRunning } from "./engine-errors.js";
+import { engineUnreachableError, isConnectionError, isNoSuchContainer, isNotRunning } from "./engine-errors.js";
 import { createHostPathTranslator } from "./host-path-translation.js";
 import type { ProgressEvent } from "./image-pull.js";
 import { createManagedContainer } from "./managed-container.js";
@@ -471,7 +471,7 @@ function withoutReset(result: ExecResult): ExecResult {
 function wrapEngineError(error: unknown): unknown {
   if (error instanceof BackendError) return error;
   if (isConnectionError(error)) {
-    return new BackendError("UNAVAILABLE", `The Docker engine stopped answering: ${(error as Error).message}. Is the daemon running (\`docker info\`)?`, { cause: error });
+    return engineUnreachableError(error);
   }
   return error;
 }

@@ -1,3 +1,5 @@
+import { BackendError } from "@monoclaw/core";
+
 /** Status code of a dockerode error (`statusCode`), if any. */
 export function statusCodeOf(error: unknown): number | undefined {
   const code = (error as { statusCode?: unknown } | undefined)?.statusCode;
@@ -25,4 +27,10 @@ export function engineMessage(error: unknown): string {
   const json = (error as { json?: { message?: string } } | undefined)?.json;
   if (json && typeof json.message === "string") return json.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `UNAVAILABLE` for an engine that stopped answering (see {@link isConnectionError}), with the command that checks the daemon. */
+export function engineUnreachableError(error: unknown, activity?: string): BackendError {
+  const during = activity === undefined ? "" : ` while ${activity}`;
+  return new BackendError("UNAVAILABLE", `The Docker engine stopped answering${during}: ${engineMessage(error)}. Is the daemon running (\`docker info\`)?`, { cause: error });
 }

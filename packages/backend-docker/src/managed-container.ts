@@ -3,7 +3,7 @@ import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core";
 import { buildContainerSpec, withCreatedAt, type ContainerSpecInput } from "./container-spec.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
-import { engineMessage, isConnectionError, statusCodeOf } from "./engine-errors.js";
+import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf } from "./engine-errors.js";
 import { ensureImage, type ProgressEvent } from "./image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
 
@@ -141,9 +141,7 @@ function creationError(error: unknown, name: string): BackendError {
 export function toBackendError(error: unknown, name: string): BackendError {
   if (error instanceof BackendError) return error;
   if (isConnectionError(error)) {
-    return new BackendError("UNAVAILABLE", `The Docker engine stopped answering while preparing ${name}: ${engineMessage(error)}. Is the daemon running (\`docker info\`)?`, {
-      cause: error,
-    });
+    return engineUnreachableError(error, `preparing ${name}`);
   }
   return new BackendError("UNAVAILABLE", `Container ${name}: ${engineMessage(error)}`, { cause: error });
 }
