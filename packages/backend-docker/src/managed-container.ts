@@ -138,7 +138,7 @@ function creationError(error: unknown, name: string): BackendError {
 }
 
 /** Errors from the lifecycle become BackendErrors with a readable message. */
-export function toBackendError(error: unknown, name: string): BackendError {
+function toBackendError(error: unknown, name: string): BackendError {
   if (error instanceof BackendError) return error;
   if (isConnectionError(error)) {
     return engineUnreachableError(error, `preparing ${name}`);
