@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import type Docker from "dockerode";
 import {
   BackendError,
@@ -106,7 +107,8 @@ export async function killMarked(docker: Docker, containerId: string, marker: st
   );
 }
 
+/** `SIGKILL` for 9, ...: the signal whose number a shell reports as exit code 128 + n. */
 function signalFromCode(code: number): string | null {
-  const names: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM", 6: "SIGABRT", 13: "SIGPIPE", 11: "SIGSEGV" };
-  return names[code] ?? null;
+  const entry = Object.entries(constants.signals).find(([, number]) => number === code);
+  return entry?.[0] ?? null;
 }
