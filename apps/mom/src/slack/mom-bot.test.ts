@@ -7,7 +7,7 @@ import type { AgentEvent } from "@monoclaw/core";
 import { FakeSlack, startFakeSlack } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunRequest } from "../agent/run-request.js";
-import { appendJsonLines } from "../store/atomic-file.js";
+import { appendJsonLines } from "../store/json-lines.js";
 import { dataDirLayout } from "../store/data-dir.js";
 import { MomBot, type MomBotOptions } from "./mom-bot.js";
 

@@ -1,5 +1,6 @@
 import type { ModelMessage } from "ai";
-import { appendJsonLines, readJsonLines, writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "@monoclaw/core";
+import { appendJsonLines, readJsonLines } from "./json-lines.js";
 
 /**
  * What the model sees of a channel: `context.jsonl`, one ModelMessage a line.
@@ -20,6 +21,6 @@ export class ChannelContext {
 
   /** Replaces the whole context (after compaction). */
   async replace(messages: readonly ModelMessage[]): Promise<void> {
-    await writeFileAtomic(this.path, messages.map((m) => `${JSON.stringify(m)}\n`).join(""));
+    await writeFileAtomic(this.path, messages.map((m) => `${JSON.stringify(m)}\n`).join(""), { mode: 0o644 });
   }
 }

@@ -1,4 +1,4 @@
-import { appendJsonLines, readJsonLines } from "./atomic-file.js";
+import { appendJsonLines, readJsonLines } from "./json-lines.js";
 
 /** One line of a channel's `log.jsonl`: a message as it was seen, never rewritten. */
 export interface LogEntry {

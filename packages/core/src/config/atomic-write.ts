@@ -11,9 +11,10 @@ import { basename, dirname, join } from "node:path";
  * A symlink is followed (the link's target is replaced, the link kept). An
  * existing file keeps its permission bits; a new one gets `mode` (default
  * 0600: config files hold API keys), and missing parent directories are
- * created with 0700.
+ * created with 0700. The directory is flushed after the rename, so the new
+ * name survives a crash too.
  */
-export async function writeFileAtomic(file: string, data: string, options?: { mode?: number }): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options?: { mode?: number }): Promise<void> {
   const target = await realpath(file).catch(() => file);
   const directory = dirname(target);
   await mkdir(directory, { recursive: true, mode: 0o700 });
@@ -25,7 +26,7 @@ export async function writeFileAtomic(file: string, data: string, options?: { mo
   try {
     const handle = await open(temporary, "wx", mode);
     try {
-      await handle.writeFile(data, "utf8");
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -35,5 +36,20 @@ export async function writeFileAtomic(file: string, data: string, options?: { mo
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
+  }
+  await syncDirectory(directory);
+}
+
+/** Flushes a directory's entries to disk; a file system that cannot (some network mounts) is left as it is. */
+async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not supported here: the rename itself is still atomic.
   }
 }

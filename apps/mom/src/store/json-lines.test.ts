@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { appendJsonLines, readJsonLines, writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "@monoclaw/core";
+import { appendJsonLines, readJsonLines } from "./json-lines.js";
 import { ChannelLog, type LogEntry } from "./channel-log.js";
 
 let dir: string;

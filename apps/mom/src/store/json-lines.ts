@@ -1,31 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+// Append-only JSON-lines files: the channel log and the model context.
+// (Whole-file replacement is core's writeFileAtomic.)
+import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-
-/**
- * Replaces `path` atomically: the bytes go to a temporary file in the same
- * directory, are flushed to disk, then renamed over the target. A crash at
- * any point leaves either the old content or the new one, never a mix.
- * The temporary file is removed when writing fails.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    const handle = await open(temp, "w", 0o644);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
 
 /**
  * Appends JSON lines to `path` (created if missing) with one write, then
@@ -97,17 +73,4 @@ export async function readJsonLines<T>(path: string): Promise<JsonLines<T>> {
     }
   }
   return { records, skippedLines };
-}
-
-async function syncDirectory(path: string): Promise<void> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic.
-  }
 }
