@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { defineTool, ToolError, type ExecutionBackend } from "@monoclaw/core";
+import { defineTool, shellQuote, ToolError, type ExecutionBackend } from "@monoclaw/core";
 import { z } from "zod";
 
 /** Largest file `attach` uploads (Slack's own limit is 1 GB; a chat bot has no business near it). */
@@ -72,6 +72,3 @@ async function canonical(backend: ExecutionBackend, path: string, signal: AbortS
   return out;
 }
 
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
