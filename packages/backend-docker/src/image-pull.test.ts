@@ -179,16 +179,20 @@ describe("image pulls from a registry (real engine, fake registry on 127.0.0.1)"
     expect(registry.manifestRequests(tag).length).toBeGreaterThan(0);
   });
 
-  it("pull: never with the image absent fails naming the image and the fix, without asking the registry", async () => {
-    const ref = registry.reference("never");
+  /** With a fresh request log, runs one command through a backend for `tag` and returns how it failed. */
+  async function firstCommandFailure(tag: string, pull: PullPolicy): Promise<{ name: string; error: Error }> {
     registry.clearRequests();
-    const { name, backend } = pullingBackend("never", "never");
-    let error: Error;
+    const { name, backend } = pullingBackend(tag, pull);
     try {
-      error = await failure(backend.exec("true"));
+      return { name, error: await failure(backend.exec("true")) };
     } finally {
       await backend.dispose();
     }
+  }
+
+  it("pull: never with the image absent fails naming the image and the fix, without asking the registry", async () => {
+    const ref = registry.reference("never");
+    const { name, error } = await firstCommandFailure("never", "never");
     expect(isBackendError(error, "UNAVAILABLE")).toBe(true);
     expect(error.message).toBe(
       `Image not found: ${ref} is not present and terminal.docker.pull is "never". ` +
@@ -201,14 +205,7 @@ describe("image pulls from a registry (real engine, fake registry on 127.0.0.1)"
   it("a tag the registry does not have gives the Image not found guidance, no stack trace, and no container", async () => {
     const tag = "unknown-tag";
     const ref = registry.reference(tag);
-    registry.clearRequests();
-    const { name, backend } = pullingBackend(tag, "missing");
-    let error: Error;
-    try {
-      error = await failure(backend.exec("true"));
-    } finally {
-      await backend.dispose();
-    }
+    const { name, error } = await firstCommandFailure(tag, "missing");
     expect(isBackendError(error, "UNAVAILABLE")).toBe(true);
     expect(error.message).toMatch(new RegExp(`^Image not found: ${escape(ref)} is not present and pulling it failed \\(.*manifest unknown.*\\)\\. `));
     expect(error.message).toContain(`Run \`docker pull ${ref}\` or build your custom image`);
