@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { UnhandledErrorsReporter } from "./vitest.unhandled-errors-reporter.js";
 
 /**
  * The vitest settings every package shares. Each package's vitest.config.ts
@@ -12,7 +13,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // scripts/count-test-results.mjs sums these files into "N passed, N failed".
-    reporters: ["default", "json"],
+    reporters: ["default", "json", new UnhandledErrorsReporter()],
     outputFile: { json: ".test-results/vitest.json" },
   },
 });

@@ -69,8 +69,8 @@ export function startBin(args: string[], options: { env: Record<string, string>;
     for (const listener of listeners) listener();
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  if (options.input !== undefined) child.stdin.end(options.input);
-  else child.stdin.end();
+  child.stdin.on("error", () => undefined); // the bin may exit without reading its stdin
+  child.stdin.end(options.input);
   const exited = new Promise<BinResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));

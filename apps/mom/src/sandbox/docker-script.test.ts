@@ -21,6 +21,8 @@ function run(args: string[], input?: string): Promise<Run> {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    // docker.sh may exit before reading its stdin (usage errors): EPIPE is expected then.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input ?? "");
   });
 }
