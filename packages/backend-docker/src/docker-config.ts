@@ -1,3 +1,4 @@
+import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core";
 import { z } from "zod";
 
 /** Default limit on processes in the container: enough for builds, low enough to stop a fork bomb. */
@@ -5,9 +6,7 @@ export const DEFAULT_PIDS_LIMIT = 1024;
 /** Default seconds a non-keep-warm container may sit idle before it is stopped. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
 
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name such as GITHUB_TOKEN");
+const envName = z.string().regex(ENVIRONMENT_VARIABLE_NAME, `must be ${ENVIRONMENT_VARIABLE_NAME_HINT}`);
 
 /**
  * The `terminal.docker` section, as users write it in YAML (snake_case).

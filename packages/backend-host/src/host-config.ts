@@ -1,7 +1,7 @@
+import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core";
 import { z } from "zod";
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const envName = z.string().regex(ENV_NAME, { error: "an environment variable name (letters, digits and '_', not starting with a digit)" });
+const envName = z.string().regex(ENVIRONMENT_VARIABLE_NAME, { error: ENVIRONMENT_VARIABLE_NAME_HINT });
 
 /**
  * The `terminal.host` section of the config file. Parsing `{}` gives every
@@ -15,7 +15,7 @@ export const hostConfigSchema = z
       .record(envName, z.string({ error: "a string value" }), {
         error: (issue) =>
           issue.code === "invalid_key"
-            ? "an environment variable name (letters, digits and '_', not starting with a digit)"
+            ? ENVIRONMENT_VARIABLE_NAME_HINT
             : "a map of NAME: value, e.g. { FOO: bar }",
       })
       .default({}),

@@ -2,6 +2,7 @@ import { constants } from "node:os";
 import { BackendError } from "./backend-error.js";
 import { EXIT_CODE_ABORTED, EXIT_CODE_TIMEOUT } from "./exec-types.js";
 import type { StopReason } from "./exec-deadline.js";
+import { ENVIRONMENT_VARIABLE_NAME } from "./environment-variable-name.js";
 
 /**
  * The `exitCode` and `signal` of an ExecResult: 124 after a timeout, 130
@@ -20,8 +21,6 @@ export function execStatus(
   return { exitCode: 128 + (number ?? 0), signal };
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * Rejects environment names a shell cannot set (`ExecOptions.env`,
  * `SessionOptions.env`) with a BackendError `INVALID` naming the key, and
@@ -30,7 +29,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function assertEnvNames(env: Record<string, string> | undefined, where = "env"): void {
   if (env === undefined) return;
   for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(name)) {
+    if (!ENVIRONMENT_VARIABLE_NAME.test(name)) {
       throw new BackendError("INVALID", `${where}: ${JSON.stringify(name)} is not a valid environment variable name (letters, digits and '_', not starting with a digit)`);
     }
     if (typeof value !== "string" || value.includes("\0")) {

@@ -20,3 +20,4 @@ export * from "./shell-session.js";
 export * from "./child-process-shell-transport.js";
 export * from "./local-script.js";
 export * from "./wait-for-streams.js";
+export * from "./environment-variable-name.js";
