@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDockerBackend } from "./docker-backend.js";
-import { inspectAttachedContainer } from "./attached-container.js";
+import Docker from "dockerode";
+import { createAttachedContainer, inspectAttachedContainer } from "./attached-container.js";
 import { BUSYBOX, containerNames, testDocker, text } from "./docker.test-helpers.js";
 
 const names = containerNames("mc-test-attach");
@@ -55,6 +56,12 @@ describe("attach mode: an existing container used as is (mom)", () => {
     expect((await testDocker.getContainer(stopped).inspect()).State.Running).toBe(false);
     await backend.dispose();
     await backend2.dispose();
+  });
+
+  it("says the engine stopped answering, and how to check it, when the socket is gone", async () => {
+    const unreachable = new Docker({ socketPath: join(dataDir, "no-such-docker.sock") });
+    const target = createAttachedContainer(unreachable, "mom-sandbox", "/workspace");
+    await expect(target.ensureRunning()).rejects.toThrow(/stopped answering while looking up container mom-sandbox: .*ENOENT.*`docker info`/);
   });
 
   it("tells which host directory is mounted at the workspace", async () => {

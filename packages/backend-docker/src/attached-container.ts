@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core";
 import type { ContainerTarget } from "./container-target.js";
-import { statusCodeOf, engineMessage, isConnectionError } from "./engine-errors.js";
+import { statusCodeOf, engineMessage, engineUnreachableError, isConnectionError } from "./engine-errors.js";
 
 /** What `inspectAttachedContainer` found, for apps such as mom to print the right fix at start. */
 export interface AttachedContainerInfo {
@@ -56,8 +56,8 @@ export function createAttachedContainer(docker: Docker, name: string, workspaceP
     try {
       info = await inspectAttachedContainer(docker, name, workspacePath);
     } catch (error) {
-      const hint = isConnectionError(error) ? " Is the Docker daemon running (`docker info`)?" : "";
-      throw new BackendError("UNAVAILABLE", `Cannot inspect container ${name}: ${engineMessage(error)}.${hint}`, { cause: error });
+      if (isConnectionError(error)) throw engineUnreachableError(error, `looking up container ${name}`);
+      throw new BackendError("UNAVAILABLE", `Cannot inspect container ${name}: ${engineMessage(error)}.`, { cause: error });
     }
     if (!info.exists) throw new BackendError("UNAVAILABLE", `Container ${name} does not exist. ${info.fix}`);
     if (!info.running) throw new BackendError("UNAVAILABLE", `Container ${name} is ${info.state}, not running. Start it: \`${info.fix}\``);
