@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 import type Docker from "dockerode";
 import { createAttachedExec } from "./container-exec.js";
 import { createFrameDemuxer } from "./frame-demuxer.js";
@@ -40,9 +41,14 @@ export async function runInteractiveShell(request: InteractiveShellRequest, io: 
     tty,
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as Duplex;
+  const windowSize = () => (io.stdout.columns && io.stdout.rows ? { h: io.stdout.rows, w: io.stdout.columns } : undefined);
   const resize = () => {
-    if (io.stdout.columns && io.stdout.rows) void exec.resize({ h: io.stdout.rows, w: io.stdout.columns }).catch(() => undefined);
+    const size = windowSize();
+    if (size) void exec.resize(size).catch(() => undefined);
   };
+  // The size must be in place before the shell reads what was typed ahead
+  // (`stty size` as the first command), so stdin is connected only after it.
+  if (tty) await applyInitialSize(exec, windowSize());
   const onInput = (chunk: Buffer) => stream.write(chunk);
   const onInputEnd = () => stream.end();
   if (tty) {
@@ -61,7 +67,6 @@ export async function runInteractiveShell(request: InteractiveShellRequest, io: 
       stream.on("end", resolve);
       stream.on("close", resolve);
       stream.on("error", () => resolve());
-      if (tty) setTimeout(resize, 50).unref();
     });
   } finally {
     io.stdin.off("data", onInput);
@@ -75,3 +80,22 @@ export async function runInteractiveShell(request: InteractiveShellRequest, io: 
   const info = await exec.inspect();
   return typeof info.ExitCode === "number" ? info.ExitCode : 1;
 }
+
+/**
+ * Sets the exec's window size, retrying briefly: the engine may refuse a
+ * resize until the exec's process is running (docker's own CLI retries the
+ * same way). A terminal without a size keeps the engine's default.
+ */
+async function applyInitialSize(exec: Docker.Exec, size: { h: number; w: number } | undefined): Promise<void> {
+  if (size === undefined) return;
+  for (let attempt = 1; attempt <= RESIZE_ATTEMPTS; attempt++) {
+    try {
+      await exec.resize(size);
+      return;
+    } catch {
+      await delay(10 * attempt);
+    }
+  }
+}
+
+const RESIZE_ATTEMPTS = 10;
