@@ -44,7 +44,7 @@ describe("run scheduler", () => {
     scheduler.submit("A", (signal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => { ran.push("aborted"); resolve(); })));
     scheduler.submit("A", async () => { ran.push("second"); });
     const refused = scheduler.submit("A", async () => { ran.push("third"); });
-    expect(refused).toEqual({ accepted: false, reason: "1 requests are already waiting in this channel" });
+    expect(refused).toEqual({ accepted: false, reason: "1 request is already waiting in this channel" });
     await new Promise((r) => setTimeout(r, 10));
     expect(scheduler.isRunning("A")).toBe(true);
     expect(scheduler.stop("A")).toBe(true);

@@ -43,7 +43,8 @@ export class RunScheduler {
     const queue = this.queue(channel);
     const ahead = queue.waiting.length + (queue.running ? 1 : 0);
     if (queue.waiting.length >= this.maxQueued && ahead > 0) {
-      return { accepted: false, reason: `${queue.waiting.length} requests are already waiting in this channel` };
+      const waiting = queue.waiting.length;
+      return { accepted: false, reason: `${waiting} ${waiting === 1 ? "request is" : "requests are"} already waiting in this channel` };
     }
     queue.waiting.push(job);
     if (!queue.running && !this.waitingForSlot.includes(channel)) this.waitingForSlot.push(channel);
