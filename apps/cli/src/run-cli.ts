@@ -38,6 +38,7 @@ export function reportError(error: unknown, context: CliContext): number {
 function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (isNamedError(error, "ConfigError")) return { message: error.message, exitCode: EXIT_USAGE };
+  if (isNamedError(error, "FileLockTimeoutError")) return { message: error.message, exitCode: EXIT_FAILURE };
   if (error instanceof BackendError) {
     const exitCode = error.code === "INVALID" || error.code === "CWD_NOT_FOUND" ? EXIT_USAGE : EXIT_FAILURE;
     return { message: error.message, exitCode };

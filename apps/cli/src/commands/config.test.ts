@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
 
@@ -72,6 +73,25 @@ terminal:
   it("creates the file and its directory on the first set", async () => {
     expect(await run("config", "set", "terminal.backend", "host")).toMatchObject({ code: 0 });
     expect(t.readConfig()).toBe("terminal:\n  backend: host\n");
+  });
+
+  it("keeps every edit when several `config set` run at once (they take turns on the file)", async () => {
+    t.writeConfig(COMMENTED);
+    const edits: Array<[string, string]> = [
+      ["terminal.timeout", "300"],
+      ["terminal.approvals", "never"],
+      ["model", "anthropic/claude-sonnet-4-5"],
+      ["terminal.docker.image", "debian:bookworm"],
+      ["terminal.docker.network", "none"],
+      ["terminal.docker.memory", "512m"],
+      ["terminal.docker.cpus", "2"],
+      ["terminal.docker.keep_warm", "true"],
+    ];
+    const results = await Promise.all(edits.map(([key, value]) => run("config", "set", key, value)));
+    for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0, stderr: "" });
+    for (const [key, value] of edits) expect(await run("config", "get", key)).toMatchObject({ code: 0, stdout: `${value}\n` });
+    expect(t.readConfig()).toContain("  backend: host # or docker\n");
+    expect(existsSync(`${t.configFile}.lock`)).toBe(false);
   });
 
   it("refuses an invalid value with one clear message, exit 2, and leaves the file byte-identical", async () => {

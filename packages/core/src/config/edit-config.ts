@@ -7,6 +7,7 @@ import { formatKeyPath, parseKeyPath } from "./key-path.js";
 import { evaluateConfig, parseConfigDocument, readConfigText, type ConfigContext, type ConfigDocument } from "./load-config.js";
 import { lookupKey } from "./schema-keys.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { withFileLock } from "./file-lock.js";
 import { spliceScalar } from "./scalar-splice.js";
 
 /** How an edited document is printed: long lines stay long, flow lists read `[a, b]`. */
@@ -119,18 +120,22 @@ function keepFileHeader(doc: Document, segments: readonly string[]): void {
   if (isScalar(next)) next.spaceBefore = false;
 }
 
-async function editConfig(
-  key: string,
-  options: EditConfigOptions,
-  /** Edits the document and returns the file's new text, or undefined when nothing changes. */
-  apply: (doc: Document, segments: string[], file: string, original: string) => string | undefined,
-): Promise<EditResult> {
+/** Edits the document and returns the file's new text, or undefined when nothing changes. */
+type ApplyEdit = (doc: Document, segments: string[], file: string, original: string) => string | undefined;
+
+async function editConfig(key: string, options: EditConfigOptions, apply: ApplyEdit): Promise<EditResult> {
   const env = options.env ?? process.env;
   const startDir = options.startDir ?? process.cwd();
-  const context = { ...options, env, startDir, missingVariables: "keep" as const };
+  const context: EditContext = { ...options, env, startDir, missingVariables: "keep" };
   const file = options.file ?? resolveConfigFile(env, startDir);
   const segments = checkConfigKey(key, file, context);
+  // Another `config set` between our read and our write would be lost.
+  return withFileLock(file, () => editFile(file, key, segments, context, apply));
+}
 
+type EditContext = ConfigContext & { missingVariables: "keep" };
+
+async function editFile(file: string, key: string, segments: string[], context: EditContext, apply: ApplyEdit): Promise<EditResult> {
   const original = (await readConfigText(file)) ?? "";
   const before = parseConfigDocument(original, file);
   const problemsBefore = problemKeys(before, context);

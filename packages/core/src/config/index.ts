@@ -6,6 +6,7 @@ export * from "./edit-config.js";
 export * from "./expand-string.js";
 export * from "./configured-backend.js";
 export { writeFileAtomic } from "./atomic-write.js";
+export { withFileLock, FileLockTimeoutError, type FileLockOptions } from "./file-lock.js";
 export { editDistance, closestMatch } from "./edit-distance.js";
 export { parseKeyPath, formatKeyPath, valueAtPath } from "./key-path.js";
 export { lookupKey, keyStructure, type KeyStructure, type KeyLookup } from "./schema-keys.js";
