@@ -41,14 +41,16 @@ export async function runInteractiveShell(request: InteractiveShellRequest, io: 
     tty,
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: tty })) as Duplex;
+  const ended = new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", () => resolve());
+  });
   const windowSize = () => (io.stdout.columns && io.stdout.rows ? { h: io.stdout.rows, w: io.stdout.columns } : undefined);
   const resize = () => {
     const size = windowSize();
     if (size) void exec.resize(size).catch(() => undefined);
   };
-  // The size must be in place before the shell reads what was typed ahead
-  // (`stty size` as the first command), so stdin is connected only after it.
-  if (tty) await applyInitialSize(exec, windowSize());
   const onInput = (chunk: Buffer) => stream.write(chunk);
   const onInputEnd = () => stream.end();
   if (tty) {
@@ -59,15 +61,14 @@ export async function runInteractiveShell(request: InteractiveShellRequest, io: 
     const demuxer = createFrameDemuxer((type, payload) => (type === 2 ? io.stderr : io.stdout).write(payload));
     stream.on("data", (chunk: Buffer) => demuxer.push(chunk));
   }
-  io.stdin.on("data", onInput);
-  io.stdin.on("end", onInputEnd);
-  io.stdin.resume();
   try {
-    await new Promise<void>((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", () => resolve());
-    });
+    // The size must be in place before the shell reads what was typed ahead
+    // (`stty size` as the first command), so stdin is connected only after it.
+    if (tty) await applyInitialSize(exec, windowSize());
+    io.stdin.on("data", onInput);
+    io.stdin.on("end", onInputEnd);
+    io.stdin.resume();
+    await ended;
   } finally {
     io.stdin.off("data", onInput);
     io.stdin.off("end", onInputEnd);
