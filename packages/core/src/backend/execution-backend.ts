@@ -23,6 +23,8 @@ export const BACKEND_SPECIFICATION_VERSION = "v1" as const;
  * - Output is never held in memory beyond the cap; see {@link CapturedOutput}.
  * - File operations are binary-safe for any size, create parent directories on
  *   write, and reject with a BackendError naming the path (`ENOENT`, ...).
+ *   Writing an existing file replaces its bytes in place: its mode and owner
+ *   stay (an edited script stays executable).
  * - After `dispose` no process the backend started is left running, except
  *   what a keep-warm setting deliberately keeps.
  */

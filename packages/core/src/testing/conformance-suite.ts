@@ -258,6 +258,15 @@ export function describeBackendConformance(name: string, options: BackendConform
         expect(text(shown.stdout)).toBe("hello\n");
       });
 
+      it("overwrites in place: the file keeps its mode and the old bytes are gone", async () => {
+        const path = `${scratch}/modes/run.sh`;
+        await backend.writeFile(path, "#!/bin/sh\necho a long first version\n");
+        await backend.exec(`chmod 750 '${path}'`);
+        await backend.writeFile(path, "#!/bin/sh\necho v2\n");
+        expect((await backend.stat(path)).mode & 0o777).toBe(0o750);
+        expect(text((await backend.exec(`'${path}'`)).stdout)).toBe("v2\n");
+      });
+
       it("handles unicode file names", async () => {
         const name = "données 日本語 🎉.txt";
         await backend.writeFile(`${scratch}/unicode/${name}`, "ü");
