@@ -15,6 +15,8 @@ export default mergeConfig(shared, {
   resolve: {
     alias: [
       { find: /^@monoclaw\/core$/, replacement: here("./src/index.ts") },
+      { find: /^@monoclaw\/core\/backend$/, replacement: here("./src/backend/index.ts") },
+      { find: /^@monoclaw\/core\/config$/, replacement: here("./src/config/index.ts") },
       { find: /^@monoclaw\/backend-host$/, replacement: here("../backend-host/src/index.ts") },
       { find: /^@monoclaw\/backend-docker$/, replacement: here("../backend-docker/src/index.ts") },
     ],

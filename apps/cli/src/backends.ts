@@ -1,4 +1,4 @@
-import type { BackendFactory } from "@monoclaw/core";
+import type { BackendFactory } from "@monoclaw/core/backend";
 import { dockerBackendFactory } from "@monoclaw/backend-docker";
 import { hostBackendFactory } from "@monoclaw/backend-host";
 

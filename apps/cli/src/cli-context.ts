@@ -1,4 +1,4 @@
-import type { BackendFactory } from "@monoclaw/core";
+import type { BackendFactory } from "@monoclaw/core/backend";
 import { backendFactories } from "./backends.js";
 
 /**

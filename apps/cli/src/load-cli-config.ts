@@ -1,4 +1,4 @@
-import { formatConfigProblem, loadConfig, type LoadConfigOptions, type LoadedConfig } from "@monoclaw/core";
+import { formatConfigProblem, loadConfig, type LoadConfigOptions, type LoadedConfig } from "@monoclaw/core/config";
 import type { CliContext } from "./cli-context.js";
 
 /**

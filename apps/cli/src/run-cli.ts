@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 import { createCliContext, type CliContext } from "./cli-context.js";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "./cli-error.js";
 import { createProgram } from "./program.js";

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 import type { ContainerTarget } from "./container-target.js";
 import { statusCodeOf, engineMessage, engineUnreachableError, isConnectionError } from "./engine-errors.js";
 

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { BackendError, type BackendErrorCode, type DirEntry, type FileKind, type FileStat } from "@monoclaw/core";
+import { BackendError, type BackendErrorCode, type DirEntry, type FileKind, type FileStat } from "@monoclaw/core/backend";
 
 /**
  * Runs a small POSIX `sh` script in the container with positional arguments

@@ -1,4 +1,4 @@
-import type { BackendFactory } from "@monoclaw/core";
+import type { BackendFactory } from "@monoclaw/core/backend";
 import { createDockerBackend } from "./docker-backend.js";
 import { dockerConfigSchema, type DockerConfig } from "./docker-config.js";
 import { createProgressPrinter } from "./progress-printer.js";

@@ -20,7 +20,7 @@ import {
   type SessionOptions,
   type ShellSession,
   type WriteFileOptions,
-} from "@monoclaw/core";
+} from "@monoclaw/core/backend";
 import { createAttachedContainer } from "./attached-container.js";
 import { createFileChannel } from "./file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./container-files.js";

@@ -10,7 +10,7 @@ import {
   watchDeadline,
   type ExecOptions,
   type ExecResult,
-} from "@monoclaw/core";
+} from "@monoclaw/core/backend";
 import { runContainerExec } from "./container-exec.js";
 
 /** Printed to stderr (and exit 200) when the working directory is missing; never shown to users. */

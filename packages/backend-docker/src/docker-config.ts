@@ -1,4 +1,4 @@
-import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core";
+import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core/backend";
 import { z } from "zod";
 
 /** Default limit on processes in the container: enough for builds, low enough to stop a fork bomb. */

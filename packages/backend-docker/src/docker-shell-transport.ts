@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
-import { BackendError, RUN_MARKER_VARIABLE, type OpenShellTransport, type ShellTransport } from "@monoclaw/core";
+import { BackendError, RUN_MARKER_VARIABLE, type OpenShellTransport, type ShellTransport } from "@monoclaw/core/backend";
 import { createAttachedExec } from "./container-exec.js";
 import { createFrameDemuxer } from "./frame-demuxer.js";
 import { killMarked } from "./docker-command.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 import { currentContextEndpoint } from "./docker-context.js";
 import type { DiscoveryEnvironment } from "./discovery-environment.js";
 import { endpointToDockerOptions, type EngineEndpoint } from "./engine-endpoint.js";

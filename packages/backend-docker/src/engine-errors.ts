@@ -1,4 +1,4 @@
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 
 /** Status code of a dockerode error (`statusCode`), if any. */
 export function statusCodeOf(error: unknown): number | undefined {

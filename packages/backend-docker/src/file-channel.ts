@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
-import { BackendError, type BackendErrorCode } from "@monoclaw/core";
+import { BackendError, type BackendErrorCode } from "@monoclaw/core/backend";
 import { createAttachedExec } from "./container-exec.js";
 import { createFrameDemuxer } from "./frame-demuxer.js";
 

@@ -1,4 +1,4 @@
-import type { HealthCheck } from "@monoclaw/core";
+import type { HealthCheck } from "@monoclaw/core/backend";
 import { inspectAttachedContainer } from "./attached-container.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
 import type { DockerConfig } from "./docker-config.js";

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { posix } from "node:path";
 import type Dockerode from "dockerode";
-import { BackendError, type HealthCheck } from "@monoclaw/core";
+import { BackendError, type HealthCheck } from "@monoclaw/core/backend";
 
 /**
  * Running MonoClaw itself in a container, with the host's Docker socket

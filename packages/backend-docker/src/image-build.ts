@@ -3,7 +3,7 @@ import { join, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { pack, type Pack } from "tar-stream";
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 import { followProgress, type ProgressEvent } from "./image-pull.js";
 
 export interface BuildImageOptions {

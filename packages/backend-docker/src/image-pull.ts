@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 
 /** One progress event from the engine (`docker pull` / `docker build` JSON stream). */
 export interface ProgressEvent {

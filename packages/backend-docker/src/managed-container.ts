@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type Docker from "dockerode";
-import { BackendError } from "@monoclaw/core";
+import { BackendError } from "@monoclaw/core/backend";
 import { buildContainerSpec, withCreatedAt, type ContainerSpecInput } from "./container-spec.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
 import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf } from "./engine-errors.js";

@@ -1,4 +1,4 @@
-import type { BackendFactory } from "@monoclaw/core";
+import type { BackendFactory } from "@monoclaw/core/backend";
 import { createHostBackend } from "./host-backend.js";
 import { hostConfigSchema, type HostConfig } from "./host-config.js";
 

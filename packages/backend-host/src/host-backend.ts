@@ -19,7 +19,7 @@ import {
   type HealthCheck,
   type SessionOptions,
   type ShellSession,
-} from "@monoclaw/core";
+} from "@monoclaw/core/backend";
 import { hostExec } from "./host-exec.js";
 import { listHostDirectory, readHostFile, statHostPath, writeHostFile } from "./host-files.js";
 import { killHostProcessTree } from "./host-process-kill.js";

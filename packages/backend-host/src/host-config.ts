@@ -1,4 +1,4 @@
-import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core";
+import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core/backend";
 import { z } from "zod";
 
 const envName = z.string().regex(ENVIRONMENT_VARIABLE_NAME, { error: ENVIRONMENT_VARIABLE_NAME_HINT });

@@ -13,7 +13,7 @@ import {
   watchDeadline,
   type ExecOptions,
   type ExecResult,
-} from "@monoclaw/core";
+} from "@monoclaw/core/backend";
 import { killHostProcessTree } from "./host-process-kill.js";
 
 /** What one host command needs from its backend. */

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { mkdir, open, readFile, readdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { BackendError, type BackendErrorCode, type DirEntry, type FileKind, type FileStat, type OperationOptions, type WriteFileOptions } from "@monoclaw/core";
+import { BackendError, type BackendErrorCode, type DirEntry, type FileKind, type FileStat, type OperationOptions, type WriteFileOptions } from "@monoclaw/core/backend";
 
 /** Reads a whole host file. Rejects with a BackendError naming the path (`ENOENT`, `EISDIR`, ...). */
 export async function readHostFile(path: string, options: OperationOptions = {}): Promise<Uint8Array> {

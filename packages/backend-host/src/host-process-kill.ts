@@ -1,4 +1,4 @@
-import { DEFAULT_KILL_GRACE_MS, processTreeKillScript, runLocalScript } from "@monoclaw/core";
+import { DEFAULT_KILL_GRACE_MS, processTreeKillScript, runLocalScript } from "@monoclaw/core/backend";
 
 /**
  * Ends a host command and everything it started: TERM to its process group

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { StagedStdin } from "@monoclaw/core";
+import type { StagedStdin } from "@monoclaw/core/backend";
 
 /** Writes a session command's stdin to a private temporary file (mode 0600) that `release` deletes. */
 export async function stageHostStdin(data: Uint8Array): Promise<StagedStdin> {

@@ -1,10 +1,9 @@
-import { resolveMonoclawHome } from "@monoclaw/core";
+import { resolveMonoclawHome } from "@monoclaw/core/config";
 import type { CliContext } from "../cli-context.js";
 import { CliError, usageError } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";
 import type { AgentRuntime } from "./agent-runtime.js";
 import { findConversation, NoSessionToContinueError, openConversation, type Conversation } from "./conversation.js";
-import { createAgentRuntime } from "./create-agent-runtime.js";
 import { SessionNotFoundError, sessionsDirectory, type LoadedSession } from "./session-store.js";
 
 /** Options shared by `monoclaw` (the interactive session) and `monoclaw run`. */
@@ -76,6 +75,9 @@ export async function prepareAgent(
     );
   }
 
+  // Loaded here, not at startup: it brings in the AI SDK, which `exec`,
+  // `config` and `--version` never need.
+  const { createAgentRuntime } = await import("./create-agent-runtime.js");
   const runtime = await createAgentRuntime({
     config: loaded.config,
     factories: context.backendFactories,

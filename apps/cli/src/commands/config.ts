@@ -9,7 +9,7 @@ import {
   unsetConfigValue,
   valueAtPath,
   type EditResult,
-} from "@monoclaw/core";
+} from "@monoclaw/core/config";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_FAILURE } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";

@@ -1,16 +1,14 @@
 import type { Command } from "commander";
+import type { HealthCheck } from "@monoclaw/core/backend";
 import {
   ConfigError,
   createConfiguredBackend,
   formatConfigProblem,
-  isModelSetupError,
   loadConfig,
-  resolveModel,
   resolveConfigFile,
   type ConfigProblem,
-  type HealthCheck,
   type LoadedConfig,
-} from "@monoclaw/core";
+} from "@monoclaw/core/config";
 import { createTerminalStyle, shouldUseColor, type TerminalStyle } from "../agent/terminal-style.js";
 import type { CliContext } from "../cli-context.js";
 import { parseChoice } from "../option-parsers.js";
@@ -59,7 +57,7 @@ export async function runDoctorChecks(context: CliContext, backendOverride?: str
       message: loaded.exists ? `config ${loaded.file} is valid` : `no config file at ${file}; every setting has its default`,
     },
     ...loaded.warnings.map((warning) => problemCheck("config.unknown-key", "warn", warning)),
-    modelCheck(loaded, context),
+    await modelCheck(loaded, context),
   ];
 
   const name = backendOverride ?? loaded.config.terminal.backend;
@@ -95,7 +93,7 @@ export async function runDoctorChecks(context: CliContext, backendOverride?: str
  * present. Local only: no request is sent (the session start checks that the
  * server answers). No model at all is a warning, since `exec` works without one.
  */
-function modelCheck(loaded: LoadedConfig, context: CliContext): HealthCheck {
+async function modelCheck(loaded: LoadedConfig, context: CliContext): Promise<HealthCheck> {
   const model = loaded.config.model;
   if (model === undefined) {
     return {
@@ -105,6 +103,8 @@ function modelCheck(loaded: LoadedConfig, context: CliContext): HealthCheck {
       fix: "monoclaw config set model anthropic/claude-sonnet-4-5 (or openai/<id>, or <provider>/<id> with providers.<provider>.base_url)",
     };
   }
+  // The model registry brings in the AI SDK: loaded only when a model is set.
+  const { isModelSetupError, resolveModel } = await import("@monoclaw/core");
   try {
     const resolved = resolveModel({ model, providers: loaded.config.providers, env: context.env });
     const key = resolved.apiKeySource === undefined ? "no API key" : `API key from ${resolved.apiKeySource}`;

@@ -1,6 +1,7 @@
 import { unlink } from "node:fs/promises";
 import type { Command } from "commander";
-import { BackendError, createConfiguredBackend, type ExecResult } from "@monoclaw/core";
+import { BackendError, type ExecResult } from "@monoclaw/core/backend";
+import { createConfiguredBackend } from "@monoclaw/core/config";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";

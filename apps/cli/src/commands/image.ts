@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { buildImage, createProgressPrinter, DEFAULT_IMAGE_TAG, MONOCLAW_DOCKERFILE } from "@monoclaw/backend-docker";
-import { isBackendError } from "@monoclaw/core";
+import { isBackendError } from "@monoclaw/core/backend";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
 import { configuredDockerBackend } from "./sandbox-backend.js";
