@@ -6,7 +6,8 @@
 //
 // 1. `monoclaw run "hi"` end to end (the built bin as a child process, the real AI SDK client against a
 //    scripted model server on 127.0.0.1 answering at once, host backend): wall time per run. Baselines in
-//    the same run: `node -e ""` (bare Node start) and `monoclaw --version` (loading the CLI).
+//    the same run: `node -e ""` (bare Node start) and `monoclaw --version` (loading the CLI); also
+//    `monoclaw exec -- true` on the host backend (config, backend, one command; no AI SDK loaded).
 // 2. Live tool output: BENCH_OUTPUT_MB of `tool-output` events (64 KiB chunks of 80-column lines) through
 //    the terminal renderer into a discarding sink (ANSI colour on, sanitizer on), and through the session
 //    writer (capped per call). Baseline: the same chunks written unchanged to the same sink (/dev/null).
@@ -54,10 +55,12 @@ const time = (args) =>
   });
 const bare = [];
 const version = [];
+const exec = [];
 const run = [];
 for (let i = 0; i < RUNS; i += 1) {
   bare.push(await time(["-e", ""]));
   version.push(await time([BIN, "--version"]));
+  exec.push(await time([BIN, "exec", "--", "true"]));
   server.enqueue(step.text("hello"));
   run.push(await time([BIN, "run", "hi"]));
 }
@@ -95,6 +98,7 @@ rmSync(root, { recursive: true, force: true });
 
 const b = stats(bare);
 const v = stats(version);
+const e = stats(exec);
 const r = stats(run);
 console.log(`## monoclaw CLI: one-shot runs and live output
 
@@ -104,6 +108,7 @@ Reproduce: \`pnpm turbo build --filter monoclaw... && node bench/cli-agent.mjs\`
 |---|---|---|
 | \`node -e ""\` (baseline) | ${ms(b.median)} | ${ms(b.p95)} |
 | \`monoclaw --version\` (loading the CLI) | ${ms(v.median)} | ${ms(v.p95)} |
+| \`monoclaw exec -- true\` (config, host backend, one command) | ${ms(e.median)} | ${ms(e.p95)} |
 | \`monoclaw run "hi"\` (config, model check, agent turn, session file, answer) | ${ms(r.median)} | ${ms(r.p95)} |
 
 \`run\` costs ${ms(r.median - v.median)} over loading the CLI (median), ${(r.median / b.median).toFixed(1)}x a bare Node start.
