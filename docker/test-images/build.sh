@@ -6,6 +6,7 @@
 #   monoclaw-test/node:20          the debian image plus this machine's Node 20 and npm,
 #                                  laid out like the public node:20-bookworm-slim; the
 #                                  base docker/build-runtime.sh builds monoclaw-runtime on
+# It also installs the host tools tests run beside the engine (busybox, sshd).
 # An image that already exists is kept (delete it to rebuild).
 set -euo pipefail
 
@@ -23,6 +24,18 @@ trap 'rm -rf "$work"' EXIT
 
 # The host's busybox too: core's shell-session tests run busybox sh on the host.
 need_pkg busybox /bin/busybox busybox-static
+
+# OpenSSH's sshd: backend-docker's ssh:// engine test starts its own on
+# 127.0.0.1. The package's system service must not start (or listen on :22):
+# policy-rc.d answers "not now" during the install, as in Docker images.
+if [ ! -x /usr/sbin/sshd ]; then
+  added_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1
+  fi
+  need_pkg sshd /usr/sbin/sshd openssh-server
+  [ -z "$added_policy" ] || rm -f /usr/sbin/policy-rc.d
+fi
 
 if ! have_image monoclaw-test/busybox:latest; then
   root="$work/busybox"

@@ -4,6 +4,7 @@ import { BackendError } from "@monoclaw/core/backend";
 import { currentContextEndpoint } from "./docker-context.js";
 import type { DiscoveryEnvironment } from "./discovery-environment.js";
 import { endpointToDockerOptions, type EngineEndpoint } from "./engine-endpoint.js";
+import { describeSshFailure, type SshSettings } from "./engine-ssh.js";
 
 /**
  * One way of finding the engine. It returns undefined when it does not apply
@@ -123,10 +124,11 @@ export async function connectEngine(
       tried.push(`${strategy.name}: not set or not present`);
       continue;
     }
+    if (endpoint.url.startsWith("ssh://")) endpoint = { ...endpoint, ssh: sshSettings(environment) };
     try {
       return await ping(endpoint);
     } catch (error) {
-      const reason = describeConnectError(error);
+      const reason = describeConnectError(error, endpoint.url);
       if (reason.permissionDenied) permissionDenied = true;
       tried.push(`${strategy.name} (${endpoint.url}): ${reason.text}`);
       if (strategy.explicit) break;
@@ -158,7 +160,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function describeConnectError(error: unknown): { text: string; permissionDenied: boolean } {
+function sshSettings({ env, homeDir }: DiscoveryEnvironment): SshSettings {
+  return { homeDir, ...(env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {}) };
+}
+
+function describeConnectError(error: unknown, url: string): { text: string; permissionDenied: boolean } {
+  const ssh = url.startsWith("ssh://") ? describeSshFailure(error, url) : undefined;
+  if (ssh !== undefined) return { text: ssh, permissionDenied: false };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "EACCES") return { text: "permission denied", permissionDenied: true };
   if (code === "ENOENT") return { text: "socket does not exist", permissionDenied: false };

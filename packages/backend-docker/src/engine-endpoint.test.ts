@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { endpointToDockerOptions } from "./engine-endpoint.js";
+import { SshDialAgent } from "./ssh-dial-agent.js";
 
 const certs = mkdtempSync(join(tmpdir(), "monoclaw-endpoint-"));
 for (const name of ["ca.pem", "cert.pem", "key.pem"]) writeFileSync(join(certs, name), `-- ${name} --`);
@@ -28,13 +29,11 @@ describe("endpointToDockerOptions", () => {
     expect(endpointToDockerOptions({ url: "box:2376", source: "t" })).toMatchObject({ protocol: "https", port: "2376" });
   });
 
-  it("maps ssh:// to dockerode's ssh transport with the agent", () => {
-    expect(endpointToDockerOptions({ url: "ssh://me@build-box:2222", source: "t" })).toMatchObject({
-      protocol: "ssh",
-      host: "build-box",
-      port: "2222",
-      username: "me",
-    });
+  it("maps ssh:// to HTTP over SSH dial-stdio channels (port 22 unless given)", () => {
+    const options = endpointToDockerOptions({ url: "ssh://me@build-box:2222", source: "t" });
+    expect(options).toMatchObject({ protocol: "http", host: "build-box", port: "2222" });
+    expect((options as { agent?: unknown }).agent).toBeInstanceOf(SshDialAgent);
+    expect(endpointToDockerOptions({ url: "ssh://build-box", source: "t" })).toMatchObject({ port: "22" });
   });
 
   it("names the endpoint, its source and the fix for bad input", () => {

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Agent as HttpsAgent } from "node:https";
+import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { DockerOptions } from "dockerode";
+import { sshClientOptions, type SshSettings } from "./engine-ssh.js";
+import { SshDialAgent } from "./ssh-dial-agent.js";
 
 /** Paths of the client certificates for a TLS `tcp://` endpoint (`ca.pem`, `cert.pem`, `key.pem`). */
 export interface TlsMaterial {
@@ -18,6 +21,8 @@ export interface EngineEndpoint {
   /** The strategy that produced it, e.g. `DOCKER_HOST` or `default socket`; `doctor` prints it. */
   source: string;
   tls?: TlsMaterial;
+  /** For `ssh://`: where the user's keys and known_hosts are (default: this process's home and agent). */
+  ssh?: SshSettings;
 }
 
 /**
@@ -68,14 +73,12 @@ export function endpointToDockerOptions(endpoint: EngineEndpoint): DockerOptions
     return options;
   }
   if (parsed.protocol === "ssh:") {
-    return {
-      ...none,
-      protocol: "ssh",
-      host: parsed.hostname,
-      port: parsed.port || "22",
-      username: decodeURIComponent(parsed.username) || undefined,
-      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-    } as DockerOptions;
+    const port = Number(parsed.port || 22);
+    const settings = endpoint.ssh ?? { homeDir: homedir(), ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}) };
+    const username = decodeURIComponent(parsed.username) || userInfo().username;
+    const agent = new SshDialAgent({ host: parsed.hostname, port, username, ...sshClientOptions({ host: parsed.hostname, port }, settings) });
+    // Plain HTTP over the agent's dial-stdio channels; the host only names the engine in request headers.
+    return { ...none, protocol: "http", host: parsed.hostname, port: String(port), agent } as DockerOptions;
   }
   throw new Error(`Engine endpoint "${endpoint.url}" (${endpoint.source}) uses an unsupported scheme; use unix://, tcp:// or ssh://`);
 }

@@ -1,0 +1,161 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDockerBackend } from "./docker-backend.js";
+import { processDiscoveryEnvironment } from "./discovery-environment.js";
+import { connectEngine } from "./engine-discovery.js";
+import { BUSYBOX, containerNames, text, waitFor } from "./docker.test-helpers.js";
+
+/**
+ * A remote engine over SSH, for real: OpenSSH's sshd on 127.0.0.1 with its own
+ * host key and authorized key, where `docker system dial-stdio` reaches the
+ * local engine, as on a build box. docker/test-images/build.sh installs sshd.
+ */
+const SSHD = "/usr/sbin/sshd";
+const names = containerNames("mc-test-ssh");
+const dir = mkdtempSync(join(tmpdir(), "monoclaw-ssh-"));
+const user = userInfo().username;
+let sshd: ChildProcess | undefined;
+let sshdLog = "";
+let port = 0;
+let url = "";
+
+function keygen(file: string, passphrase = ""): string {
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "monoclaw-test", "-f", file], { stdio: "pipe" });
+  return readFileSync(`${file}.pub`, "utf8").trim();
+}
+
+/** A home directory as a user has it: ~/.ssh with a key and a known_hosts file. */
+function makeHome(name: string, files: { key?: string; knownHosts?: string }): string {
+  const home = join(dir, name);
+  mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
+  if (files.key !== undefined) {
+    writeFileSync(join(home, ".ssh", "id_ed25519"), readFileSync(files.key), { mode: 0o600 });
+  }
+  if (files.knownHosts !== undefined) writeFileSync(join(home, ".ssh", "known_hosts"), files.knownHosts);
+  return home;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port: free } = server.address() as { port: number };
+      server.close(() => resolve(free));
+    });
+  });
+}
+
+const accepts = (): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+let hostKeyLine = "";
+let clientKey = "";
+let strangerKey = "";
+
+beforeAll(async () => {
+  if (!existsSync(SSHD)) {
+    throw new Error(`${SSHD} is missing: run \`bash docker/test-images/build.sh\` (it installs Debian's openssh-server for this test)`);
+  }
+  hostKeyLine = keygen(join(dir, "host_key")).split(" ").slice(0, 2).join(" ");
+  keygen((clientKey = join(dir, "client_key")));
+  keygen((strangerKey = join(dir, "stranger_key")));
+  writeFileSync(join(dir, "authorized_keys"), `${readFileSync(`${clientKey}.pub`, "utf8")}`);
+  chmodSync(join(dir, "authorized_keys"), 0o600);
+  port = await freePort();
+  url = `ssh://${user}@127.0.0.1:${port}`;
+  writeFileSync(
+    join(dir, "sshd_config"),
+    [
+      "ListenAddress 127.0.0.1",
+      `Port ${port}`,
+      `HostKey ${join(dir, "host_key")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      `PidFile ${join(dir, "sshd.pid")}`,
+      "PubkeyAuthentication yes",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "PermitRootLogin prohibit-password",
+      "",
+    ].join("\n"),
+  );
+  // Run as root, sshd needs its privilege separation directory.
+  if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
+  sshd.stderr!.on("data", (chunk: Buffer) => (sshdLog += chunk.toString()));
+  await waitFor(async () => sshd!.exitCode === null && (await accepts()), 10_000, `sshd on 127.0.0.1:${port}`).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; sshd said:\n${sshdLog}`);
+  });
+});
+
+afterAll(async () => {
+  await names.cleanup();
+  sshd?.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("an ssh:// engine endpoint (OpenSSH's sshd on 127.0.0.1)", () => {
+  it("is reached as the current user with the key in ~/.ssh and a known host key, and runs commands, sessions and files", async () => {
+    const home = makeHome("trusted", { key: clientKey, knownHosts: `[127.0.0.1]:${port} ${hostKeyLine}\n` });
+    const asCurrentUser = `ssh://127.0.0.1:${port}`;
+    const backend = createDockerBackend({ image: BUSYBOX, network: "none", pull: "never", name: names.next(), host: asCurrentUser, hostEnv: { HOME: home }, idle_timeout: 0 });
+    try {
+      const connection = await backend.engine();
+      expect(connection.endpoint).toMatchObject({ url: asCurrentUser, source: "terminal.docker.host" });
+      expect(text((await backend.exec("echo over ssh")).stdout.head)).toBe("over ssh\n");
+      const session = await backend.openSession();
+      await session.exec("cd /tmp");
+      expect(text((await session.exec("pwd")).stdout.head)).toBe("/tmp\n");
+      await session.close();
+      await backend.writeFile("ssh.bin", Buffer.from([0, 1, 2, 255]));
+      expect([...(await backend.readFile("ssh.bin"))]).toEqual([0, 1, 2, 255]);
+      const engineCheck = (await backend.healthChecks()).find((check) => check.id === "docker.engine");
+      expect(engineCheck?.message).toContain(`${asCurrentUser}, found by terminal.docker.host`);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it("refuses a server whose host key is not in known_hosts, or is another one, saying how to check it", async () => {
+    const strangerLine = readFileSync(`${strangerKey}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
+    for (const [name, knownHosts] of [
+      ["unknown", ""],
+      ["impostor", `[127.0.0.1]:${port} ${strangerLine}\n`],
+    ] as const) {
+      const home = makeHome(name, { key: clientKey, knownHosts });
+      const error = await connectEngine(processDiscoveryEnvironment({ HOME: home }, url)).catch((caught: unknown) => caught as Error);
+      expect(error).toMatchObject({ name: "BackendError", code: "UNAVAILABLE" });
+      expect((error as Error).message).toContain(
+        `terminal.docker.host (${url}): the server's host key is not in ~/.ssh/known_hosts, or does not match it: run \`ssh -p ${port} ${user}@127.0.0.1\` once to check and accept it`,
+      );
+    }
+  });
+
+  it("says which keys it tried when the server accepts none of them", async () => {
+    const home = makeHome("stranger", { key: strangerKey, knownHosts: `[127.0.0.1]:${port} ${hostKeyLine}\n` });
+    const error = await connectEngine(processDiscoveryEnvironment({ HOME: home }, url)).catch((caught: unknown) => caught as Error);
+    expect((error as Error).message).toContain(`terminal.docker.host (${url}): no key was accepted (tried the SSH agent and ~/.ssh/id_rsa`);
+    expect((error as Error).message).toContain(`check that \`ssh -p ${port} ${user}@127.0.0.1 docker version\` works`);
+  });
+
+  it("leaves a passphrase-protected key to the SSH agent instead of failing on it", async () => {
+    const locked = join(dir, "locked_key");
+    keygen(locked, "secret");
+    const home = makeHome("locked", { key: locked, knownHosts: `[127.0.0.1]:${port} ${hostKeyLine}\n` });
+    const error = await connectEngine(processDiscoveryEnvironment({ HOME: home }, url)).catch((caught: unknown) => caught as Error);
+    expect((error as Error).message).toContain("no key was accepted");
+  });
+});
