@@ -18,7 +18,7 @@ tmp=$(mktemp)
   echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg). Every figure is a median"
   echo "(p95 where shown) of repeated runs, against baselines measured in the same run."
   echo
-  for script in host-backend docker-backend agent cli-agent mom-load; do
+  for script in host-backend docker-backend docker-ssh agent cli-agent mom-load; do
     echo "[bench] $script" >&2
     node "bench/$script.mjs"
     echo

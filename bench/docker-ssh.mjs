@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// The Docker backend on an ssh:// engine, against the docker CLI on the same engine, in one run.
+// Reproduce: bash scripts/ensure-docker.sh && bash docker/test-images/build.sh \
+//   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-ssh.mjs
+// Options (env): BENCH_IMAGE (default monoclaw-test/busybox:latest), BENCH_RUNS (default 200).
+//
+// Method: OpenSSH's sshd on 127.0.0.1 (its own host key, an authorized key, run from a temporary
+// directory like the tests do); the engine is this machine's, reached through
+// `docker system dial-stdio` on the SSH side. Per command `true` (network none):
+// - the backend with host ssh://127.0.0.1:PORT: exec (pooled shell) and a ShellSession;
+// - the same backend on the local socket (what the SSH hop adds);
+// - `docker -H ssh://127.0.0.1:PORT exec CONTAINER true`, the docker CLI over the system ssh
+//   (what a peer that spawns the CLI pays per command on a remote engine).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker.js";
+import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
+import { stats } from "./stats.mjs";
+
+const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const PREFIX = `mc-bench-ssh-${process.pid}`;
+const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+const dir = mkdtempSync(join(tmpdir(), "monoclaw-bench-ssh-"));
+const home = join(dir, "home");
+const ms = (value) => (value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`);
+
+const keygen = (file) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { stdio: "pipe" });
+const port = await new Promise((resolve) => {
+  const server = createServer().listen(0, "127.0.0.1", () => {
+    const { port: free } = server.address();
+    server.close(() => resolve(free));
+  });
+});
+keygen(join(dir, "host_key"));
+mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
+keygen(join(home, ".ssh", "id_ed25519"));
+writeFileSync(join(dir, "authorized_keys"), readFileSync(join(home, ".ssh", "id_ed25519.pub")), { mode: 0o600 });
+const hostKey = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+writeFileSync(join(home, ".ssh", "known_hosts"), `[127.0.0.1]:${port} ${hostKey}\n`);
+writeFileSync(
+  join(dir, "sshd_config"),
+  [
+    "ListenAddress 127.0.0.1",
+    `Port ${port}`,
+    `HostKey ${join(dir, "host_key")}`,
+    `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+    `PidFile ${join(dir, "sshd.pid")}`,
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "UsePAM no",
+    "StrictModes no",
+    "PermitRootLogin prohibit-password",
+    "",
+  ].join("\n"),
+);
+if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true });
+const sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: "ignore" });
+for (let i = 0; ; i++) {
+  const up = await new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => (socket.destroy(), resolve(true)));
+    socket.on("error", () => resolve(false));
+  });
+  if (up) break;
+  if (i > 100) throw new Error("sshd did not start");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+async function time(runs, warmup, fn) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await fn();
+    samples.push(performance.now() - started);
+  }
+  return stats(samples);
+}
+// ssh reads ~/.ssh from the passwd entry, not $HOME: a wrapper hands it this run's key and known hosts.
+const binDir = join(dir, "bin");
+mkdirSync(binDir);
+writeFileSync(
+  join(binDir, "ssh"),
+  `#!/bin/sh\nexec /usr/bin/ssh -F /dev/null -o IdentitiesOnly=yes -i ${join(home, ".ssh", "id_ed25519")} -o UserKnownHostsFile=${join(home, ".ssh", "known_hosts")} "$@"\n`,
+  { mode: 0o755 },
+);
+const cli = (args) =>
+  new Promise((resolve, reject) => {
+    const child = spawn("docker", args, { stdio: "ignore", env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` } });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`docker ${args.join(" ")} exited ${code}`))));
+  });
+
+const url = `ssh://127.0.0.1:${port}`;
+const results = {};
+try {
+  const options = (name, extra = {}) => ({ image: IMAGE, network: "none", pull: "never", name, idle_timeout: 0, ...extra });
+  const overSsh = createDockerBackend(options(`${PREFIX}-ssh`, { host: url, hostEnv: { HOME: home } }));
+  await overSsh.exec("true");
+  results.sshExec = await time(RUNS, 20, () => overSsh.exec("true"));
+  const session = await overSsh.openSession();
+  results.sshSession = await time(RUNS, 20, () => session.exec("true"));
+  await session.close();
+  results.cli = await time(Math.min(RUNS, 50), 3, () => cli(["-H", url, "exec", `${PREFIX}-ssh`, "true"]));
+  await overSsh.dispose();
+
+  const local = createDockerBackend(options(`${PREFIX}-local`));
+  await local.exec("true");
+  results.localExec = await time(RUNS, 20, () => local.exec("true"));
+  await local.dispose();
+} finally {
+  for (const c of await docker.listContainers({ all: true })) {
+    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  sshd.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const row = (label, s) => `| ${label} | ${ms(s.median)} | ${ms(s.p95)} | ${s.n} |`;
+console.log(`## Docker backend on an ssh:// engine (\`bench/docker-ssh.mjs\`)
+
+OpenSSH's sshd on 127.0.0.1 in front of this machine's engine; image \`${IMAGE}\`, network none.
+Reproduce: \`pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-ssh.mjs\`
+
+| per command (\`true\`) | median | p95 | runs |
+|---|---|---|---|
+${row("backend `exec` over ssh:// (pooled shell)", results.sshExec)}
+${row("backend ShellSession `exec` over ssh://", results.sshSession)}
+${row("backend `exec` on the local socket (baseline: what SSH adds)", results.localExec)}
+${row("`docker -H ssh://... exec` spawned from Node (baseline)", results.cli)}
+
+Speed-up vs the docker CLI over SSH: exec ${(results.cli.median / results.sshExec.median).toFixed(1)}x, session ${(results.cli.median / results.sshSession.median).toFixed(1)}x.
+`);
