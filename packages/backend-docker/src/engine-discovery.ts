@@ -4,7 +4,7 @@ import { BackendError } from "@monoclaw/core/backend";
 import { currentContextEndpoint } from "./docker-context.js";
 import type { DiscoveryEnvironment } from "./discovery-environment.js";
 import { endpointToDockerOptions, type EngineEndpoint } from "./engine-endpoint.js";
-import { describeSshFailure, type SshSettings } from "./engine-ssh.js";
+import { describeSshFailure, sshSettings } from "./engine-ssh.js";
 
 /**
  * One way of finding the engine. It returns undefined when it does not apply
@@ -124,7 +124,7 @@ export async function connectEngine(
       tried.push(`${strategy.name}: not set or not present`);
       continue;
     }
-    if (endpoint.url.startsWith("ssh://")) endpoint = { ...endpoint, ssh: sshSettings(environment) };
+    if (endpoint.url.startsWith("ssh://")) endpoint = { ...endpoint, ssh: sshSettings(environment.env, environment.homeDir) };
     try {
       return await ping(endpoint);
     } catch (error) {
@@ -158,10 +158,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sshSettings({ env, homeDir }: DiscoveryEnvironment): SshSettings {
-  return { homeDir, ...(env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {}) };
 }
 
 function describeConnectError(error: unknown, url: string): { text: string; permissionDenied: boolean } {

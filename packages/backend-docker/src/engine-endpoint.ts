@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from "node:https";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { DockerOptions } from "dockerode";
-import { sshClientOptions, type SshSettings } from "./engine-ssh.js";
+import { sshClientOptions, sshSettings, type SshSettings } from "./engine-ssh.js";
 import { SshDialAgent } from "./ssh-dial-agent.js";
 
 /** Paths of the client certificates for a TLS `tcp://` endpoint (`ca.pem`, `cert.pem`, `key.pem`). */
@@ -74,7 +74,7 @@ export function endpointToDockerOptions(endpoint: EngineEndpoint): DockerOptions
   }
   if (parsed.protocol === "ssh:") {
     const port = Number(parsed.port || 22);
-    const settings = endpoint.ssh ?? { homeDir: homedir(), ...(process.env.SSH_AUTH_SOCK ? { agentSocket: process.env.SSH_AUTH_SOCK } : {}) };
+    const settings = endpoint.ssh ?? sshSettings(process.env, homedir());
     const username = decodeURIComponent(parsed.username) || userInfo().username;
     const agent = new SshDialAgent({ host: parsed.hostname, port, username, ...sshClientOptions({ host: parsed.hostname, port }, settings) });
     // Plain HTTP over the agent's dial-stdio channels; the host only names the engine in request headers.

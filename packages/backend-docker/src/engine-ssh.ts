@@ -10,6 +10,11 @@ export interface SshSettings {
   agentSocket?: string;
 }
 
+/** The settings of a process whose environment is `env` and home `homeDir`. */
+export function sshSettings(env: Readonly<Record<string, string | undefined>>, homeDir: string): SshSettings {
+  return { homeDir, ...(env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {}) };
+}
+
 /** The host and port of an `ssh://user@host:port` endpoint. */
 export interface SshTarget {
   host: string;
@@ -22,9 +27,10 @@ const SYSTEM_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts";
 
 /**
  * How the SSH client reaching an `ssh://` engine authenticates and checks the
- * server, as the docker CLI's own ssh would: keys from the agent, else the first unencrypted default key
- * file; the server's host key must be in `~/.ssh/known_hosts` (or the system
- * file), so an engine is never reached through an impostor.
+ * server, as the docker CLI's own ssh would: keys from the agent, else the
+ * first unencrypted default key file; the server's host key must be in
+ * `~/.ssh/known_hosts` (or the system file), so an engine is never reached
+ * through an impostor.
  */
 export function sshClientOptions(target: SshTarget, settings: SshSettings): Pick<ConnectConfig, "agent" | "privateKey" | "hostVerifier"> {
   const sshDir = join(settings.homeDir, ".ssh");
