@@ -151,6 +151,20 @@ describe("an ssh:// engine endpoint (OpenSSH's sshd on 127.0.0.1)", () => {
     expect((error as Error).message).toContain(`check that \`ssh -p ${port} ${user}@127.0.0.1 docker version\` works`);
   });
 
+  it("uses the keys of the SSH agent (SSH_AUTH_SOCK) when ~/.ssh has no usable key file", async () => {
+    const agentSocket = join(dir, "agent.sock");
+    const agent = spawn("ssh-agent", ["-D", "-a", agentSocket], { stdio: "ignore" });
+    try {
+      await waitFor(() => existsSync(agentSocket), 10_000, "ssh-agent's socket");
+      execFileSync("ssh-add", [clientKey], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: "pipe" });
+      const home = makeHome("agent", { knownHosts: `[127.0.0.1]:${port} ${hostKeyLine}\n` });
+      const connection = await connectEngine(processDiscoveryEnvironment({ HOME: home, SSH_AUTH_SOCK: agentSocket }, url));
+      expect((await connection.docker.version()).ApiVersion).toBe(connection.apiVersion);
+    } finally {
+      agent.kill();
+    }
+  });
+
   it("leaves a passphrase-protected key to the SSH agent instead of failing on it", async () => {
     const locked = join(dir, "locked_key");
     keygen(locked, "secret");
