@@ -2,7 +2,8 @@
 // The Docker backend on an ssh:// engine, against the docker CLI on the same engine, in one run.
 // Reproduce: bash scripts/ensure-docker.sh && bash docker/test-images/build.sh \
 //   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-ssh.mjs
-// Options (env): BENCH_IMAGE (default monoclaw-test/busybox:latest), BENCH_RUNS (default 200).
+// Options (env): BENCH_IMAGE (default monoclaw-test/busybox:latest), BENCH_RUNS (default 200),
+// BENCH_COLD_RUNS (default 10).
 //
 // Method: OpenSSH's sshd on 127.0.0.1 (its own host key, an authorized key, run from a temporary
 // directory like the tests do); the engine is this machine's, reached through
@@ -10,7 +11,8 @@
 // - the backend with host ssh://127.0.0.1:PORT: exec (pooled shell) and a ShellSession;
 // - the same backend on the local socket (what the SSH hop adds);
 // - `docker -H ssh://127.0.0.1:PORT exec CONTAINER true`, the docker CLI over the system ssh
-//   (what a peer that spawns the CLI pays per command on a remote engine).
+//   (what a peer that spawns the CLI pays per command on a remote engine);
+// - cold start (a new backend and container to the first command), over ssh:// and on the local socket.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
@@ -23,6 +25,7 @@ import { stats } from "./stats.mjs";
 
 const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 10);
 const PREFIX = `mc-bench-ssh-${process.pid}`;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const dir = mkdtempSync(join(tmpdir(), "monoclaw-bench-ssh-"));
@@ -112,6 +115,26 @@ try {
   await local.exec("true");
   results.localExec = await time(RUNS, 20, () => local.exec("true"));
   await local.dispose();
+
+  // Cold start, alternating so drift hits both alike.
+  const coldSsh = [];
+  const coldLocal = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    for (const [samples, extra] of [
+      [coldSsh, { host: url, hostEnv: { HOME: home } }],
+      [coldLocal, {}],
+    ]) {
+      const name = `${PREFIX}-cold-${samples === coldSsh ? "ssh" : "local"}-${i}`;
+      const started = performance.now();
+      const fresh = createDockerBackend(options(name, extra));
+      await fresh.exec("true");
+      samples.push(performance.now() - started);
+      await fresh.dispose();
+      await docker.getContainer(name).remove({ force: true, v: true });
+    }
+  }
+  results.coldSsh = stats(coldSsh);
+  results.coldLocal = stats(coldLocal);
 } finally {
   for (const c of await docker.listContainers({ all: true })) {
     if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
@@ -134,4 +157,9 @@ ${row("backend `exec` on the local socket (baseline: what SSH adds)", results.lo
 ${row("`docker -H ssh://... exec` spawned from Node (baseline)", results.cli)}
 
 Speed-up vs the docker CLI over SSH: exec ${(results.cli.median / results.sshExec.median).toFixed(1)}x, session ${(results.cli.median / results.sshSession.median).toFixed(1)}x.
+
+| cold start (new backend and container to the first command) | median | p95 | runs |
+|---|---|---|---|
+${row("over ssh://", results.coldSsh)}
+${row("on the local socket (baseline)", results.coldLocal)}
 `);

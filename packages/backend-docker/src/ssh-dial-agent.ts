@@ -1,66 +1,85 @@
-import { Agent, type ClientRequestArgs } from "node:http";
+import { Agent, type ClientRequest, type ClientRequestArgs } from "node:http";
 import type { Duplex } from "node:stream";
 import { Client, type ConnectConfig } from "ssh2";
 
-/** How long the SSH connection stays open without a channel before it is ended. */
+/** How long the SSH connection stays open with no request in flight before it is ended. */
 const IDLE_MS = 2_000;
 
 /**
  * An HTTP agent whose connections are `docker system dial-stdio` channels on
  * one SSH connection to the engine's host, as the docker CLI does it. The SSH
  * handshake happens once for many requests (dockerode's own ssh transport
- * makes one per request, and prints a URL deprecation warning). The
- * connection opens on first use, again after it drops, and ends by itself
- * once no channel has been open for 2 s, so it never keeps a finished process
- * alive. `docker` must be on the remote user's PATH.
+ * makes one per request, and prints a URL deprecation warning), and channels
+ * are kept alive between requests. The connection opens on first use, again
+ * after it drops, and ends by itself once no request has been in flight for
+ * 2 s, so it never keeps a finished process alive. `docker` must be on the
+ * remote user's PATH.
  */
 export class SshDialAgent extends Agent {
   private connection: Promise<Client> | undefined;
-  private openChannels = 0;
+  /** Channels carrying a request (or a hijacked stream) right now. */
+  private readonly busy = new Set<Duplex>();
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: ConnectConfig) {
-    super({ keepAlive: false });
+    super({ keepAlive: true });
   }
 
   override createConnection(_options: ClientRequestArgs, callback?: (error: Error | null, stream: Duplex) => void): undefined {
-    this.channelOpened();
+    clearTimeout(this.idleTimer);
     this.connect().then(
       (client) =>
         client.exec("docker system dial-stdio", (error, channel) => {
           if (error) {
-            this.channelClosed();
+            this.armIdleTimer();
             callback?.(error, undefined as unknown as Duplex);
             return;
           }
-          channel.once("close", () => this.channelClosed());
+          this.markBusy(channel);
+          channel.once("close", () => this.markFree(channel));
           callback?.(null, channel);
         }),
       (error: Error) => {
-        this.channelClosed();
+        this.armIdleTimer();
         callback?.(error, undefined as unknown as Duplex);
       },
     );
     return undefined;
   }
 
+  // Node's versions call TCP socket methods (setKeepAlive, unref, ref) that an SSH channel lacks.
+  override keepSocketAlive(socket: Duplex): boolean {
+    this.markFree(socket);
+    return true;
+  }
+
+  override reuseSocket(socket: Duplex, request: ClientRequest): void {
+    request.reusedSocket = true;
+    this.markBusy(socket);
+  }
+
   /** Ends the SSH connection and every channel on it now. */
   override destroy(): void {
     super.destroy();
     clearTimeout(this.idleTimer);
+    this.busy.clear();
     const current = this.connection;
     this.connection = undefined;
     void current?.then((client) => client.end()).catch(() => undefined);
   }
 
-  private channelOpened(): void {
-    this.openChannels += 1;
+  private markBusy(channel: Duplex): void {
+    this.busy.add(channel);
     clearTimeout(this.idleTimer);
   }
 
-  private channelClosed(): void {
-    this.openChannels -= 1;
-    if (this.openChannels > 0) return;
+  private markFree(channel: Duplex): void {
+    if (this.busy.delete(channel)) this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    if (this.busy.size > 0) return;
+    clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.destroy(), IDLE_MS);
     this.idleTimer.unref();
   }
