@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // The Docker backend on an ssh:// engine, against the docker CLI on the same engine, in one run.
 // Reproduce: bash scripts/ensure-docker.sh && bash docker/test-images/build.sh \
-//   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-ssh.mjs
+//   && pnpm turbo build --filter @monoclaw/backend-docker... --filter @monoclaw/testkit && node bench/docker-ssh.mjs
 // Options (env): BENCH_IMAGE (default monoclaw-test/busybox:latest), BENCH_RUNS (default 200),
 // BENCH_COLD_RUNS (default 10).
 //
-// Method: OpenSSH's sshd on 127.0.0.1 (its own host key, an authorized key, run from a temporary
-// directory like the tests do); the engine is this machine's, reached through
+// Method: OpenSSH's sshd on 127.0.0.1 (testkit's startLocalSshd, as the tests use it); the engine is this machine's, reached through
 // `docker system dial-stdio` on the SSH side. Per command `true` (network none):
 // - the backend with host ssh://127.0.0.1:PORT: exec (pooled shell) and a ShellSession;
 // - the same backend on the local socket (what the SSH hop adds);
@@ -15,12 +14,12 @@
 // - cold start (a new backend and container to the first command), over ssh:// and on the local socket.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker.js";
 import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
+import { startLocalSshd } from "../packages/testkit/dist/index.js";
 import { stats } from "./stats.mjs";
 
 const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
@@ -33,45 +32,11 @@ const home = join(dir, "home");
 const ms = (value) => (value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`);
 
 const keygen = (file) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { stdio: "pipe" });
-const port = await new Promise((resolve) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const { port: free } = server.address();
-    server.close(() => resolve(free));
-  });
-});
-keygen(join(dir, "host_key"));
 mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
 keygen(join(home, ".ssh", "id_ed25519"));
-writeFileSync(join(dir, "authorized_keys"), readFileSync(join(home, ".ssh", "id_ed25519.pub")), { mode: 0o600 });
-const hostKey = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
-writeFileSync(join(home, ".ssh", "known_hosts"), `[127.0.0.1]:${port} ${hostKey}\n`);
-writeFileSync(
-  join(dir, "sshd_config"),
-  [
-    "ListenAddress 127.0.0.1",
-    `Port ${port}`,
-    `HostKey ${join(dir, "host_key")}`,
-    `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-    `PidFile ${join(dir, "sshd.pid")}`,
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "UsePAM no",
-    "StrictModes no",
-    "PermitRootLogin prohibit-password",
-    "",
-  ].join("\n"),
-);
-if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true });
-const sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: "ignore" });
-for (let i = 0; ; i++) {
-  const up = await new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1", () => (socket.destroy(), resolve(true)));
-    socket.on("error", () => resolve(false));
-  });
-  if (up) break;
-  if (i > 100) throw new Error("sshd did not start");
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
+const sshd = await startLocalSshd(readFileSync(join(home, ".ssh", "id_ed25519.pub"), "utf8"));
+const port = sshd.port;
+writeFileSync(join(home, ".ssh", "known_hosts"), `[127.0.0.1]:${port} ${sshd.hostKey}\n`);
 
 async function time(runs, warmup, fn) {
   for (let i = 0; i < warmup; i++) await fn();
@@ -139,7 +104,7 @@ try {
   for (const c of await docker.listContainers({ all: true })) {
     if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   }
-  sshd.kill();
+  await sshd.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -147,7 +112,7 @@ const row = (label, s) => `| ${label} | ${ms(s.median)} | ${ms(s.p95)} | ${s.n} 
 console.log(`## Docker backend on an ssh:// engine (\`bench/docker-ssh.mjs\`)
 
 OpenSSH's sshd on 127.0.0.1 in front of this machine's engine; image \`${IMAGE}\`, network none.
-Reproduce: \`pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-ssh.mjs\`
+Reproduce: \`pnpm turbo build --filter @monoclaw/backend-docker... --filter @monoclaw/testkit && node bench/docker-ssh.mjs\`
 
 | per command (\`true\`) | median | p95 | runs |
 |---|---|---|---|

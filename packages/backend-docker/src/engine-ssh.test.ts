@@ -1,8 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { startLocalSshd, type LocalSshd } from "@monoclaw/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerBackend } from "./docker-backend.js";
 import { processDiscoveryEnvironment } from "./discovery-environment.js";
@@ -12,14 +12,12 @@ import { BUSYBOX, containerNames, text, waitFor } from "./docker.test-helpers.js
 /**
  * A remote engine over SSH, for real: OpenSSH's sshd on 127.0.0.1 with its own
  * host key and authorized key, where `docker system dial-stdio` reaches the
- * local engine, as on a build box. docker/test-images/build.sh installs sshd.
+ * local engine, as on a build box.
  */
-const SSHD = "/usr/sbin/sshd";
 const names = containerNames("mc-test-ssh");
 const dir = mkdtempSync(join(tmpdir(), "monoclaw-ssh-"));
 const user = userInfo().username;
-let sshd: ChildProcess | undefined;
-let sshdLog = "";
+let sshd: LocalSshd;
 let port = 0;
 let url = "";
 
@@ -39,71 +37,22 @@ function makeHome(name: string, files: { key?: string; knownHosts?: string }): s
   return home;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port: free } = server.address() as { port: number };
-      server.close(() => resolve(free));
-    });
-  });
-}
-
-const accepts = (): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-
 let hostKeyLine = "";
-let clientKey = "";
-let strangerKey = "";
+const clientKey = join(dir, "client_key");
+const strangerKey = join(dir, "stranger_key");
 
 beforeAll(async () => {
-  if (!existsSync(SSHD)) {
-    throw new Error(`${SSHD} is missing: run \`bash docker/test-images/build.sh\` (it installs Debian's openssh-server for this test)`);
-  }
-  hostKeyLine = keygen(join(dir, "host_key")).split(" ").slice(0, 2).join(" ");
-  keygen((clientKey = join(dir, "client_key")));
-  keygen((strangerKey = join(dir, "stranger_key")));
-  writeFileSync(join(dir, "authorized_keys"), `${readFileSync(`${clientKey}.pub`, "utf8")}`);
-  chmodSync(join(dir, "authorized_keys"), 0o600);
-  port = await freePort();
+  const authorized = keygen(clientKey);
+  keygen(strangerKey);
+  sshd = await startLocalSshd(`${authorized}\n`);
+  port = sshd.port;
+  hostKeyLine = sshd.hostKey;
   url = `ssh://${user}@127.0.0.1:${port}`;
-  writeFileSync(
-    join(dir, "sshd_config"),
-    [
-      "ListenAddress 127.0.0.1",
-      `Port ${port}`,
-      `HostKey ${join(dir, "host_key")}`,
-      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-      `PidFile ${join(dir, "sshd.pid")}`,
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "StrictModes no",
-      "PermitRootLogin prohibit-password",
-      "",
-    ].join("\n"),
-  );
-  // Run as root, sshd needs its privilege separation directory.
-  if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-  sshd = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
-  sshd.stderr!.on("data", (chunk: Buffer) => (sshdLog += chunk.toString()));
-  await waitFor(async () => sshd!.exitCode === null && (await accepts()), 10_000, `sshd on 127.0.0.1:${port}`).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message}; sshd said:\n${sshdLog}`);
-  });
 });
 
 afterAll(async () => {
   await names.cleanup();
-  sshd?.kill("SIGTERM");
+  await sshd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
