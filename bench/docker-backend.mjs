@@ -21,7 +21,7 @@ import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker.js";
 import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
-import { runContainerExec } from "../packages/backend-docker/dist/container-exec.js";
+import { runContainerExec } from "../packages/backend-docker/dist/exec/container-exec.js";
 import { stats } from "./stats.mjs";
 
 const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";

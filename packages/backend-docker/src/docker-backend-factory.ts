@@ -1,7 +1,7 @@
 import type { BackendFactory } from "@monoclaw/core/backend";
 import { createDockerBackend } from "./docker-backend.js";
 import { dockerConfigSchema, type DockerConfig } from "./docker-config.js";
-import { createProgressPrinter } from "./progress-printer.js";
+import { createProgressPrinter } from "./image/progress-printer.js";
 
 /** Turns printer text (lines ending in \n) into one `log` call per line. */
 function lineWriter(log: (message: string) => void): (text: string) => void {

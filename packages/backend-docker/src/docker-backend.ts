@@ -21,26 +21,25 @@ import {
   type ShellSession,
   type WriteFileOptions,
 } from "@monoclaw/core/backend";
-import { createAttachedContainer } from "./attached-container.js";
-import { createFileChannel } from "./file-channel.js";
-import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./container-files.js";
-import { runContainerExec } from "./container-exec.js";
-import { containerNameForScope } from "./container-spec.js";
-import type { ContainerTarget } from "./container-target.js";
-import { reapExpiredContainers } from "./container-reaper.js";
-import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./docker-command.js";
+import { createFileChannel } from "./files/file-channel.js";
+import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./files/container-files.js";
+import { runContainerExec } from "./exec/container-exec.js";
+import { containerNameForScope } from "./container/container-spec.js";
+import type { ContainerTarget } from "./container/container-target.js";
+import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./exec/docker-command.js";
 import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
-import { dockerShellTransport } from "./docker-shell-transport.js";
-import { processDiscoveryEnvironment } from "./discovery-environment.js";
-import { connectEngine, type EngineConnection } from "./engine-discovery.js";
-import { engineUnreachableError, isConnectionError, isNoSuchContainer, isNotRunning } from "./engine-errors.js";
-import { createHostPathTranslator } from "./host-path-translation.js";
-import type { ProgressEvent } from "./image-pull.js";
-import { createManagedContainer } from "./managed-container.js";
+import { dockerShellTransport } from "./exec/docker-shell-transport.js";
+import { processDiscoveryEnvironment } from "./engine/discovery-environment.js";
+import { connectEngine, type EngineConnection } from "./engine/engine-discovery.js";
+import { engineUnreachableError, isConnectionError, isNoSuchContainer, isNotRunning } from "./engine/engine-errors.js";
+import type { ProgressEvent } from "./image/image-pull.js";
+import { createIdleTimer } from "./container/idle-timer.js";
+import { openContainerTarget } from "./container/open-container-target.js";
+import { createExecPool } from "./exec/exec-pool.js";
 import { dockerHealthChecks } from "./health-checks.js";
-import { runInteractiveShell, type InteractiveShellIO } from "./interactive-shell.js";
-import { isRootUser, resolveContainerUser } from "./user-spec.js";
-import { parseVolume, type VolumeMount } from "./volume-mounts.js";
+import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive-shell.js";
+import { resolveContainerUser } from "./container/user-spec.js";
+import { parseVolume, type VolumeMount } from "./container/volume-mounts.js";
 
 /** Default per-command timeout when the app gives none: 10 minutes. */
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -111,11 +110,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   let engineConnection: Promise<EngineConnection> | undefined;
   let targetPromise: Promise<ContainerTarget> | undefined;
   let disposed = false;
-  let idleTimer: NodeJS.Timeout | undefined;
-  let inFlight = 0;
   const sessions = new Set<ShellSession>();
-  const pool: { session: Promise<ShellSession>; busy: boolean }[] = [];
-  const poolWaiters: (() => void)[] = [];
 
   const engine = (): Promise<EngineConnection> => {
     engineConnection ??= (givenEngine ? Promise.resolve(givenEngine) : connectEngine(processDiscoveryEnvironment(env, config.host))).catch((error: unknown) => {
@@ -143,32 +138,14 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   };
 
   const target = (): Promise<ContainerTarget> => {
-    targetPromise ??= (async () => {
-      const { docker } = await engine();
-      if (config.container !== undefined) return createAttachedContainer(docker, config.container, config.workdir);
-      const mounts = volumes();
-      // MonoClaw itself may run in a container: bind sources must be paths on the engine's host.
-      const toHostPath = await createHostPathTranslator(docker);
-      const binds = mounts.map((m) => `${toHostPath(m.resolvedHostPath)}:${m.containerPath}${m.readOnly ? ":ro" : ""}`);
-      const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
-      const managed = createManagedContainer({
-        docker,
-        spec: { config, name: containerName, scope: cwd, binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
-        keepWarm: config.keep_warm,
-        log: say,
-        ...(onPullProgress ? { onPullProgress } : {}),
-        prepare: async (id) => {
-          // A non-root user must be able to write its working directory (the engine creates it as root).
-          if (isRootUser(user) || workdirIsMounted) return;
-          await runContainerExec(docker, id, { cmd: ["/bin/sh", "-c", 'mkdir -p -- "$1" && chown "$2" "$1"', "sh", config.workdir, user!], user: "0" });
-        },
+    targetPromise ??= engine()
+      .then(({ docker }) =>
+        openContainerTarget({ docker, config, containerName, cwd, user, volumes, log: say, ...(onPullProgress ? { onPullProgress } : {}) }),
+      )
+      .catch((error: unknown) => {
+        targetPromise = undefined;
+        throw error;
       });
-      void reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
-      return managed;
-    })().catch((error: unknown) => {
-      targetPromise = undefined;
-      throw error;
-    });
     return targetPromise;
   };
 
@@ -193,33 +170,16 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     });
   };
 
-  /** Runs `work` with the idle timer held off: the container is not stopped while any call is in flight. */
-  const whileBusy = async <T>(work: () => Promise<T>): Promise<T> => {
-    inFlight++;
-    clearIdleTimer();
-    try {
-      return await work();
-    } finally {
-      inFlight--;
-      armIdleTimer();
-    }
-  };
-
-  const clearIdleTimer = () => {
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = undefined;
-  };
-  const armIdleTimer = () => {
-    clearIdleTimer();
-    if (disposed || config.keep_warm || config.container !== undefined || config.idle_timeout === 0 || inFlight > 0) return;
-    idleTimer = setTimeout(() => {
-      idleTimer = undefined;
-      if (inFlight > 0 || disposed) return;
+  const idleTimer = createIdleTimer({
+    idleSeconds: config.idle_timeout,
+    enabled: !config.keep_warm && config.container === undefined,
+    onIdle: () => {
+      if (disposed) return;
       say(`Container ${containerName} idle for ${config.idle_timeout} s: stopping it (set keep_warm: true to keep it running)`);
       void stopContainer();
-    }, config.idle_timeout * 1000);
-    idleTimer.unref();
-  };
+    },
+  });
+  const whileBusy = idleTimer.whileBusy;
 
   /** Idle stop: the pooled shells are closed; open sessions stay usable (their shell is re-opened, `sessionReset`). */
   const stopContainer = async () => {
@@ -230,8 +190,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
 
   const closePool = async () => {
     fileChannel.close();
-    const pooled = pool.splice(0);
-    await Promise.all(pooled.map((entry) => entry.session.then((s) => s.close()).catch(() => undefined)));
+    await execPool.close();
   };
   const closeShells = async () => {
     await Promise.all([closePool(), ...[...sessions].map((s) => s.close().catch(() => undefined))]);
@@ -326,31 +285,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       });
     });
 
-  const acquirePooled = async (): Promise<{ session: ShellSession; release: () => void }> => {
-    for (;;) {
-      const idle = pool.find((entry) => !entry.busy);
-      const entry = idle ?? (pool.length < EXEC_POOL_SIZE ? { session: openProtocolSession(config.workdir, undefined), busy: false } : undefined);
-      if (entry) {
-        if (!idle) pool.push(entry);
-        entry.busy = true;
-        let session: ShellSession;
-        try {
-          session = await entry.session;
-        } catch (error) {
-          pool.splice(pool.indexOf(entry), 1);
-          throw error;
-        }
-        return {
-          session,
-          release: () => {
-            entry.busy = false;
-            poolWaiters.shift()?.();
-          },
-        };
-      }
-      await new Promise<void>((resolve) => poolWaiters.push(resolve));
-    }
-  };
+  const execPool = createExecPool(EXEC_POOL_SIZE, () => openProtocolSession(config.workdir, undefined));
 
   const backend: DockerBackend = {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
@@ -380,7 +315,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         }
       }
       return whileBusy(async () => {
-        const { session, release } = await acquirePooled();
+        const { session, release } = await execPool.acquire();
         try {
           // A child `sh -c` per command: nothing carries over from one exec call to the next.
           const result = await session.exec(`/bin/sh -c ${shellQuote(command)}`, { ...execOptions, cwd, timeoutMs: timeout });
@@ -451,7 +386,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
-      clearIdleTimer();
+      idleTimer.cancel();
       await closeShells();
       if (!config.keep_warm && config.container === undefined) {
         const current = await targetPromise?.catch(() => undefined);

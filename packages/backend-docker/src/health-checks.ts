@@ -1,12 +1,12 @@
 import type { HealthCheck } from "@monoclaw/core/backend";
-import { inspectAttachedContainer } from "./attached-container.js";
-import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
+import { inspectAttachedContainer } from "./container/attached-container.js";
+import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container/container-labels.js";
 import type { DockerConfig } from "./docker-config.js";
-import type { EngineConnection } from "./engine-discovery.js";
-import { hostPathHealthCheck } from "./host-path-translation.js";
-import { imageExists, imageNotFoundFix } from "./image-pull.js";
-import { isRootUser } from "./user-spec.js";
-import { dangerReason, exposedKeyDirectory, type VolumeMount } from "./volume-mounts.js";
+import type { EngineConnection } from "./engine/engine-discovery.js";
+import { hostPathHealthCheck } from "./engine/host-path-translation.js";
+import { imageExists, imageNotFoundFix } from "./image/image-pull.js";
+import { isRootUser } from "./container/user-spec.js";
+import { dangerReason, exposedKeyDirectory, type VolumeMount } from "./container/volume-mounts.js";
 
 export interface HealthCheckContext {
   config: DockerConfig;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ContainerCreateOptions } from "dockerode";
-import { memoryToBytes, type DockerConfig } from "./docker-config.js";
+import { memoryToBytes, type DockerConfig } from "../docker-config.js";
 import {
   LABEL_CONFIG_HASH,
   LABEL_CREATED_AT,

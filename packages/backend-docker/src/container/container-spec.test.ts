@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDockerConfig } from "./docker-config.js";
+import { parseDockerConfig } from "../docker-config.js";
 import { ADDED_CAPABILITIES, buildContainerSpec, containerNameForScope } from "./container-spec.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY } from "./container-labels.js";
 

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
 import type { ContainerTarget } from "./container-target.js";
-import { statusCodeOf, engineMessage, engineUnreachableError, isConnectionError } from "./engine-errors.js";
+import { statusCodeOf, engineMessage, engineUnreachableError, isConnectionError } from "../engine/engine-errors.js";
 
 /** What `inspectAttachedContainer` found, for apps such as mom to print the right fix at start. */
 export interface AttachedContainerInfo {

@@ -4,10 +4,10 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { startLocalSshd, type LocalSshd } from "@monoclaw/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDockerBackend } from "./docker-backend.js";
+import { createDockerBackend } from "../docker-backend.js";
 import { processDiscoveryEnvironment } from "./discovery-environment.js";
 import { connectEngine } from "./engine-discovery.js";
-import { BUSYBOX, containerNames, text, waitFor } from "./docker.test-helpers.js";
+import { BUSYBOX, containerNames, text, waitFor } from "../docker.test-helpers.js";
 
 /**
  * A remote engine over SSH, for real: OpenSSH's sshd on 127.0.0.1 with its own

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDockerBackend } from "./docker-backend.js";
+import { createDockerBackend } from "../docker-backend.js";
 import { processDiscoveryEnvironment } from "./discovery-environment.js";
 import { connectEngine } from "./engine-discovery.js";
-import { BUSYBOX, containerNames, text } from "./docker.test-helpers.js";
+import { BUSYBOX, containerNames, text } from "../docker.test-helpers.js";
 
 const names = containerNames("mc-test-tls");
 const dir = mkdtempSync(join(tmpdir(), "monoclaw-tls-"));

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildImage, readDockerignore } from "./image-build.js";
 import { MONOCLAW_DOCKERFILE } from "./monoclaw-dockerfile.js";
 import { createProgressPrinter } from "./progress-printer.js";
-import { testDocker } from "./docker.test-helpers.js";
+import { testDocker } from "../docker.test-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "monoclaw-build-"));
 const TAG = `mc-test-image-build:${process.pid}`;
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe("image build", () => {
   it("ships the repository's docker/Dockerfile.monoclaw as the built-in Dockerfile", () => {
-    const repoFile = fileURLToPath(new URL("../../../docker/Dockerfile.monoclaw", import.meta.url));
+    const repoFile = fileURLToPath(new URL("../../../../docker/Dockerfile.monoclaw", import.meta.url));
     expect(MONOCLAW_DOCKERFILE).toBe(readFileSync(repoFile, "utf8"));
     expect(MONOCLAW_DOCKERFILE).toMatch(/^FROM ubuntu:24\.04$/m);
     expect(MONOCLAW_DOCKERFILE).toContain("ripgrep");

@@ -8,7 +8,7 @@ import {
   MANAGED_BY_VALUE,
   MANAGED_FILTER,
 } from "./container-labels.js";
-import { statusCodeOf } from "./engine-errors.js";
+import { statusCodeOf } from "../engine/engine-errors.js";
 
 /** One container MonoClaw created, as `monoclaw sandbox ls` shows it. */
 export interface ManagedContainerSummary {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDockerBackend } from "./docker-backend.js";
+import { createDockerBackend } from "../docker-backend.js";
 import Docker from "dockerode";
 import { createAttachedContainer, inspectAttachedContainer } from "./attached-container.js";
-import { BUSYBOX, containerNames, testDocker, text } from "./docker.test-helpers.js";
+import { BUSYBOX, containerNames, testDocker, text } from "../docker.test-helpers.js";
 
 const names = containerNames("mc-test-attach");
 const dataDir = mkdtempSync(join(tmpdir(), "monoclaw-attach-"));

@@ -1,6 +1,6 @@
 import Docker from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseDockerConfig, type DockerConfigInput } from "./docker-config.js";
+import { parseDockerConfig, type DockerConfigInput } from "../docker-config.js";
 import { createManagedContainer } from "./managed-container.js";
 import { LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_MANAGED_BY } from "./container-labels.js";
 

@@ -1,8 +1,8 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { BackendError, type BackendErrorCode } from "@monoclaw/core/backend";
-import { createAttachedExec } from "./container-exec.js";
-import { createFrameDemuxer } from "./frame-demuxer.js";
+import { createAttachedExec } from "../exec/container-exec.js";
+import { createFrameDemuxer } from "../exec/frame-demuxer.js";
 
 /**
  * The shell loop behind the file channel: POSIX sh (busybox ash, dash, bash).

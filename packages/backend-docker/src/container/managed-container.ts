@@ -3,8 +3,8 @@ import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
 import { buildContainerSpec, withCreatedAt, type ContainerSpecInput } from "./container-spec.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container-labels.js";
-import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf } from "./engine-errors.js";
-import { ensureImage, type ProgressEvent } from "./image-pull.js";
+import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf } from "../engine/engine-errors.js";
+import { ensureImage, type ProgressEvent } from "../image/image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
 
 export interface ManagedContainerOptions {

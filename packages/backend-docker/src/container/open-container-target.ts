@@ -1,0 +1,54 @@
+import type Docker from "dockerode";
+import type { DockerConfig } from "../docker-config.js";
+import { createHostPathTranslator } from "../engine/host-path-translation.js";
+import { runContainerExec } from "../exec/container-exec.js";
+import type { ProgressEvent } from "../image/image-pull.js";
+import { createAttachedContainer } from "./attached-container.js";
+import { reapExpiredContainers } from "./container-reaper.js";
+import type { ContainerTarget } from "./container-target.js";
+import { createManagedContainer } from "./managed-container.js";
+import { isRootUser } from "./user-spec.js";
+import type { VolumeMount } from "./volume-mounts.js";
+
+export interface ContainerTargetOptions {
+  docker: Docker;
+  config: DockerConfig;
+  containerName: string;
+  /** The host directory the managed container belongs to (its scope label). */
+  cwd: string;
+  /** The container user, resolved (`uid:gid` or a name), or undefined for the image's user. */
+  user: string | undefined;
+  /** The configured volumes, checked (throws a BackendError for an invalid entry). */
+  volumes: () => VolumeMount[];
+  log: (message: string) => void;
+  onPullProgress?: (event: ProgressEvent) => void;
+}
+
+/**
+ * The container the backend's calls run in: the user's container when
+ * `container` is set (attach mode), otherwise a managed one built from the
+ * config. Starting a managed target also reaps our expired containers.
+ */
+export async function openContainerTarget(options: ContainerTargetOptions): Promise<ContainerTarget> {
+  const { docker, config, containerName, user } = options;
+  if (config.container !== undefined) return createAttachedContainer(docker, config.container, config.workdir);
+  const mounts = options.volumes();
+  // MonoClaw itself may run in a container: bind sources must be paths on the engine's host.
+  const toHostPath = await createHostPathTranslator(docker);
+  const binds = mounts.map((m) => `${toHostPath(m.resolvedHostPath)}:${m.containerPath}${m.readOnly ? ":ro" : ""}`);
+  const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
+  const managed = createManagedContainer({
+    docker,
+    spec: { config, name: containerName, scope: options.cwd, binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
+    keepWarm: config.keep_warm,
+    log: options.log,
+    ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
+    prepare: async (id) => {
+      // A non-root user must be able to write its working directory (the engine creates it as root).
+      if (isRootUser(user) || workdirIsMounted) return;
+      await runContainerExec(docker, id, { cmd: ["/bin/sh", "-c", 'mkdir -p -- "$1" && chown "$2" "$1"', "sh", config.workdir, user!], user: "0" });
+    },
+  });
+  void reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
+  return managed;
+}
