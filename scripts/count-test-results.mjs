@@ -1,34 +1,84 @@
 #!/usr/bin/env node
-// Sums the vitest JSON reports of every package into the plain line CI reads:
-// "N passed, N failed". A package whose tests crashed before writing a report
-// is counted as one failure, and so is each error vitest caught outside any
-// test (.test-results/unhandled-errors.json), so a red run never says "0 failed".
+// Sums the vitest JSON reports of every workspace package into the plain line
+// CI reads: "N passed, N failed, N skipped". It is built so that a red or
+// partial run can never look green:
+// - every package with tests must have a report; one without is a named failure;
+// - a test counts once: a failed test is one failure, and a test file that failed
+//   without any failed test in it (an import error, a failing hook) is one more;
+// - skipped and todo tests are counted, named, and fail the run;
+// - each error vitest caught outside any test (.test-results/unhandled-errors.json)
+//   is a failure.
+// Usage: node scripts/count-test-results.mjs [workspace-root]
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = process.argv[2] ?? new URL("..", import.meta.url).pathname;
 let passed = 0;
 let failed = 0;
-for (const group of ["packages", "apps"]) {
-  for (const name of readdirSync(join(root, group))) {
-    const dir = join(root, group, name);
-    if (!existsSync(join(dir, "vitest.config.ts"))) continue;
-    const report = join(dir, ".test-results", "vitest.json");
-    if (!existsSync(report)) {
-      console.error(`${group}/${name}: no test report (its tests did not run to the end)`);
-      failed += 1;
-      continue;
+let skipped = 0;
+
+for (const dir of workspacePackages(root)) {
+  const name = relative(root, dir);
+  if (!hasTests(join(dir, "src"))) continue;
+  const report = join(dir, ".test-results", "vitest.json");
+  if (!existsSync(report)) {
+    console.error(`${name}: no test report (its tests did not run to the end)`);
+    failed += 1;
+    continue;
+  }
+  const counts = countReport(JSON.parse(readFileSync(report, "utf8")), name);
+  const unhandled = join(dir, ".test-results", "unhandled-errors.json");
+  if (existsSync(unhandled)) {
+    const { count, errors } = JSON.parse(readFileSync(unhandled, "utf8"));
+    for (const error of errors) console.error(`${name}: unhandled error outside any test: ${error}`);
+    counts.failed += count;
+  }
+  console.error(`${name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  passed += counts.passed;
+  failed += counts.failed;
+  skipped += counts.skipped;
+}
+
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 && skipped === 0 && passed > 0 ? 0 : 1);
+
+/** The directories matched by pnpm-workspace.yaml's `packages/*`-style globs. */
+function workspacePackages(workspaceRoot) {
+  const manifest = readFileSync(join(workspaceRoot, "pnpm-workspace.yaml"), "utf8");
+  const groups = [...manifest.matchAll(/^\s*-\s*["']?([\w.-]+)\/\*["']?\s*$/gm)].map((match) => match[1]);
+  return groups.flatMap((group) => {
+    const groupDir = join(workspaceRoot, group);
+    if (!existsSync(groupDir)) return [];
+    return readdirSync(groupDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(groupDir, entry.name, "package.json")))
+      .map((entry) => join(groupDir, entry.name));
+  });
+}
+
+function hasTests(dir) {
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir, { withFileTypes: true, recursive: true }).some((entry) => entry.isFile() && entry.name.endsWith(".test.ts"));
+}
+
+function countReport(result, name) {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const file of result.testResults ?? []) {
+    const where = relative(root, file.name);
+    let failedHere = 0;
+    for (const test of file.assertionResults ?? []) {
+      if (test.status === "passed") counts.passed += 1;
+      else if (test.status === "failed") {
+        counts.failed += 1;
+        failedHere += 1;
+      } else {
+        counts.skipped += 1;
+        console.error(`${name}: ${test.status} test: ${where} > ${test.fullName}`);
+      }
     }
-    const result = JSON.parse(readFileSync(report, "utf8"));
-    passed += result.numPassedTests;
-    failed += result.numFailedTests + (result.numFailedTestSuites ?? 0);
-    const unhandled = join(dir, ".test-results", "unhandled-errors.json");
-    if (existsSync(unhandled)) {
-      const { count, errors } = JSON.parse(readFileSync(unhandled, "utf8"));
-      for (const error of errors) console.error(`${group}/${name}: unhandled error outside any test: ${error}`);
-      failed += count;
+    if (file.status === "failed" && failedHere === 0) {
+      counts.failed += 1;
+      console.error(`${name}: ${where} failed outside its tests: ${(file.message ?? "").split("\n")[0]}`);
     }
   }
+  return counts;
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# First of all: no earlier run's report may be counted if a set-up step fails.
+rm -rf packages/*/.test-results apps/*/.test-results
+
 PNPM_VERSION=$(node -p 'require("./package.json").packageManager.split("@")[1]')
 if [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
   npm install -g "pnpm@$PNPM_VERSION" >/dev/null
@@ -12,5 +15,4 @@ fi
 pnpm install --frozen-lockfile
 bash scripts/ensure-docker.sh
 bash docker/test-images/build.sh
-rm -rf packages/*/.test-results apps/*/.test-results
 pnpm turbo test --concurrency=1 --continue

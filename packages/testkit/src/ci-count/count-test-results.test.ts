@@ -1,0 +1,89 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+
+// scripts/count-test-results.mjs turns the packages' vitest reports into CI's
+// "N passed, N failed, N skipped" line. These tests run it on workspaces made
+// here, so each way a run can look greener than it was is pinned down.
+const script = fileURLToPath(new URL("../../../../scripts/count-test-results.mjs", import.meta.url));
+
+type Status = "passed" | "failed" | "skipped" | "pending" | "todo";
+interface FakeFile {
+  status: "passed" | "failed";
+  tests: Status[];
+  message?: string;
+}
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+function workspace(packages: Record<string, FakeFile[] | "no report" | "no tests">): string {
+  const root = mkdtempSync(join(tmpdir(), "count-results-"));
+  roots.push(root);
+  writeFileSync(join(root, "pnpm-workspace.yaml"), "packages:\n  - packages/*\n  - apps/*\n");
+  for (const [name, files] of Object.entries(packages)) {
+    const dir = join(root, name);
+    mkdirSync(join(dir, "src"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), "{}");
+    if (files === "no tests") continue;
+    writeFileSync(join(dir, "src", "a.test.ts"), "");
+    if (files === "no report") continue;
+    mkdirSync(join(dir, ".test-results"));
+    const testResults = files.map((file, index) => ({
+      name: join(dir, "src", `f${index}.test.ts`),
+      status: file.status,
+      message: file.message ?? "",
+      assertionResults: file.tests.map((status, n) => ({ status, fullName: `test ${n}` })),
+    }));
+    writeFileSync(join(dir, ".test-results", "vitest.json"), JSON.stringify({ testResults }));
+  }
+  return root;
+}
+
+function count(root: string) {
+  const run = spawnSync(process.execPath, [script, root], { encoding: "utf8" });
+  return { line: run.stdout.trim(), exitCode: run.status, log: run.stderr };
+}
+
+describe("the CI count line", () => {
+  it("sums every package and exits 0 when all tests passed (positive control)", () => {
+    const root = workspace({ "packages/a": [{ status: "passed", tests: ["passed", "passed"] }], "apps/b": [{ status: "passed", tests: ["passed"] }] });
+    expect(count(root)).toMatchObject({ line: "3 passed, 0 failed, 0 skipped", exitCode: 0 });
+  });
+
+  it("counts a failed test once, not again for the file and suite around it", () => {
+    const root = workspace({ "packages/a": [{ status: "failed", tests: ["passed", "failed"] }] });
+    expect(count(root)).toMatchObject({ line: "1 passed, 1 failed, 0 skipped", exitCode: 1 });
+  });
+
+  it("counts a test file that failed outside its tests (an import error) as a named failure", () => {
+    const root = workspace({ "packages/a": [{ status: "failed", tests: [], message: "Cannot find module x" }, { status: "passed", tests: ["passed"] }] });
+    const result = count(root);
+    expect(result).toMatchObject({ line: "1 passed, 1 failed, 0 skipped", exitCode: 1 });
+    expect(result.log).toContain("Cannot find module x");
+  });
+
+  it("counts skipped and todo tests, names them and fails the run", () => {
+    const root = workspace({ "packages/a": [{ status: "passed", tests: ["passed", "skipped", "todo", "pending"] }] });
+    const result = count(root);
+    expect(result).toMatchObject({ line: "1 passed, 0 failed, 3 skipped", exitCode: 1 });
+    expect(result.log).toMatch(/todo test: .*test 2/);
+  });
+
+  it("names a package with tests but no report as a failure", () => {
+    const root = workspace({ "packages/a": [{ status: "passed", tests: ["passed"] }], "apps/crashed": "no report" });
+    const result = count(root);
+    expect(result).toMatchObject({ line: "1 passed, 1 failed, 0 skipped", exitCode: 1 });
+    expect(result.log).toContain("apps/crashed: no test report");
+  });
+
+  it("ignores a package without tests, and a run with nothing passed is not green", () => {
+    const root = workspace({ "packages/docs": "no tests" });
+    expect(count(root)).toMatchObject({ line: "0 passed, 0 failed, 0 skipped", exitCode: 1 });
+  });
+});
