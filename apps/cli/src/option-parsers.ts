@@ -1,10 +1,16 @@
 import { InvalidArgumentError } from "commander";
+import { durationRangeText, isTimerDurationSeconds } from "@monoclaw/core/backend";
 
-/** Parses `--timeout <seconds>`: a number greater than 0 (fractions allowed). */
+/**
+ * Parses `--timeout <seconds>` with the rule `terminal.timeout` has (the same
+ * range, the same words): fractions allowed, at most what a timer can wait for.
+ */
 export function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError(`expected a number of seconds greater than 0, e.g. 30 or 0.5; got "${value}".`);
+  const seconds = value.trim() === "" ? Number.NaN : Number(value);
+  if (!isTimerDurationSeconds(seconds)) {
+    throw new InvalidArgumentError(
+      `expected ${durationRangeText()}, e.g. 30 or 0.5; got "${value}". Fix: give a value in that range; run longer jobs in the background with their output in a file.`,
+    );
   }
   return seconds;
 }

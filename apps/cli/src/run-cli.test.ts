@@ -52,7 +52,7 @@ describe("monoclaw", () => {
     expect(missingArgument.stderr).toMatch(/^monoclaw: missing required argument 'value'/);
     const badTimeout = await run("exec", "--timeout", "soon", "--", "true");
     expect(badTimeout.code).toBe(2);
-    expect(badTimeout.stderr).toMatch(/^monoclaw: option '-t, --timeout <seconds>' argument 'soon' is invalid\. expected a number of seconds greater than 0/);
+    expect(badTimeout.stderr).toMatch(/^monoclaw: option '-t, --timeout <seconds>' argument 'soon' is invalid\. expected a number of seconds from 0\.001 to 2147483 \(about 24\.8 days\)/);
     const badBackend = await run("exec", "--backend", "ssh", "--", "true");
     expect(badBackend.code).toBe(2);
     expect(badBackend.stderr).toContain('"ssh" is not a backend; use one of: host');
@@ -62,7 +62,7 @@ describe("monoclaw", () => {
     t.writeConfig("terminal:\n  timeout: soon\n");
     const result = await run("exec", "--", "true");
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^monoclaw: .*config\.yaml:2:3: terminal\.timeout is "soon"; allowed: a number of seconds greater than 0; fix: .*\n$/);
+    expect(result.stderr).toMatch(/^monoclaw: .*config\.yaml:2:3: terminal\.timeout is "soon"; allowed: a number of seconds from 0\.001 to 2147483 \(about 24\.8 days\); fix: .*\n$/);
     const debug = await runBin(["exec", "--", "true"], { env: { ...t.env, MONOCLAW_DEBUG: "1" }, cwd: t.workdir });
     expect(debug.stderr).toMatch(/\n\s+at /);
   });

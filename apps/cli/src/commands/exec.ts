@@ -1,6 +1,6 @@
 import { unlink } from "node:fs/promises";
 import type { Command } from "commander";
-import { BackendError, type ExecResult } from "@monoclaw/core/backend";
+import { BackendError, secondsToTimerMs, type ExecResult } from "@monoclaw/core/backend";
 import { createConfiguredBackend } from "@monoclaw/core/config";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
@@ -89,7 +89,7 @@ async function runExec(context: CliContext, command: string, options: ExecComman
           if (!controller.signal.aborted) target.write(chunk);
         },
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-        ...(options.timeout === undefined ? {} : { timeoutMs: Math.max(1, Math.round(options.timeout * 1000)) }),
+        ...(options.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(options.timeout) }),
         ...(stdin === undefined ? {} : { stdin }),
       })
       .catch(explainBackendError);

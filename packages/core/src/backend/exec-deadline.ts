@@ -1,4 +1,5 @@
 import { BackendError } from "./backend-error.js";
+import { isTimerDurationMs, MAX_TIMER_MS } from "./timer-duration.js";
 
 /** Why a command is being stopped before it ended by itself. */
 export type StopReason = "timeout" | "abort";
@@ -46,13 +47,20 @@ export function watchDeadline(
 
 /**
  * The timeout to use: `requested` when it is a positive number, the backend's
- * `fallbackMs` when it is 0 or absent. Rejects negative or non-numeric values
- * with a BackendError `INVALID`.
+ * `fallbackMs` when it is 0 or absent. Rejects negative, non-numeric, infinite
+ * values and values above what a timer can wait for ({@link MAX_TIMER_MS},
+ * about 24.8 days: Node would fire such a timer after 1 ms) with a
+ * BackendError `INVALID`, whether they were requested or the fallback.
  */
 export function effectiveTimeoutMs(requested: number | undefined, fallbackMs: number): number {
-  if (requested === undefined || requested === 0) return fallbackMs;
-  if (typeof requested !== "number" || !Number.isFinite(requested) || requested < 0) {
-    throw new BackendError("INVALID", `timeoutMs must be a positive number of milliseconds (0 for the default), got ${String(requested)}`);
+  const useFallback = requested === undefined || requested === 0;
+  const timeoutMs = useFallback ? fallbackMs : requested;
+  if (!isTimerDurationMs(timeoutMs)) {
+    const which = useFallback ? "the backend's default timeout" : "timeoutMs";
+    throw new BackendError(
+      "INVALID",
+      `${which} must be a number of milliseconds from 1 to ${MAX_TIMER_MS} (about 24.8 days; 0 for the default), got ${String(timeoutMs)}`,
+    );
   }
-  return requested;
+  return timeoutMs;
 }

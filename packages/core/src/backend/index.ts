@@ -8,6 +8,7 @@ export * from "./backend-factory.js";
 export * from "./output-capture.js";
 export * from "./exec-output.js";
 export * from "./exec-deadline.js";
+export * from "./timer-duration.js";
 export * from "./exec-status.js";
 export * from "./run-marker.js";
 export * from "./process-tree-kill.js";

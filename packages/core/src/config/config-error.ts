@@ -14,7 +14,7 @@ export interface ConfigProblem {
   column?: number;
   /** What is wrong, e.g. `is "fast"`. */
   message: string;
-  /** What would be accepted, e.g. `a number of seconds greater than 0`. */
+  /** What would be accepted, e.g. `a number of seconds from 0.001 to 2147483 (about 24.8 days)`. */
   allowed?: string;
   /** How to fix it, e.g. a command to run. */
   fix?: string;

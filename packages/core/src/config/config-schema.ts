@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { BackendFactory } from "../backend/backend-factory.js";
+import { durationRangeText, isTimerDurationSeconds } from "../backend/timer-duration.js";
 
 /** How commands that look destructive are handled: ask the user, never ask (run them), always ask. */
 export const APPROVAL_MODES = ["ask", "never", "always"] as const;
@@ -57,6 +58,7 @@ export interface ConfigSchemaOptions {
 /** Keys of `terminal` that are settings, not backend sections. */
 export const TERMINAL_SETTING_KEYS = ["backend", "cwd", "timeout", "approvals"] as const;
 
+const TIMEOUT_RANGE = durationRangeText();
 const MODEL_PATTERN = /^[^/\s]+\/\S+$/;
 const URL_ALLOWED = "an http(s) URL, e.g. http://localhost:11434/v1";
 
@@ -103,9 +105,10 @@ export function createConfigSchema({ factories, startDir }: ConfigSchemaOptions)
       .min(1, { error: "a directory path (absolute, or relative to where monoclaw starts)" })
       .default(startDir)
       .transform((path) => resolve(startDir, path)),
+    // Node's timers overflow above about 24.8 days (every command would be ended at once).
     timeout: z
-      .number({ error: "a number of seconds greater than 0" })
-      .positive({ error: "a number of seconds greater than 0" })
+      .number({ error: TIMEOUT_RANGE })
+      .refine((seconds) => isTimerDurationSeconds(seconds), { error: TIMEOUT_RANGE })
       .default(DEFAULT_TIMEOUT_SECONDS),
     approvals: z.enum(APPROVAL_MODES, { error: APPROVAL_MODES.join(", ") }).default(DEFAULT_APPROVALS),
     ...Object.fromEntries(factories.map((factory) => [factory.name, section(factory.configSchema)])),

@@ -1,4 +1,5 @@
 import type { BackendFactory } from "../backend/backend-factory.js";
+import { secondsToTimerMs } from "../backend/timer-duration.js";
 import type { ExecutionBackend } from "../backend/execution-backend.js";
 import type { Env } from "./config-home.js";
 import type { MonoclawConfig } from "./config-schema.js";
@@ -29,8 +30,10 @@ export function createConfiguredBackend(
     throw new Error(`No backend named "${name}" is registered (known: ${factories.map((f) => f.name).join(", ")}).`);
   }
   return factory.create(config.terminal[name] ?? factory.configSchema.parse({}), {
-    terminal: { cwd: config.terminal.cwd, timeoutMs: Math.round(config.terminal.timeout * 1000) },
+    terminal: { cwd: config.terminal.cwd, timeoutMs: secondsToTimerMs(config.terminal.timeout) },
     env: options.env ?? process.env,
+    // A provider key may sit in a variable with any name (`api_key: ${MY_LLM}`): commands never get it.
+    secretValues: Object.values(config.providers).flatMap((provider) => (provider.api_key ? [provider.api_key] : [])),
     ...(options.log ? { log: options.log } : {}),
   });
 }

@@ -103,16 +103,16 @@ describe("loadConfig", () => {
   it("names the file, line, key, what is allowed and the fix for an invalid value", async () => {
     const error = await loadError("terminal:\n  backend: host\n  timeout: fast\n");
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatchObject({ file, key: "terminal.timeout", line: 3, message: 'is "fast"', allowed: "a number of seconds greater than 0" });
+    expect(error.problems[0]).toMatchObject({ file, key: "terminal.timeout", line: 3, message: 'is "fast"', allowed: "a number of seconds from 0.001 to 2147483 (about 24.8 days)" });
     expect(error.message).toBe(
-      `${file}:3:3: terminal.timeout is "fast"; allowed: a number of seconds greater than 0; fix: give it an allowed value (\`monoclaw config set terminal.timeout <value>\`), or \`monoclaw config unset terminal.timeout\` for the default`,
+      `${file}:3:3: terminal.timeout is "fast"; allowed: a number of seconds from 0.001 to 2147483 (about 24.8 days); fix: give it an allowed value (\`monoclaw config set terminal.timeout <value>\`), or \`monoclaw config unset terminal.timeout\` for the default`,
     );
   });
 
   it("reports every problem at once, including values inside a backend's section", async () => {
     const error = await loadError("terminal:\n  approvals: maybe\n  timeout: -5\n  docker:\n    keep_warm: yes please\n");
     expect(error.problems.map((problem) => [problem.key, problem.line, problem.allowed])).toEqual([
-      ["terminal.timeout", 3, "a number of seconds greater than 0"],
+      ["terminal.timeout", 3, "a number of seconds from 0.001 to 2147483 (about 24.8 days)"],
       ["terminal.approvals", 2, "ask, never, always"],
       ["terminal.docker.keep_warm", 5, "true or false"],
     ]);

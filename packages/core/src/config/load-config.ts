@@ -246,6 +246,8 @@ function allowedText(issue: z.core.$ZodIssue): string {
 }
 
 function render(value: unknown): string {
+  // JSON has no infinity or NaN (it would print `null`): show them as YAML writes them.
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

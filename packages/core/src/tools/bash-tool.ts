@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { OutputStreamName } from "../backend/exec-types.js";
+import { MIN_TIMER_SECONDS, secondsToTimerMs } from "../backend/timer-duration.js";
 import { defineTool, type ToolResult } from "./agent-tool.js";
 import { DEFAULT_OUTPUT_LIMITS, OutputCollector, type OutputLimits } from "./output-collector.js";
 
@@ -7,7 +8,7 @@ const bashInput = z.object({
   command: z.string().min(1).describe("The shell command to run."),
   timeout: z
     .number()
-    .positive()
+    .min(MIN_TIMER_SECONDS)
     .max(24 * 3600)
     .optional()
     .describe("Seconds before the command is ended (default: the configured terminal timeout)."),
@@ -64,7 +65,7 @@ export function createBashTool(options: BashToolOptions = {}) {
       };
       const result = await session.exec(input.command, {
         signal: context.signal,
-        ...(input.timeout === undefined ? {} : { timeoutMs: Math.round(input.timeout * 1000) }),
+        ...(input.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(input.timeout) }),
         onOutput: (stream, chunk) => deliver(stream, redactors[stream].push(decoders[stream].decode(chunk, { stream: true }))),
       });
       for (const stream of ["stdout", "stderr"] as const) deliver(stream, redactors[stream].push(decoders[stream].decode()) + redactors[stream].flush());
