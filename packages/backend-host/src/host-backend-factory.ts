@@ -18,6 +18,7 @@ export const hostBackendFactory: BackendFactory<HostConfig> = {
       env: config.env,
       forwardEnv: config.forward_env,
       baseEnv: context.env,
+      ...(context.secretValues === undefined ? {} : { secretValues: context.secretValues }),
       ...(config.shell === undefined ? {} : { shell: config.shell }),
     });
   },

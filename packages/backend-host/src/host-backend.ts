@@ -40,6 +40,8 @@ export interface HostBackendOptions {
   forwardEnv?: string[];
   /** The environment commands inherit, minus secrets. Default `process.env`. */
   baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Values (configured API keys) no inherited variable may carry, whatever its name. */
+  secretValues?: readonly string[];
   /** Shell path or name; default `bash` when on PATH, else `/bin/sh`. */
   shell?: string;
   /** TERM-to-KILL grace on timeout and abort. Default 2000 ms. */
@@ -56,8 +58,11 @@ export interface HostBackendOptions {
  *   when everything is gone), then KILL the group and every process carrying
  *   the marker, `setsid`/`nohup`/double-forked ones included.
  * - Commands see the host environment minus secrets (`buildChildEnv`): names
- *   ending in `_API_KEY`, `_TOKEN`, `_SECRET`, `_PASSWORD`... and `MOM_SLACK_*`,
- *   unless listed in `forwardEnv`; `env` is added on top.
+ *   such as `*_KEY`, `*TOKEN*`, `*SECRET*`, `*PASSWORD*` and `MOM_SLACK_*`,
+ *   credential-shaped values (`sk-...`, `ghp_...`, JWTs, PEM keys, URLs with a
+ *   password) and any of `secretValues`, unless listed in `forwardEnv`; `env`
+ *   is added on top. This is hygiene, not isolation: commands run as this
+ *   user and can read the parent's environment and files (see the README).
  * - Paths are host paths; relative ones resolve against `cwd`.
  * - `dispose` closes sessions and ends every process any command started,
  *   background jobs included. Creating it does no I/O.
@@ -68,7 +73,12 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const baseEnv = options.baseEnv ?? process.env;
   assertEnvNames(options.env, "terminal.host.env");
-  const childEnv = buildChildEnv({ base: baseEnv, env: options.env ?? {}, forwardEnv: options.forwardEnv ?? [] });
+  const childEnv = buildChildEnv({
+    base: baseEnv,
+    env: options.env ?? {},
+    forwardEnv: options.forwardEnv ?? [],
+    secretValues: options.secretValues ?? [],
+  });
   const marker = newRunMarker(process.env[RUN_MARKER_VARIABLE]);
   const sessions = new Set<ShellSession>();
   const running = new Set<Promise<unknown>>();

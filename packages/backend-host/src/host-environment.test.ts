@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { capturedText } from "@monoclaw/core";
 import { createHostBackend } from "./host-backend.js";
+import { hostBackendFactory } from "./host-backend-factory.js";
 
 const workspace = mkdtempSync(join(tmpdir(), "monoclaw-host-env-"));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
@@ -48,5 +49,72 @@ describe("host backend environment", () => {
 
   it("rejects an invalid configured variable name with a clear error", () => {
     expect(() => createHostBackend({ env: { "NOT VALID": "x" } })).toThrow(/terminal\.host\.env: "NOT VALID" is not a valid environment variable name/);
+  });
+});
+
+// Credential-shaped values, assembled so no scanner takes this file for a leak.
+const anthropicKey = ["sk", "ant", "api03", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"].join("-");
+const configuredKey = "configured-provider-key-42";
+const leakedEnv: Record<string, string> = {
+  SECRET_KEY: "django-insecure-abc",
+  DATABASE_URL: "postgres://u:pw@h/db",
+  PRIVATE_KEY: "0xdeadbeef",
+  SIGNING_SECRET: "8f14e45fceea167a",
+  AWS_SESSION_TOKEN: "FwoGZXIvYXdzEBYaDH",
+  GH_PAT: "abc123def456",
+  MY_LLM: anthropicKey,
+  PROVIDER_KEY_UNDER_ODD_NAME_HOLDER: configuredKey,
+  RENAMED_HOLDER: configuredKey,
+};
+
+describe("host backend secret filtering by name and by value", () => {
+  const backend = createHostBackend({
+    cwd: workspace,
+    baseEnv: { PATH: process.env.PATH, HOME: "/home/someone", FOO: "bar", ...leakedEnv },
+    secretValues: [configuredKey],
+  });
+  afterAll(() => backend.dispose());
+  const childEnv = async (): Promise<Map<string, string>> => {
+    // The real `env` program, run by the backend: what a command actually inherits.
+    const result = await backend.exec("env");
+    expect(result.exitCode).toBe(0);
+    return new Map(capturedText(result.stdout).split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+  };
+
+  it.each(Object.keys(leakedEnv))("never hands %s to a command's environment", async (name) => {
+    const env = await childEnv();
+    expect(env.has(name)).toBe(false);
+    // Positive control: the same child saw the ordinary variables.
+    expect(env.get("PATH")).toBe(process.env.PATH);
+    expect(env.get("HOME")).toBe("/home/someone");
+    expect(env.get("FOO")).toBe("bar");
+  });
+
+  it("never shows any withheld value anywhere in the child's environment, in a session too", async () => {
+    const session = await backend.openSession();
+    try {
+      const text = capturedText((await session.exec("env")).stdout);
+      for (const value of Object.values(leakedEnv)) expect(text).not.toContain(value);
+      expect(text).toContain("FOO=bar");
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("host backend factory", () => {
+  it("withholds a configured provider key the app hands it, under whatever name it sits", async () => {
+    const backend = hostBackendFactory.create(hostBackendFactory.configSchema.parse({}), {
+      terminal: { cwd: workspace, timeoutMs: 60_000 },
+      env: { PATH: process.env.PATH, MY_LLM: configuredKey, FOO: "bar" },
+      secretValues: [configuredKey],
+    });
+    try {
+      const text = capturedText((await backend.exec("env")).stdout);
+      expect(text).not.toContain(configuredKey);
+      expect(text).toContain("FOO=bar");
+    } finally {
+      await backend.dispose();
+    }
   });
 });

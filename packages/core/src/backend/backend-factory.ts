@@ -14,6 +14,11 @@ export interface BackendFactoryContext {
   terminal: TerminalSettings;
   /** The environment MonoClaw itself runs with; backends read `forward_env` names from it. */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Values no command may inherit from `env` whatever the variable is called:
+   * the configured provider API keys (see `buildChildEnv`'s `secretValues`).
+   */
+  secretValues?: readonly string[];
   /** Progress and warnings meant for the user (image pulls, recreated containers). */
   log?: (message: string) => void;
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { buildChildEnv, isSecretEnvName } from "./secret-env.js";
+import { buildChildEnv, isSecretEnvName, isSecretVariable, looksLikeSecretValue } from "./secret-env.js";
+
+// Credential-shaped test values, built so no scanner mistakes this file for a leak.
+const anthropicKey = ["sk", "ant", "api03", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"].join("-");
+const openaiKey = ["sk", "proj", "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2"].join("-");
+const githubPat = `${"github"}_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz`;
+const ghp = `gh${"p"}_${"a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}`;
+const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${"dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}`;
+const pem = `-----BEGIN ${"RSA PRIVATE"} KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----`;
 
 describe("isSecretEnvName", () => {
   it.each([
@@ -17,12 +25,70 @@ describe("isSecretEnvName", () => {
     "PGPASSWORD",
     "MYSQL_PWD",
     "GCP_PRIVATE_KEY",
+    "SECRET_KEY",
+    "PRIVATE_KEY",
+    "SIGNING_SECRET",
+    "GH_PAT",
+    "SENTRY_DSN",
+    "SSH_KEY",
+    "MYTOKEN",
+    "ACCESSTOKEN",
+    "REFRESH_TOKEN_V2",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "DOCKER_PASSWD",
+    "KEY",
+    "api_key",
+    "token",
+    "password",
+    "signing-secret",
   ])("%s is a secret", (name) => expect(isSecretEnvName(name)).toBe(true));
 
-  it.each(["PATH", "HOME", "PWD", "OLDPWD", "LANG", "TERM", "SSH_AUTH_SOCK", "TOKENIZERS_PARALLELISM", "PASSWORD_STORE_DIR", "KEYBOARD"])(
+  it.each(["PATH", "HOME", "PWD", "OLDPWD", "LANG", "TERM", "SSH_AUTH_SOCK", "TOKENIZERS_PARALLELISM", "PASSWORD_STORE_DIR", "KEYBOARD", "FOO", "DATABASE_URL", "image", "base_url"])(
     "%s is not a secret",
     (name) => expect(isSecretEnvName(name)).toBe(false),
   );
+});
+
+describe("looksLikeSecretValue", () => {
+  it.each([
+    ["an Anthropic key", anthropicKey],
+    ["an OpenAI key", openaiKey],
+    ["a key after Bearer", `Bearer ${openaiKey}`],
+    ["a GitHub classic token", ghp],
+    ["a GitHub OAuth token", `gh${"o"}_${"a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}`],
+    ["a GitHub fine-grained token", githubPat],
+    ["a Slack bot token", `xox${"b"}-1234567890-0987654321-AbCdEfGh`],
+    ["a Slack user token", `xox${"p"}-1234567890-0987654321-AbCdEfGh`],
+    ["a Slack app token", `xap${"p"}-1-A0123456789-1234567890-abcdef`],
+    ["an AWS access key id", `AKI${"A"}IOSFODNN7EXAMPLE`],
+    ["a GitLab token", `glpa${"t"}-abcdefghij0123456789`],
+    ["a JWT", jwt],
+    ["a PEM private key", pem],
+    ["an OpenSSH private key", `-----BEGIN ${"OPENSSH PRIVATE"} KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n`],
+    ["a database URL with a password", "postgres://u:pw@h/db"],
+    ["an https URL with a password", "https://deploy:s3cret@example.com/repo.git"],
+  ])("flags %s", (_what, value) => expect(looksLikeSecretValue(value)).toBe(true));
+
+  it.each([
+    ["a path", "/usr/local/bin:/usr/bin:/bin"],
+    ["a path with sk- in a directory name", "/opt/sk-learn-tools-and-more-stuff/bin"],
+    ["a short sk- word", "sk-SK"],
+    ["a URL without a password", "postgres://u@h/db"],
+    ["a URL with a port", "http://localhost:8080/path@x"],
+    ["a locale", "sk_SK.UTF-8"],
+    ["an ordinary word", "bar"],
+    ["a PEM certificate (public)", "-----BEGIN CERTIFICATE-----\nMIIB\n"],
+  ])("does not flag %s", (_what, value) => expect(looksLikeSecretValue(value)).toBe(false));
+});
+
+describe("isSecretVariable", () => {
+  it("flags a configured key in a variable with an unusual name, and only values that hold one", () => {
+    expect(isSecretVariable("MY_LLM", "plain-looking-key-123", ["plain-looking-key-123"])).toBe(true);
+    expect(isSecretVariable("HEADER", "Authorization: plain-looking-key-123", ["plain-looking-key-123"])).toBe(true);
+    expect(isSecretVariable("FOO", "bar", ["plain-looking-key-123", undefined])).toBe(false);
+    // A short configured key (such as a placeholder) would match ordinary values: ignored.
+    expect(isSecretVariable("FOO", "bar", ["bar"])).toBe(false);
+  });
 });
 
 describe("buildChildEnv", () => {
@@ -43,5 +109,33 @@ describe("buildChildEnv", () => {
     expect(env).toEqual({ PATH: "/custom", HOME: "/root", GITHUB_TOKEN: "ghp", DEPLOY_TOKEN: "explicit" });
     expect(withheld).toEqual(["MOM_SLACK_BOT_TOKEN", "OPENAI_API_KEY"]);
     expect(missingForwards).toEqual(["NOT_SET"]);
+  });
+
+  const configuredKey = "configured-provider-key-42";
+  const hostile: Record<string, string> = {
+    SECRET_KEY: "django-insecure-abc",
+    DATABASE_URL: "postgres://u:pw@h/db",
+    PRIVATE_KEY: "0xdeadbeef",
+    SIGNING_SECRET: "8f14e45fceea167a",
+    AWS_SESSION_TOKEN: "FwoGZXIvYXdzEBYaDH",
+    GH_PAT: "abc123def456",
+    MY_LLM: anthropicKey,
+    SOME_JWT_HOLDER: jwt,
+    SIGNING_MATERIAL: pem,
+    UPSTREAM: `https://deploy:hunter22@git.example.com/x.git`,
+    ODD_NAME: configuredKey,
+  };
+
+  it.each(Object.keys(hostile))("withholds %s (by name, by value, or as a configured key)", (name) => {
+    const { env, withheld } = buildChildEnv({ base: { PATH: "/bin", HOME: "/root", FOO: "bar", ...hostile }, secretValues: [configuredKey] });
+    expect(env[name]).toBeUndefined();
+    expect(withheld).toContain(name);
+    // Positive control: ordinary variables survive the same filter.
+    expect(env).toMatchObject({ PATH: "/bin", HOME: "/root", FOO: "bar" });
+  });
+
+  it("keeps forward_env's explicit opt-in even for a credential-shaped value", () => {
+    const { env } = buildChildEnv({ base: { MY_LLM: anthropicKey }, forwardEnv: ["MY_LLM"], secretValues: [anthropicKey] });
+    expect(env).toEqual({ MY_LLM: anthropicKey });
   });
 });

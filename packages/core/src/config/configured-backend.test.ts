@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createConfiguredBackend } from "./configured-backend.js";
 import { loadConfig } from "./load-config.js";
@@ -11,7 +14,22 @@ describe("createConfiguredBackend", () => {
     const env = { PATH: "/bin" };
     const backend = createConfiguredBackend(config, factories, { env });
     expect(backend.name).toBe("host");
-    expect(created).toEqual([{ name: "host", config: { forward_env: [] }, context: { terminal: { cwd: "/work", timeoutMs: 180_000 }, env } }]);
+    expect(created).toEqual([{ name: "host", config: { forward_env: [] }, context: { terminal: { cwd: "/work", timeoutMs: 180_000 }, env, secretValues: [] } }]);
+  });
+
+  it("hands the backend every configured provider API key, so no variable carries one to a command", async () => {
+    const home = mkdtempSync(join(tmpdir(), "monoclaw-configured-"));
+    try {
+      writeFileSync(join(home, "config.yaml"), "providers:\n  anthropic:\n    api_key: ${MY_LLM}\n  local:\n    base_url: http://127.0.0.1:1234/v1\n");
+      const created: { context: { secretValues?: string[] } }[] = [];
+      const factories = testFactories(created);
+      const env = { MONOCLAW_HOME: home, MY_LLM: "configured-key-123456" };
+      const { config } = await loadConfig({ factories, env, startDir: "/work" });
+      createConfiguredBackend(config, factories, { env });
+      expect(created[0]!.context.secretValues).toEqual(["configured-key-123456"]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("uses the override instead of terminal.backend, and refuses a name nobody registered", async () => {

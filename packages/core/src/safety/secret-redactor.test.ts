@@ -14,6 +14,12 @@ describe("createRedactor", () => {
     expect(redactor.size).toBe(2);
   });
 
+  it("redacts a credential-shaped value whatever its variable is called", () => {
+    const key = ["sk", "ant", "api03", "Q1w2E3r4T5y6U7i8O9p0A1s2"].join("-");
+    const oddlyNamed = createRedactor({ env: { MY_LLM: key, GREETING: "hello world" } });
+    expect(oddlyNamed.redact(`key ${key}; hello world`)).toBe("key [REDACTED:MY_LLM]; hello world");
+  });
+
   it("ignores values too short to be secrets", () => {
     expect(redactor.redact("abc abc")).toBe("abc abc");
   });

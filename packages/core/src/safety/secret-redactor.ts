@@ -1,10 +1,7 @@
-import { isSecretEnvName } from "../backend/secret-env.js";
-
-/** Values shorter than this are never treated as secrets (they would redact ordinary words). */
-export const MIN_SECRET_LENGTH = 6;
+import { MIN_SECRET_LENGTH, isSecretVariable } from "../backend/secret-env.js";
 
 export interface RedactorOptions {
-  /** Environment to take secret variables from (names matching the backend's `isSecretEnvName`). */
+  /** Environment to take secret variables from (those `isSecretVariable` flags: by name or by a credential-shaped value). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Further secret values: configured API keys and the like, with a label for the marker. */
   secrets?: Array<{ label: string; value: string | undefined }>;
@@ -40,7 +37,7 @@ function escapeRegExp(value: string): string {
 export function createRedactor(options: RedactorOptions = {}): Redactor {
   const labels = new Map<string, string>();
   for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value !== undefined && value.length >= MIN_SECRET_LENGTH && isSecretEnvName(name) && !labels.has(value)) labels.set(value, name);
+    if (value !== undefined && value.length >= MIN_SECRET_LENGTH && isSecretVariable(name, value) && !labels.has(value)) labels.set(value, name);
   }
   for (const { label, value } of options.secrets ?? []) {
     if (value !== undefined && value.length >= MIN_SECRET_LENGTH) labels.set(value, label);
