@@ -144,7 +144,7 @@ terminal:
     const yaml = await runBin(["config", "list"], { env, cwd: t.workdir });
     expect(yaml.stdout).toContain("  timeout: 42\n");
     expect(yaml.stdout).not.toContain("sk-very-secret");
-    expect((await runBin(["config", "get", "providers.openai.api_key"], { env, cwd: t.workdir })).stdout).toBe("sk-very-secret\n");
+    expect((await runBin(["config", "get", "providers.openai.api_key"], { env, cwd: t.workdir })).stdout).toBe("********\n");
   });
 
   it("warns about an unknown key in the file with the closest known key, and still works", async () => {

@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import {
   checkConfigKey,
   formatConfigProblem,
+  maskSecrets,
   parseValueText,
   resolveConfigFile,
   setConfigValue,
@@ -13,9 +14,6 @@ import {
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_FAILURE } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";
-
-/** Keys whose values `config list` masks (`config get` of the key itself prints it). */
-const SECRET_KEY = /(^|_)(api_key|key|token|secret|password)$/i;
 
 export function registerConfigCommand(program: Command, context: CliContext): void {
   const config = program
@@ -35,7 +33,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
 
   config
     .command("get")
-    .description("print the effective value of <key> (defaults included); exit 1 when it has none")
+    .description("print the effective value of <key> (defaults included), API keys and other secrets masked; exit 1 when it has none")
     .argument("<key>", "dotted key path, e.g. terminal.backend")
     .option("--json", "print the value as JSON")
     .action(async (key: string, options: { json?: boolean }) => {
@@ -45,7 +43,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
       if (value === undefined) {
         throw new CliError(`${key} is not set (set it with \`monoclaw config set ${key} <value>\`)`, { exitCode: EXIT_FAILURE });
       }
-      context.stdout.write(render(value, options.json === true));
+      context.stdout.write(render(maskSecrets(value, segments.at(-1)), options.json === true));
     });
 
   config
@@ -63,8 +61,10 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     )
     .action(async (key: string, valueText: string) => {
       const options = editOptions(context);
-      const value = parseValueText(valueText, resolveConfigFile(context.env, context.startDir));
-      report(context, await setConfigValue(key, value, options), `${key} = ${inline(value)}`, `${key} is already ${inline(value)}`);
+      const value = parseValueText(valueText, resolveConfigFile(context.env, context.startDir), key);
+      // The echo never repeats a secret: the value is in the file, not on the screen or in a log.
+      const shown = inline(maskSecrets(value, key.split(".").at(-1)));
+      report(context, await setConfigValue(key, value, options), `${key} = ${shown}`, `${key} is already ${shown}`);
     });
 
   config
@@ -77,7 +77,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
 
   config
     .command("list")
-    .description("print the effective configuration (file, defaults and expanded ${VAR}s); API keys are masked")
+    .description("print the effective configuration (file, defaults and expanded ${VAR}s); API keys and other secrets are masked")
     .option("--json", "print JSON instead of YAML")
     .action(async (options: { json?: boolean }) => {
       const loaded = await loadCliConfig(context, { missingVariables: "keep" });
@@ -102,13 +102,4 @@ function render(value: unknown, json: boolean): string {
 
 function inline(value: unknown): string {
   return value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
-}
-
-function maskSecrets(value: unknown, key = ""): unknown {
-  if (typeof value === "string" && SECRET_KEY.test(key)) return value === "" ? value : "********";
-  if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, maskSecrets(item, name)]));
-  }
-  return value;
 }

@@ -9,6 +9,7 @@ import { lookupKey } from "./schema-keys.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { withFileLock } from "./file-lock.js";
 import { spliceScalar } from "./scalar-splice.js";
+import { MASKED_VALUE, isSecretConfigValue } from "./mask-secrets.js";
 
 /** How an edited document is printed: long lines stay long, flow lists read `[a, b]`. */
 const PRINT_OPTIONS = { lineWidth: 0, flowCollectionPadding: false } as const;
@@ -29,16 +30,17 @@ export interface EditResult {
 /**
  * Reads a value given on the command line as YAML: `true`, `300`, `[a, b]`,
  * `{a: 1}`, and anything else as a string (`docker`, `ubuntu:24.04`).
- * Throws a ConfigError when it is not valid YAML (such as `[a, b`).
+ * Throws a ConfigError when it is not valid YAML (such as `[a, b`); the
+ * message quotes the text unless it is a secret (by `key` or by its shape).
  */
-export function parseValueText(text: string, file: string): unknown {
+export function parseValueText(text: string, file: string, key?: string): unknown {
   try {
     return parseYaml(text) as unknown;
   } catch (error) {
     throw new ConfigError(file, [
       {
         file,
-        message: `the value ${JSON.stringify(text)} is not valid YAML (${(error as Error).message.split("\n")[0]})`,
+        message: `the value ${isSecretConfigValue(key?.split(".").at(-1), text) ? MASKED_VALUE : JSON.stringify(text)} is not valid YAML (${(error as Error).message.split("\n")[0]})`,
         fix: "quote it, e.g. '\"text: with colon\"', or write lists as [a, b]",
       },
     ]);

@@ -5,6 +5,7 @@ export * from "./load-config.js";
 export * from "./edit-config.js";
 export * from "./expand-string.js";
 export * from "./configured-backend.js";
+export * from "./mask-secrets.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export { withFileLock, FileLockTimeoutError, type FileLockOptions } from "./file-lock.js";
 export { editDistance, closestMatch } from "./edit-distance.js";

@@ -9,6 +9,7 @@ import { locateKey } from "./document-location.js";
 import { expandStrings } from "./expand-string.js";
 import { formatKeyPath, valueAtPath } from "./key-path.js";
 import { findUnknownKeys } from "./unknown-keys.js";
+import { maskSecrets } from "./mask-secrets.js";
 
 export interface ConfigContext {
   /** The backends the app knows (their `configSchema`s make up `terminal.<name>`). */
@@ -138,7 +139,7 @@ export function evaluateConfig(
       {
         file,
         ...where([]),
-        message: `must be a mapping of keys (such as "terminal:"), not ${Array.isArray(raw) ? "a list" : `the value ${render(raw)}`}`,
+        message: `must be a mapping of keys (such as "terminal:"), not ${Array.isArray(raw) ? "a list" : `the value ${render(maskSecrets(raw))}`}`,
         fix: "write settings as `key: value` lines, e.g. `terminal:` then `  backend: host`",
       },
     ]);
@@ -201,7 +202,7 @@ function describeIssue(
     file,
     key,
     ...where(path),
-    message: value === undefined ? "is missing" : `is ${render(value)}`,
+    message: value === undefined ? "is missing" : `is ${render(maskSecrets(value, path.at(-1)))}`,
     allowed: allowedText(issue),
     fix:
       value === undefined
