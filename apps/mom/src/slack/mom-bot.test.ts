@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentEvent } from "@monoclaw/core";
+import { ConfinedDir, type AgentEvent } from "@monoclaw/core";
 import { FakeSlack, startFakeSlack } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunRequest } from "../agent/run-request.js";
@@ -187,28 +187,51 @@ describe("mom's Slack side (real bolt, fake Slack)", () => {
     expect(await readFile(join(dir, match![1]!), "utf8")).toBe("file body");
   });
 
-  it("honours the user and channel allow-lists", async () => {
-    let runs = 0;
+  it("honours the user and channel allow-lists: only an allowed user in an allowed channel is answered", async () => {
+    fake.addUser({ id: "UBOSS", name: "boss" });
+    const prompts: string[] = [];
     await startBot(
       async function* (request) {
-        runs += 1;
+        prompts.push(request.prompt);
         yield* answer("ok")(request);
       },
       { allowUsers: new Set(["UBOSS"]), allowChannels: new Set(["CGENERAL"]) },
     );
-    fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> hi" });
-    fake.postUserMessage({ channel: "CRANDOM", user: "UBOSS", text: "<@UBOT> hi" });
-    await fake.waitFor(() => fake.envelopes.length >= 4 && fake.envelopes.every((e) => e.ackedAt !== undefined), { description: "acks" });
+    fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> from alice" });
+    fake.postUserMessage({ channel: "CRANDOM", user: "UBOSS", text: "<@UBOT> from boss elsewhere" });
+    fake.postUserMessage({ channel: "CGENERAL", user: "UBOSS", text: "<@UBOT> from boss here" });
+    // Positive control: the allowed user in the allowed channel is answered, so the others were really refused.
+    await fake.waitFor(() => topLevelBotMessages("CGENERAL").find((m) => m.text === "ok"), { description: "the answer to the allowed user" });
+    await fake.waitFor(() => fake.envelopes.every((e) => e.ackedAt !== undefined), { description: "acks" });
     await bot!.idle();
-    expect(runs).toBe(0);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain("from boss here");
+    expect(topLevelBotMessages("CRANDOM")).toEqual([]);
     await until(() => logs.some((l) => l.includes("UALICE") && l.includes("user allow-list")), "the allow-list log line");
-    expect(runs).toBe(0);
+  });
+
+  it("answers another bot's mention with allowBots, and still never its own echo", async () => {
+    const prompts: string[] = [];
+    await startBot(
+      async function* (request) {
+        prompts.push(request.prompt);
+        yield* answer("hello bot")(request);
+      },
+      { allowBots: true },
+    );
+    fake.postUserMessage({ channel: "CGENERAL", user: "UOTHERBOT", botId: "BOTHER", text: "<@UBOT> bots talking" });
+    await fake.waitFor(() => topLevelBotMessages("CGENERAL").find((m) => m.text === "hello bot"), { description: "the answer to the other bot" });
+    await fake.waitFor(() => fake.envelopes.every((e) => e.ackedAt !== undefined), { description: "all acks" });
+    await bot!.idle();
+    // mom's own answer reached Slack as a message event too; it did not start a second run.
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toContain("bots talking");
   });
 
   it("backfills history posted while away (all pages, threads) without duplicates", async () => {
     await mkdir(join(dir, "CGENERAL"), { recursive: true });
     const seen = fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "already logged", silent: true });
-    await appendJsonLines(join(dir, "CGENERAL", "log.jsonl"), [
+    await appendJsonLines(new ConfinedDir(dir), "CGENERAL/log.jsonl", [
       { ts: seen.ts, date: new Date().toISOString(), user: "UALICE", text: "already logged", isBot: false },
     ]);
     const parent = fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "away 0", silent: true });
