@@ -93,6 +93,36 @@ describe("monoclaw sandbox", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("prune removes stopped MonoClaw containers only: running ones and containers without our label stay", async () => {
+    const other = createTestHome();
+    try {
+      other.writeConfig(t.readConfig().replace(`cwd: ${t.workdir}`, `cwd: ${other.workdir}`));
+      const runOther = (args: string[]) => runBin(args, { env: other.env, cwd: other.workdir });
+      expect(await runOther(["exec", "--", "true"])).toMatchObject({ code: 0 });
+      expect(await runOther(["sandbox", "stop"])).toMatchObject({ code: 0 });
+      const stopped = (await listManagedContainers(docker)).find((c) => c.scope === other.workdir)!;
+      expect(stopped.state).toBe("exited");
+      expect(await run(["exec", "--", "true"])).toMatchObject({ code: 0 });
+      const running = (await projectContainer())!;
+      expect(running.state).toBe("running");
+      const foreign = await docker.createContainer({ name: `${FOREIGN}-stopped`, Image: "monoclaw-test/busybox:latest", Cmd: ["true"], HostConfig: { NetworkMode: "none" } });
+
+      const result = await run(["sandbox", "prune"]);
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      expect(result.stdout).toContain(`${stopped.name}: removed`);
+      const left = await listManagedContainers(docker);
+      expect(left.find((c) => c.id === stopped.id)).toBeUndefined();
+      expect(left.find((c) => c.id === running.id)?.state).toBe("running");
+      expect((await foreign.inspect()).State.Status).toBe("created");
+      await foreign.remove({ force: true });
+    } finally {
+      for (const container of await listManagedContainers(docker)) {
+        if (container.scope === other.workdir) await removeManaged(docker, container.id);
+      }
+      other.remove();
+    }
+  });
+
   it("shell runs an interactive shell in the container (piped, without a terminal) and exits with its code", async () => {
     const result = await run(["sandbox", "shell"], 'echo "in $(pwd) as $(id -u)"; exit 7\n');
     expect(result).toMatchObject({ code: 7, stdout: "in /workspace as 0\n" });
