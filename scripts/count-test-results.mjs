@@ -7,7 +7,10 @@
 //   without any failed test in it (an import error, a failing hook) is one more;
 // - skipped and todo tests are counted, named, and fail the run;
 // - each error vitest caught outside any test (.test-results/unhandled-errors.json)
-//   is a failure.
+//   is a failure;
+// - when scripts/test-all.sh ran the suite more than once (one run per Node.js
+//   major, listed in .test-runs), every run is counted and every run needs its
+//   reports (<package>/.test-results/<run>/).
 // Usage: node scripts/count-test-results.mjs [workspace-root]
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -17,17 +20,28 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-for (const dir of workspacePackages(root)) {
-  const name = relative(root, dir);
-  if (!hasTests(join(dir, "src"))) continue;
-  const report = join(dir, ".test-results", "vitest.json");
+const runsFile = join(root, ".test-runs");
+const runs = existsSync(runsFile) ? readFileSync(runsFile, "utf8").split("\n").filter(Boolean) : [""];
+for (const run of runs) {
+  for (const dir of workspacePackages(root)) {
+    if (hasTests(join(dir, "src"))) countPackage(dir, run);
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 && skipped === 0 && passed > 0 ? 0 : 1);
+
+function countPackage(dir, run) {
+  const name = run === "" ? relative(root, dir) : `${relative(root, dir)} (${run})`;
+  const results = join(dir, ".test-results", run);
+  const report = join(results, "vitest.json");
   if (!existsSync(report)) {
     console.error(`${name}: no test report (its tests did not run to the end)`);
     failed += 1;
-    continue;
+    return;
   }
   const counts = countReport(JSON.parse(readFileSync(report, "utf8")), name);
-  const unhandled = join(dir, ".test-results", "unhandled-errors.json");
+  const unhandled = join(results, "unhandled-errors.json");
   if (existsSync(unhandled)) {
     const { count, errors } = JSON.parse(readFileSync(unhandled, "utf8"));
     for (const error of errors) console.error(`${name}: unhandled error outside any test: ${error}`);
@@ -38,9 +52,6 @@ for (const dir of workspacePackages(root)) {
   failed += counts.failed;
   skipped += counts.skipped;
 }
-
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed === 0 && skipped === 0 && passed > 0 ? 0 : 1);
 
 /** The directories matched by pnpm-workspace.yaml's `packages/*`-style globs. */
 function workspacePackages(workspaceRoot) {

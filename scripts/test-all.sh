@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: pinned pnpm, dependencies, a running
 # Docker engine and the local test images, then `pnpm turbo test` (what a
-# contributor who already has Docker and the images runs directly).
+# contributor who already has Docker and the images runs directly) once on each
+# supported Node.js major (MONOCLAW_TEST_NODE_MAJORS, default "20 24"). Each
+# run's reports land in <package>/.test-results/node<major>/, and
+# scripts/count-test-results.mjs sums them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # First of all: no earlier run's report may be counted if a set-up step fails.
-rm -rf packages/*/.test-results apps/*/.test-results
+rm -rf packages/*/.test-results apps/*/.test-results .test-runs
 
 PNPM_VERSION=$(node -p 'require("./package.json").packageManager.split("@")[1]')
 if [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
@@ -15,4 +18,16 @@ fi
 pnpm install --frozen-lockfile
 bash scripts/ensure-docker.sh
 bash docker/test-images/build.sh
-pnpm turbo test --concurrency=1 --continue
+status=0
+for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do
+  node_bin=$(bash scripts/ensure-node.sh "$major")
+  echo "node$major" >> .test-runs
+  echo "[test-all] the suite on Node.js $(PATH="$node_bin:$PATH" node --version)" >&2
+  PATH="$node_bin:$PATH" pnpm turbo test --concurrency=1 --continue || status=1
+  for results in packages/*/.test-results apps/*/.test-results; do
+    [ -d "$results" ] || continue
+    mkdir -p "$results/node$major"
+    find "$results" -maxdepth 1 -type f -exec mv {} "$results/node$major/" \;
+  done
+done
+exit "$status"

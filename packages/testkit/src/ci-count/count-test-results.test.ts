@@ -22,7 +22,7 @@ afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
-function workspace(packages: Record<string, FakeFile[] | "no report" | "no tests">): string {
+function workspace(packages: Record<string, FakeFile[] | "no report" | "no tests">, run = ""): string {
   const root = mkdtempSync(join(tmpdir(), "count-results-"));
   roots.push(root);
   writeFileSync(join(root, "pnpm-workspace.yaml"), "packages:\n  - packages/*\n  - apps/*\n");
@@ -33,14 +33,14 @@ function workspace(packages: Record<string, FakeFile[] | "no report" | "no tests
     if (files === "no tests") continue;
     writeFileSync(join(dir, "src", "a.test.ts"), "");
     if (files === "no report") continue;
-    mkdirSync(join(dir, ".test-results"));
+    mkdirSync(join(dir, ".test-results", run), { recursive: true });
     const testResults = files.map((file, index) => ({
       name: join(dir, "src", `f${index}.test.ts`),
       status: file.status,
       message: file.message ?? "",
       assertionResults: file.tests.map((status, n) => ({ status, fullName: `test ${n}` })),
     }));
-    writeFileSync(join(dir, ".test-results", "vitest.json"), JSON.stringify({ testResults }));
+    writeFileSync(join(dir, ".test-results", run, "vitest.json"), JSON.stringify({ testResults }));
   }
   return root;
 }
@@ -85,5 +85,18 @@ describe("the CI count line", () => {
   it("ignores a package without tests, and a run with nothing passed is not green", () => {
     const root = workspace({ "packages/docs": "no tests" });
     expect(count(root)).toMatchObject({ line: "0 passed, 0 failed, 0 skipped", exitCode: 1 });
+  });
+
+  it("sums every run listed in .test-runs and names a package that has no report for one of them", () => {
+    const root = workspace({ "packages/a": [{ status: "passed", tests: ["passed", "passed"] }], "apps/b": [{ status: "passed", tests: ["passed"] }] }, "node20");
+    mkdirSync(join(root, "packages/a/.test-results/node24"));
+    writeFileSync(
+      join(root, "packages/a/.test-results/node24/vitest.json"),
+      JSON.stringify({ testResults: [{ name: join(root, "packages/a/src/f.test.ts"), status: "passed", assertionResults: [{ status: "passed", fullName: "t" }] }] }),
+    );
+    writeFileSync(join(root, ".test-runs"), "node20\nnode24\n");
+    const result = count(root);
+    expect(result).toMatchObject({ line: "4 passed, 1 failed, 0 skipped", exitCode: 1 });
+    expect(result.log).toContain("apps/b (node24): no test report");
   });
 });
