@@ -64,6 +64,8 @@ export interface DockerBackendOptions extends DockerConfigInput {
   onPullProgress?: (event: ProgressEvent) => void;
   /** An engine connection to use instead of discovery (tests, apps that already connected). */
   engine?: EngineConnection;
+  /** Attach mode: the setting a refused container's error names (default `terminal.docker.allow_dangerous_container: true`; mom names its flag). */
+  allowDangerousContainerKnob?: string;
 }
 
 /** The Docker backend: an {@link ExecutionBackend} plus what `monoclaw sandbox` and mom need. */
@@ -97,7 +99,7 @@ export interface DockerBackend extends ExecutionBackend {
  * by an engine restart, is recreated (or started) and the call retried once.
  */
 export function createDockerBackend(options: DockerBackendOptions = {}): DockerBackend {
-  const { workspacePath, name: explicitName, cwd: hostCwd, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, ...section } = options;
+  const { workspacePath, name: explicitName, cwd: hostCwd, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, allowDangerousContainerKnob, ...section } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
   const env = hostEnv ?? process.env;
   const cwd = hostCwd ?? process.cwd();
@@ -140,7 +142,19 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const target = (): Promise<ContainerTarget> => {
     targetPromise ??= engine()
       .then(({ docker }) =>
-        openContainerTarget({ docker, config, containerName, cwd, user, volumes, log: say, ...(onPullProgress ? { onPullProgress } : {}) }),
+        openContainerTarget({
+          docker,
+          config,
+          containerName,
+          cwd,
+          user,
+          volumes,
+          log: say,
+          homeDir,
+          env,
+          ...(allowDangerousContainerKnob ? { allowDangerousContainerKnob } : {}),
+          ...(onPullProgress ? { onPullProgress } : {}),
+        }),
       )
       .catch((error: unknown) => {
         targetPromise = undefined;

@@ -47,8 +47,10 @@ export const dockerConfigSchema = z
     tmpfs_tmp: z.boolean().default(true),
     /** Explicit Engine endpoint: `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
     host: z.string().min(1).optional(),
-    /** Allow mounting the Docker socket, `/`, `/etc`, key directories and other dangerous host paths. */
+    /** Allow mounting engine sockets, system trees (`/etc`, `/usr`, `/var/lib`...), the home directory, writable key directories and other dangerous host paths. */
     allow_dangerous_mounts: z.boolean().default(false),
+    /** With `container`: use it even when it is `--privileged` or has an engine socket mounted (other risks are only warned about). */
+    allow_dangerous_container: z.boolean().default(false),
     /** Use this existing container instead of managing one (never created, replaced, stopped or removed). */
     container: z.string().min(1).optional(),
     /** Remove our own containers older than this many seconds when they are stopped (0: never by age). */

@@ -46,10 +46,12 @@ describe("doctor checks of the Docker backend (real engine)", () => {
     await backend.dispose();
   });
 
-  it("warns about risky settings, each with a fix: network host, writable key directories", async () => {
+  it("warns about risky settings, each with a fix: network host, a writable key directory let through, a secret in env", async () => {
     const backend = testBackend(names.next(), {
       network: "host",
       volumes: ["~/.ssh:/root/.ssh", "~/projects:/projects"],
+      allow_dangerous_mounts: true,
+      env: { GITHUB_TOKEN: "not-a-real-one", DATABASE_URL: "postgres://app:hunter22@db/app", LOG_LEVEL: "debug" },
       forward_env: ["MC_TEST_UNSET_TOKEN"],
       hostEnv: { PATH: process.env.PATH, HOME: home },
     });
@@ -57,10 +59,18 @@ describe("doctor checks of the Docker backend (real engine)", () => {
     expect(byId(checks, "docker.forward_env")[0]).toMatchObject({ level: "warn" });
     expect(byId(checks, "docker.forward_env")[0]!.message).toContain("MC_TEST_UNSET_TOKEN");
     expect(byId(checks, "docker.risk.network")[0]).toMatchObject({ level: "warn" });
-    const keys = byId(checks, "docker.risk.keys");
+    const keys = byId(checks, "docker.risk.mount");
     expect(keys).toHaveLength(1);
     expect(keys[0]!.message).toContain(join(home, ".ssh"));
     expect(keys[0]!.fix).toContain(":ro");
+    // The ✓ volumes line names only the clean mount: never a tick for one it warns about.
+    const volumes = byId(checks, "docker.volumes");
+    expect(volumes).toEqual([{ id: "docker.volumes", level: "ok", message: `volumes: ${join(home, "projects")} -> /projects` }]);
+    // A secret-looking env value (by name or by value) is named with the forward_env fix; an ordinary one is not.
+    const secrets = byId(checks, "docker.risk.env");
+    expect(secrets.map((check) => check.message.split(" ")[0])).toEqual(["terminal.docker.env.GITHUB_TOKEN", "terminal.docker.env.DATABASE_URL"]);
+    expect(secrets[0]!.fix).toContain("terminal.docker.forward_env");
+    expect(JSON.stringify(checks)).not.toContain("hunter22");
     // Where the bind sources come from (MonoClaw on the host or in a container): one line, never a failure here.
     expect(byId(checks, "docker.host_paths")[0]?.level).not.toBe("fail");
     await backend.dispose();
@@ -80,7 +90,7 @@ describe("doctor checks of the Docker backend (real engine)", () => {
     await testDocker.createContainer({ name: privileged, Image: BUSYBOX, Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none", Privileged: true } });
     const first = createDockerBackend({ container: privileged });
     let checks = await first.healthChecks();
-    expect(byId(checks, "docker.risk.privileged")[0]).toMatchObject({ level: "warn" });
+    expect(byId(checks, "docker.risk.privileged")[0]).toMatchObject({ level: "fail" });
     expect(byId(checks, "docker.container")[0]).toMatchObject({ level: "fail", fix: `docker start ${privileged}` });
     await first.dispose();
 

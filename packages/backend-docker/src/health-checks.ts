@@ -1,12 +1,16 @@
-import type { HealthCheck } from "@monoclaw/core/backend";
-import { inspectAttachedContainer } from "./container/attached-container.js";
+import { isSecretVariable, type HealthCheck } from "@monoclaw/core/backend";
+import { ALLOW_DANGEROUS_CONTAINER_KNOB, inspectAttachedContainer } from "./container/attached-container.js";
+import { buildContainerSpec } from "./container/container-spec.js";
+import { describeHardening, engineSharesOurFilesystem } from "./container/container-risks.js";
+import type { MountDanger } from "./container/mount-policy.js";
+import { networkRisk } from "./container/network-risk.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container/container-labels.js";
 import type { DockerConfig } from "./docker-config.js";
 import type { EngineConnection } from "./engine/engine-discovery.js";
-import { hostPathHealthCheck } from "./engine/host-path-translation.js";
+import { createHostPathTranslator, hostPathHealthCheck, type HostPathTranslator } from "./engine/host-path-translation.js";
 import { imageExists, imageNotFoundFix } from "./image/image-pull.js";
 import { isRootUser } from "./container/user-spec.js";
-import { dangerReason, exposedKeyDirectory, type VolumeMount } from "./container/volume-mounts.js";
+import { checkEngineHostPath, monoclawHomeOf, type VolumeMount } from "./container/volume-mounts.js";
 
 export interface HealthCheckContext {
   config: DockerConfig;
@@ -89,20 +93,56 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
     checks.push({ id: "docker.limits", level: "warn", message: `cannot read the engine's capabilities: ${(error as Error).message}` });
   }
 
-  // Volumes and where they come from.
+  // Volumes and where they come from: no tick for a mount the policy flags, here or on the engine's host.
   let mounts: VolumeMount[] = [];
   try {
     mounts = context.volumes();
-    if (mounts.length > 0) checks.push({ id: "docker.volumes", level: "ok", message: `volumes: ${mounts.map((m) => `${m.hostPath} -> ${m.containerPath}${m.readOnly ? " (ro)" : ""}`).join(", ")}` });
   } catch (error) {
     checks.push({ id: "docker.volumes", level: "fail", message: (error as Error).message, fix: "fix terminal.docker.volumes" });
   }
-  if (mounts.length > 0) checks.push(await hostPathHealthCheck(docker, mounts.map((m) => m.resolvedHostPath)));
+  if (mounts.length > 0) {
+    const toHostPath = await createHostPathTranslator(docker).catch((): HostPathTranslator => (path) => path);
+    checks.push(...volumeChecks(mounts, toHostPath, config.allow_dangerous_mounts));
+    checks.push(await hostPathHealthCheck(docker, mounts.map((m) => m.resolvedHostPath)));
+  }
 
   // Container state.
   checks.push(await containerCheck(context, connection));
-  checks.push(...riskChecks(context, mounts));
-  if (config.container !== undefined) checks.push(...(await attachedRiskChecks(context, connection)));
+  checks.push(...riskChecks(context));
+  checks.push(...(config.container !== undefined ? await attachedRiskChecks(context, connection) : await managedHardeningChecks(context, connection)));
+  return checks;
+}
+
+/** One ✓ line for the clean volumes; a ! (allowed by allow_dangerous_mounts) or ✗ line for each one the policy flags. */
+function volumeChecks(mounts: readonly VolumeMount[], toHostPath: HostPathTranslator, allowDangerous: boolean): HealthCheck[] {
+  const checks: HealthCheck[] = [];
+  const clean: VolumeMount[] = [];
+  for (const mount of mounts) {
+    let danger: MountDanger | undefined;
+    try {
+      let hostPath = mount.resolvedHostPath;
+      try {
+        hostPath = toHostPath(mount.resolvedHostPath);
+      } catch {
+        // Not on a mount of MonoClaw's container: the docker.host_paths line says so.
+      }
+      danger = checkEngineHostPath(mount, hostPath, allowDangerous);
+    } catch (error) {
+      checks.push({ id: "docker.volumes", level: "fail", message: (error as Error).message, fix: "fix terminal.docker.volumes" });
+      continue;
+    }
+    if (danger) {
+      checks.push({
+        id: "docker.risk.mount",
+        level: "warn",
+        message: `volume ${mount.spec} mounts ${mount.resolvedHostPath} (allowed by allow_dangerous_mounts): ${danger.reason}`,
+        fix: `remove the entry or ${danger.fix}, then set allow_dangerous_mounts: false`,
+      });
+    } else clean.push(mount);
+  }
+  if (clean.length > 0) {
+    checks.unshift({ id: "docker.volumes", level: "ok", message: `volumes: ${clean.map((m) => `${m.hostPath} -> ${m.containerPath}${m.readOnly ? " (ro)" : ""}`).join(", ")}` });
+  }
   return checks;
 }
 
@@ -129,53 +169,62 @@ async function containerCheck(context: HealthCheckContext, { docker }: EngineCon
   return { id: "docker.container", level: "ok", message: `container ${containerName} is ${info.State.Status} (${info.Config.Image}, config ${hash}; replaced automatically when terminal.docker changes)` };
 }
 
-/** Risks visible from the configuration alone. */
-function riskChecks(context: HealthCheckContext, mounts: VolumeMount[]): HealthCheck[] {
+/** Risks visible from the configuration alone: the network mode, secrets in `env`, unset `forward_env` names. */
+function riskChecks(context: HealthCheckContext): HealthCheck[] {
   const { config } = context;
   const checks: HealthCheck[] = [];
-  if (config.network === "host") {
-    checks.push({ id: "docker.risk.network", level: "warn", message: "network: host shares the host's network (services on localhost are reachable from the container)", fix: "use network: bridge, or none when commands need no network" });
-  }
-  for (const mount of mounts) {
-    const danger = dangerReason(mount.resolvedHostPath);
-    if (danger) {
-      checks.push({ id: "docker.risk.mount", level: "warn", message: `volume ${mount.spec} mounts ${mount.resolvedHostPath}: ${danger}`, fix: "remove it and set allow_dangerous_mounts: false unless you really need it" });
-    }
-    const keyDir = exposedKeyDirectory(mount, context.homeDir);
-    if (keyDir) {
-      checks.push({ id: "docker.risk.keys", level: "warn", message: `volume ${mount.spec} gives the container write access to ${keyDir} (keys and credentials)`, fix: `add :ro to the entry (${mount.spec.replace(/:(rw)?$/, "")}:ro) or mount a narrower directory` });
-    }
+  const network = config.container === undefined ? networkRisk(config.network, `network: ${config.network}`) : undefined;
+  if (network) checks.push({ id: "docker.risk.network", level: "warn", message: network.message, fix: network.fix });
+  for (const [name, value] of Object.entries(config.env)) {
+    if (!isSecretVariable(name, value)) continue;
+    checks.push({
+      id: "docker.risk.env",
+      level: "warn",
+      message: `terminal.docker.env.${name} looks like a secret: env values are part of the container's configuration, which anyone with engine access reads with docker inspect`,
+      fix: `remove it from terminal.docker.env and list ${name} in terminal.docker.forward_env instead (export ${name}=... before starting): forwarded values travel with each command only`,
+    });
   }
   const missing = config.forward_env.filter((name) => context.hostEnv[name] === undefined);
   if (missing.length > 0) {
     checks.push({ id: "docker.forward_env", level: "warn", message: `forward_env names variables that are not set here: ${missing.join(", ")} (commands will not see them)`, fix: `export ${missing[0]}=... before starting, or remove it from terminal.docker.forward_env` });
   }
-  if (config.read_only_root === false && isRootUser(context.user)) {
-    checks.push({ id: "docker.risk.user", level: "ok", message: "commands run as root inside the container (all capabilities dropped except a package manager's few, no-new-privileges); set user: host to create files in volumes as yourself" });
-  }
   return checks;
 }
 
-/** Risks of an attached container, read from its inspect data (it was not made with our defaults). */
+/** The managed container's hardening as it is (inspected) or will be (the spec it is created with). */
+async function managedHardeningChecks(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck[]> {
+  const info = await docker.getContainer(context.containerName).inspect().catch(() => undefined);
+  const ours = info?.Config.Labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE;
+  const hostConfig = info && ours ? info.HostConfig : buildContainerSpec({ config: context.config, name: context.containerName, scope: "", binds: [] }).options.HostConfig!;
+  const who = isRootUser(context.user) ? "commands run as root inside the container" : `commands run as ${context.user} inside the container`;
+  const hint = isRootUser(context.user) && !context.config.read_only_root ? "; set user: host to create files in volumes as yourself" : "";
+  return [{ id: "docker.hardening", level: "ok", message: `${who} (${info && ours ? "found" : "when created"}: ${describeHardening(hostConfig)})${hint}` }];
+}
+
+/** Risks of an attached container, read from its inspect data (it was not made with our defaults); refusals fail unless allowed. */
 async function attachedRiskChecks(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck[]> {
-  const info = await docker.getContainer(context.config.container!).inspect().catch(() => undefined);
-  if (!info) return [];
-  const checks: HealthCheck[] = [];
-  if (info.HostConfig.Privileged) checks.push({ id: "docker.risk.privileged", level: "warn", message: `container ${context.config.container} is privileged: it can control the host`, fix: "re-create it without --privileged" });
-  if (info.HostConfig.NetworkMode === "host") checks.push({ id: "docker.risk.network", level: "warn", message: `container ${context.config.container} uses the host's network`, fix: "re-create it without --network host" });
-  for (const mount of info.Mounts ?? []) {
-    if (mount.Source && dangerReason(mount.Source)) {
-      checks.push({ id: "docker.risk.mount", level: "warn", message: `container ${context.config.container} mounts ${mount.Source}: ${dangerReason(mount.Source)}`, fix: "re-create it without that mount" });
-    }
-  }
+  const name = context.config.container!;
+  const riskContext = { homeDir: context.homeDir, localFilesystem: engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(context.hostEnv, context.homeDir)] };
+  const info = await inspectAttachedContainer(docker, name, context.config.workdir, riskContext).catch(() => undefined);
+  if (!info?.exists || info.risks === undefined) return [];
+  const checks: HealthCheck[] = info.risks.map((risk) => ({
+    id: `docker.risk.${risk.id}`,
+    level: risk.level === "refuse" && !context.config.allow_dangerous_container ? "fail" : "warn",
+    message: `container ${name}: ${risk.message}${risk.level === "refuse" ? (context.config.allow_dangerous_container ? " (allowed by allow_dangerous_container)" : "; commands are refused") : ""}`,
+    fix: risk.level === "refuse" && !context.config.allow_dangerous_container ? `${risk.fix}; or set ${ALLOW_DANGEROUS_CONTAINER_KNOB}` : risk.fix,
+  }));
+  checks.push({ id: "docker.hardening", level: info.risks.length === 0 ? "ok" : "warn", message: `container ${name} (not made by MonoClaw): ${info.hardening}` });
   return checks;
 }
 
 /** What can be said without an engine. */
 function configOnlyChecks(context: HealthCheckContext): HealthCheck[] {
+  const checks: HealthCheck[] = [];
   try {
-    return riskChecks(context, context.volumes());
+    const mounts = context.volumes();
+    if (mounts.length > 0) checks.push(...volumeChecks(mounts, (path) => path, context.config.allow_dangerous_mounts));
   } catch (error) {
-    return [{ id: "docker.volumes", level: "fail", message: (error as Error).message, fix: "fix terminal.docker.volumes" }];
+    checks.push({ id: "docker.volumes", level: "fail", message: (error as Error).message, fix: "fix terminal.docker.volumes" });
   }
+  return [...checks, ...riskChecks(context)];
 }

@@ -26,6 +26,12 @@ describe("monoclaw exec on the host backend", () => {
     expect(await run(["exec", "ls", "-a", "."])).toMatchObject({ code: 0, stdout: ".\n..\n" });
   });
 
+  it("runs several words as an argument vector, as docker exec does, and one word as a command line", async () => {
+    expect(await run(["exec", "--", "sh", "-c", "echo a; echo b"])).toMatchObject({ code: 0, stdout: "a\nb\n" });
+    expect(await run(["exec", "--", "printf", "[%s]", "two words", "$HOME", "*"])).toMatchObject({ code: 0, stdout: "[two words][$HOME][*]" });
+    expect(await run(["exec", "echo a; echo b"])).toMatchObject({ code: 0, stdout: "a\nb\n" });
+  });
+
   it("runs in terminal.cwd, and --cwd relative to it; a missing --cwd is a usage error", async () => {
     mkdirSync(join(t.workdir, "sub"));
     expect(await run(["exec", "--", "pwd"])).toMatchObject({ code: 0, stdout: `${t.workdir}\n` });

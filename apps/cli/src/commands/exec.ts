@@ -4,6 +4,7 @@ import { BackendError, secondsToTimerMs, type ExecResult } from "@monoclaw/core/
 import { createConfiguredBackend } from "@monoclaw/core/config";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
+import { execCommandLine } from "./exec-command-line.js";
 import { loadCliConfig } from "../load-cli-config.js";
 import { parseChoice, parseSeconds } from "../option-parsers.js";
 import { readAll } from "../read-all.js";
@@ -33,18 +34,19 @@ export function registerExecCommand(program: Command, context: CliContext): void
       "Runs <command> with sh -c through the configured backend (terminal.backend), streaming its stdout " +
         "and stderr as they come, and exits with its exit code: 124 when it timed out, 130 after Ctrl-C " +
         "(the command and everything it started is ended first), 125 when the backend could not run it. " +
-        "Several words are joined with spaces, as ssh does.",
+        "One word is a shell command line (monoclaw exec 'make && make test'); several words are an " +
+        "argument vector run exactly as given, as docker exec does (monoclaw exec -- sh -c 'echo a; echo b').",
     )
     .usage("[options] -- <command...>")
-    .argument("<command...>", "the command line to run")
+    .argument("<command...>", "a command line (one word) or a program and its arguments (several words)")
     .option("-b, --backend <name>", `backend for this command (${names.join(", ")})`, parseChoice(names, "backend"))
     .option("-t, --timeout <seconds>", "end the command after this many seconds (default: terminal.timeout)", parseSeconds)
     .option("-C, --cwd <dir>", "working directory in the backend's own paths (relative: from its workspace)")
     .option("--stdin", "pass monoclaw's standard input to the command (read to the end first)")
     .passThroughOptions()
-    .addHelpText("after", "\nExamples:\n  monoclaw exec -- ls -la\n  monoclaw exec --backend docker --timeout 30 -- 'make test'\n")
+    .addHelpText("after", "\nExamples:\n  monoclaw exec -- ls -la\n  monoclaw exec 'make && make test'\n  monoclaw exec --backend docker --timeout 30 -- sh -c 'echo a; echo b'\n")
     .action(async (words: string[], options: ExecCommandOptions) => {
-      process.exitCode = await runExec(context, words.join(" "), options);
+      process.exitCode = await runExec(context, execCommandLine(words), options);
     });
 }
 

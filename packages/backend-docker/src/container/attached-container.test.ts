@@ -60,7 +60,12 @@ describe("attach mode: an existing container used as is (mom)", () => {
 
   it("says the engine stopped answering, and how to check it, when the socket is gone", async () => {
     const unreachable = new Docker({ socketPath: join(dataDir, "no-such-docker.sock") });
-    const target = createAttachedContainer(unreachable, "mom-sandbox", "/workspace");
+    const target = createAttachedContainer(unreachable, "mom-sandbox", {
+      workspacePath: "/workspace",
+      allowDangerous: false,
+      riskContext: { homeDir: dataDir, localFilesystem: true },
+      log: () => undefined,
+    });
     await expect(target.ensureRunning()).rejects.toThrow(/stopped answering while looking up container mom-sandbox: .*ENOENT.*`docker info`/);
   });
 

@@ -1,14 +1,17 @@
 import type Docker from "dockerode";
+import { BackendError } from "@monoclaw/core/backend";
 import type { DockerConfig } from "../docker-config.js";
 import { createHostPathTranslator } from "../engine/host-path-translation.js";
 import { runContainerExec } from "../exec/container-exec.js";
 import type { ProgressEvent } from "../image/image-pull.js";
 import { createAttachedContainer } from "./attached-container.js";
+import { engineSharesOurFilesystem } from "./container-risks.js";
+import { networkRisk } from "./network-risk.js";
 import { reapExpiredContainers } from "./container-reaper.js";
 import type { ContainerTarget } from "./container-target.js";
 import { createManagedContainer } from "./managed-container.js";
 import { isRootUser } from "./user-spec.js";
-import type { VolumeMount } from "./volume-mounts.js";
+import { checkEngineHostPath, monoclawHomeOf, type VolumeMount } from "./volume-mounts.js";
 
 export interface ContainerTargetOptions {
   docker: Docker;
@@ -21,6 +24,11 @@ export interface ContainerTargetOptions {
   /** The configured volumes, checked (throws a BackendError for an invalid entry). */
   volumes: () => VolumeMount[];
   log: (message: string) => void;
+  /** The user's home and MonoClaw's environment: the mount policy's credential paths. */
+  homeDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The setting a refused attached container names (mom: its --allow-dangerous-sandbox flag). */
+  allowDangerousContainerKnob?: string;
   onPullProgress?: (event: ProgressEvent) => void;
 }
 
@@ -31,11 +39,31 @@ export interface ContainerTargetOptions {
  */
 export async function openContainerTarget(options: ContainerTargetOptions): Promise<ContainerTarget> {
   const { docker, config, containerName, user } = options;
-  if (config.container !== undefined) return createAttachedContainer(docker, config.container, config.workdir);
+  if (config.container !== undefined) {
+    return createAttachedContainer(docker, config.container, {
+      workspacePath: config.workdir,
+      allowDangerous: config.allow_dangerous_container,
+      riskContext: { homeDir: options.homeDir, localFilesystem: engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(options.env, options.homeDir)] },
+      log: options.log,
+      ...(options.allowDangerousContainerKnob ? { allowKnob: options.allowDangerousContainerKnob } : {}),
+    });
+  }
   const mounts = options.volumes();
-  // MonoClaw itself may run in a container: bind sources must be paths on the engine's host.
+  // MonoClaw itself may run in a container: bind sources must be paths on the engine's host, and the policy holds there too.
   const toHostPath = await createHostPathTranslator(docker);
-  const binds = mounts.map((m) => `${toHostPath(m.resolvedHostPath)}:${m.containerPath}${m.readOnly ? ":ro" : ""}`);
+  const binds = mounts.map((m) => {
+    const hostPath = toHostPath(m.resolvedHostPath);
+    let danger;
+    try {
+      danger = checkEngineHostPath(m, hostPath, config.allow_dangerous_mounts);
+    } catch (error) {
+      throw new BackendError("INVALID", (error as Error).message);
+    }
+    if (danger) options.log(`warning: volume ${m.spec} (allowed by allow_dangerous_mounts): ${danger.reason}`);
+    return `${hostPath}:${m.containerPath}${m.readOnly ? ":ro" : ""}`;
+  });
+  const network = networkRisk(config.network, `terminal.docker.network: ${config.network}`);
+  if (network) options.log(`warning: ${network.message}. Fix: ${network.fix}`);
   const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
   const managed = createManagedContainer({
     docker,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
-import { dangerReason, expandHostPath, exposedKeyDirectory, parseVolume } from "./volume-mounts.js";
+import { DangerousMountError, expandHostPath, parseVolume } from "./volume-mounts.js";
 
 const home = mkdtempSync(join(tmpdir(), "monoclaw-volumes-"));
 mkdirSync(join(home, "projects"));
@@ -50,16 +50,24 @@ describe("parseVolume", () => {
   });
 });
 
-describe("dangerReason / exposedKeyDirectory", () => {
-  it("leaves ordinary directories alone", () => {
-    expect(dangerReason(`${home}/projects`)).toBeUndefined();
-    expect(dangerReason("/var/run")).toMatch(/socket/);
+describe("the dangers parseVolume lets through with allow_dangerous_mounts", () => {
+  it("records what the policy found, so doctor and the start can warn", () => {
+    const allowed = { ...context, allowDangerous: true };
+    expect(parseVolume("${HOME}/projects:/p", allowed).danger).toBeUndefined();
+    expect(parseVolume("~/.ssh:/root/.ssh", allowed).danger).toMatchObject({ kind: "credentials" });
+    expect(parseVolume("/var/run:/r", allowed).danger).toMatchObject({ kind: "system" });
   });
 
-  it("flags key directories mounted writable, not read-only", () => {
-    expect(exposedKeyDirectory(parseVolume("~/.ssh:/root/.ssh", context), home)).toBe(join(home, ".ssh"));
-    expect(exposedKeyDirectory(parseVolume("~/.ssh:/root/.ssh:ro", context), home)).toBeUndefined();
-    expect(exposedKeyDirectory(parseVolume("~:/home", context), home)).toBe(join(home, ".ssh"));
-    expect(exposedKeyDirectory(parseVolume("~/projects:/p", context), home)).toBeUndefined();
+  it("throws a DangerousMountError carrying the danger when not allowed", () => {
+    const error = (() => {
+      try {
+        parseVolume("~/.ssh:/root/.ssh", context);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(DangerousMountError);
+    expect((error as DangerousMountError).danger.kind).toBe("credentials");
+    expect((error as Error).message).toContain("add :ro to the entry");
   });
 });

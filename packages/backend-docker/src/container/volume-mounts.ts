@@ -1,5 +1,6 @@
 import { lstatSync, realpathSync } from "node:fs";
-import { isAbsolute, join, posix, resolve, sep } from "node:path";
+import { join, posix, resolve } from "node:path";
+import { describeMountDanger, engineHostMountDanger, localMountDanger, type MountDanger } from "./mount-policy.js";
 
 /** One `volumes` entry after expansion and validation. */
 export interface VolumeMount {
@@ -11,18 +12,20 @@ export interface VolumeMount {
   resolvedHostPath: string;
   containerPath: string;
   readOnly: boolean;
+  /** What the mount policy found, when `allow_dangerous_mounts` let it through anyway (`doctor` and the start warn about it). */
+  danger?: MountDanger;
 }
 
-/**
- * Host paths never mounted unless `allow_dangerous_mounts: true`: the path
- * itself, anything inside it, and (for the last group) any directory holding it.
- */
-const DANGEROUS_TREES = ["/etc", "/proc", "/sys", "/dev", "/boot", "/var/lib/docker", "/var/lib/containerd"];
-const DANGEROUS_EXACT = ["/", "/bin", "/sbin", "/lib", "/lib64", "/usr", "/var"];
-const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock", "/run/podman/podman.sock", "/var/run", "/run"];
-
-/** Directories holding credentials: mounting them writable is a `doctor` warning (the product page's ~/.ssh warning). */
-export const KEY_DIRECTORIES = [".ssh", ".aws", ".gnupg", ".kube", ".docker", ".config/gcloud", ".azure", ".netrc"];
+/** A `volumes` entry the mount policy refuses; `config set` refuses the same value with the same message. */
+export class DangerousMountError extends Error {
+  constructor(
+    message: string,
+    readonly danger: MountDanger,
+  ) {
+    super(message);
+    this.name = "DangerousMountError";
+  }
+}
 
 /**
  * Expands `${VAR}`, `$VAR` and a leading `~` in one `volumes` entry. Throws an
@@ -45,6 +48,11 @@ export interface ParseVolumeContext {
   /** Relative host paths resolve against this directory (MonoClaw's working directory). */
   cwd: string;
   allowDangerous: boolean;
+}
+
+/** `$MONOCLAW_HOME` (MonoClaw's config, with API keys) when it lives outside `~/.monoclaw`. */
+export function monoclawHomeOf(env: Readonly<Record<string, string | undefined>>, homeDir: string): string {
+  return env.MONOCLAW_HOME ? resolve(homeDir, env.MONOCLAW_HOME) : join(homeDir, ".monoclaw");
 }
 
 /**
@@ -81,54 +89,33 @@ export function parseVolume(spec: string, context: ParseVolumeContext): VolumeMo
   } catch {
     throw new Error(`${where}: the host path ${hostPath} does not exist; create it (mkdir -p ${hostPath}) or fix the entry`);
   }
-  if (!context.allowDangerous) {
-    for (const path of new Set([hostPath, resolvedHostPath])) {
-      const reason = dangerReason(path);
-      if (reason) {
-        const via = path === hostPath ? "" : ` (${hostPath} resolves to ${resolvedHostPath})`;
-        throw new Error(
-          `${where}: refusing to mount ${path}${via}: ${reason}. ` +
-            "Remove the entry, mount a narrower directory, or set terminal.docker.allow_dangerous_mounts: true if you really mean it",
-        );
-      }
-    }
+  const readOnly = mode === "ro";
+  const danger = localMountDanger(
+    { hostPath, resolvedHostPath, readOnly },
+    { homeDir: context.homeDir, credentialPaths: [monoclawHomeOf(context.env, context.homeDir)] },
+  );
+  if (danger && !context.allowDangerous) {
+    throw dangerousMountError(where, hostPath, resolvedHostPath === hostPath ? "" : `${hostPath} resolves to ${resolvedHostPath}`, danger);
   }
-  return { spec, hostPath, resolvedHostPath, containerPath, readOnly: mode === "ro" };
+  return { spec, hostPath, resolvedHostPath, containerPath, readOnly, ...(danger ? { danger } : {}) };
 }
 
-/** Why a host path is dangerous to mount, or undefined when it is not. */
-export function dangerReason(path: string): string | undefined {
-  const normal = trimSlash(path);
-  if (DOCKER_SOCKETS.includes(normal) || /(^|\/)(docker|podman)\.sock$/.test(normal) || isSocket(normal)) {
-    return "it is (or holds) a container engine socket, which gives the container full control of the host";
+/**
+ * The policy again on the path the engine will mount, when MonoClaw runs in a
+ * container and that path differs from `resolvedHostPath` (see
+ * `host-path-translation.ts`). Throws a DangerousMountError unless
+ * `allowDangerous`; returns the danger it let through, if any.
+ */
+export function checkEngineHostPath(mount: VolumeMount, engineHostPath: string, allowDangerous: boolean): MountDanger | undefined {
+  if (engineHostPath === mount.resolvedHostPath) return mount.danger;
+  const danger = engineHostMountDanger(engineHostPath, mount.readOnly);
+  if (danger && !allowDangerous) {
+    const via = `${mount.resolvedHostPath} is ${engineHostPath} on the engine's host`;
+    throw dangerousMountError(`terminal.docker.volumes entry "${mount.spec}"`, mount.hostPath, via, danger);
   }
-  for (const tree of DANGEROUS_TREES) {
-    if (normal === tree || normal.startsWith(tree + "/")) return `${tree} holds host system files`;
-  }
-  if (DANGEROUS_EXACT.includes(normal)) return `${normal} holds the host system`;
-  return undefined;
+  return danger ?? mount.danger;
 }
 
-/** The key directory a writable mount exposes (mounted itself, inside it, or holding it), if any. */
-export function exposedKeyDirectory(mount: VolumeMount, homeDir: string): string | undefined {
-  if (mount.readOnly) return undefined;
-  for (const key of KEY_DIRECTORIES) {
-    const keyPath = join(homeDir, key);
-    for (const path of [mount.hostPath, mount.resolvedHostPath]) {
-      if (path === keyPath || path.startsWith(keyPath + sep) || keyPath.startsWith(trimSlash(path) + sep)) return keyPath;
-    }
-  }
-  return undefined;
-}
-
-function trimSlash(path: string): string {
-  return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") : path;
-}
-
-function isSocket(path: string): boolean {
-  try {
-    return isAbsolute(path) && lstatSync(path).isSocket();
-  } catch {
-    return false;
-  }
+function dangerousMountError(where: string, path: string, via: string, danger: MountDanger): DangerousMountError {
+  return new DangerousMountError(`${where}: refusing to mount ${path}${via ? ` (${via})` : ""}: ${describeMountDanger(danger)}`, danger);
 }
