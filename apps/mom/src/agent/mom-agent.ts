@@ -1,4 +1,5 @@
 import {
+  ConfinedPathError,
   createDefaultTools,
   runAgentTurn,
   type AgentEvent,
@@ -10,7 +11,7 @@ import {
 import type { ModelMessage } from "ai";
 import { ChannelContext } from "../store/channel-context.js";
 import { prepareChannelDir, type DataDir } from "../store/data-dir.js";
-import { listSkills, readMemory } from "../store/memory-and-skills.js";
+import { listSkills, readMemory, type Skill } from "../store/memory-and-skills.js";
 import { createAttachTool } from "./attach-tool.js";
 import type { RunAgent, RunRequest } from "./run-request.js";
 import { buildSystemPrompt } from "./system-prompt.js";
@@ -55,15 +56,35 @@ export function createMomAgent(options: MomAgentOptions): RunAgent & { dispose()
 
   async function* run(request: RunRequest): AsyncIterable<AgentEvent> {
     const channel = options.dataDir.channel(request.channelId);
-    await prepareChannelDir(channel);
-    const context = new ChannelContext(channel.contextFile);
-    const [messages, globalMemory, channelMemory, globalSkills, channelSkills] = await Promise.all([
-      context.load(),
-      readMemory(options.dataDir.memoryFile),
-      readMemory(channel.memoryFile),
-      listSkills(options.dataDir.skillsDir, "skills", "global"),
-      listSkills(channel.skillsDir, `${channel.relative}/skills`, "channel"),
-    ]);
+    const files = options.dataDir.files;
+    const context = new ChannelContext(files, channel.contextFile);
+    // A context.jsonl that is refused (a link made in the sandbox) starts the
+    // conversation afresh and is replaced, never followed, at the end of the turn.
+    let replaceContext = false;
+    const loadContext = () =>
+      context.load().catch((error: unknown) => {
+        if (!(error instanceof ConfinedPathError)) throw error;
+        replaceContext = true;
+        return [] as ModelMessage[];
+      });
+    let prepared: [ModelMessage[], string, string, { skills: Skill[] }, { skills: Skill[] }];
+    try {
+      await prepareChannelDir(channel);
+      prepared = await Promise.all([
+        loadContext(),
+        readMemory(files, options.dataDir.memoryFile),
+        readMemory(files, channel.memoryFile),
+        listSkills(files, options.dataDir.skillsDir, "global"),
+        listSkills(files, channel.skillsDir, "channel"),
+      ]);
+    } catch (error) {
+      // The channel's directory is unusable (e.g. a link made in the sandbox): say so instead of going silent.
+      const message = `mom could not open this channel's data: ${(error as Error).message}`;
+      yield { type: "error", kind: "internal", message };
+      yield { type: "turn-end", reason: "error", text: "", messages: [] };
+      return;
+    }
+    const [messages, globalMemory, channelMemory, globalSkills, channelSkills] = prepared;
     const system = buildSystemPrompt({
       channelId: request.channelId,
       workspace,
@@ -90,8 +111,13 @@ export function createMomAgent(options: MomAgentOptions): RunAgent & { dispose()
     })) {
       if (event.type === "compaction" && event.messages) compacted = event.messages;
       if (event.type === "turn-end") {
-        if (compacted) await context.replace([...compacted, ...event.messages]);
-        else await context.append([{ role: "user", content: request.prompt }, ...event.messages]);
+        try {
+          if (compacted) await context.replace([...compacted, ...event.messages]);
+          else if (replaceContext) await context.replace([{ role: "user", content: request.prompt }, ...event.messages]);
+          else await context.append([{ role: "user", content: request.prompt }, ...event.messages]);
+        } catch (error) {
+          yield { type: "error", kind: "internal", message: `this turn was not saved to ${channel.contextFile}: ${(error as Error).message}` };
+        }
       }
       yield event;
     }

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { userInfo } from "node:os";
 import {
@@ -84,8 +84,14 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
     );
   }
 
-  const dataDir = dataDirLayout(dataDirPath);
-  await prepareDataDir(dataDir);
+  // The operator's directory is trusted as given, resolved once: from here on nothing in it is followed.
+  const dataDir = dataDirLayout(await realpath(dataDirPath));
+  try {
+    await prepareDataDir(dataDir);
+  } catch (error) {
+    await sandbox.backend.dispose();
+    throw new MomStartupError(`cannot prepare the data directory ${dataDir.root}: ${(error as Error).message}`);
+  }
   const agent = createMomAgent({ model, backend: sandbox.backend, sandbox: sandbox.kind, dataDir, redactor });
   const bot = new MomBot({
     dataDir,
@@ -102,7 +108,7 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
     redact: (text) => redactor.redact(text),
     log,
   });
-  const events = new EventScheduler({ eventsDir: dataDir.eventsDir, fire: (firing) => bot.fireEvent(firing), log });
+  const events = new EventScheduler({ files: dataDir.files, eventsDir: dataDir.eventsDir, fire: (firing) => bot.fireEvent(firing), log });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -1,22 +1,27 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfinedDir } from "@monoclaw/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventScheduler, eventMessageText, type EventFiring } from "./event-scheduler.js";
 
+let root: string;
+/** The events directory (<root>/events). */
 let dir: string;
 let scheduler: EventScheduler | undefined;
 const logs: string[] = [];
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mom-events-"));
+  root = await mkdtemp(join(tmpdir(), "mom-events-"));
+  dir = join(root, "events");
+  await mkdir(dir);
   logs.length = 0;
 });
 afterEach(async () => {
   scheduler?.stop();
   scheduler = undefined;
-  await rm(dir, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
 async function until(fn: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -29,7 +34,8 @@ async function until(fn: () => boolean, what: string, timeoutMs = 30_000): Promi
 
 function start(fired: EventFiring[], fire?: (f: EventFiring) => Promise<void>): Promise<void> {
   scheduler = new EventScheduler({
-    eventsDir: dir,
+    files: new ConfinedDir(root),
+    eventsDir: "events",
     fire: async (firing) => {
       fired.push(firing);
       await fire?.(firing);
@@ -114,7 +120,8 @@ describe("event scheduler", () => {
   it("keeps a one-time event whose run could not be queued and tries again", async () => {
     let attempts = 0;
     scheduler = new EventScheduler({
-      eventsDir: dir,
+      files: new ConfinedDir(root),
+    eventsDir: "events",
       fire: async () => {
         attempts += 1;
         if (attempts === 1) throw new Error("channel C111 is too busy");

@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ConfinedPathError, isNotFoundError, type ConfinedDir } from "@monoclaw/core";
 import { nextCronRun, parseEventFile, type ScheduledEvent } from "./event-file.js";
 import { setLongTimeout } from "./long-timer.js";
 
@@ -15,6 +15,9 @@ export interface EventFiring {
 }
 
 export interface EventSchedulerOptions {
+  /** The data dir: every read, move and removal goes through it (no link made in the sandbox is followed). */
+  files: ConfinedDir;
+  /** The events directory relative to `files`' root (`events`). */
   eventsDir: string;
   /**
    * Runs one firing; resolves when the run has ended. Immediate and one-shot
@@ -38,6 +41,8 @@ interface Tracked {
 /** Files this young that fail to parse may still be being written: they are re-read before being moved aside. */
 const SETTLE_MS = 1000;
 const INVALID_DIR = "invalid";
+/** An event file is a few lines of JSON; anything larger is invalid and never read whole. */
+export const EVENT_FILE_MAX_BYTES = 64 * 1024;
 
 /**
  * Watches `<data>/events/` and fires what its files describe.
@@ -51,6 +56,9 @@ const INVALID_DIR = "invalid";
  *   late. Periodic events do not replay missed runs: they continue with the
  *   next match of the schedule.
  * - Delays longer than setTimeout's limit (24.8 days) are handled.
+ * - An entry that is a symbolic link, a FIFO or a device is never followed or
+ *   read: it is moved aside (the link itself) with the reason. A link in
+ *   place of `events/` or `events/invalid/` is refused, never followed.
  */
 export class EventScheduler {
   private readonly tracked = new Map<string, Tracked>();
@@ -64,10 +72,21 @@ export class EventScheduler {
   constructor(private readonly options: EventSchedulerOptions) {}
 
   async start(): Promise<void> {
-    await mkdir(this.options.eventsDir, { recursive: true });
+    const { files, eventsDir } = this.options;
+    let watchable = true;
+    try {
+      await files.mkdirp(eventsDir);
+    } catch (error) {
+      // E.g. `events` replaced by a link in the sandbox: not followed, not watched; the re-scans report it.
+      watchable = false;
+      this.options.log(`events: cannot use ${eventsDir}/: ${(error as Error).message}`);
+    }
     await this.scan();
-    this.watcher = watch(this.options.eventsDir, () => this.requestScan(100));
-    this.watcher.on("error", (error) => this.options.log(`events: watching ${this.options.eventsDir} failed: ${error.message}`));
+    if (watchable) {
+      // Notifications only trigger a re-scan; the re-scan reads through the confined handle.
+      this.watcher = watch(join(files.root, eventsDir), () => this.requestScan(100));
+      this.watcher.on("error", (error) => this.options.log(`events: watching ${eventsDir} failed: ${error.message}`));
+    }
     this.interval = setInterval(() => this.requestScan(0), this.options.rescanIntervalMs ?? 30_000);
     this.interval.unref();
   }
@@ -107,7 +126,10 @@ export class EventScheduler {
     const dir = this.options.eventsDir;
     let names: string[];
     try {
-      names = (await readdir(dir)).filter((name) => name.endsWith(".json")).sort();
+      names = (await this.options.files.readdir(dir))
+        .filter((entry) => entry.kind !== "directory" && entry.name.endsWith(".json"))
+        .map((entry) => entry.name)
+        .sort();
     } catch (error) {
       this.options.log(`events: cannot read ${dir}: ${(error as Error).message}`);
       return;
@@ -125,15 +147,20 @@ export class EventScheduler {
   }
 
   private async consider(name: string): Promise<void> {
-    const path = join(this.options.eventsDir, name);
-    let info: Awaited<ReturnType<typeof stat>>;
+    let info: { mtimeMs: number; size: number };
     let text: string;
     try {
-      info = await stat(path);
-      if (!info.isFile()) return;
-      text = await readFile(path, "utf8");
-    } catch {
-      return; // removed meanwhile
+      const read = await this.readEvent(name);
+      if (read.truncated) {
+        await this.moveAside(name, `it is ${read.size} bytes; an event file holds at most ${EVENT_FILE_MAX_BYTES}`);
+        return;
+      }
+      info = read;
+      text = read.bytes.toString("utf8");
+    } catch (error) {
+      // A link, FIFO or device: moved aside as it is, never followed or read.
+      if (error instanceof ConfinedPathError) await this.moveAside(name, error.message);
+      return; // or removed meanwhile
     }
     const signature = `${info.mtimeMs}:${info.size}:${text.length}`;
     const known = this.tracked.get(name);
@@ -198,28 +225,35 @@ export class EventScheduler {
     }
     // Remove the file only if it was not replaced while the run went on.
     if (this.tracked.get(name) !== entry) return;
-    const path = join(this.options.eventsDir, name);
     try {
-      const info = await stat(path);
-      const text = await readFile(path, "utf8");
-      if (`${info.mtimeMs}:${info.size}:${text.length}` === entry.signature) await rm(path, { force: true });
-    } catch {
-      // already gone
+      const read = await this.readEvent(name);
+      const text = read.bytes.toString("utf8");
+      if (`${read.mtimeMs}:${read.size}:${text.length}` === entry.signature) await this.options.files.unlink(this.eventPath(name));
+    } catch (error) {
+      if (!isNotFoundError(error)) this.options.log(`events: ${name} ran but could not be removed: ${(error as Error).message}`);
     }
     if (this.tracked.get(name) === entry) this.tracked.delete(name);
   }
 
   private async moveAside(name: string, reason: string): Promise<void> {
-    const invalidDir = join(this.options.eventsDir, INVALID_DIR);
-    await mkdir(invalidDir, { recursive: true });
-    const target = join(invalidDir, name);
+    const { files, eventsDir } = this.options;
+    const invalidDir = `${eventsDir}/${INVALID_DIR}`;
     try {
-      await rename(join(this.options.eventsDir, name), target);
-      await writeFile(`${target}.reason.txt`, `${new Date().toISOString()}: ${name} is not a valid event file: ${reason}\n`);
-      this.options.log(`events: ${name} is invalid (${reason}); moved to events/${INVALID_DIR}/${name}`);
+      await files.rename(this.eventPath(name), `${invalidDir}/${name}`, { makeParents: true });
+      await files.writeFileAtomic(`${invalidDir}/${name}.reason.txt`, `${new Date().toISOString()}: ${name} is not a valid event file: ${reason}\n`);
+      this.options.log(`events: ${name} is invalid (${reason}); moved to ${invalidDir}/${name}`);
     } catch (error) {
+      if (isNotFoundError(error) && !(await files.stat(this.eventPath(name)).catch(() => undefined))) return; // removed meanwhile
       this.options.log(`events: ${name} is invalid (${reason}) and could not be moved aside: ${(error as Error).message}`);
     }
+  }
+
+  private eventPath(name: string): string {
+    return `${this.options.eventsDir}/${name}`;
+  }
+
+  private readEvent(name: string) {
+    return this.options.files.readFile(this.eventPath(name), { maxBytes: EVENT_FILE_MAX_BYTES });
   }
 }
 

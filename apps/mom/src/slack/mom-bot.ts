@@ -1,4 +1,3 @@
-import { readdir } from "node:fs/promises";
 import { App, LogLevel, type Logger } from "@slack/bolt";
 import type { RunAgent } from "../agent/run-request.js";
 import { eventMessageText, type EventFiring } from "../events/event-scheduler.js";
@@ -196,18 +195,18 @@ export class MomBot {
     let files = this.downloads.get(key);
     if (!files && event.files?.length) {
       const shared = event.files;
-      files = prepareChannelDir(channel).then(() => downloadAttachments(shared, {
+      files = downloadAttachments(shared, {
         botToken: this.options.botToken,
+        files: channel.files,
         attachmentsDir: channel.attachmentsDir,
-        relativeDir: `${channel.relative}/attachments`,
         messageTs: event.ts,
+        ...(this.options.apiUrl ? { apiUrl: this.options.apiUrl } : {}),
       }).then((outcomes) => {
         for (const o of outcomes) if (!o.ok) this.options.log(`slack: could not download ${o.name} in ${event.channel}: ${o.reason}`);
         return outcomes.flatMap((o) => (o.ok ? [o.file] : []));
-      }));
+      });
       this.downloads.set(key, files);
     }
-    await prepareChannelDir(channel);
     const attachments = files ? await files : [];
     const entry: LogEntry = {
       ts: event.ts,
@@ -219,7 +218,13 @@ export class MomBot {
       isBot: event.bot_id !== undefined,
       ...(attachments.length ? { attachments } : {}),
     };
-    await this.channelLog(event.channel).append([entry]);
+    try {
+      await prepareChannelDir(channel);
+      await this.channelLog(event.channel).append([entry]);
+    } catch (error) {
+      // E.g. a link made in the sandbox in place of the channel's directory or log: refused, never followed; the request is still answered.
+      this.options.log(`slack: could not log a message in ${event.channel}: ${(error as Error).message}`);
+    }
   }
 
   private trigger(event: MessageEvent): void {
@@ -285,9 +290,11 @@ export class MomBot {
     else if (reason === "max-steps") shown = `${shown ? `${shown}\n\n` : ""}_I stopped after the maximum number of steps._`;
     const rendered = await renderer.finish(shown);
     if (rendered.mainTs) {
-      await this.channelLog(trigger.channel).append([
-        { ts: rendered.mainTs, date: new Date().toISOString(), user: this.botUserId, userName: "mom", text: this.options.redact(rendered.text), isBot: true },
-      ]);
+      await this.channelLog(trigger.channel)
+        .append([
+          { ts: rendered.mainTs, date: new Date().toISOString(), user: this.botUserId, userName: "mom", text: this.options.redact(rendered.text), isBot: true },
+        ])
+        .catch((error: unknown) => this.options.log(`slack: could not log the answer in ${trigger.channel}: ${(error as Error).message}`));
     }
   }
 
@@ -316,7 +323,8 @@ export class MomBot {
   private channelLog(channel: string): ChannelLog {
     let log = this.logs.get(channel);
     if (!log) {
-      log = new ChannelLog(this.options.dataDir.channel(channel).logFile);
+      const dir = this.options.dataDir.channel(channel);
+      log = new ChannelLog(dir.files, dir.logFile);
       this.logs.set(channel, log);
     }
     return log;
@@ -326,8 +334,10 @@ export class MomBot {
   private async backfill(): Promise<void> {
     let names: string[];
     try {
-      names = await readdir(this.options.dataDir.root);
-    } catch {
+      // Channel directories only: a link in their place is not followed (ConfinedDir lists it as a link).
+      names = (await this.options.dataDir.files.readdir("")).filter((e) => e.kind === "directory").map((e) => e.name);
+    } catch (error) {
+      this.options.log(`history: cannot list the data directory: ${(error as Error).message}`);
       return;
     }
     for (const channel of names.filter((n) => this.served(n))) {

@@ -1,4 +1,8 @@
+import type { ConfinedDir } from "@monoclaw/core";
 import { appendJsonLines, readJsonLines } from "./json-lines.js";
+
+/** How much of a log is read back (its end: the newest messages matter for de-duplication and threads). */
+export const LOG_READ_MAX_BYTES = 64 * 1024 * 1024;
 
 /** One line of a channel's `log.jsonl`: a message as it was seen, never rewritten. */
 export interface LogEntry {
@@ -19,12 +23,16 @@ export interface LogEntry {
 /**
  * A channel's append-only message log. Appends are de-duplicated by `ts`
  * (a redelivered event or an overlapping history fetch never doubles a line),
- * and the set of known ts is loaded once from disk.
+ * and the set of known ts is loaded once from disk (the newest
+ * {@link LOG_READ_MAX_BYTES} of it). `path` is relative to `files`' root.
  */
 export class ChannelLog {
   private known: Promise<Set<string>> | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(
+    private readonly files: ConfinedDir,
+    readonly path: string,
+  ) {}
 
   /** Appends the entries not yet in the log; returns those it wrote. */
   async append(entries: readonly LogEntry[]): Promise<LogEntry[]> {
@@ -37,7 +45,7 @@ export class ChannelLog {
     }
     if (fresh.length === 0) return [];
     try {
-      await appendJsonLines(this.path, fresh);
+      await appendJsonLines(this.files, this.path, fresh);
     } catch (error) {
       for (const entry of fresh) known.delete(entry.ts);
       throw error;
@@ -59,11 +67,20 @@ export class ChannelLog {
   }
 
   async entries(): Promise<LogEntry[]> {
-    return (await readJsonLines<LogEntry>(this.path)).records;
+    return (await readJsonLines<LogEntry>(this.files, this.path, LOG_READ)).records;
   }
 
   private knownTs(): Promise<Set<string>> {
-    this.known ??= readJsonLines<LogEntry>(this.path).then(({ records }) => new Set(records.map((r) => r.ts)));
+    // A failed load (a link refused, say) is not kept: the next call tries again.
+    this.known ??= readJsonLines<LogEntry>(this.files, this.path, LOG_READ).then(
+      ({ records }) => new Set(records.map((r) => r.ts)),
+      (error: unknown) => {
+        this.known = undefined;
+        throw error;
+      },
+    );
     return this.known;
   }
 }
+
+const LOG_READ = { maxBytes: LOG_READ_MAX_BYTES, from: "end" } as const;

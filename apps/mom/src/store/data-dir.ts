@@ -1,8 +1,8 @@
-import { mkdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { ConfinedDir } from "@monoclaw/core";
 
 /**
- * The layout of mom's data directory (mounted at `/workspace` in Docker mode):
+ * The layout of mom's data directory (mounted read-write at `/workspace` in
+ * Docker mode, the tools' working tree in host mode):
  *
  * ```
  * <data>/MEMORY.md              global memory, given to the model
@@ -15,21 +15,28 @@ import { join, resolve } from "node:path";
  * <data>/<channel>/attachments/ files users shared
  * <data>/<channel>/scratch/     the working directory of runs in that channel
  * ```
+ *
+ * Everything in it can be written by the sandbox, so mom's own reads and
+ * writes all go through `files` (a ConfinedDir): no symbolic link in any
+ * component is followed, only regular files are read or written, and reads
+ * are capped. The paths below are relative to the root, as `files` takes them.
  */
 export interface DataDir {
-  /** Absolute host path. */
+  /** Absolute host path (the operator's choice, trusted; give its real path). */
   root: string;
+  files: ConfinedDir;
   memoryFile: string;
   skillsDir: string;
   eventsDir: string;
   channel(channelId: string): ChannelDir;
 }
 
+/** One channel's part of the data dir; paths relative to the data dir root. */
 export interface ChannelDir {
   channelId: string;
-  /** Path relative to the data dir root (the channel id). */
+  files: ConfinedDir;
+  /** The channel's directory (the channel id). */
   relative: string;
-  root: string;
   memoryFile: string;
   skillsDir: string;
   logFile: string;
@@ -45,26 +52,27 @@ export function isChannelId(value: string): boolean {
   return CHANNEL_ID.test(value);
 }
 
+/** The layout of the data dir at `root` (an absolute, preferably real, path: it is trusted as given). */
 export function dataDirLayout(root: string): DataDir {
-  const abs = resolve(root);
+  const files = new ConfinedDir(root, { label: "mom's data directory" });
   return {
-    root: abs,
-    memoryFile: join(abs, "MEMORY.md"),
-    skillsDir: join(abs, "skills"),
-    eventsDir: join(abs, "events"),
+    root,
+    files,
+    memoryFile: "MEMORY.md",
+    skillsDir: "skills",
+    eventsDir: "events",
     channel(channelId) {
       if (!isChannelId(channelId)) throw new Error(`not a Slack channel id: ${JSON.stringify(channelId)}`);
-      const dir = join(abs, channelId);
       return {
         channelId,
+        files,
         relative: channelId,
-        root: dir,
-        memoryFile: join(dir, "MEMORY.md"),
-        skillsDir: join(dir, "skills"),
-        logFile: join(dir, "log.jsonl"),
-        contextFile: join(dir, "context.jsonl"),
-        attachmentsDir: join(dir, "attachments"),
-        scratchDir: join(dir, "scratch"),
+        memoryFile: `${channelId}/MEMORY.md`,
+        skillsDir: `${channelId}/skills`,
+        logFile: `${channelId}/log.jsonl`,
+        contextFile: `${channelId}/context.jsonl`,
+        attachmentsDir: `${channelId}/attachments`,
+        scratchDir: `${channelId}/scratch`,
       };
     },
   };
@@ -72,22 +80,13 @@ export function dataDirLayout(root: string): DataDir {
 
 /** Creates the global directories (skills/, events/) of an existing data dir. */
 export async function prepareDataDir(dir: DataDir): Promise<void> {
-  await mkdir(dir.skillsDir, { recursive: true });
-  await mkdir(dir.eventsDir, { recursive: true });
+  await dir.files.mkdirp(dir.skillsDir);
+  await dir.files.mkdirp(dir.eventsDir);
 }
 
 /** Creates a channel's directories (attachments/, scratch/, skills/). */
 export async function prepareChannelDir(channel: ChannelDir): Promise<void> {
-  await mkdir(channel.attachmentsDir, { recursive: true });
-  await mkdir(channel.scratchDir, { recursive: true });
-  await mkdir(channel.skillsDir, { recursive: true });
-}
-
-/** Whether `path` is an existing directory. */
-export async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
+  await channel.files.mkdirp(channel.attachmentsDir);
+  await channel.files.mkdirp(channel.scratchDir);
+  await channel.files.mkdirp(channel.skillsDir);
 }

@@ -1,31 +1,34 @@
-// Append-only JSON-lines files: the channel log and the model context.
-// (Whole-file replacement is core's writeFileAtomic.)
-import { mkdir, open } from "node:fs/promises";
-import { dirname } from "node:path";
+// Append-only JSON-lines files in the data dir: the channel log and the model context.
+import { dirname } from "node:path/posix";
+import type { ConfinedDir, ConfinedReadOptions } from "@monoclaw/core";
 
 /**
- * Appends JSON lines to `path` (created if missing) with one write, then
- * flushes. If an earlier crash left a partial last line, a newline is written
- * first so the partial line stays isolated (readers skip it) and the new
- * records stay whole. Appends to one path are serialised in this process.
+ * Appends JSON lines to `path` (relative to `files`' root; created if
+ * missing, with its directories) with one write, then flushes. If an earlier
+ * crash left a partial last line, a newline is written first so the partial
+ * line stays isolated (readers skip it) and the new records stay whole.
+ * Appends to one path are serialised in this process. A link anywhere in the
+ * path is refused (ConfinedDir).
  */
-export async function appendJsonLines(path: string, records: readonly unknown[]): Promise<void> {
+export async function appendJsonLines(files: ConfinedDir, path: string, records: readonly unknown[]): Promise<void> {
   if (records.length === 0) return;
-  const previous = appendQueues.get(path) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => appendNow(path, records));
-  appendQueues.set(path, next);
+  const key = `${files.root}\0${path}`;
+  const previous = appendQueues.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => appendNow(files, path, records));
+  appendQueues.set(key, next);
   try {
     await next;
   } finally {
-    if (appendQueues.get(path) === next) appendQueues.delete(path);
+    if (appendQueues.get(key) === next) appendQueues.delete(key);
   }
 }
 
 const appendQueues = new Map<string, Promise<void>>();
 
-async function appendNow(path: string, records: readonly unknown[]): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, "a+");
+async function appendNow(files: ConfinedDir, path: string, records: readonly unknown[]): Promise<void> {
+  const parent = dirname(path);
+  if (parent !== ".") await files.mkdirp(parent);
+  const handle = await files.openForAppend(path);
   try {
     const { size } = await handle.stat();
     let prefix = "";
@@ -46,25 +49,31 @@ async function appendNow(path: string, records: readonly unknown[]): Promise<voi
 export interface JsonLines<T> {
   records: T[];
   skippedLines: number;
+  /** True when the file was larger than the read cap: only its start (or end) was read. */
+  truncated: boolean;
 }
 
-/** Reads a JSON-lines file; a missing file is empty, unparsable lines are counted and skipped. */
-export async function readJsonLines<T>(path: string): Promise<JsonLines<T>> {
+/**
+ * Reads a JSON-lines file, at most `limit.maxBytes` of it; a missing file is
+ * empty, unparsable lines are counted and skipped. With `from: "end"` and a
+ * larger file, the first (cut) line is dropped.
+ */
+export async function readJsonLines<T>(files: ConfinedDir, path: string, limit: ConfinedReadOptions): Promise<JsonLines<T>> {
   let text: string;
+  let truncated = false;
   try {
-    const handle = await open(path, "r");
-    try {
-      text = await handle.readFile("utf8");
-    } finally {
-      await handle.close();
-    }
+    const read = await files.readFile(path, limit);
+    text = read.bytes.toString("utf8");
+    truncated = read.truncated;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { records: [], skippedLines: 0 };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { records: [], skippedLines: 0, truncated: false };
     throw error;
   }
+  const lines = text.split("\n");
+  if (truncated && limit.from === "end") lines.shift();
   const records: T[] = [];
   let skippedLines = 0;
-  for (const line of text.split("\n")) {
+  for (const line of lines) {
     if (line.trim() === "") continue;
     try {
       records.push(JSON.parse(line) as T);
@@ -72,5 +81,5 @@ export async function readJsonLines<T>(path: string): Promise<JsonLines<T>> {
       skippedLines += 1;
     }
   }
-  return { records, skippedLines };
+  return { records, skippedLines, truncated };
 }

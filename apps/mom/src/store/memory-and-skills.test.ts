@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfinedDir } from "@monoclaw/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listSkills, parseFrontmatter, readMemory } from "./memory-and-skills.js";
 
@@ -14,9 +15,9 @@ afterEach(async () => {
 
 describe("memory and skills", () => {
   it("reads MEMORY.md or nothing", async () => {
-    expect(await readMemory(join(dir, "MEMORY.md"))).toBe("");
+    expect(await readMemory(new ConfinedDir(dir), "MEMORY.md")).toBe("");
     await writeFile(join(dir, "MEMORY.md"), "  likes tea\n");
-    expect(await readMemory(join(dir, "MEMORY.md"))).toBe("likes tea");
+    expect(await readMemory(new ConfinedDir(dir), "MEMORY.md")).toBe("likes tea");
   });
 
   it("lists skills with name and description and reports broken ones", async () => {
@@ -25,10 +26,10 @@ describe("memory and skills", () => {
     await mkdir(join(dir, "skills", "broken"), { recursive: true });
     await writeFile(join(dir, "skills", "broken", "SKILL.md"), "no frontmatter");
     await mkdir(join(dir, "skills", "empty"), { recursive: true });
-    const { skills, problems } = await listSkills(join(dir, "skills"), "skills", "global");
+    const { skills, problems } = await listSkills(new ConfinedDir(dir), "skills", "global");
     expect(skills).toEqual([{ name: "deploy", description: "Ship the site", path: "skills/deploy/SKILL.md", scope: "global" }]);
     expect(problems.map((p) => p.path)).toEqual(["skills/broken/SKILL.md", "skills/empty/SKILL.md"]);
     expect(parseFrontmatter("---\nname: x\n---\n")).toBe("the frontmatter has no 'description'");
-    expect((await listSkills(join(dir, "nothing"), "nothing", "channel")).skills).toEqual([]);
+    expect((await listSkills(new ConfinedDir(dir), "nothing", "channel")).skills).toEqual([]);
   });
 });

@@ -1,13 +1,26 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { ConfinedPathError, isNotFoundError, type ConfinedDir } from "@monoclaw/core";
 import { parse as parseYaml } from "yaml";
 
-/** Reads a MEMORY.md, or returns "" when there is none. */
-export async function readMemory(path: string): Promise<string> {
+/** Largest part of a MEMORY.md given to the model (it goes into every system prompt). */
+export const MEMORY_MAX_BYTES = 256 * 1024;
+/** Largest part of a SKILL.md read for its frontmatter. */
+export const SKILL_MAX_BYTES = 64 * 1024;
+
+/**
+ * Reads a MEMORY.md (`path` relative to `files`' root): "" when there is
+ * none; its first {@link MEMORY_MAX_BYTES} with a note saying it was cut
+ * when larger. A refused file (a link made in the sandbox, a FIFO, a device)
+ * is not read: the model is told why instead, so the run goes on.
+ */
+export async function readMemory(files: ConfinedDir, path: string): Promise<string> {
   try {
-    return (await readFile(path, "utf8")).trim();
+    const read = await files.readFile(path, { maxBytes: MEMORY_MAX_BYTES });
+    const text = read.bytes.toString("utf8").trim();
+    if (!read.truncated) return text;
+    return `${text}\n\n[${path} is ${read.size} bytes; only its first ${MEMORY_MAX_BYTES} bytes were read. Shorten it: keep what matters.]`;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    if (isNotFoundError(error)) return "";
+    if (error instanceof ConfinedPathError) return `[${path} was not read: ${error.message}. Replace it with a regular file.]`;
     throw error;
   }
 }
@@ -28,30 +41,37 @@ export interface SkillProblem {
 }
 
 /**
- * Lists the skills under `skillsDir`. A SKILL.md without frontmatter, or
- * whose frontmatter lacks `name` or `description`, is reported as a problem
- * and left out; a missing directory has no skills.
+ * Lists the skills under `skillsDir` (relative to `files`' root). A SKILL.md
+ * without frontmatter, or whose frontmatter lacks `name` or `description`,
+ * is reported as a problem and left out, and so is one behind a link (the
+ * skills directory, the skill's directory or SKILL.md itself); a missing
+ * directory has no skills.
  */
 export async function listSkills(
+  files: ConfinedDir,
   skillsDir: string,
-  relativeDir: string,
   scope: Skill["scope"],
 ): Promise<{ skills: Skill[]; problems: SkillProblem[] }> {
   const skills: Skill[] = [];
   const problems: SkillProblem[] = [];
   let entries: string[];
   try {
-    entries = (await readdir(skillsDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch {
+    const listed = await files.readdir(skillsDir);
+    for (const entry of listed) {
+      if (entry.kind === "symlink") problems.push({ path: `${skillsDir}/${entry.name}`, reason: "a symbolic link; links are not followed in mom's data directory" });
+    }
+    entries = listed.filter((e) => e.kind === "directory").map((e) => e.name);
+  } catch (error) {
+    if (error instanceof ConfinedPathError) problems.push({ path: skillsDir, reason: error.message });
     return { skills, problems };
   }
   for (const dir of entries.sort()) {
-    const path = `${relativeDir}/${dir}/SKILL.md`;
+    const path = `${skillsDir}/${dir}/SKILL.md`;
     let text: string;
     try {
-      text = await readFile(join(skillsDir, dir, "SKILL.md"), "utf8");
-    } catch {
-      problems.push({ path, reason: "no SKILL.md in this skill directory" });
+      text = (await files.readFile(path, { maxBytes: SKILL_MAX_BYTES })).bytes.toString("utf8");
+    } catch (error) {
+      problems.push({ path, reason: error instanceof ConfinedPathError ? error.message : "no SKILL.md in this skill directory" });
       continue;
     }
     const parsed = parseFrontmatter(text);
