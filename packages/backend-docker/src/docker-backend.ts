@@ -24,7 +24,7 @@ import {
 import { createFileChannel } from "./files/file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./files/container-files.js";
 import { runContainerExec } from "./exec/container-exec.js";
-import { containerNameForScope } from "./container/container-spec.js";
+import { containerNameForScope, type ContainerScope } from "./container/container-spec.js";
 import type { ContainerTarget } from "./container/container-target.js";
 import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./exec/docker-command.js";
 import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
@@ -54,6 +54,8 @@ export interface DockerBackendOptions extends DockerConfigInput {
   name?: string;
   /** Host directory MonoClaw works in: relative volume paths resolve against it. Default `process.cwd()`. */
   cwd?: string;
+  /** What the managed container serves, for its labels (`sandbox ls`); default a directory. */
+  scopeOf?: ContainerScope;
   /** Default per-command timeout in ms. Default 10 minutes. */
   timeoutMs?: number;
   /** The host environment, read for `forward_env` and engine discovery. Default `process.env`. */
@@ -99,7 +101,7 @@ export interface DockerBackend extends ExecutionBackend {
  * by an engine restart, is recreated (or started) and the call retried once.
  */
 export function createDockerBackend(options: DockerBackendOptions = {}): DockerBackend {
-  const { workspacePath, name: explicitName, cwd: hostCwd, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, allowDangerousContainerKnob, ...section } = options;
+  const { workspacePath, name: explicitName, cwd: hostCwd, scopeOf, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, allowDangerousContainerKnob, ...section } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
   const env = hostEnv ?? process.env;
   const cwd = hostCwd ?? process.cwd();
@@ -153,6 +155,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           homeDir,
           env,
           ...(allowDangerousContainerKnob ? { allowDangerousContainerKnob } : {}),
+          ...(scopeOf ? { scopeOf } : {}),
           ...(onPullProgress ? { onPullProgress } : {}),
         }),
       )

@@ -6,8 +6,8 @@ export { connectEngine, DISCOVERY_STRATEGIES, type DiscoveryStrategy, type Engin
 export { processDiscoveryEnvironment, type DiscoveryEnvironment } from "./engine/discovery-environment.js";
 export type { EngineEndpoint } from "./engine/engine-endpoint.js";
 export { listManagedContainers, reapExpiredContainers, removeManaged, type ManagedContainerSummary } from "./container/container-reaper.js";
-export { LABEL_MANAGED_BY, MANAGED_BY_VALUE, LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_SCOPE } from "./container/container-labels.js";
-export { ADDED_CAPABILITIES, containerNameForScope } from "./container/container-spec.js";
+export { LABEL_MANAGED_BY, MANAGED_BY_VALUE, LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_SCOPE, LABEL_SCOPE_KIND, LABEL_SCOPE_ID } from "./container/container-labels.js";
+export { ADDED_CAPABILITIES, containerNameForScope, type ContainerScope, type ScopeKind } from "./container/container-spec.js";
 export { ensureImage, pullImage, followProgress, imageNotFoundFix, type ProgressEvent, type PullPolicy } from "./image/image-pull.js";
 export { createProgressPrinter } from "./image/progress-printer.js";
 export { createFrameDemuxer, type FrameDemuxer } from "./exec/frame-demuxer.js";
@@ -16,3 +16,5 @@ export { buildImage, type BuildImageOptions } from "./image/image-build.js";
 export { MONOCLAW_DOCKERFILE, DEFAULT_IMAGE_TAG } from "./image/monoclaw-dockerfile.js";
 export type { InteractiveShellIO } from "./exec/interactive-shell.js";
 export { resolveContainerUser } from "./container/user-spec.js";
+export { dockerConfigRefusals, type ConfigRefusalContext } from "./container/volume-mounts.js";
+export { containerRisks, describeHardening, type ContainerRisk } from "./container/container-risks.js";

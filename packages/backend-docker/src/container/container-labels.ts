@@ -7,6 +7,10 @@ export const LABEL_CONFIG_HASH = "dev.monoclaw.config-hash";
 export const LABEL_CREATED_AT = "dev.monoclaw.created-at";
 /** The host directory MonoClaw ran in when it created the container. */
 export const LABEL_SCOPE = "dev.monoclaw.scope";
+/** What the container serves: `directory`, `session`, `shared` (the CLI's `terminal.docker.scope`) or `channel` (mom). */
+export const LABEL_SCOPE_KIND = "dev.monoclaw.scope-kind";
+/** The session id (`session` scope) or the Slack channel id (`channel` scope); absent for the others. */
+export const LABEL_SCOPE_ID = "dev.monoclaw.scope-id";
 /** `true` when created with keep_warm: idle stop and reaping leave it alone while it runs. */
 export const LABEL_KEEP_WARM = "dev.monoclaw.keep-warm";
 

@@ -5,6 +5,8 @@ import {
   LABEL_KEEP_WARM,
   LABEL_MANAGED_BY,
   LABEL_SCOPE,
+  LABEL_SCOPE_ID,
+  LABEL_SCOPE_KIND,
   MANAGED_BY_VALUE,
   MANAGED_FILTER,
 } from "./container-labels.js";
@@ -20,7 +22,12 @@ export interface ManagedContainerSummary {
   /** The engine's human status, e.g. `Up 3 minutes`. */
   status: string;
   createdAt: Date;
+  /** The host directory it was created for. */
   scope: string;
+  /** What it serves (`directory` for containers made before scopes had a label). */
+  scopeKind: string;
+  /** Its session or channel id, when it serves one. */
+  scopeId?: string;
   configHash: string;
   keepWarm: boolean;
 }
@@ -42,6 +49,8 @@ export async function listManagedContainers(docker: Docker): Promise<ManagedCont
       status: c.Status,
       createdAt: new Date(c.Labels[LABEL_CREATED_AT] ?? c.Created * 1000),
       scope: c.Labels[LABEL_SCOPE] ?? "",
+      scopeKind: c.Labels[LABEL_SCOPE_KIND] ?? "directory",
+      ...(c.Labels[LABEL_SCOPE_ID] !== undefined ? { scopeId: c.Labels[LABEL_SCOPE_ID] } : {}),
       configHash: c.Labels[LABEL_CONFIG_HASH] ?? "",
       keepWarm: c.Labels[LABEL_KEEP_WARM] === "true",
     }))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDockerConfig } from "../docker-config.js";
 import { ADDED_CAPABILITIES, buildContainerSpec, containerNameForScope } from "./container-spec.js";
-import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY } from "./container-labels.js";
+import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, LABEL_SCOPE_ID, LABEL_SCOPE_KIND } from "./container-labels.js";
 
 const base = { name: "monoclaw-test", scope: "/home/me/app", binds: [] };
 
@@ -51,6 +51,16 @@ describe("buildContainerSpec", () => {
     expect(c.configHash).not.toBe(a.configHash);
     expect(d.configHash).not.toBe(a.configHash);
     expect(a.options.Labels?.[LABEL_CONFIG_HASH]).toBe(a.configHash);
+  });
+
+  it("labels what the container serves without changing the config hash", () => {
+    const config = parseDockerConfig({ network: "none" });
+    const plain = buildContainerSpec({ ...base, config, imageId: "sha256:1" });
+    const channel = buildContainerSpec({ ...base, config, imageId: "sha256:1", scopeOf: { kind: "channel", id: "C123" } });
+    expect(plain.options.Labels?.[LABEL_SCOPE_KIND]).toBe("directory");
+    expect(plain.options.Labels?.[LABEL_SCOPE_ID]).toBeUndefined();
+    expect(channel.options.Labels).toMatchObject({ [LABEL_SCOPE_KIND]: "channel", [LABEL_SCOPE_ID]: "C123" });
+    expect(channel.configHash).toBe(plain.configHash);
   });
 
   it("names containers deterministically per directory", () => {

@@ -7,8 +7,23 @@ import {
   LABEL_KEEP_WARM,
   LABEL_MANAGED_BY,
   LABEL_SCOPE,
+  LABEL_SCOPE_ID,
+  LABEL_SCOPE_KIND,
   MANAGED_BY_VALUE,
 } from "./container-labels.js";
+
+/**
+ * What one managed container serves: a working directory (the default), one
+ * agent session, everything with this config (`shared`), or one Slack
+ * channel of mom's. Stored in labels; never part of the config hash.
+ */
+export type ScopeKind = "directory" | "session" | "shared" | "channel";
+
+export interface ContainerScope {
+  kind: ScopeKind;
+  /** The session id (`session`) or the channel id (`channel`). */
+  id?: string;
+}
 
 /**
  * Capabilities added back after dropping ALL: what a package manager needs to
@@ -35,6 +50,8 @@ export interface ContainerSpecInput {
   name: string;
   /** Host directory the container serves (label only). */
   scope: string;
+  /** What it serves (labels only); default `{ kind: "directory" }`. */
+  scopeOf?: ContainerScope;
   /** Docker bind strings, `host:container[:ro]`, host paths already translated for the engine. */
   binds: string[];
   /**
@@ -98,6 +115,8 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
     [LABEL_CONFIG_HASH]: configHash,
     [LABEL_SCOPE]: input.scope,
+    [LABEL_SCOPE_KIND]: input.scopeOf?.kind ?? "directory",
+    ...(input.scopeOf?.id !== undefined ? { [LABEL_SCOPE_ID]: input.scopeOf.id } : {}),
     [LABEL_KEEP_WARM]: String(config.keep_warm),
   };
   return { name: input.name, configHash, options };

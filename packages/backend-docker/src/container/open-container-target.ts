@@ -8,6 +8,7 @@ import { createAttachedContainer } from "./attached-container.js";
 import { engineSharesOurFilesystem } from "./container-risks.js";
 import { networkRisk } from "./network-risk.js";
 import { reapExpiredContainers } from "./container-reaper.js";
+import type { ContainerScope } from "./container-spec.js";
 import type { ContainerTarget } from "./container-target.js";
 import { createManagedContainer } from "./managed-container.js";
 import { isRootUser } from "./user-spec.js";
@@ -19,6 +20,8 @@ export interface ContainerTargetOptions {
   containerName: string;
   /** The host directory the managed container belongs to (its scope label). */
   cwd: string;
+  /** What the managed container serves (its scope labels). */
+  scopeOf?: ContainerScope;
   /** The container user, resolved (`uid:gid` or a name), or undefined for the image's user. */
   user: string | undefined;
   /** The configured volumes, checked (throws a BackendError for an invalid entry). */
@@ -67,7 +70,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
   const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
   const managed = createManagedContainer({
     docker,
-    spec: { config, name: containerName, scope: options.cwd, binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
+    spec: { config, name: containerName, scope: options.cwd, ...(options.scopeOf ? { scopeOf: options.scopeOf } : {}), binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
     keepWarm: config.keep_warm,
     log: options.log,
     ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
