@@ -1,6 +1,6 @@
 /**
  * Why a backend operation failed. Codes mirror the errno names callers know,
- * plus `UNAVAILABLE` (the backend cannot run anything: engine down, container
+ * (`EFBIG`: more bytes than the caller's cap), plus `UNAVAILABLE` (the backend cannot run anything: engine down, container
  * gone and not re-creatable) and `INVALID` (bad input such as an empty path).
  */
 export type BackendErrorCode =
@@ -9,6 +9,7 @@ export type BackendErrorCode =
   | "ENOTDIR"
   | "EACCES"
   | "EEXIST"
+  | "EFBIG"
   | "CWD_NOT_FOUND"
   | "UNAVAILABLE"
   | "INVALID"

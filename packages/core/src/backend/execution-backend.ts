@@ -25,6 +25,11 @@ export const BACKEND_SPECIFICATION_VERSION = "v1" as const;
  *   write, and reject with a BackendError naming the path (`ENOENT`, ...).
  *   Writing an existing file replaces its bytes in place: its mode and owner
  *   stay (an edited script stays executable).
+ * - `readFile` and `writeFile` work on regular files only: a device, FIFO or
+ *   socket is refused with `INVALID` naming the path and what it is, at once
+ *   (never blocking on a FIFO). `readFile` reads until the end of the file,
+ *   not `stat`'s size (procfs files report 0), and at most `maxBytes`: a file
+ *   with more is refused with `EFBIG`. Both honour `signal`.
  * - After `dispose` no process the backend started is left running, except
  *   what a keep-warm setting deliberately keeps.
  */
@@ -44,7 +49,7 @@ export interface ExecutionBackend {
    */
   openSession(options?: SessionOptions): Promise<ShellSession>;
 
-  readFile(path: string, options?: OperationOptions): Promise<Uint8Array>;
+  readFile(path: string, options?: ReadFileOptions): Promise<Uint8Array>;
   writeFile(path: string, data: string | Uint8Array, options?: WriteFileOptions): Promise<void>;
   listDirectory(path: string, options?: OperationOptions): Promise<DirEntry[]>;
   /** Rejects with `ENOENT` when nothing is at the path. Symlinks are followed. */
@@ -61,6 +66,11 @@ export interface ExecutionBackend {
 
 export interface OperationOptions {
   signal?: AbortSignal;
+}
+
+export interface ReadFileOptions extends OperationOptions {
+  /** Refuse (`EFBIG`) rather than read a file holding more bytes than this. Default: no cap. */
+  maxBytes?: number;
 }
 
 export interface WriteFileOptions extends OperationOptions {

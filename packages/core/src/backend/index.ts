@@ -2,6 +2,7 @@ export * from "./backend-error.js";
 export * from "./exec-types.js";
 export * from "./execution-backend.js";
 export * from "./file-types.js";
+export * from "./file-refusals.js";
 export * from "./health-types.js";
 export * from "./backend-factory.js";
 // Runtime helpers shared by backends (host, Docker, third-party).

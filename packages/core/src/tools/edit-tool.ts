@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { isBackendError } from "../backend/backend-error.js";
-import { defineTool, ToolError, type ToolResult } from "./agent-tool.js";
+import { defineTool, ToolError, type ToolContext, type ToolResult } from "./agent-tool.js";
+import { withFileDeadline } from "./file-deadline.js";
 import { decodeText, isText } from "./file-content.js";
+import { readBackendFile } from "./read-backend-file.js";
 import { unifiedDiff } from "./unified-diff.js";
 
 const editInput = z.object({
@@ -39,38 +40,39 @@ export function createEditTool() {
       "unless replace_all is true. Read the file first. Returns a unified diff.",
     inputSchema: editInput,
     title: (input) => input.path,
-    async execute(input, context): Promise<ToolResult> {
-      if (input.old_string === input.new_string) throw new ToolError("old_string and new_string are the same: there is nothing to change.");
-      let bytes: Uint8Array;
-      try {
-        bytes = await context.backend.readFile(input.path, { signal: context.signal });
-      } catch (error) {
-        if (isBackendError(error, "ENOENT")) throw new ToolError(`${input.path} does not exist. To create a file, use the write tool.`);
-        throw error;
-      }
-      if (!isText(bytes)) throw new ToolError(`${input.path} is a binary file; edit only changes text files.`);
-      const before = decodeText(bytes);
-      let oldString = input.old_string;
-      let newString = input.new_string;
-      if (!before.includes(oldString) && before.includes("\r\n") && oldString.includes("\n")) {
-        oldString = oldString.replace(/\r?\n/g, "\r\n");
-        newString = newString.replace(/\r?\n/g, "\r\n");
-      }
-      const lines = occurrenceLines(before, oldString);
-      if (lines.length === 0) {
-        throw new ToolError(
-          `old_string was not found in ${input.path}. It must match exactly, including whitespace and indentation: read the file again and copy the text from it.`,
-        );
-      }
-      if (lines.length > 1 && input.replace_all !== true) {
-        throw new ToolError(
-          `old_string occurs ${lines.length} times in ${input.path} (lines ${lines.join(", ")}). Include more surrounding lines to make it unique, or set replace_all to true to change every occurrence.`,
-        );
-      }
-      const after = input.replace_all === true ? before.split(oldString).join(newString) : before.replace(oldString, () => newString);
-      await context.backend.writeFile(input.path, after, { signal: context.signal });
-      const count = input.replace_all === true ? `${lines.length} occurrence${lines.length === 1 ? "" : "s"}` : "1 occurrence";
-      return { output: `Edited ${input.path} (${count} replaced).\n${unifiedDiff(input.path, before, after)}` };
-    },
+    execute: (input, context) => withFileDeadline(`Editing ${input.path}`, context.signal, (signal) => editFile(input, context, signal)),
   });
+}
+
+const EDIT_ADVICE = {
+  tooLarge: "too large to edit whole. Change it with bash instead (sed -i, or a small script).",
+  missing: "To create a file, use the write tool.",
+};
+
+async function editFile(input: z.infer<typeof editInput>, context: ToolContext, signal: AbortSignal): Promise<ToolResult> {
+  if (input.old_string === input.new_string) throw new ToolError("old_string and new_string are the same: there is nothing to change.");
+  const bytes = await readBackendFile(input.path, context, signal, EDIT_ADVICE);
+  if (!isText(bytes)) throw new ToolError(`${input.path} is a binary file; edit only changes text files.`);
+  const before = decodeText(bytes);
+  let oldString = input.old_string;
+  let newString = input.new_string;
+  if (!before.includes(oldString) && before.includes("\r\n") && oldString.includes("\n")) {
+    oldString = oldString.replace(/\r?\n/g, "\r\n");
+    newString = newString.replace(/\r?\n/g, "\r\n");
+  }
+  const lines = occurrenceLines(before, oldString);
+  if (lines.length === 0) {
+    throw new ToolError(
+      `old_string was not found in ${input.path}. It must match exactly, including whitespace and indentation: read the file again and copy the text from it.`,
+    );
+  }
+  if (lines.length > 1 && input.replace_all !== true) {
+    throw new ToolError(
+      `old_string occurs ${lines.length} times in ${input.path} (lines ${lines.join(", ")}). Include more surrounding lines to make it unique, or set replace_all to true to change every occurrence.`,
+    );
+  }
+  const after = input.replace_all === true ? before.split(oldString).join(newString) : before.replace(oldString, () => newString);
+  await context.backend.writeFile(input.path, after, { signal });
+  const count = input.replace_all === true ? `${lines.length} occurrence${lines.length === 1 ? "" : "s"}` : "1 occurrence";
+  return { output: `Edited ${input.path} (${count} replaced).\n${unifiedDiff(input.path, before, after)}` };
 }

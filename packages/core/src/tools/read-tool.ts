@@ -1,9 +1,10 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { isBackendError } from "../backend/backend-error.js";
 import { defineTool, ToolError, type ToolContext, type ToolResult } from "./agent-tool.js";
+import { withFileDeadline } from "./file-deadline.js";
 import { decodeText, imageMediaType, isText } from "./file-content.js";
+import { readBackendFile } from "./read-backend-file.js";
 
 const readInput = z.object({
   path: z.string().min(1).describe("File to read (relative paths start at the workspace)."),
@@ -15,8 +16,6 @@ const readInput = z.object({
 export const READ_DEFAULT_LINES = 2000;
 const READ_MAX_BYTES = 50 * 1024;
 const READ_MAX_LINE_CHARS = 2000;
-/** Files larger than this are not loaded whole from a backend; the model is pointed at bash tools. */
-const READ_MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 interface Page {
   lines: string[];
@@ -63,21 +62,10 @@ async function pageOfHostFile(path: string, offset: number, limit: number): Prom
   return { lines, totalLines };
 }
 
-async function readFromBackend(path: string, context: ToolContext): Promise<Uint8Array> {
-  try {
-    const stat = await context.backend.stat(path, { signal: context.signal });
-    if (stat.kind === "directory") throw new ToolError(`${path} is a directory. List it with bash (ls -la ${path}).`);
-    if (stat.size > READ_MAX_FILE_BYTES) {
-      throw new ToolError(
-        `${path} is ${stat.size} bytes, too large to read whole. Use bash to look into it (head, tail, grep -n, sed -n 'START,ENDp').`,
-      );
-    }
-    return await context.backend.readFile(path, { signal: context.signal });
-  } catch (error) {
-    if (isBackendError(error, "ENOENT")) throw new ToolError(`${path} does not exist (${context.backend.name} backend). Check the path with bash (ls).`);
-    throw error;
-  }
-}
+const READ_ADVICE = {
+  tooLarge: "too large to read whole. Use bash to look into it (head, tail, grep -n, sed -n 'START,ENDp').",
+  missing: "Check the path with bash (ls).",
+};
 
 /**
  * `read`: a text file with line numbers, paged by `offset`/`limit`. Paths
@@ -94,26 +82,28 @@ export function createReadTool() {
       "Also reads the full-output files that bash reports for long command output. Images are shown to you when you can see images.",
     inputSchema: readInput,
     title: (input) => input.path,
-    async execute(input, context): Promise<ToolResult> {
-      const offset = input.offset ?? 1;
-      const limit = input.limit ?? READ_DEFAULT_LINES;
-      if (context.outputStore.has(input.path)) {
-        return { output: formatPage(await pageOfHostFile(input.path, offset, limit), offset, input.path) };
-      }
-      const bytes = await readFromBackend(input.path, context);
-      const image = imageMediaType(bytes);
-      if (image !== undefined) {
-        if (!context.vision) {
-          return { output: `${input.path} is an image (${image}, ${bytes.length} bytes). This model cannot view images.`, isError: true };
-        }
-        return { output: `${input.path}: ${image} image, ${bytes.length} bytes, attached.`, images: [{ data: bytes, mediaType: image }] };
-      }
-      if (!isText(bytes)) {
-        throw new ToolError(
-          `${input.path} is a binary file (${bytes.length} bytes), not text. Inspect it with bash instead (file, xxd | head, strings | head).`,
-        );
-      }
-      return { output: formatPage(pageOfText(decodeText(bytes), offset, limit), offset, input.path) };
-    },
+    execute: (input, context) => withFileDeadline(`Reading ${input.path}`, context.signal, (signal) => readPage(input, context, signal)),
   });
+}
+
+async function readPage(input: z.infer<typeof readInput>, context: ToolContext, signal: AbortSignal): Promise<ToolResult> {
+  const offset = input.offset ?? 1;
+  const limit = input.limit ?? READ_DEFAULT_LINES;
+  if (context.outputStore.has(input.path)) {
+    return { output: formatPage(await pageOfHostFile(input.path, offset, limit), offset, input.path) };
+  }
+  const bytes = await readBackendFile(input.path, context, signal, READ_ADVICE);
+  const image = imageMediaType(bytes);
+  if (image !== undefined) {
+    if (!context.vision) {
+      return { output: `${input.path} is an image (${image}, ${bytes.length} bytes). This model cannot view images.`, isError: true };
+    }
+    return { output: `${input.path}: ${image} image, ${bytes.length} bytes, attached.`, images: [{ data: bytes, mediaType: image }] };
+  }
+  if (!isText(bytes)) {
+    throw new ToolError(
+      `${input.path} is a binary file (${bytes.length} bytes), not text. Inspect it with bash instead (file, xxd | head, strings | head).`,
+    );
+  }
+  return { output: formatPage(pageOfText(decodeText(bytes), offset, limit), offset, input.path) };
 }
