@@ -1,5 +1,5 @@
 import type { BackendFactory } from "@monoclaw/core/backend";
-import { dockerBackendFactory } from "@monoclaw/backend-docker";
+import { dockerBackendFactory, dockerConfigRefusals } from "@monoclaw/backend-docker";
 import { hostBackendFactory } from "@monoclaw/backend-host";
 
 /**
@@ -9,3 +9,8 @@ import { hostBackendFactory } from "@monoclaw/backend-host";
  * This is the only place the CLI names a backend package.
  */
 export const backendFactories: readonly BackendFactory[] = [hostBackendFactory, dockerBackendFactory];
+
+/** Per backend section: what every command would refuse in it (`config set` refuses the same, see config-refusals.ts). */
+export const backendConfigRefusals: Readonly<Record<string, (section: unknown, context: { env: Readonly<Record<string, string | undefined>>; cwd: string }) => string[]>> = {
+  docker: dockerConfigRefusals,
+};

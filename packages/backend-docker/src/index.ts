@@ -16,4 +16,5 @@ export { buildImage, type BuildImageOptions } from "./image/image-build.js";
 export { MONOCLAW_DOCKERFILE, DEFAULT_IMAGE_TAG } from "./image/monoclaw-dockerfile.js";
 export type { InteractiveShellIO } from "./exec/interactive-shell.js";
 export { resolveContainerUser } from "./container/user-spec.js";
+export { dockerConfigRefusals, type ConfigRefusalContext } from "./container/volume-mounts.js";
 export { containerRisks, describeHardening, type ContainerRisk } from "./container/container-risks.js";

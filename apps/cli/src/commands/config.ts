@@ -14,6 +14,7 @@ import {
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_FAILURE } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";
+import { refuseWhatEveryCommandRefuses } from "./config-refusals.js";
 
 export function registerConfigCommand(program: Command, context: CliContext): void {
   const config = program
@@ -62,6 +63,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     .action(async (key: string, valueText: string) => {
       const options = editOptions(context);
       const value = parseValueText(valueText, resolveConfigFile(context.env, context.startDir), key);
+      await refuseWhatEveryCommandRefuses(key, value, context);
       // The echo never repeats a secret: the value is in the file, not on the screen or in a log.
       const shown = inline(maskSecrets(value, key.split(".").at(-1)));
       report(context, await setConfigValue(key, value, options), `${key} = ${shown}`, `${key} is already ${shown}`);

@@ -1,5 +1,7 @@
 import { lstatSync, realpathSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, posix, resolve } from "node:path";
+import { dockerConfigSchema } from "../docker-config.js";
 import { describeMountDanger, engineHostMountDanger, localMountDanger, type MountDanger } from "./mount-policy.js";
 
 /** One `volumes` entry after expansion and validation. */
@@ -118,4 +120,33 @@ export function checkEngineHostPath(mount: VolumeMount, engineHostPath: string, 
 
 function dangerousMountError(where: string, path: string, via: string, danger: MountDanger): DangerousMountError {
   return new DangerousMountError(`${where}: refusing to mount ${path}${via ? ` (${via})` : ""}: ${describeMountDanger(danger)}`, danger);
+}
+
+/** Where a `terminal.docker` section's relative paths and `~` resolve, for {@link dockerConfigRefusals}. */
+export interface ConfigRefusalContext {
+  env: Readonly<Record<string, string | undefined>>;
+  /** `terminal.cwd`: relative volume paths resolve against it. */
+  cwd: string;
+}
+
+/**
+ * The messages every command would refuse a `terminal.docker` section with
+ * (the mount policy's refusals, word for word), so `config set` can refuse
+ * the same value with the same message. An entry that fails for a reason of
+ * this moment only (a variable not set in this shell, a directory not made
+ * yet) is left to the command; so is a section the schema rejects.
+ */
+export function dockerConfigRefusals(section: unknown, context: ConfigRefusalContext): string[] {
+  const parsed = dockerConfigSchema.safeParse(section ?? {});
+  if (!parsed.success || parsed.data.allow_dangerous_mounts) return [];
+  const homeDir = context.env.HOME || homedir();
+  const refusals: string[] = [];
+  for (const spec of parsed.data.volumes) {
+    try {
+      parseVolume(spec, { env: context.env, homeDir, cwd: context.cwd, allowDangerous: false });
+    } catch (error) {
+      if (error instanceof DangerousMountError) refusals.push(error.message);
+    }
+  }
+  return refusals;
 }
