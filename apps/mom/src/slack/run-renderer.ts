@@ -1,6 +1,7 @@
 import type { AgentEvent, ToolEndEvent, ToolStartEvent } from "@monoclaw/core";
-import type { Place, SlackOutput } from "./slack-output.js";
-import { codeBlock, shortenOutput } from "./slack-text.js";
+import { SlackMessage, slack } from "./slack-message.js";
+import type { Place, Postable, SlackOutput } from "./slack-output.js";
+import { shortenOutput } from "./slack-text.js";
 
 export interface RunRendererOptions {
   /** Where the main message goes (the channel, or the thread the request came from). */
@@ -33,6 +34,8 @@ const SILENT = "[SILENT]";
  * posted at start and updated (throttled) while work goes on, then replaced
  * by the final answer; each tool call as a reply in the main message's
  * thread (command, duration, exit code, output shortened with a note).
+ * The model's text, tool titles and output are escaped (see `SlackMessage`):
+ * only the renderer's own status markup is live mrkdwn.
  * Slack calls are made one at a time in event order. It never throws.
  */
 export class RunRenderer {
@@ -42,7 +45,7 @@ export class RunRenderer {
   private mainTs: Promise<string | undefined> | undefined;
   private text = "";
   private readonly running = new Map<string, ToolStartEvent>();
-  private readonly toolReplies: string[] = [];
+  private readonly toolReplies: SlackMessage[] = [];
   private toolCount = 0;
   private lastUpdate = 0;
   private updateTimer: NodeJS.Timeout | undefined;
@@ -57,7 +60,7 @@ export class RunRenderer {
   }
 
   /** Posts the main message (not in quiet mode). */
-  start(initial = "_Working on it…_"): void {
+  start(initial: Postable = slack`_Working on it…_`): void {
     if (this.options.quiet) return;
     this.mainTs = this.enqueue(async () => (await this.out.post(this.options.place, initial))[0]);
     this.lastUpdate = Date.now();
@@ -84,7 +87,7 @@ export class RunRenderer {
         break;
       }
       case "retry":
-        this.toolReply(`_The model call failed (${event.reason}); retry ${event.attempt} in ${Math.round(event.delayMs / 1000)} s._`);
+        this.toolReply(slack`_The model call failed (${event.reason}); retry ${event.attempt} in ${Math.round(event.delayMs / 1000)} s._`);
         break;
       default:
         break;
@@ -93,7 +96,8 @@ export class RunRenderer {
 
   /**
    * Replaces the main message with the final answer (split when long) and
-   * waits for every queued Slack call.
+   * waits for every queued Slack call. `finalText` is the model's markdown
+   * (with mom's own `_status_` lines, which need no live markup).
    */
   async finish(finalText: string): Promise<RenderedRun> {
     this.finished = true;
@@ -118,7 +122,7 @@ export class RunRenderer {
     return { mainTs, text, silent };
   }
 
-  private toolReply(reply: string): void {
+  private toolReply(reply: SlackMessage): void {
     if (this.options.quiet) {
       this.toolReplies.push(reply);
       return;
@@ -129,7 +133,7 @@ export class RunRenderer {
     });
   }
 
-  private formatTool(start: ToolStartEvent | undefined, end: ToolEndEvent): string {
+  private formatTool(start: ToolStartEvent | undefined, end: ToolEndEvent): SlackMessage {
     const title = start?.title ?? end.toolName;
     const facts = [
       end.exitCode !== undefined ? `exit ${end.exitCode}` : end.isError ? "failed" : "ok",
@@ -137,19 +141,18 @@ export class RunRenderer {
       ...(end.timedOut ? ["timed out"] : []),
       ...(end.aborted ? ["stopped"] : []),
     ];
-    const head = `*${end.toolName}* ${codeInline(title)} (${facts.join(", ")})`;
+    const head = slack`*${end.toolName}* ${SlackMessage.inlineCode(title)} (${facts.join(", ")})`;
     const output = end.output.trim();
     if (output === "") return head;
-    return `${head}\n${codeBlock(shortenOutput(output, this.toolOutputChars))}`;
+    return slack`${head}\n${SlackMessage.codeBlock(shortenOutput(output, this.toolOutputChars))}`;
   }
 
-  private progressText(): string {
-    const lines: string[] = [];
+  private progressText(): SlackMessage {
     const current = [...this.running.values()].at(-1);
-    if (this.text.trim()) lines.push(tailOf(this.text.trim(), 2500));
-    const status = current ? `running ${codeInline(current.title)}` : "thinking";
-    lines.push(`_Working… ${status}${this.toolCount > 0 ? ` (${this.toolCount} tool call${this.toolCount === 1 ? "" : "s"} so far; details in the thread)` : ""}_`);
-    return lines.join("\n\n");
+    const answerSoFar = this.text.trim() ? slack`${SlackMessage.markdown(tailOf(this.text.trim(), 2500))}\n\n` : slack``;
+    const status = current ? slack`running ${SlackMessage.inlineCode(current.title)}` : slack`thinking`;
+    const calls = this.toolCount > 0 ? ` (${this.toolCount} tool call${this.toolCount === 1 ? "" : "s"} so far; details in the thread)` : "";
+    return slack`${answerSoFar}_Working… ${status}${calls}_`;
   }
 
   private scheduleUpdate(): void {
@@ -172,12 +175,6 @@ export class RunRenderer {
     this.chain = next.catch(() => undefined);
     return next;
   }
-}
-
-function codeInline(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
-  const short = oneLine.length > 200 ? `${oneLine.slice(0, 200)}… (${oneLine.length - 200} more characters)` : oneLine;
-  return `\`${short.replace(/`/g, "'")}\``;
 }
 
 function tailOf(text: string, max: number): string {

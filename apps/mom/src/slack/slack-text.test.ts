@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeBlock, shortenOutput, splitMessage, stripMention } from "./slack-text.js";
+import { codeBlock, inlineCode, shortenOutput, splitMessage, stripMention } from "./slack-text.js";
 
 describe("slack text", () => {
   it("splits long text at line boundaries without losing anything", () => {
@@ -16,6 +16,14 @@ describe("slack text", () => {
     const parts = splitMessage(text, 500);
     for (const part of parts) expect((part.match(/```/g)?.length ?? 0) % 2).toBe(0);
     expect(parts.at(-1)).toContain("end");
+  });
+
+  it("never cuts an escaped entity such as &amp; in two", () => {
+    const text = "&amp;".repeat(600);
+    const parts = splitMessage(text, 1000);
+    expect(parts.length).toBeGreaterThan(2);
+    for (const part of parts) expect(part).toMatch(/^(&amp;)+$/);
+    expect(parts.join("")).toBe(text);
   });
 
   it("splits a text without any whitespace hard", () => {
@@ -35,6 +43,7 @@ describe("slack text", () => {
 
   it("keeps code blocks closed and strips the bot mention", () => {
     expect(codeBlock("a```b")).toBe("```\na`\u200b``b\n```");
+    expect(inlineCode("a `b`\n c")).toBe("`a 'b' c`");
     expect(stripMention("<@UBOT> do it", "UBOT")).toBe("do it");
   });
 });

@@ -39,6 +39,9 @@ function bestCut(window: string): [number, number] {
     const at = window.lastIndexOf(separator);
     if (at >= min) return [at, at + separator.length];
   }
+  // A hard cut never splits an entity such as `&amp;` (it would show as `&am` and `p;`).
+  const entity = /&[a-z]{0,4}$/.exec(window);
+  if (entity && entity.index > 0) return [entity.index, entity.index];
   return [window.length, window.length];
 }
 
@@ -61,6 +64,13 @@ export function shortenOutput(output: string, maxChars = 1500, fullOutputHint?: 
   const lines = output.slice(head.length, output.length - tail.length).split("\n").length - 1;
   const where = fullOutputHint ? `; ${fullOutputHint}` : "";
   return `${head}\n… ${omitted} characters (${lines} lines) left out${where} …\n${tail}`;
+}
+
+/** Text as one line of inline code, shortened past 200 characters (a backtick would end it early: shown as `'`). */
+export function inlineCode(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  const short = oneLine.length > 200 ? `${oneLine.slice(0, 200)}… (${oneLine.length - 200} more characters)` : oneLine;
+  return `\`${short.replace(/`/g, "'")}\``;
 }
 
 /** Escapes text for a Slack code block (a stray ``` would end it early). */
