@@ -67,19 +67,25 @@ export function createMomAgent(options: MomAgentOptions): RunAgent & { dispose()
         replaceContext = true;
         return [] as ModelMessage[];
       });
+    // A channel directory that cannot be prepared (e.g. scratch/ replaced by a
+    // link in the sandbox) is refused, never followed, and does not stop the
+    // run: the model is told, so it can repair it from inside the sandbox.
+    const unprepared = await prepareChannelDir(channel).then(
+      () => "",
+      (error: unknown) => `\n\n[mom could not prepare ${channel.relative}/: ${(error as Error).message}]`,
+    );
     let prepared: [ModelMessage[], string, string, { skills: Skill[] }, { skills: Skill[] }];
     try {
-      await prepareChannelDir(channel);
       prepared = await Promise.all([
         loadContext(),
         readMemory(files, options.dataDir.memoryFile),
-        readMemory(files, channel.memoryFile),
+        readMemory(files, channel.memoryFile).then((memory) => `${memory}${unprepared}`.trim()),
         listSkills(files, options.dataDir.skillsDir, "global"),
         listSkills(files, channel.skillsDir, "channel"),
       ]);
     } catch (error) {
-      // The channel's directory is unusable (e.g. a link made in the sandbox): say so instead of going silent.
-      const message = `mom could not open this channel's data: ${(error as Error).message}`;
+      // Not a refusal (those are handled above) but an I/O error: say so instead of going silent.
+      const message = `mom could not read this channel's data: ${(error as Error).message}`;
       yield { type: "error", kind: "internal", message };
       yield { type: "turn-end", reason: "error", text: "", messages: [] };
       return;
