@@ -7,6 +7,7 @@ import { downloadAttachments, type DownloadedFile, type SlackFile } from "./atta
 import { fetchMissedMessages } from "./history-backfill.js";
 import { RunRenderer } from "./run-renderer.js";
 import { RunScheduler } from "./run-scheduler.js";
+import { slack } from "./slack-message.js";
 import { SlackOutput, type Place } from "./slack-output.js";
 import { stripMention } from "./slack-text.js";
 
@@ -250,9 +251,10 @@ export class MomBot {
     if (!result.accepted) {
       void this.output.post(replyPlace, `I saw this, but I'm too busy to queue it (${result.reason}). Please ask again when the current work is done.`);
     } else if (result.ahead > 0) {
+      // slack`...`: the mention of mom herself is her own markup and stays live.
       void this.output.post(
         replyPlace,
-        `Queued: ${result.ahead} request${result.ahead === 1 ? "" : "s"} ahead of this one in this channel. I'll answer when it's this one's turn (<@${this.botUserId}> stop ends the running one).`,
+        slack`Queued: ${result.ahead} request${result.ahead === 1 ? "" : "s"} ahead of this one in this channel. I'll answer when it's this one's turn (<@${this.botUserId}> stop ends the running one).`,
       );
     }
   }
