@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
 
@@ -114,5 +117,55 @@ describe("monoclaw doctor", () => {
     const plain = await run(["doctor"], { FORCE_COLOR: "1", NO_COLOR: "1" });
     expect(plain.stdout).not.toContain("\u001b[");
     expect(plain.stdout).toContain("✓ ");
+  });
+});
+
+describe("monoclaw doctor with the Docker backend: what it finds, never a tick for a risk", () => {
+  const docker = "terminal:\n  backend: docker\n  docker:\n    image: monoclaw-test/busybox:latest\n    network: none\n    pull: never\n";
+
+  it("shows no ✓ for a mount it warns about (allowed) or refuses, and ✓ for the clean one beside it", async () => {
+    mkdirSync(join(t.workdir, "app"));
+    t.writeConfig(`${docker}    allow_dangerous_mounts: true\n    volumes: ["/usr/lib:/hostlib:ro", "${join(t.workdir, "app")}:/app"]\n`);
+    const allowed = await run(["doctor"]);
+    const tickLines = allowed.stdout.split("\n").filter((line) => line.startsWith("✓"));
+    expect(tickLines.filter((line) => line.includes("/usr/lib"))).toEqual([]);
+    expect(tickLines).toContain(`✓ volumes: ${join(t.workdir, "app")} -> /app`);
+    expect(allowed.stdout).toContain("! volume /usr/lib:/hostlib:ro mounts /usr/lib (allowed by allow_dangerous_mounts): /usr holds host system files\n");
+
+    t.writeConfig(`${docker}    volumes: ["/var/run/docker:/h"]\n`);
+    const refused = await run(["doctor"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('✗ terminal.docker.volumes entry "/var/run/docker:/h": refusing to mount /var/run/docker (/var/run/docker resolves to /run/docker): /var/run holds the sockets of the container engine');
+    expect(refused.stdout.split("\n").filter((line) => line.startsWith("✓") && line.includes("/var/run/docker:"))).toEqual([]);
+    expect(refused.stdout).not.toMatch(/✓ volumes/);
+  });
+
+  it("reports the managed container's real capabilities, and an attached container's as found, with its risks", async () => {
+    t.writeConfig(docker);
+    const managed = await run(["doctor"]);
+    expect(managed.stdout).toContain(
+      "✓ commands run as root inside the container (when created: all capabilities dropped except CHOWN, DAC_OVERRIDE, FOWNER, SETUID, SETGID, KILL, no-new-privileges, pids limit 1024, init)",
+    );
+
+    // A container made the plain `docker run` way: Docker's default capabilities, nothing else set.
+    const name = `mc-test-doctor-cli-${process.pid}`;
+    const dockerCli = (args: string[]) => execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      dockerCli(["rm", "-f", name]);
+    } catch {
+      // not there: fine
+    }
+    dockerCli(["run", "-d", "--name", name, "--network", "none", "--cap-add", "SYS_ADMIN", "monoclaw-test/busybox:latest", "sleep", "600"]);
+    try {
+      t.writeConfig(`${docker}    container: ${name}\n`);
+      const attached = await run(["doctor"]);
+      expect(attached.stdout).not.toContain("all capabilities dropped");
+      expect(attached.stdout).toContain(`! container ${name} (not made by MonoClaw): Docker's default capabilities plus SYS_ADMIN, no no-new-privileges, no pids limit, no init\n`);
+      expect(attached.stdout).toContain(`! container ${name}: it adds capabilities SYS_ADMIN`);
+      expect(attached.stdout).toContain("fix: re-create the container without it");
+      expect(attached.stdout).toContain("--cap-drop ALL --cap-add CHOWN");
+    } finally {
+      dockerCli(["rm", "-f", name]);
+    }
   });
 });
