@@ -6,7 +6,8 @@
 #   monoclaw-test/node:20          the debian image plus this machine's Node 20 and npm,
 #                                  laid out like the public node:20-bookworm-slim; the
 #                                  base docker/build-runtime.sh builds monoclaw-runtime on
-# It also installs the host tools tests run beside the engine (busybox, sshd).
+# It also installs the host tools tests run beside the engine (busybox, sshd,
+# and zsh and fish for the CLI's completion-script tests).
 # An image that already exists is kept (delete it to rebuild).
 set -euo pipefail
 
@@ -24,6 +25,10 @@ trap 'rm -rf "$work"' EXIT
 
 # The host's busybox too: core's shell-session tests run busybox sh on the host.
 need_pkg busybox /bin/busybox busybox-static
+
+# The shells whose completion scripts `monoclaw completion` prints.
+need_pkg zsh /usr/bin/zsh zsh
+need_pkg fish /usr/bin/fish fish
 
 # OpenSSH's sshd: backend-docker's ssh:// engine test starts its own on
 # 127.0.0.1. The package's system service must not start (or listen on :22):

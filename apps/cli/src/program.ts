@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { createCliContext, type CliContext } from "./cli-context.js";
 import { cliVersion } from "./version.js";
+import { registerCompletionCommand } from "./commands/completion.js";
 import { registerConfigCommand } from "./commands/config.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerExecCommand } from "./commands/exec.js";
@@ -40,6 +41,7 @@ export function createProgram(context: CliContext = createCliContext()): Command
   registerImageCommand(program, context);
   registerRunCommand(program, context);
   registerInteractiveCommand(program, context);
+  registerCompletionCommand(program, context);
 
   return program;
 }

@@ -80,7 +80,12 @@ export interface PtyCli {
 }
 
 export function spawnCliInPty(args: string[], options: { env: Record<string, string>; cwd?: string }): PtyCli {
-  const pty = spawnPty(process.execPath, [BIN, ...args], {
+  return spawnInPty(process.execPath, [BIN, ...args], options);
+}
+
+/** Any program in a real pseudo-terminal (120x40), e.g. an interactive shell. */
+export function spawnInPty(file: string, args: string[], options: { env: Record<string, string>; cwd?: string }): PtyCli {
+  const pty = spawnPty(file, args, {
     name: "xterm-256color",
     cols: 120,
     rows: 40,
@@ -118,7 +123,7 @@ export function spawnCliInPty(args: string[], options: { env: Record<string, str
             resolve(output.length);
           } else if (exitCode !== undefined) {
             cleanup();
-            reject(new Error(`monoclaw exited (${exitCode}) before ${pattern} appeared. Output:\n${plain(output)}`));
+            reject(new Error(`${file} exited (${exitCode}) before ${pattern} appeared. Output:\n${plain(output)}`));
           }
         };
         const timer = setTimeout(() => {
