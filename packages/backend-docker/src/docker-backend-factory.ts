@@ -32,6 +32,7 @@ export const dockerBackendFactory: BackendFactory<DockerConfig> = {
       cwd: context.terminal.cwd,
       timeoutMs: context.terminal.timeoutMs,
       hostEnv: context.env,
+      ...(context.session ? { session: context.session } : {}),
       ...(context.log ? { log: context.log, onPullProgress: createProgressPrinter(lineWriter(context.log), false) } : {}),
     });
   },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import { homedir } from "node:os";
 import type Docker from "dockerode";
@@ -24,7 +25,8 @@ import {
 import { createFileChannel } from "./files/file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./files/container-files.js";
 import { runContainerExec } from "./exec/container-exec.js";
-import { containerNameForScope, type ContainerScope } from "./container/container-spec.js";
+import { scopedContainerName, type ContainerScope } from "./container/container-spec.js";
+import { removeManaged } from "./container/container-reaper.js";
 import type { ContainerTarget } from "./container/container-target.js";
 import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./exec/docker-command.js";
 import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
@@ -56,6 +58,13 @@ export interface DockerBackendOptions extends DockerConfigInput {
   cwd?: string;
   /** What the managed container serves, for its labels (`sandbox ls`); default a directory. */
   scopeOf?: ContainerScope;
+  /**
+   * The agent session this backend serves (`scope: session` names the
+   * container after it). `resumed`: the session existed before (`--continue`,
+   * `--resume`), so a missing container is worth a note. Without one, a
+   * session-scoped backend is a session of its own (e.g. `monoclaw exec`).
+   */
+  session?: { id: string; resumed?: boolean };
   /** Default per-command timeout in ms. Default 10 minutes. */
   timeoutMs?: number;
   /** The host environment, read for `forward_env` and engine discovery. Default `process.env`. */
@@ -101,14 +110,19 @@ export interface DockerBackend extends ExecutionBackend {
  * by an engine restart, is recreated (or started) and the call retried once.
  */
 export function createDockerBackend(options: DockerBackendOptions = {}): DockerBackend {
-  const { workspacePath, name: explicitName, cwd: hostCwd, scopeOf, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, allowDangerousContainerKnob, ...section } = options;
+  const { workspacePath, name: explicitName, cwd: hostCwd, scopeOf: explicitScope, session, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, allowDangerousContainerKnob, ...section } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
   const env = hostEnv ?? process.env;
   const cwd = hostCwd ?? process.cwd();
   const homeDir = env.HOME || homedir();
   const defaultTimeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const user = resolveContainerUser(config.user);
-  const containerName = config.container ?? explicitName ?? containerNameForScope(cwd);
+  const sessionId = config.scope === "session" ? (session?.id ?? `ephemeral-${randomBytes(6).toString("hex")}`) : undefined;
+  const scopeOf: ContainerScope = explicitScope ?? { kind: config.scope, ...(sessionId !== undefined ? { id: sessionId } : {}) };
+  const containerName = config.container ?? explicitName ?? scopedContainerName({ kind: config.scope, directory: cwd, ...(sessionId !== undefined ? { sessionId } : {}), config });
+  // A session's container lives as long as the session: removed at dispose unless keep_warm.
+  const removeAtDispose = scopeOf.kind === "session" && !config.keep_warm && config.container === undefined;
+  let notedNewSessionContainer = false;
   const say = log ?? (() => undefined);
 
   let engineConnection: Promise<EngineConnection> | undefined;
@@ -155,7 +169,13 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           homeDir,
           env,
           ...(allowDangerousContainerKnob ? { allowDangerousContainerKnob } : {}),
-          ...(scopeOf ? { scopeOf } : {}),
+          scopeOf,
+          onCreated: () => {
+            if (!notedNewSessionContainer && session?.resumed === true && scopeOf.kind === "session") {
+              notedNewSessionContainer = true;
+              say(`Session ${sessionId}'s container ${containerName} no longer exists: starting a new one (what was installed in it is gone; files in mounted directories are kept; keep_warm: true keeps a session's container after it ends)`);
+            }
+          },
           ...(onPullProgress ? { onPullProgress } : {}),
         }),
       )
@@ -405,7 +425,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       disposed = true;
       idleTimer.cancel();
       await closeShells();
-      if (!config.keep_warm && config.container === undefined) {
+      if (removeAtDispose) {
+        const { docker } = await engine();
+        await removeManaged(docker, containerName).catch(() => undefined);
+      } else if (!config.keep_warm && config.container === undefined) {
         const current = await targetPromise?.catch(() => undefined);
         await current?.stop().catch(() => undefined);
       }

@@ -29,6 +29,11 @@ export const dockerConfigSchema = z
     env: z.record(envName, z.string()).default({}),
     /** Names of host variables whose values are passed to each command, never stored in the container's configuration. */
     forward_env: z.array(envName).default([]),
+    /**
+     * Which container a run gets: `directory` (one per working directory), `session` (one per agent session,
+     * removed when the session ends unless keep_warm), or `shared` (one for everything with this config).
+     */
+    scope: z.enum(["directory", "session", "shared"]).default("directory"),
     /** Leave the container running when MonoClaw exits or goes idle, for instant reuse. */
     keep_warm: z.boolean().default(false),
     /** Without keep_warm: seconds without a command before the container is stopped (0: only at exit). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDockerConfig } from "../docker-config.js";
-import { ADDED_CAPABILITIES, buildContainerSpec, containerNameForScope } from "./container-spec.js";
+import { ADDED_CAPABILITIES, buildContainerSpec, containerNameForScope, scopedContainerName } from "./container-spec.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, LABEL_SCOPE_ID, LABEL_SCOPE_KIND } from "./container-labels.js";
 
 const base = { name: "monoclaw-test", scope: "/home/me/app", binds: [] };
@@ -67,5 +67,16 @@ describe("buildContainerSpec", () => {
     expect(containerNameForScope("/a")).toBe(containerNameForScope("/a"));
     expect(containerNameForScope("/a")).not.toBe(containerNameForScope("/b"));
     expect(containerNameForScope("/a")).toMatch(/^monoclaw-[0-9a-f]{12}$/);
+  });
+
+  it("names containers per scope: directory as before, session by id (hashed when not name-safe), shared by settings", () => {
+    const config = parseDockerConfig({});
+    expect(scopedContainerName({ kind: "directory", directory: "/a", config })).toBe(containerNameForScope("/a"));
+    expect(scopedContainerName({ kind: "session", directory: "/a", sessionId: "20261123-184012-a3f9c1", config })).toBe("monoclaw-session-20261123-184012-a3f9c1");
+    expect(scopedContainerName({ kind: "session", directory: "/a", sessionId: "../x y", config })).toMatch(/^monoclaw-session-[0-9a-f]{12}$/);
+    const shared = scopedContainerName({ kind: "shared", directory: "/a", config });
+    expect(scopedContainerName({ kind: "shared", directory: "/b", config })).toBe(shared);
+    expect(scopedContainerName({ kind: "shared", directory: "/a", config: parseDockerConfig({ memory: "1g" }) })).not.toBe(shared);
+    expect(() => parseDockerConfig({ scope: "sessions" })).toThrow(/terminal\.docker\.scope: Invalid option: expected one of "directory"\|"session"\|"shared"/);
   });
 });

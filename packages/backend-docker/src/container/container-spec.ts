@@ -132,6 +132,26 @@ export function containerNameForScope(scope: string): string {
   return `monoclaw-${createHash("sha256").update(scope).digest("hex").slice(0, 12)}`;
 }
 
+/** Session ids that can stand in a container name as they are (the CLI's look like `20261123-184012-a3f9c1`). */
+const NAME_SAFE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,100}$/;
+
+/**
+ * The managed container's name for `terminal.docker.scope`:
+ * `directory` -> `monoclaw-<hash of the directory>` (as before scopes),
+ * `session` -> `monoclaw-session-<session id>` (a hash when the id is not name-safe),
+ * `shared` -> `monoclaw-shared-<hash of the terminal.docker settings>`, so
+ * every process with the same settings meets in one container and a change of
+ * settings never fights over a name.
+ */
+export function scopedContainerName(input: { kind: Exclude<ScopeKind, "channel">; directory: string; sessionId?: string; config: DockerConfig }): string {
+  if (input.kind === "session") {
+    const id = input.sessionId ?? "";
+    return `monoclaw-session-${NAME_SAFE.test(id) ? id : createHash("sha256").update(id).digest("hex").slice(0, 12)}`;
+  }
+  if (input.kind === "shared") return `monoclaw-shared-${createHash("sha256").update(stableJson(input.config)).digest("hex").slice(0, 12)}`;
+  return containerNameForScope(input.directory);
+}
+
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
   if (value && typeof value === "object") {

@@ -13,6 +13,8 @@ export interface ManagedContainerOptions {
   keepWarm: boolean;
   log: (message: string) => void;
   onPullProgress?: (event: ProgressEvent) => void;
+  /** Told when no container of that name existed and this process creates one (not on reuse or replacement). */
+  onCreated?: () => void;
   /** Runs once after this process created (not reused) the container, e.g. to chown the workdir. */
   prepare?: (containerId: string) => Promise<void>;
 }
@@ -33,9 +35,11 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
   const bringUp = async (): Promise<string> => {
     const image = await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
     const spec = buildContainerSpec({ ...options.spec, imageId: image.Id });
+    let replacing = false;
     for (let attempt = 0; attempt < 12; attempt++) {
       const info = await inspectOrUndefined(docker, name);
       if (!info) {
+        if (!replacing) options.onCreated?.();
         let containerId: string;
         try {
           containerId = (await docker.createContainer(withCreatedAt(spec))).id;
@@ -68,6 +72,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
       }
       if (labels[LABEL_CONFIG_HASH] !== spec.configHash) {
         log(`terminal.docker settings changed: replacing container ${name}`);
+        replacing = true;
         await removeQuietly(docker, info.Id);
         continue;
       }

@@ -22,6 +22,8 @@ export interface ContainerTargetOptions {
   cwd: string;
   /** What the managed container serves (its scope labels). */
   scopeOf?: ContainerScope;
+  /** Called when the managed container is created because none existed (not reused, not replaced). */
+  onCreated?: () => void;
   /** The container user, resolved (`uid:gid` or a name), or undefined for the image's user. */
   user: string | undefined;
   /** The configured volumes, checked (throws a BackendError for an invalid entry). */
@@ -72,6 +74,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     docker,
     spec: { config, name: containerName, scope: options.cwd, ...(options.scopeOf ? { scopeOf: options.scopeOf } : {}), binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
     keepWarm: config.keep_warm,
+    ...(options.onCreated ? { onCreated: options.onCreated } : {}),
     log: options.log,
     ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
     prepare: async (id) => {

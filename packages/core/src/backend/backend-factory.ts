@@ -21,6 +21,12 @@ export interface BackendFactoryContext {
   secretValues?: readonly string[];
   /** Progress and warnings meant for the user (image pulls, recreated containers). */
   log?: (message: string) => void;
+  /**
+   * The agent session the backend serves (`monoclaw`, `monoclaw run`), for
+   * backends that keep resources per session (Docker's `scope: session`).
+   * `resumed`: the session existed before (`--continue`, `--resume`).
+   */
+  session?: { id: string; resumed: boolean };
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ConfiguredBackendOptions {
   env?: Env;
   /** Progress and warnings for the user. */
   log?: (message: string) => void;
+  /** The agent session the backend serves (see `BackendFactoryContext.session`). */
+  session?: { id: string; resumed: boolean };
 }
 
 /**
@@ -35,5 +37,6 @@ export function createConfiguredBackend(
     // A provider key may sit in a variable with any name (`api_key: ${MY_LLM}`): commands never get it.
     secretValues: Object.values(config.providers).flatMap((provider) => (provider.api_key ? [provider.api_key] : [])),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.session ? { session: options.session } : {}),
   });
 }
