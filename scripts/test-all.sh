@@ -18,6 +18,7 @@ fi
 pnpm install --frozen-lockfile
 bash scripts/ensure-docker.sh
 bash docker/test-images/build.sh
+bash scripts/egress-test-world.sh
 status=0
 for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do
   node_bin=$(bash scripts/ensure-node.sh "$major")
