@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { capturedText } from "@monoclaw/core";
+import { CONFIGURED_KEY_SAMPLE, SECRET_ENV_SAMPLES } from "@monoclaw/core/testing";
 import { createHostBackend } from "./host-backend.js";
 import { hostBackendFactory } from "./host-backend-factory.js";
 
@@ -52,20 +53,8 @@ describe("host backend environment", () => {
   });
 });
 
-// Credential-shaped values, assembled so no scanner takes this file for a leak.
-const anthropicKey = ["sk", "ant", "api03", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"].join("-");
-const configuredKey = "configured-provider-key-42";
-const leakedEnv: Record<string, string> = {
-  SECRET_KEY: "django-insecure-abc",
-  DATABASE_URL: "postgres://u:pw@h/db",
-  PRIVATE_KEY: "0xdeadbeef",
-  SIGNING_SECRET: "8f14e45fceea167a",
-  AWS_SESSION_TOKEN: "FwoGZXIvYXdzEBYaDH",
-  GH_PAT: "abc123def456",
-  MY_LLM: anthropicKey,
-  PROVIDER_KEY_UNDER_ODD_NAME_HOLDER: configuredKey,
-  RENAMED_HOLDER: configuredKey,
-};
+const leakedEnv = SECRET_ENV_SAMPLES;
+const configuredKey = CONFIGURED_KEY_SAMPLE;
 
 describe("host backend secret filtering by name and by value", () => {
   const backend = createHostBackend({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CONFIGURED_KEY_SAMPLE, SECRET_ENV_SAMPLES } from "../testing/secret-env-samples.js";
 import { buildChildEnv, isSecretEnvName, isSecretVariable, looksLikeSecretValue } from "./secret-env.js";
 
 // Credential-shaped test values, built so no scanner mistakes this file for a leak.
@@ -111,23 +112,8 @@ describe("buildChildEnv", () => {
     expect(missingForwards).toEqual(["NOT_SET"]);
   });
 
-  const configuredKey = "configured-provider-key-42";
-  const hostile: Record<string, string> = {
-    SECRET_KEY: "django-insecure-abc",
-    DATABASE_URL: "postgres://u:pw@h/db",
-    PRIVATE_KEY: "0xdeadbeef",
-    SIGNING_SECRET: "8f14e45fceea167a",
-    AWS_SESSION_TOKEN: "FwoGZXIvYXdzEBYaDH",
-    GH_PAT: "abc123def456",
-    MY_LLM: anthropicKey,
-    SOME_JWT_HOLDER: jwt,
-    SIGNING_MATERIAL: pem,
-    UPSTREAM: `https://deploy:hunter22@git.example.com/x.git`,
-    ODD_NAME: configuredKey,
-  };
-
-  it.each(Object.keys(hostile))("withholds %s (by name, by value, or as a configured key)", (name) => {
-    const { env, withheld } = buildChildEnv({ base: { PATH: "/bin", HOME: "/root", FOO: "bar", ...hostile }, secretValues: [configuredKey] });
+  it.each(Object.keys(SECRET_ENV_SAMPLES))("withholds %s (by name, by value, or as a configured key)", (name) => {
+    const { env, withheld } = buildChildEnv({ base: { PATH: "/bin", HOME: "/root", FOO: "bar", ...SECRET_ENV_SAMPLES }, secretValues: [CONFIGURED_KEY_SAMPLE] });
     expect(env[name]).toBeUndefined();
     expect(withheld).toContain(name);
     // Positive control: ordinary variables survive the same filter.
