@@ -133,4 +133,21 @@ describe("mom's data directory against links made in the Docker sandbox", () => 
     expect(hostTree()).toBe(before);
     expect(existsSync(join(dataDir, "events", "bad.json"))).toBe(true);
   });
+
+  it("attach (host mode) refuses a link made by a command to a file outside the data directory, and shares a real file", async () => {
+    harness = await createHarness([
+      step.toolCall("bash", { command: `ln -sfn ${hostDir}/secret.txt ../leak.txt && printf 'real report' > report.txt && echo ok` }),
+      step.toolCall("attach", { path: "CGENERAL/leak.txt" }),
+      step.toolCall("attach", { path: "CGENERAL/scratch/report.txt" }),
+      step.text("Shared what I may."),
+    ]);
+    const h = harness;
+    await h.start(["--sandbox=host", h.dataDir]);
+    h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> share the files" });
+    await h.fake.waitFor(() => topLevel(h, "CGENERAL").find((m) => m.text === "Shared what I may."), { description: "the answer" });
+    expect((await lstat(join(h.dataDir, "CGENERAL", "leak.txt"))).isSymbolicLink()).toBe(true);
+    expect(h.model.requests[2]!.toolResults.at(-1)!.content).toContain(`CGENERAL/leak.txt resolves to ${hostDir}/secret.txt, which is outside the workspace`);
+    const uploads = [...h.fake.uploads.values()];
+    expect(uploads.map((u) => u.bytes.toString())).toEqual(["real report"]); // positive control; the secret was never uploaded
+  });
 });
