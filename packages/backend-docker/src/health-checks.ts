@@ -204,7 +204,7 @@ async function managedHardeningChecks(context: HealthCheckContext, { docker }: E
 /** Risks of an attached container, read from its inspect data (it was not made with our defaults); refusals fail unless allowed. */
 async function attachedRiskChecks(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck[]> {
   const name = context.config.container!;
-  const riskContext = { homeDir: context.homeDir, localFilesystem: engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(context.hostEnv, context.homeDir)] };
+  const riskContext = { homeDir: context.homeDir, localFilesystem: await engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(context.hostEnv, context.homeDir)] };
   const info = await inspectAttachedContainer(docker, name, context.config.workdir, riskContext).catch(() => undefined);
   if (!info?.exists || info.risks === undefined) return [];
   const checks: HealthCheck[] = info.risks.map((risk) => ({

@@ -63,7 +63,7 @@ describe("attach mode: an existing container used as is (mom)", () => {
     const target = createAttachedContainer(unreachable, "mom-sandbox", {
       workspacePath: "/workspace",
       allowDangerous: false,
-      riskContext: { homeDir: dataDir, localFilesystem: true },
+      riskContext: async () => ({ homeDir: dataDir, localFilesystem: true }),
       log: () => undefined,
     });
     await expect(target.ensureRunning()).rejects.toThrow(/stopped answering while looking up container mom-sandbox: .*ENOENT.*`docker info`/);

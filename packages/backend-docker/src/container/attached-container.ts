@@ -84,7 +84,8 @@ export interface AttachedContainerOptions {
   workspacePath: string;
   /** Use it even when it is privileged or holds the engine socket. */
   allowDangerous: boolean;
-  riskContext: ContainerRiskContext;
+  /** How to judge its bind mounts; asked at each look-up. */
+  riskContext: () => Promise<ContainerRiskContext>;
   /** Warnings about its settings go here, once, at the first start. */
   log: (message: string) => void;
   /** The setting named in the refusal; default {@link ALLOW_DANGEROUS_CONTAINER_KNOB}. */
@@ -104,7 +105,7 @@ export function createAttachedContainer(docker: Docker, name: string, options: A
   const lookUp = async (): Promise<string> => {
     let info: AttachedContainerInfo;
     try {
-      info = await inspectAttachedContainer(docker, name, options.workspacePath, options.riskContext);
+      info = await inspectAttachedContainer(docker, name, options.workspacePath, await options.riskContext());
     } catch (error) {
       if (isConnectionError(error)) throw engineUnreachableError(error, `looking up container ${name}`);
       throw new BackendError("UNAVAILABLE", `Cannot inspect container ${name}: ${engineMessage(error)}.`, { cause: error });

@@ -1,5 +1,6 @@
-import { existsSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import type Docker from "dockerode";
+import { findRuntimeContainer } from "../engine/host-path-translation.js";
 import { ADDED_CAPABILITIES } from "./container-spec.js";
 import { engineHostMountDanger, localMountDanger, type MountDanger } from "./mount-policy.js";
 import { networkRisk } from "./network-risk.js";
@@ -136,12 +137,14 @@ export function describeHardening(hostConfig: InspectedHostConfig): string {
 
 /**
  * Whether bind sources the engine reports can also be checked on this
- * machine's disk: the engine is reached over a local unix socket and
- * MonoClaw itself does not run in a container.
+ * machine's disk: the engine is reached over a local unix socket and does not
+ * know MonoClaw's process as one of its containers (so `/.dockerenv` alone,
+ * as in an engine running inside the same container, does not count).
  */
-export function engineSharesOurFilesystem(docker: Docker): boolean {
+export async function engineSharesOurFilesystem(docker: Docker): Promise<boolean> {
   const socketPath = (docker.modem as { socketPath?: unknown }).socketPath;
-  return typeof socketPath === "string" && !existsSync("/.dockerenv") && !existsSync("/run/.containerenv");
+  if (typeof socketPath !== "string") return false;
+  return (await findRuntimeContainer(docker).catch(() => "unknown" as const)) === undefined;
 }
 
 function bindDanger(mount: InspectedMount, context: ContainerRiskContext): MountDanger | undefined {

@@ -48,11 +48,16 @@ const NARROWER = "mount a narrower directory (the project itself) instead";
 export function localMountDanger(source: MountSource, context: MountPolicyContext): MountDanger | undefined {
   const homes = uniquePaths([context.homeDir, realPathOrSelf(context.homeDir)]);
   const credentials = localCredentialPaths(homes, context.credentialPaths ?? []);
+  let byPath: MountDanger | undefined;
   for (const path of uniquePaths([source.hostPath, source.resolvedHostPath])) {
-    const danger = pathDanger(trimSlash(path), source.readOnly, { homes, otherHomes: [], credentials });
-    if (danger) return danger;
+    byPath ??= pathDanger(trimSlash(path), source.readOnly, { homes, otherHomes: [], credentials });
   }
-  const resolved = source.resolvedHostPath;
+  if (byPath?.kind === "engine-socket") return byPath;
+  // An engine socket inside outranks every other reason: attach mode refuses it, and `/var/run` is that case.
+  return socketDanger(source.resolvedHostPath, context.socketScan ?? DEFAULT_SOCKET_SCAN_LIMITS) ?? byPath;
+}
+
+function socketDanger(resolved: string, limits: SocketScanLimits): MountDanger | undefined {
   let stats;
   try {
     stats = statSync(resolved);
@@ -65,7 +70,7 @@ export function localMountDanger(source: MountSource, context: MountPolicyContex
       : { kind: "socket", path: resolved, reason: `${resolved} is a unix socket: the container could talk to the host service behind it`, fix: "remove the entry" };
   }
   if (stats.isDirectory()) {
-    const socket = findEngineSocket(resolved, context.socketScan ?? DEFAULT_SOCKET_SCAN_LIMITS);
+    const socket = findEngineSocket(resolved, limits);
     if (socket) return engineSocketDanger(resolved, `it holds ${socket}, a container engine socket`);
   }
   return undefined;
@@ -81,6 +86,10 @@ export function localMountDanger(source: MountSource, context: MountPolicyContex
 export function engineHostMountDanger(path: string, readOnly: boolean): MountDanger | undefined {
   const normal = trimSlash(path);
   const home = /^\/(?:home|Users)\/[^/]+/.exec(normal)?.[0] ?? (normal === ROOT_HOME || normal.startsWith(`${ROOT_HOME}/`) ? ROOT_HOME : undefined);
+  if (["/", "/var", "/run", "/var/run"].includes(normal) || normal.startsWith("/run/") || normal.startsWith("/var/run/")) {
+    // Where engines keep their sockets (`/run/docker.sock`, `/run/containerd/`, `/run/user/<uid>/`): the disk cannot be looked at from here.
+    return engineSocketDanger(normal, `${normal} is where container engines keep their sockets`);
+  }
   const otherHomes = home ? [home] : [];
   const credentials = otherHomes.flatMap((h) => CREDENTIAL_PATHS.map((relative) => ({ path: join(h, relative), holdingCounts: false })));
   return pathDanger(normal, readOnly, { homes: [], otherHomes, credentials });

@@ -48,7 +48,11 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     return createAttachedContainer(docker, config.container, {
       workspacePath: config.workdir,
       allowDangerous: config.allow_dangerous_container,
-      riskContext: { homeDir: options.homeDir, localFilesystem: engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(options.env, options.homeDir)] },
+      riskContext: async () => ({
+        homeDir: options.homeDir,
+        localFilesystem: await engineSharesOurFilesystem(docker),
+        credentialPaths: [monoclawHomeOf(options.env, options.homeDir)],
+      }),
       log: options.log,
       ...(options.allowDangerousContainerKnob ? { allowKnob: options.allowDangerousContainerKnob } : {}),
     });

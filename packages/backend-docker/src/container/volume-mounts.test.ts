@@ -55,7 +55,8 @@ describe("the dangers parseVolume lets through with allow_dangerous_mounts", () 
     const allowed = { ...context, allowDangerous: true };
     expect(parseVolume("${HOME}/projects:/p", allowed).danger).toBeUndefined();
     expect(parseVolume("~/.ssh:/root/.ssh", allowed).danger).toMatchObject({ kind: "credentials" });
-    expect(parseVolume("/var/run:/r", allowed).danger).toMatchObject({ kind: "system" });
+    expect(parseVolume("/var/run:/r", allowed).danger).toMatchObject({ kind: "engine-socket" });
+    expect(parseVolume("/usr/lib:/r", allowed).danger).toMatchObject({ kind: "system" });
   });
 
   it("throws a DangerousMountError carrying the danger when not allowed", () => {
