@@ -203,6 +203,17 @@ describe("log.jsonl", () => {
     expect(hostTree()).toBe(before);
   });
 
+  it("reads only the newest 64 MiB of a 10 GB log.jsonl", async () => {
+    await mkdir(join(root, "C111"));
+    const path = join(root, "C111", "log.jsonl");
+    await writeFile(path, "");
+    await truncate(path, 10 * 1024 ** 3); // sparse
+    await writeFile(path, `\n${JSON.stringify(entry("9.1"))}\n${JSON.stringify(entry("9.2"))}\n`, { flag: "a" });
+    const log = new ChannelLog(data.files, data.channel("C111").logFile);
+    expect((await log.entries()).map((e) => e.ts)).toEqual(["9.1", "9.2"]);
+    expect(await log.newestTs()).toBe("9.2");
+  });
+
   it("refuses a log.jsonl FIFO at once", async () => {
     await mkdir(join(root, "C111"));
     execFileSync("mkfifo", [join(root, "C111", "log.jsonl")]);
@@ -232,6 +243,16 @@ describe("context.jsonl", () => {
     expect(await readFile(join(host, "authorized_keys"), "utf8")).toBe("ssh-ed25519 AAAA owner\n");
     expect((await lstat(join(root, "C111", "context.jsonl"))).isFile()).toBe(true);
     expect(await context.load()).toEqual(messages);
+  });
+
+  it("loads a 10 GB context.jsonl from its newest 64 MiB, starting at a user message", async () => {
+    await mkdir(join(root, "C111"));
+    const path = join(root, "C111", "context.jsonl");
+    await writeFile(path, "");
+    await truncate(path, 10 * 1024 ** 3); // sparse
+    const orphan: ModelMessage = { role: "tool", content: [{ type: "tool-result", toolCallId: "t1", toolName: "bash", output: { type: "text", value: "x" } }] };
+    await writeFile(path, `\n${[orphan, ...messages].map((m) => JSON.stringify(m)).join("\n")}\n`, { flag: "a" });
+    expect(await new ChannelContext(data.files, data.channel("C111").contextFile).load()).toEqual(messages);
   });
 
   it("never replaces a context through a channel directory that is a link", async () => {
