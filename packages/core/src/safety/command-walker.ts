@@ -67,7 +67,8 @@ const INTERPRETERS = new Set(["python", "python2", "python3", "perl", "ruby", "n
 const WRITE_OPS = new Set([">", ">|", "&>", "<>"]);
 /** Where a shell would read commands from, when it reads them from its input. */
 type Stdin =
-  | { kind: "pipe"; from: Array<SeenCommand | undefined> }
+  /** The commands before this one in its pipeline: the first `count` of `from`. */
+  | { kind: "pipe"; from: ReadonlyArray<SeenCommand | undefined>; count: number }
   | { kind: "text"; text: string | undefined; substitutions: ShellList[] }
   | { kind: "file"; path: string };
 
@@ -97,7 +98,7 @@ class CommandWalker<T> {
     }
     const parsed = parseShell(code);
     this.walkList(parsed.list, scope, depth);
-    if (parsed.truncated) this.suspect("too-complex", "is nested too deeply for the approval check to read in full");
+    if (parsed.truncated) this.suspect("too-complex", `is too long or too deeply nested for the approval check to read in full (${parsed.problems.at(-1) ?? "cut short"})`);
   }
 
   private walkList(list: ShellList, scope: Scope, depth: number): void {
@@ -106,7 +107,8 @@ class CommandWalker<T> {
       const upstream: Array<SeenCommand | undefined> = [];
       for (const command of pipeline.commands) {
         if (this.found !== undefined) return;
-        const stdin: Stdin | undefined = upstream.length > 0 ? { kind: "pipe", from: [...upstream] } : undefined;
+        // The upstream array is shared, not copied: a long pipeline must not cost its length squared.
+        const stdin: Stdin | undefined = upstream.length > 0 ? { kind: "pipe", from: upstream, count: upstream.length } : undefined;
         // Each part of a pipeline runs in its own subshell: its `cd` does not outlive it.
         upstream.push(this.walkCommand(command, piped ? fork(scope) : scope, depth, stdin));
       }
@@ -123,8 +125,11 @@ class CommandWalker<T> {
       this.walkList(command.body, command.subshell ? fork(scope) : scope, depth);
       return undefined;
     }
-    for (const word of command.words) this.walkSubstitutions(word, scope, depth);
-    const args = command.words.flatMap((word) => resolveWord(word, scope));
+    const args: Arg[] = [];
+    for (const word of command.words) {
+      this.walkSubstitutions(word, scope, depth);
+      for (const arg of resolveWord(word, scope)) args.push(arg);
+    }
     return this.runArgs(args, scope, depth, stdinFromRedirects(command.redirects, scope) ?? stdin);
   }
 
@@ -197,6 +202,14 @@ class CommandWalker<T> {
       case "pushd": {
         const target = args.find((a) => !/^-[LPe@]+$/.test(a.text));
         scope.cwd = target === undefined ? "~" : target.text === "-" ? undefined : changeDirectory(scope.cwd, target.text);
+        return undefined;
+      }
+      case "for": {
+        // `for d in / /etc; do rm -rf $d; done`: $d is each word; unquoted, `$d` splits back into them.
+        const name = args[0]?.text ?? "";
+        const values = args[1]?.text === "in" ? args.slice(2).map((a) => a.text) : [];
+        const known = values.length > 0 && values.every((v) => isKnown(v) && !/\s/.test(v));
+        setVar(scope, name, known ? values.join(" ") : undefined);
         return undefined;
       }
       case "popd":
@@ -343,8 +356,8 @@ class CommandWalker<T> {
       this.runCode(stdin.text, fork(scope), depth + 1);
       return;
     }
-    if (stdin.from.some((c) => c !== undefined && DOWNLOADERS.has(c.name))) return this.suspectDownload();
-    const source = stdin.from.at(-1);
+    if (stdin.from.slice(0, stdin.count).some((c) => c !== undefined && DOWNLOADERS.has(c.name))) return this.suspectDownload();
+    const source = stdin.from[stdin.count - 1];
     const text = source === undefined ? undefined : printedText(source);
     if (text === undefined) {
       this.suspect("pipe-to-shell", "pipes another program's output into a shell as commands (such as base64 -d | sh), which the approval check cannot read");
@@ -484,7 +497,7 @@ function printedText(command: SeenCommand): string | undefined {
 
 /** The arguments `xargs` adds from its input: `echo`'s words, `find`'s starting points, or one unknown word. */
 function argsFromInput(stdin: Stdin | undefined): Arg[] {
-  const source = stdin?.kind === "pipe" ? stdin.from.at(-1) : undefined;
+  const source = stdin?.kind === "pipe" ? stdin.from[stdin.count - 1] : undefined;
   const printed = source === undefined ? undefined : printedText(source);
   if (printed !== undefined) return printed.split(/\s+/).filter((t) => t !== "").map((text) => ({ text, glob: false, substitutions: [] }));
   if (source?.name === "find") {
@@ -503,7 +516,12 @@ function stdinFromRedirects(redirects: Redirect[], scope: Scope): Stdin | undefi
     else if (redirect.op === "<<<") {
       const [arg] = resolveWord(redirect.target, scope);
       stdin = { kind: "text", text: arg === undefined || !isKnown(arg.text) ? undefined : `${arg.text}\n`, substitutions: arg?.substitutions ?? [] };
-    } else if (redirect.op === "<") stdin = { kind: "file", path: resolveWord(redirect.target, scope)[0]?.text ?? UNKNOWN };
+    } else if (redirect.op === "<") {
+      const [arg] = resolveWord(redirect.target, scope);
+      // `< <(cmd)` reads another command's output, not a file.
+      if (arg !== undefined && arg.substitutions.length > 0) stdin = { kind: "text", text: undefined, substitutions: arg.substitutions };
+      else stdin = { kind: "file", path: arg?.text ?? UNKNOWN };
+    }
   }
   return stdin;
 }

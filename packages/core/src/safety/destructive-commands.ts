@@ -188,8 +188,13 @@ function writeRule(write: SeenWrite): DestructiveMatch | undefined {
   return undefined;
 }
 
-/** `:(){ :|:& };:`: a function that pipes itself into itself in the background. */
-const FORK_BOMB = /([\w:]+)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&/;
+/**
+ * `:(){ :|:& };:`: a function that pipes itself into itself in the background.
+ * Bounded quantifiers, and only tried where a function is defined, so a long
+ * line cannot make it backtrack for minutes.
+ */
+const FORK_BOMB = /([\w:]{1,64})\s{0,8}\(\)\s{0,8}\{[^}]{0,256}?\1\s{0,8}\|\s{0,8}\1\s{0,8}&/;
+const DEFINES_FUNCTION = /\(\)\s*\{/;
 
 function basename(text: string): string {
   return text.slice(text.lastIndexOf("/") + 1);
@@ -201,7 +206,7 @@ function basename(text: string): string {
  * before running it on a machine that matters, and what it could not see.
  */
 export function inspectCommand(command: string): CommandInspection {
-  if (FORK_BOMB.test(command.slice(0, 100_000))) return { match: { rule: "fork-bomb", reason: "is a fork bomb (starts processes until the machine stops)" }, unseen: [] };
+  if (DEFINES_FUNCTION.test(command) && FORK_BOMB.test(command)) return { match: { rule: "fork-bomb", reason: "is a fork bomb (starts processes until the machine stops)" }, unseen: [] };
   const notes: string[] = [];
   const note = (what: string) => {
     if (notes.length < 20 && !notes.includes(what)) notes.push(what);

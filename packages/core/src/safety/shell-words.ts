@@ -72,23 +72,19 @@ export interface ParsedShell {
 
 /** How deep `( { $( \` <(` may nest before the parser stops reading. */
 export const MAX_SHELL_DEPTH = 48;
+/** How many words the parser reads before it stops (a bound on time and memory for huge inputs). */
+export const MAX_SHELL_WORDS = 200_000;
 
 const RESERVED_PREFIXES = new Set(["if", "then", "elif", "else", "do", "while", "until", "!"]);
 const BLANK = new Set([" ", "\t"]);
 const WORD_END = new Set([" ", "\t", "\n", ";", "&", "|", "<", ">", "(", ")"]);
+/** Characters a word cannot simply copy (word ends, quotes, escapes, expansions), by char code. */
+const SPECIAL = new Uint8Array(128);
+for (const c of [...WORD_END, "\\", "'", '"', "$", "`"]) SPECIAL[c.charCodeAt(0)] = 1;
 
 /** Parses a command line. Linear in its length; never throws. */
 export function parseShell(input: string): ParsedShell {
   return new ShellParser(input, 0).parseAll();
-}
-
-/**
- * Parses the body of an unquoted here-document as the shell expands it (like
- * a double-quoted string whose `"` are literal), so substitutions in it are seen.
- */
-export function parseHereDocBody(text: string, depth = 0): Word {
-  const parser = new ShellParser(text, depth);
-  return { parts: parser.readDoubleQuoted(true) };
 }
 
 /** The word's text when it has no expansions at all (quotes removed), else undefined. */
@@ -105,6 +101,7 @@ class ShellParser {
   private pos = 0;
   private readonly problems: string[] = [];
   private truncated = false;
+  private words = 0;
   private pendingHereDocs: Array<{ redirect: Redirect; delimiter: string; stripTabs: boolean }> = [];
 
   constructor(
@@ -237,6 +234,8 @@ class ShellParser {
 
   /** A redirection at the cursor (with an optional fd number before it), or undefined. */
   private readRedirect(): Redirect | undefined {
+    const first = this.input[this.pos]!;
+    if (first !== "<" && first !== ">" && first !== "&" && !(first >= "0" && first <= "9")) return undefined;
     let i = this.pos;
     while (i < this.input.length && this.input[i]! >= "0" && this.input[i]! <= "9") i++;
     const rest = this.input.slice(i, i + 3);
@@ -270,6 +269,14 @@ class ShellParser {
       return undefined;
     }
     while (!this.atEnd() && !this.truncated) {
+      // Fast path: a run of ordinary characters.
+      let end = this.pos;
+      for (let code = this.input.charCodeAt(end); end < this.input.length && (code >= 128 || SPECIAL[code] === 0); code = this.input.charCodeAt(++end));
+      if (end > this.pos) {
+        text += this.input.slice(this.pos, end);
+        this.pos = end;
+        continue;
+      }
       const c = this.input[this.pos]!;
       if (this.startsProcessSubstitution()) {
         flush();
@@ -298,7 +305,7 @@ class ShellParser {
       if (c === '"') {
         flush();
         this.pos++;
-        parts.push(...this.readDoubleQuoted(false));
+        for (const part of this.readDoubleQuoted(false)) parts.push(part);
         continue;
       }
       if (c === "$" || c === "`") {
@@ -313,7 +320,9 @@ class ShellParser {
       this.pos++;
     }
     flush();
-    return parts.length === 0 ? undefined : { parts };
+    if (parts.length === 0) return undefined;
+    if (++this.words > MAX_SHELL_WORDS) this.stop(`more than ${MAX_SHELL_WORDS} words long`);
+    return { parts };
   }
 
   private readSingleQuoted(): string {
@@ -337,7 +346,7 @@ class ShellParser {
     const parts: WordPart[] = [];
     let text = "";
     const flush = () => {
-      parts.push({ kind: "text", text, quoted: true });
+      if (text !== "") parts.push({ kind: "text", text, quoted: true });
       text = "";
     };
     for (;;) {
@@ -371,6 +380,8 @@ class ShellParser {
       this.pos++;
     }
     flush();
+    // `""` is an empty word, not no word.
+    if (parts.length === 0) parts.push({ kind: "text", text: "", quoted: true });
     return parts;
   }
 
@@ -402,7 +413,12 @@ class ShellParser {
       this.pos++;
       const inner = this.readBalanced("{", "}").slice(1, -1);
       const name = /^[A-Za-z_][A-Za-z0-9_]*|^[0-9@*#?$!-]/.exec(inner)?.[0] ?? "";
-      return [{ kind: "param", name, modified: inner !== name, quoted }];
+      const param: WordPart = { kind: "param", name, modified: inner !== name, quoted };
+      // `${X:-$(cmd)}`: the default's substitutions run too.
+      const rest = inner.slice(name.length);
+      if (!/[$`]/.test(rest)) return [param];
+      const commands = this.nested(() => this.parseExpanded(rest)).parts.filter((p) => p.kind === "command");
+      return [param, ...commands];
     }
     const name = /^[A-Za-z_][A-Za-z0-9_]*|^[0-9@*#?$!-]/.exec(this.input.slice(this.pos + 1, this.pos + 256))?.[0];
     if (name === undefined) return undefined;
@@ -465,11 +481,21 @@ class ShellParser {
     return new ShellParser(body, this.depth).parseNested(this);
   }
 
+  /** Reads `text` as a here-document body is read (expansions, no quotes), as one level deeper. */
+  private parseExpanded(text: string): Word {
+    if (this.truncated) return { parts: [] };
+    const inner = new ShellParser(text, this.depth);
+    const word: Word = { parts: inner.readDoubleQuoted(true) };
+    this.problems.push(...inner.problems);
+    if (inner.truncated) this.halt();
+    return word;
+  }
+
   /** Parses this (inner) parser's input and hands its problems to `outer`. */
   private parseNested(outer: ShellParser): ShellList {
     const result = this.parseAll();
     outer.problems.push(...result.problems);
-    if (result.truncated) outer.stop();
+    if (result.truncated) outer.halt();
     return result.list;
   }
 
@@ -511,8 +537,13 @@ class ShellParser {
   }
 
   /** Nesting went too deep: stop reading, and say so. */
-  private stop(): void {
-    if (!this.truncated) this.problem(`nested more than ${MAX_SHELL_DEPTH} levels deep`);
+  private stop(why = `nested more than ${MAX_SHELL_DEPTH} levels deep`): void {
+    if (!this.truncated) this.problem(why);
+    this.halt();
+  }
+
+  /** Stops reading without saying why (an inner parser already did). */
+  private halt(): void {
     this.truncated = true;
     this.pos = this.input.length;
   }
@@ -568,7 +599,7 @@ class ShellParser {
       }
       const hereDoc = redirect.hereDoc!;
       hereDoc.text = lines.length === 0 ? "" : `${lines.join("\n")}\n`;
-      if (!hereDoc.quoted) hereDoc.word = parseHereDocBody(hereDoc.text, this.depth + 1);
+      if (!hereDoc.quoted) hereDoc.word = this.nested(() => this.parseExpanded(hereDoc.text));
     }
   }
 
