@@ -51,6 +51,8 @@ export function openConversation(options: {
   cwd: string;
   model: string;
   backend: string;
+  /** The new session's id, when chosen beforehand (see `createSession`). */
+  id?: string;
   onError: (error: Error) => void;
 }): Conversation {
   const { directory, resumed, cwd, model, backend, onError } = options;
@@ -59,5 +61,5 @@ export function openConversation(options: {
     if (resumed.model !== model) session.recordModel(model);
     return { session, messages: resumed.messages, resumed };
   }
-  return { session: createSession({ directory, cwd, model, backend, onError }), messages: [], resumed: undefined };
+  return { session: createSession({ directory, cwd, model, backend, onError, ...(options.id !== undefined ? { id: options.id } : {}) }), messages: [], resumed: undefined };
 }

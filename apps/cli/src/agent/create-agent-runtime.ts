@@ -29,6 +29,8 @@ export interface CreateAgentRuntimeOptions {
   interactiveApprovals: boolean;
   /** Progress and warnings from the backend (image pulls, recreated containers). */
   log: (message: string) => void;
+  /** The agent session this runtime serves: a backend scoped per session keys its container on it. */
+  session?: { id: string; resumed: boolean };
 }
 
 /**
@@ -54,6 +56,7 @@ export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Pr
     ...(options.backend === undefined ? {} : { backend: options.backend }),
     env,
     log: options.log,
+    ...(options.session ? { session: options.session } : {}),
   });
   let ask: AskApproval | undefined;
   let agent: Agent;

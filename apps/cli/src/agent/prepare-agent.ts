@@ -4,7 +4,7 @@ import { CliError, usageError } from "../cli-error.js";
 import { loadCliConfig } from "../load-cli-config.js";
 import type { AgentRuntime } from "./agent-runtime.js";
 import { findConversation, NoSessionToContinueError, openConversation, type Conversation } from "./conversation.js";
-import { SessionNotFoundError, sessionsDirectory, type LoadedSession } from "./session-store.js";
+import { newSessionId, SessionNotFoundError, sessionsDirectory, type LoadedSession } from "./session-store.js";
 
 /** Options shared by `monoclaw` (the interactive session) and `monoclaw run`. */
 export interface AgentCommandOptions {
@@ -78,7 +78,10 @@ export async function prepareAgent(
   // Loaded here, not at startup: it brings in the AI SDK, which `exec`,
   // `config` and `--version` never need.
   const { createAgentRuntime } = await import("./create-agent-runtime.js");
+  // Chosen now: a backend scoped per session (terminal.docker.scope: session) is named after it.
+  const sessionId = resumed?.header.id ?? newSessionId();
   const runtime = await createAgentRuntime({
+    session: { id: sessionId, resumed: resumed !== undefined },
     config: loaded.config,
     factories: context.backendFactories,
     model,
@@ -94,6 +97,7 @@ export async function prepareAgent(
       cwd: loaded.config.terminal.cwd,
       model: runtime.model,
       backend: runtime.backend,
+      id: sessionId,
       onError: (error) => warn(error.message),
     });
     return { runtime, conversation, home, sessionsDir, cwd: loaded.config.terminal.cwd };

@@ -94,6 +94,8 @@ export interface CreateSessionOptions {
   cwd: string;
   model: string;
   backend: string;
+  /** The id to use, chosen beforehand (the backend may already be named after it); a new one when absent. */
+  id?: string;
   onError?: (error: Error) => void;
   now?: () => Date;
 }
@@ -101,7 +103,7 @@ export interface CreateSessionOptions {
 /** Starts a new session file and writes its header. Throws when the directory cannot be created or written. */
 export function createSession(options: CreateSessionOptions): SessionWriter {
   const now = options.now ?? (() => new Date());
-  const id = newSessionId(now());
+  const id = options.id ?? newSessionId(now());
   mkdirSync(options.directory, { recursive: true, mode: 0o700 });
   const path = join(options.directory, `${id}.jsonl`);
   const fd = openSync(path, "wx", 0o600);

@@ -22,7 +22,7 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
   sandbox
     .command("ls")
     .alias("list")
-    .description("list MonoClaw's containers; * marks this project's")
+    .description("list MonoClaw's containers (scope, what each serves, age, state); * marks this project's")
     .option("--json", "print them as JSON")
     .action(async (options: { json?: boolean }) => {
       await withBackend(context, async (backend) => {
@@ -131,6 +131,11 @@ async function selectContainers(backend: DockerBackend, names: string[], all: bo
     if (backend.config.container !== undefined) {
       throw new CliError(`terminal.docker.container is set: ${backend.config.container} is yours, MonoClaw does not stop or remove it`);
     }
+    if (backend.config.scope === "session") {
+      throw new CliError("terminal.docker.scope is session: each session has its own container, so there is no project container; name one (see monoclaw sandbox ls) or use --all", {
+        exitCode: EXIT_USAGE,
+      });
+    }
     const current = ours.find((c) => c.name === backend.containerName);
     if (!current) throw new CliError(`this project has no container yet (${backend.containerName}); see monoclaw sandbox ls`);
     return [current];
@@ -144,11 +149,18 @@ async function selectContainers(backend: DockerBackend, names: string[], all: bo
 
 function formatTable(containers: ManagedContainerSummary[], current: string): string {
   const rows = [
-    ["", "NAME", "STATE", "IMAGE", "CREATED", "WARM", "PROJECT"],
-    ...containers.map((c) => [c.name === current ? "*" : "", c.name, c.status || c.state, c.image, ago(c.createdAt), c.keepWarm ? "yes" : "no", c.scope]),
+    ["", "NAME", "STATE", "SCOPE", "IMAGE", "CREATED", "WARM", "FOR"],
+    ...containers.map((c) => [c.name === current ? "*" : "", c.name, c.status || c.state, c.scopeKind, c.image, ago(c.createdAt), c.keepWarm ? "yes" : "no", servedBy(c)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+/** What a container serves: its session or channel id, its directory, or everyone with these settings (`shared`). */
+function servedBy(container: ManagedContainerSummary): string {
+  if (container.scopeKind === "shared") return "(these settings)";
+  if (container.scopeId !== undefined) return container.scopeKind === "channel" ? `${container.scopeId} (${container.scope})` : container.scopeId;
+  return container.scope;
 }
 
 function ago(date: Date): string {

@@ -1,0 +1,97 @@
+import { basename } from "node:path";
+import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
+import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAgentTestHome, type AgentTestHome } from "../agent/cli-process.test-helpers.js";
+import { runBin } from "../cli.test-helpers.js";
+
+// `terminal.docker.scope: session` through the built bin: the real AI SDK
+// client, the scripted model server and the real engine (sh-only image, no
+// network). Containers are found by this test's own terminal.cwd label and
+// removed at the end.
+
+let server: ModelServer;
+let docker: EngineConnection["docker"];
+const homes: AgentTestHome[] = [];
+
+beforeAll(async () => {
+  server = await startModelServer();
+  docker = (await connectEngine(processDiscoveryEnvironment())).docker;
+});
+
+afterAll(async () => {
+  await server.close();
+  for (const home of homes) {
+    for (const container of await listManagedContainers(docker)) {
+      if (container.scope === home.workdir) await removeManaged(docker, container.id);
+    }
+    home.remove();
+  }
+});
+
+function sessionHome(extra: string[] = []): AgentTestHome {
+  const home = createAgentTestHome({
+    baseURL: server.baseURL,
+    extraTerminal: ["docker:", "  image: monoclaw-test/busybox:latest", "  network: none", "  pull: never", "  scope: session", ...extra],
+  });
+  homes.push(home);
+  return home;
+}
+
+const containersOf = async (home: AgentTestHome) => (await listManagedContainers(docker)).filter((c) => c.scope === home.workdir);
+const sessionIds = (home: AgentTestHome) => home.sessionFiles().map((file) => basename(file, ".jsonl")).sort();
+const lastOutput = () => server.requests.at(-1)!.toolResults.at(-1)!.content;
+
+describe("monoclaw run with terminal.docker.scope: session", () => {
+  it("gives two runs in the same directory two containers, each removed when its run ends", async () => {
+    const home = sessionHome();
+    const hostnames: string[] = [];
+    for (const prompt of ["first", "second"]) {
+      server.enqueue(step.toolCall("bash", { command: "hostname; cat /proc/1/cgroup >/dev/null && echo in-a-container" }), step.text(`${prompt} done`));
+      const result = await runBin(["run", "--backend", "docker", prompt], { env: home.env, cwd: home.root });
+      expect(result).toMatchObject({ code: 0, stdout: `${prompt} done\n` });
+      expect(lastOutput()).toContain("in-a-container");
+      hostnames.push(lastOutput().split("\n")[0]!);
+      expect(await containersOf(home)).toEqual([]); // removed when the session ended
+    }
+    expect(hostnames[0]).not.toBe(hostnames[1]);
+    expect(sessionIds(home)).toHaveLength(2);
+  });
+
+  it("with keep_warm, --continue gets the session's container back; once it is gone, a new one with a note", async () => {
+    const home = sessionHome(["  keep_warm: true"]);
+    server.enqueue(step.toolCall("bash", { command: "echo installed > /root/marker" }), step.text("set up"));
+    expect(await runBin(["run", "--backend", "docker", "set up"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0 });
+    const [id] = sessionIds(home);
+    const [kept] = await containersOf(home);
+    expect(kept).toMatchObject({ name: `monoclaw-session-${id}`, scopeKind: "session", scopeId: id, state: "running" });
+
+    const listed = await runBin(["sandbox", "ls"], { env: home.env, cwd: home.root });
+    expect(listed.stdout).toMatch(/^\s+NAME\s+STATE\s+SCOPE\s+IMAGE\s+CREATED\s+WARM\s+FOR$/m);
+    expect(listed.stdout).toMatch(new RegExp(`^\\s+monoclaw-session-${id}\\s+Up .*\\s+session\\s+monoclaw-test/busybox:latest\\s+\\d+s ago\\s+yes\\s+${id}$`, "m"));
+    const json = JSON.parse((await runBin(["sandbox", "ls", "--json"], { env: home.env, cwd: home.root })).stdout) as Array<Record<string, unknown>>;
+    expect(json.find((c) => c.name === kept!.name)).toMatchObject({ scopeKind: "session", scopeId: id, scope: home.workdir, state: "running", keepWarm: true });
+
+    server.enqueue(step.toolCall("bash", { command: "cat /root/marker" }), step.text("still there"));
+    const resumed = await runBin(["run", "--backend", "docker", "--continue", "is it there?"], { env: home.env, cwd: home.root });
+    expect(resumed).toMatchObject({ code: 0, stdout: "still there\n" });
+    expect(resumed.stderr).not.toContain("no longer exists");
+    expect(lastOutput()).toContain("installed");
+    expect((await containersOf(home)).map((c) => c.id)).toEqual([kept!.id]);
+
+    await removeManaged(docker, kept!.id);
+    server.enqueue(step.toolCall("bash", { command: "cat /root/marker || echo gone" }), step.text("new container"));
+    const fresh = await runBin(["run", "--backend", "docker", "--continue", "and now?"], { env: home.env, cwd: home.root });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).toContain(`Session ${id}'s container monoclaw-session-${id} no longer exists: starting a new one`);
+    expect(lastOutput()).toContain("gone");
+    expect(sessionIds(home)).toEqual([id]); // one session throughout
+  });
+
+  it("sandbox stop without a name says there is no project container under session scope", async () => {
+    const home = sessionHome();
+    const result = await runBin(["sandbox", "stop"], { env: home.env, cwd: home.root });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("terminal.docker.scope is session: each session has its own container, so there is no project container; name one (see monoclaw sandbox ls) or use --all");
+  });
+});
