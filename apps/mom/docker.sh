@@ -1,6 +1,7 @@
 #!/bin/sh
-# mom's Docker sandbox: one long-lived container that sees only the data
-# directory, mounted at /workspace. mom attaches to it with
+# mom's Docker sandbox: one long-lived, hardened container (all capabilities
+# dropped but a package manager's few, no-new-privileges, process limit, init)
+# that sees only the data directory, mounted at /workspace. mom attaches to it with
 #   mom --sandbox=docker:mom-sandbox <data-dir>
 #
 # Usage: ./docker.sh create <data-dir> | start | stop | remove | status | shell
@@ -64,11 +65,17 @@ cmd_create() {
   [ -z "$(state)" ] || die "container '$NAME' already exists ($(state), mounts $(workspace_mount)). Use './docker.sh start', or './docker.sh remove' first to recreate it."
   mkdir -p "$1" || die "cannot create the data directory '$1'"
   data_dir="$(cd "$1" && pwd -P)"
+  # As hardened as a container MonoClaw manages (packages/backend-docker's container-spec.ts): every
+  # capability dropped but the few a package manager needs as root (chown/chmod of files it does not
+  # own, apt's switch to _apt) and KILL (ending a timed-out command's processes), no-new-privileges,
+  # a process limit and an init that reaps zombies.
   set -- --detach --name "$NAME" \
     --label "monoclaw.mom=sandbox" \
     --init \
     --restart unless-stopped \
     --memory "$MEMORY" --cpus "$CPUS" --pids-limit "$PIDS" \
+    --cap-drop ALL \
+    --cap-add CHOWN --cap-add DAC_OVERRIDE --cap-add FOWNER --cap-add SETUID --cap-add SETGID --cap-add KILL \
     --security-opt no-new-privileges \
     --volume "$data_dir:/workspace" \
     --workdir /workspace
