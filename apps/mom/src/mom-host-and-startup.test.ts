@@ -104,7 +104,7 @@ describe("mom's startup checks (before connecting)", () => {
     );
     expect(await startError(h, [join(h.dataDir, "nope")])).toMatch(/^the data directory .*nope does not exist\. Create it \(mkdir -p .*\), or for the Docker sandbox: \.\/docker\.sh create /);
     expect(await startError(h, ["--sandbox=vm:box", h.dataDir])).toBe(
-      "unknown sandbox 'vm:box'. Use --sandbox=host (tools run on this machine) or --sandbox=docker:<container> (tools run in that container; create it with ./docker.sh create <data-dir>).",
+      "unknown sandbox 'vm:box'. Use --sandbox=host (tools run on this machine), --sandbox=docker:<container> (tools run in that container; create it with ./docker.sh create <data-dir>) or --sandbox=docker-per-channel[:<image>] (mom makes one container per channel).",
     );
     expect(await startError(h, ["--sandbox", "docker:", h.dataDir])).toMatch(/^--sandbox=docker:: the container name is missing/);
     expect(await startError(h, [h.dataDir], { ...h.env, MOM_SLACK_API_URL: "ftp://x" })).toMatch(/^MOM_SLACK_API_URL must be an http\(s\) URL/);

@@ -12,14 +12,16 @@ import type { ModelMessage } from "ai";
 import { ChannelContext } from "../store/channel-context.js";
 import { prepareChannelDir, type DataDir } from "../store/data-dir.js";
 import { listSkills, readMemory, type Skill } from "../store/memory-and-skills.js";
+import { workspaceView, type SandboxKind, type WorkspaceView } from "../sandbox/workspace-view.js";
 import { createAttachTool } from "./attach-tool.js";
 import type { RunAgent, RunRequest } from "./run-request.js";
 import { buildSystemPrompt } from "./system-prompt.js";
 
 export interface MomAgentOptions {
   model: AgentModel;
-  backend: ExecutionBackend;
-  sandbox: "host" | "docker";
+  /** Where a channel's tools run: one backend for every channel, or one per channel (`docker-per-channel`). */
+  backend: ExecutionBackend | ((channelId: string) => Promise<ExecutionBackend>);
+  sandbox: SandboxKind;
   dataDir: DataDir;
   redactor: Redactor;
   /** Model calls per run (default core's 50). */
@@ -30,8 +32,10 @@ export interface MomAgentOptions {
  * Builds the function the Slack side calls for each run: core's agent turn
  * with bash, read, write, edit and `attach`, mom's system prompt (memory,
  * skills, layout in the backend's own paths), the channel's stored context,
- * and one shell session per channel (working directory `<channel>/scratch`,
- * `cd` and `export` carry over between runs).
+ * and one shell session per channel (working directory the channel's
+ * `scratch/`, `cd` and `export` carry over between runs). With one backend
+ * per channel, a run gets its own channel's backend and the prompt names the
+ * paths as that channel's container sees them.
  *
  * After each turn the context is saved: appended, or replaced atomically
  * when the turn compacted it. In Docker mode destructive commands run
@@ -40,12 +44,13 @@ export interface MomAgentOptions {
  */
 export function createMomAgent(options: MomAgentOptions): RunAgent & { dispose(): Promise<void> } {
   const sessions = new Map<string, Promise<ShellSession>>();
-  const workspace = options.backend.workspacePath.replace(/\/$/, "");
+  const backendFor = async (channelId: string): Promise<ExecutionBackend> =>
+    typeof options.backend === "function" ? options.backend(channelId) : options.backend;
 
-  const sessionFor = (channelId: string) => (): Promise<ShellSession> => {
+  const sessionFor = (channelId: string, backend: ExecutionBackend, view: WorkspaceView) => (): Promise<ShellSession> => {
     let session = sessions.get(channelId);
     if (!session) {
-      session = options.backend.openSession({ cwd: `${workspace}/${channelId}/scratch` }).catch((error: unknown) => {
+      session = backend.openSession({ cwd: `${view.channelDir}/scratch` }).catch((error: unknown) => {
         sessions.delete(channelId);
         throw error;
       });
@@ -91,28 +96,41 @@ export function createMomAgent(options: MomAgentOptions): RunAgent & { dispose()
       return;
     }
     const [messages, globalMemory, channelMemory, globalSkills, channelSkills] = prepared;
+    let backend: ExecutionBackend;
+    try {
+      backend = await backendFor(request.channelId);
+    } catch (error) {
+      yield { type: "error", kind: "internal", message: `this channel's sandbox cannot be used: ${(error as Error).message}` };
+      yield { type: "turn-end", reason: "error", text: "", messages: [] };
+      return;
+    }
+    const view = workspaceView(options.sandbox, backend.workspacePath, request.channelId);
+    // Skills the channel's tools cannot see are not offered; the others are named in the tools' own paths.
+    const toolSkill = (skill: Skill): Skill[] => {
+      const path = view.toolPath(skill.path);
+      return path === undefined ? [] : [{ ...skill, path }];
+    };
     const system = buildSystemPrompt({
       channelId: request.channelId,
-      workspace,
-      sandbox: options.sandbox,
+      view,
       globalMemory,
       channelMemory,
-      skills: [...globalSkills.skills, ...channelSkills.skills],
+      skills: [...globalSkills.skills, ...channelSkills.skills].flatMap(toolSkill),
       now: new Date(),
     });
     const tools = [...createDefaultTools(), createAttachTool({ upload: (name, bytes, title) => request.upload(name, bytes, title) })];
     let compacted: ModelMessage[] | undefined;
     for await (const event of runAgentTurn({
       model: options.model,
-      backend: options.backend,
+      backend,
       tools,
       system,
       messages,
       prompt: request.prompt,
       signal: request.signal,
-      session: sessionFor(request.channelId),
+      session: sessionFor(request.channelId, backend, view),
       redactor: options.redactor,
-      approvals: { mode: "ask", sandboxed: options.sandbox === "docker" },
+      approvals: { mode: "ask", sandboxed: options.sandbox !== "host" },
       ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
     })) {
       if (event.type === "compaction" && event.messages) compacted = event.messages;

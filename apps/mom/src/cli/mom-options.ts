@@ -37,6 +37,7 @@ Environment:
 Examples:
   mom ./data                                  tools run on this machine (no isolation)
   ./docker.sh create ./data && mom --sandbox=docker:mom-sandbox ./data
+  mom --sandbox=docker-per-channel ./data     one container per channel (DMs: per user), each sees only its channel
 `;
 
 /**
@@ -51,7 +52,8 @@ export function parseMomArgs(
   const program = new Command("mom")
     .description("mom: a Slack bot whose tools (bash, read, write, edit, attach) run on this machine or in a Docker container.")
     .argument("<data-dir>", "mom's data directory (memory, logs, skills, events); mounted at /workspace in Docker mode")
-    .addOption(new Option("--sandbox <mode>", "where tools run: host, or docker:<container>").default("host"))
+    .addOption(new Option("--sandbox <mode>", "where tools run: host, docker:<container>, or docker-per-channel[:<image>] (one container per channel, made by mom)").default("host"))
+    .option("--allow-dangerous-sandbox", "with --sandbox=docker:<container>: use it even when it is --privileged or has an engine socket mounted (root on this machine); its other risks are only warned about", false)
     .option("--model <provider/model>", "model to use (overrides `model` in config.yaml), e.g. anthropic/claude-sonnet-4-5")
     .option("--allow-user <ids>", "only these Slack user ids may ask mom (comma-separated, repeatable)", collect, [])
     .option("--allow-channel <ids>", "only serve these channel ids (comma-separated, repeatable)", collect, [])
@@ -72,12 +74,13 @@ export function parseMomArgs(
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
         return { exit: 0 };
       }
-      throw new MomStartupError(`${error.message.replace(/^error: /, "")}\nUsage: mom [--sandbox=host|docker:<container>] [options] <data-dir>  (mom --help for more)`);
+      throw new MomStartupError(`${error.message.replace(/^error: /, "")}\nUsage: mom [--sandbox=host|docker:<container>|docker-per-channel[:<image>]] [options] <data-dir>  (mom --help for more)`);
     }
     throw error;
   }
   const opts = program.opts<{
     sandbox: string;
+    allowDangerousSandbox: boolean;
     model?: string;
     allowUser: string[];
     allowChannel: string[];
@@ -89,7 +92,7 @@ export function parseMomArgs(
   const channels = [...opts.allowChannel, ...splitList(env.MOM_ALLOW_CHANNELS)];
   return {
     dataDir: program.args[0] ?? "",
-    sandbox: parseSandbox(opts.sandbox),
+    sandbox: withDangerousSandboxAllowed(parseSandbox(opts.sandbox), opts.allowDangerousSandbox),
     ...(opts.model ? { model: opts.model } : {}),
     ...(users.length ? { allowUsers: new Set(users) } : {}),
     ...(channels.length ? { allowChannels: new Set(channels) } : {}),
@@ -97,6 +100,13 @@ export function parseMomArgs(
     maxRuns: opts.maxRuns,
     ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
   };
+}
+
+/** `--allow-dangerous-sandbox` rides on the docker:<container> spec; the other forms have nothing to allow. */
+function withDangerousSandboxAllowed(spec: SandboxSpec, allow: boolean): SandboxSpec {
+  if (!allow) return spec;
+  if (spec.kind !== "docker") throw new MomStartupError("--allow-dangerous-sandbox goes with --sandbox=docker:<container>; leave it out for this sandbox.");
+  return { ...spec, allowDangerous: true };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -8,6 +8,7 @@ import {
   loadConfig,
   ModelSetupError,
   preflightModel,
+  type LoadedConfig,
   type ResolvedModel,
 } from "@monoclaw/core";
 import { hostBackendFactory } from "@monoclaw/backend-host";
@@ -16,7 +17,7 @@ import { createMomAgent } from "../agent/mom-agent.js";
 import { EventScheduler } from "../events/event-scheduler.js";
 import { MomBot } from "../slack/mom-bot.js";
 import { dataDirLayout, prepareDataDir } from "../store/data-dir.js";
-import { openSandbox } from "../sandbox/open-sandbox.js";
+import { openMomSandbox } from "../sandbox/mom-sandbox.js";
 import { parseMomArgs } from "./mom-options.js";
 import { MomStartupError } from "./mom-startup-error.js";
 import { readSlackCredentials } from "./slack-credentials.js";
@@ -62,7 +63,8 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
   }
   if (!info.isDirectory()) throw new MomStartupError(`${dataDirPath} is not a directory; give mom a directory for her data.`);
 
-  const model = await resolveMomModel(options.model, io);
+  const config = await loadMomConfig(io);
+  const model = await resolveMomModel(options.model, config, io.env);
 
   const secrets = [
     { label: "MOM_SLACK_BOT_TOKEN", value: credentials.botToken },
@@ -77,7 +79,7 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
   );
   const redactor = createRedactor({ env: io.env, secrets });
 
-  const sandbox = await openSandbox({ spec: options.sandbox, dataDir: dataDirPath, sandboxEnv, env: io.env, timeoutMs: COMMAND_TIMEOUT_MS, log });
+  const sandbox = await openMomSandbox({ spec: options.sandbox, dataDir: dataDirPath, config, sandboxEnv, env: io.env, timeoutMs: COMMAND_TIMEOUT_MS, log });
   if (sandbox.kind === "host") {
     io.err(
       `mom: WARNING: --sandbox=host runs every command directly on this machine as ${userInfo().username}. Anyone who can message mom in Slack can run commands here and read your files. Isolate her with ./docker.sh create ${options.dataDir} and --sandbox=docker:mom-sandbox.\n`,
@@ -89,7 +91,7 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
   try {
     await prepareDataDir(dataDir);
   } catch (error) {
-    await sandbox.backend.dispose();
+    await sandbox.dispose();
     throw new MomStartupError(`cannot prepare the data directory ${dataDir.root}: ${(error as Error).message}`);
   }
   const agent = createMomAgent({ model, backend: sandbox.backend, sandbox: sandbox.kind, dataDir, redactor });
@@ -106,6 +108,7 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
     maxConcurrentRuns: options.maxRuns,
     runAgent: agent,
     redact: (text) => redactor.redact(text),
+    ...(sandbox.toolPath ? { toolPath: sandbox.toolPath } : {}),
     log,
   });
   const events = new EventScheduler({ files: dataDir.files, eventsDir: dataDir.eventsDir, fire: (firing) => bot.fireEvent(firing), log });
@@ -116,7 +119,7 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
       events.stop();
       await bot.stop();
       await agent.dispose();
-      await sandbox.backend.dispose();
+      await sandbox.dispose();
     })();
     return stopping;
   };
@@ -131,26 +134,34 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
     throw error;
   }
   await events.start();
-  log(`connected to Slack; tools run ${sandbox.kind === "host" ? "on this machine" : `in container ${options.sandbox.kind === "docker" ? options.sandbox.container : ""}`}; model ${model.provider}/${model.modelId}; data in ${dataDirPath}`);
+  log(`connected to Slack; tools run ${sandbox.description}; model ${model.provider}/${model.modelId}; data in ${dataDirPath}`);
   return { bot, stop };
 }
 
-async function resolveMomModel(modelOption: string | undefined, io: MomIo): Promise<ResolvedModel> {
+async function loadMomConfig(io: MomIo): Promise<LoadedConfig> {
   try {
-    const loaded = await loadConfig({ factories: [hostBackendFactory, dockerBackendFactory], env: io.env, startDir: io.cwd });
-    const spec = modelOption ?? loaded.config.model;
-    if (!spec) {
-      throw new MomStartupError(
-        `no model is configured. Pass --model <provider/model> (e.g. --model anthropic/claude-sonnet-4-5) or set \`model\` in ${loaded.file}, as for monoclaw.`,
-      );
-    }
+    return await loadConfig({ factories: [hostBackendFactory, dockerBackendFactory], env: io.env, startDir: io.cwd });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new MomStartupError(error.message);
+    throw error;
+  }
+}
+
+async function resolveMomModel(modelOption: string | undefined, loaded: LoadedConfig, env: Env): Promise<ResolvedModel> {
+  const spec = modelOption ?? loaded.config.model;
+  if (!spec) {
+    throw new MomStartupError(
+      `no model is configured. Pass --model <provider/model> (e.g. --model anthropic/claude-sonnet-4-5) or set \`model\` in ${loaded.file}, as for monoclaw.`,
+    );
+  }
+  try {
     // A missing key or an unreachable model server is reported now, before
     // mom connects to Slack and accepts work it could not do.
-    const checked = await preflightModel({ model: spec, providers: loaded.config.providers, env: io.env });
+    const checked = await preflightModel({ model: spec, providers: loaded.config.providers, env });
     if (!checked.ok) throw new MomStartupError(checked.error.message);
     return checked.resolved;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ModelSetupError) throw new MomStartupError(error.message);
+    if (error instanceof ModelSetupError) throw new MomStartupError(error.message);
     throw error;
   }
 }

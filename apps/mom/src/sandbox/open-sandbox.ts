@@ -9,13 +9,13 @@ import {
   processDiscoveryEnvironment,
 } from "@monoclaw/backend-docker";
 import { MomStartupError } from "../cli/mom-startup-error.js";
-import type { SandboxSpec } from "../cli/sandbox-spec.js";
+import type { SharedSandboxSpec } from "../cli/sandbox-spec.js";
 
 /** Where the data directory appears inside a Docker sandbox. */
 export const CONTAINER_WORKSPACE = "/workspace";
 
 export interface OpenSandboxOptions {
-  spec: SandboxSpec;
+  spec: SharedSandboxSpec;
   /** Absolute host path of the data directory. */
   dataDir: string;
   /** The environment commands may inherit (host mode), already stripped of secrets. */
@@ -39,8 +39,12 @@ export interface Sandbox {
  *   `sandboxEnv` (the host backend also withholds secret-looking names).
  * - docker:<name>: attaches to that existing container, after checking it
  *   exists, runs, and mounts this data directory at /workspace; otherwise a
- *   MomStartupError names the `./docker.sh` command that fixes it. The
- *   container gets no variable from mom's environment.
+ *   MomStartupError names the `./docker.sh` command that fixes it. Its
+ *   HostConfig is judged before mom connects: privileged or an engine socket
+ *   mounted refuses the start unless `--allow-dangerous-sandbox`; every other
+ *   risk (capabilities, host namespaces, security options, devices, mounts)
+ *   is logged with the flag that fixes it. The container gets no variable
+ *   from mom's environment.
  */
 export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox> {
   const { spec } = options;
@@ -93,6 +97,15 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
     hostEnv: {},
     timeoutMs: options.timeoutMs,
     log: options.log,
+    allow_dangerous_container: spec.allowDangerous === true,
+    allowDangerousContainerKnob: "start mom with --allow-dangerous-sandbox",
   });
+  // Judged now, not at the first message: a privileged container or one holding the engine socket stops mom here; other risks are logged.
+  try {
+    await backend.ensureContainer();
+  } catch (error) {
+    await backend.dispose();
+    throw new MomStartupError(`--sandbox=docker:${name}: ${isBackendError(error) ? error.message : String(error)}`);
+  }
   return { kind: "docker", backend };
 }

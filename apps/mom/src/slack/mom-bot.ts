@@ -32,6 +32,8 @@ export interface MomBotOptions {
   /** Applied to every text before it is posted. */
   redact: (text: string) => string;
   log: (message: string) => void;
+  /** How the channel's tools name a file of the data directory (`C1/attachments/x`); the data-relative path when absent. */
+  toolPath?: (channelId: string, dataRelative: string) => string;
   /** Minimum milliseconds between updates of a run's main message (default 1000). */
   updateThrottleMs?: number;
 }
@@ -306,7 +308,8 @@ export class MomBot {
     const name = await this.userName(trigger.user);
     const when = new Date(Number(trigger.ts) * 1000).toISOString();
     const lines = [`[${when}] [${name} (${trigger.user})]: ${trigger.text}`];
-    for (const file of files) lines.push(`[attached: ${file.name} saved at ${file.path}]`);
+    const at = (path: string) => this.options.toolPath?.(trigger.channel, path) ?? path;
+    for (const file of files) lines.push(`[attached: ${file.name} saved at ${at(file.path)}]`);
     return lines.join("\n");
   }
 
