@@ -12,7 +12,7 @@ import { downloadAttachments } from "../slack/attachments.js";
 import { ChannelContext } from "./channel-context.js";
 import { ChannelLog, type LogEntry } from "./channel-log.js";
 import { dataDirLayout, prepareChannelDir, prepareDataDir, type DataDir } from "./data-dir.js";
-import { listSkills, MEMORY_MAX_BYTES, readMemory } from "./memory-and-skills.js";
+import { listSkills, MAX_SKILLS_PER_DIR, MEMORY_MAX_BYTES, readMemory } from "./memory-and-skills.js";
 
 // Every file and directory mom touches in her data directory, with a link
 // (as a command in the sandbox would make it) in each position: the file
@@ -128,6 +128,16 @@ describe("skills", () => {
     expect((await listSkills(data.files, data.skillsDir, "global")).skills).toEqual([
       { name: "deploy", description: "Ship it", path: "skills/deploy/SKILL.md", scope: "global" },
     ]);
+  });
+
+  it("lists at most MAX_SKILLS_PER_DIR skills of a directory flooded with them", async () => {
+    for (let i = 0; i < MAX_SKILLS_PER_DIR + 50; i++) {
+      await mkdir(join(root, "skills", `s${String(i).padStart(4, "0")}`));
+      await writeFile(join(root, "skills", `s${String(i).padStart(4, "0")}`, "SKILL.md"), skill(`skill ${i}`));
+    }
+    const { skills, problems } = await listSkills(data.files, data.skillsDir, "global");
+    expect(skills).toHaveLength(MAX_SKILLS_PER_DIR);
+    expect(problems).toEqual([{ path: "skills", reason: `${MAX_SKILLS_PER_DIR + 50} skill directories; only the first ${MAX_SKILLS_PER_DIR} (by name) are listed` }]);
   });
 
   it("never lists or reads skills through skills/ as a link", async () => {

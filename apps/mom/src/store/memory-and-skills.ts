@@ -5,6 +5,8 @@ import { parse as parseYaml } from "yaml";
 export const MEMORY_MAX_BYTES = 256 * 1024;
 /** Largest part of a SKILL.md read for its frontmatter. */
 export const SKILL_MAX_BYTES = 64 * 1024;
+/** Most skills listed per skills directory (each costs a file read and a line in every prompt). */
+export const MAX_SKILLS_PER_DIR = 200;
 
 /**
  * Reads a MEMORY.md (`path` relative to `files`' root): "" when there is
@@ -65,7 +67,10 @@ export async function listSkills(
     if (error instanceof ConfinedPathError) problems.push({ path: skillsDir, reason: error.message });
     return { skills, problems };
   }
-  for (const dir of entries.sort()) {
+  if (entries.length > MAX_SKILLS_PER_DIR) {
+    problems.push({ path: skillsDir, reason: `${entries.length} skill directories; only the first ${MAX_SKILLS_PER_DIR} (by name) are listed` });
+  }
+  for (const dir of entries.sort().slice(0, MAX_SKILLS_PER_DIR)) {
     const path = `${skillsDir}/${dir}/SKILL.md`;
     let text: string;
     try {
