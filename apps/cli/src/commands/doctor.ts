@@ -12,6 +12,7 @@ import {
 import { createTerminalStyle, shouldUseColor, type TerminalStyle } from "../agent/terminal-style.js";
 import type { CliContext } from "../cli-context.js";
 import { parseChoice } from "../option-parsers.js";
+import { spillFilesCheck } from "./doctor-spill-check.js";
 
 const SYMBOLS = { ok: "✓", warn: "!", fail: "✗" } as const;
 
@@ -85,6 +86,7 @@ export async function runDoctorChecks(context: CliContext, backendOverride?: str
   } finally {
     await backend.dispose();
   }
+  checks.push(spillFilesCheck());
   return checks;
 }
 

@@ -86,6 +86,8 @@ async function runExec(context: CliContext, command: string, options: ExecComman
       .exec(command, {
         signal: controller.signal,
         maxOutputBytes: CAPTURE_BYTES,
+        // Everything was streamed to our stdout and stderr: no copy on disk.
+        maxSpillBytes: 0,
         onOutput: (stream, chunk) => {
           const target = stream === "stdout" ? context.stdout : context.stderr;
           if (!controller.signal.aborted) target.write(chunk);

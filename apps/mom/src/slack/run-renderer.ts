@@ -144,7 +144,7 @@ export class RunRenderer {
     const head = slack`*${end.toolName}* ${SlackMessage.inlineCode(title)} (${facts.join(", ")})`;
     const output = end.output.trim();
     if (output === "") return head;
-    return slack`${head}\n${SlackMessage.codeBlock(shortenOutput(output, this.toolOutputChars))}`;
+    return slack`${head}\n${SlackMessage.codeBlock(shortenOutput(output, this.toolOutputChars, undefined, end.omittedBytes))}`;
   }
 
   private progressText(): SlackMessage {

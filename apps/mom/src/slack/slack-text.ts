@@ -50,7 +50,7 @@ function bestCut(window: string): [number, number] {
  * within `maxChars` and says how much was left out (and where the rest is,
  * when known). Never cuts silently.
  */
-export function shortenOutput(output: string, maxChars = 1500, fullOutputHint?: string): string {
+export function shortenOutput(output: string, maxChars = 1500, fullOutputHint?: string, alreadyLeftOut = 0): string {
   if (output.length <= maxChars) return output;
   const headChars = Math.floor(maxChars * 0.6);
   const tailChars = maxChars - headChars;
@@ -60,8 +60,9 @@ export function shortenOutput(output: string, maxChars = 1500, fullOutputHint?: 
   if (headNewline > headChars / 2) head = head.slice(0, headNewline);
   const tailNewline = tail.indexOf("\n");
   if (tailNewline >= 0 && tailNewline < tailChars / 2) tail = tail.slice(tailNewline + 1);
-  const omitted = output.length - head.length - tail.length;
-  const lines = output.slice(head.length, output.length - tail.length).split("\n").length - 1;
+  // `alreadyLeftOut`: what the tool had cut before (a 50 MB output reaches us as its head and tail).
+  const omitted = output.length - head.length - tail.length + alreadyLeftOut;
+  const lines = `${output.slice(head.length, output.length - tail.length).split("\n").length - 1}${alreadyLeftOut > 0 ? "+" : ""}`;
   const where = fullOutputHint ? `; ${fullOutputHint}` : "";
   return `${head}\n… ${omitted} characters (${lines} lines) left out${where} …\n${tail}`;
 }

@@ -64,6 +64,8 @@ export interface ToolEndEvent {
   exitCode?: number;
   timedOut?: boolean;
   aborted?: boolean;
+  /** Bytes of the tool's output that `output` already leaves out (front ends that shorten it further add theirs). */
+  omittedBytes?: number;
 }
 
 /** Token usage of one model call. */

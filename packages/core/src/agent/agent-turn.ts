@@ -390,6 +390,7 @@ class AgentTurn {
       ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
       ...(result.timedOut === undefined ? {} : { timedOut: result.timedOut }),
       ...(result.aborted === undefined ? {} : { aborted: result.aborted }),
+      ...(result.omittedBytes === undefined ? {} : { omittedBytes: result.omittedBytes }),
     });
     return { ...result, output };
   }

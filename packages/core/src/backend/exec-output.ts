@@ -14,10 +14,10 @@ export interface ExecOutput {
  * command's bookkeeping; capture goes on.
  */
 export function createExecOutput(
-  options: Pick<ExecOptions, "onOutput" | "maxOutputBytes">,
+  options: Pick<ExecOptions, "onOutput" | "maxOutputBytes" | "maxSpillBytes">,
   spillDirectory?: string,
 ): ExecOutput {
-  const base = { maxBytes: options.maxOutputBytes, spillDirectory };
+  const base = { maxBytes: options.maxOutputBytes, maxSpillBytes: options.maxSpillBytes, spillDirectory };
   const stdout = createOutputCapture({ ...base, label: "stdout" });
   const stderr = createOutputCapture({ ...base, label: "stderr" });
   const onOutput = options.onOutput;

@@ -25,7 +25,16 @@ export interface ExecOptions {
    * Past it the whole stream is spilled to a file. Default {@link DEFAULT_OUTPUT_CAP_BYTES}.
    */
   maxOutputBytes?: number;
+  /**
+   * Most bytes per stream the spill file takes; past it the output is counted
+   * (`totalBytes`) but not stored. 0: no spill file at all (for callers that
+   * stream the output elsewhere). Default {@link DEFAULT_SPILL_CAP_BYTES}.
+   */
+  maxSpillBytes?: number;
 }
+
+/** Default cap of one spill file: 64 MiB, more than anyone pages through, little enough that a long-lived mom cannot fill a disk. */
+export const DEFAULT_SPILL_CAP_BYTES = 64 * 1024 * 1024;
 
 /** Default in-memory cap per output stream: 1 MiB (512 KiB head + 512 KiB tail). */
 export const DEFAULT_OUTPUT_CAP_BYTES = 1024 * 1024;
@@ -51,6 +60,8 @@ export interface CapturedOutput {
   totalBytes: number;
   truncated: boolean;
   spillPath?: string;
+  /** Bytes in the spill file, when it stopped at its cap before the output ended (less than `totalBytes`). */
+  spillCappedAt?: number;
 }
 
 /**

@@ -7,6 +7,7 @@ export * from "./health-types.js";
 export * from "./backend-factory.js";
 // Runtime helpers shared by backends (host, Docker, third-party).
 export * from "./output-capture.js";
+export * from "./spill-directory.js";
 export * from "./exec-output.js";
 export * from "./exec-deadline.js";
 export * from "./timer-duration.js";

@@ -1,13 +1,13 @@
 import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { DEFAULT_OUTPUT_CAP_BYTES, type CapturedOutput } from "./exec-types.js";
+import { DEFAULT_OUTPUT_CAP_BYTES, DEFAULT_SPILL_CAP_BYTES, type CapturedOutput } from "./exec-types.js";
+import { ensureProcessSpillDirectory, processSpillDirectory } from "./spill-directory.js";
 
-/** Where spill files go unless a capture is told otherwise: `<os.tmpdir()>/monoclaw-output`. */
+/** Where spill files go unless a capture is told otherwise: this process's own `<os.tmpdir()>/monoclaw-output/<pid>-<start>`. */
 export function defaultSpillDirectory(): string {
-  return join(tmpdir(), "monoclaw-output");
+  return processSpillDirectory();
 }
 
 export interface OutputCaptureOptions {
@@ -15,6 +15,8 @@ export interface OutputCaptureOptions {
   maxBytes?: number;
   /** Directory for the spill file, created (mode 0700) when first needed. Default {@link defaultSpillDirectory}. */
   spillDirectory?: string;
+  /** Most bytes the spill file takes; the rest is counted, not stored. 0: no spill file. Default {@link DEFAULT_SPILL_CAP_BYTES}. */
+  maxSpillBytes?: number | undefined;
   /** Word put in the spill file's name, e.g. `stdout`. */
   label?: string;
 }
@@ -44,6 +46,10 @@ const SPILL_BATCH_BYTES = 256 * 1024;
  * in batches of up to 256 KiB, so nothing queues up in memory however fast
  * the producer is, and the file is complete when `finish` returns.
  *
+ * The spill file stops at `maxSpillBytes` (default 64 MiB): later bytes are
+ * counted in `totalBytes` and still reach the tail, and `spillCappedAt`
+ * says where the file ends.
+ *
  * If the spill file cannot be written (disk full, ...) the partial file is
  * removed and capture goes on with head and tail only: `truncated` is true and
  * `spillPath` is absent. The caller owns the spill file (see
@@ -53,6 +59,10 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
   const maxBytes = options.maxBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new TypeError(`maxOutputBytes must be a non-negative integer, got ${maxBytes}`);
+  }
+  const maxSpillBytes = options.maxSpillBytes ?? DEFAULT_SPILL_CAP_BYTES;
+  if (!Number.isSafeInteger(maxSpillBytes) || maxSpillBytes < 0) {
+    throw new TypeError(`maxSpillBytes must be a non-negative integer, got ${maxSpillBytes}`);
   }
   const headCap = Math.floor(maxBytes / 2);
   const tailCap = maxBytes - headCap;
@@ -70,6 +80,8 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
   let flushed = 0; // of those, bytes already in the spill file (the rest are the ring's newest)
   let fd: number | undefined;
   let spillPath: string | undefined;
+  let spilled = 0; // bytes in the spill file
+  let spillCapped = false;
   let finished: CapturedOutput | undefined;
 
   const failSpill = (): void => {
@@ -90,11 +102,20 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
     fd = undefined;
     spillPath = undefined;
   };
-  const writeAll = (bytes: Uint8Array): void => {
-    if (fd === undefined || bytes.length === 0) return;
+  const writeAll = (all: Uint8Array): void => {
+    if (fd === undefined || all.length === 0) return;
+    const room = maxSpillBytes - spilled;
+    const bytes = all.length > room ? all.subarray(0, room) : all;
     try {
       let offset = 0;
       while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      spilled += bytes.length;
+      if (bytes.length < all.length) {
+        // The cap: the file keeps what it has, the rest is only counted.
+        spillCapped = true;
+        closeSync(fd);
+        fd = undefined;
+      }
     } catch {
       failSpill();
     }
@@ -156,8 +177,11 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
     if (pushed - flushed >= batchBytes) flush();
   };
   const openSpill = (): void => {
-    const directory = options.spillDirectory ?? defaultSpillDirectory();
+    if (maxSpillBytes === 0) return;
     try {
+      // The first spill of a process also clears what dead processes left behind.
+      const own = ensureProcessSpillDirectory();
+      const directory = options.spillDirectory ?? own;
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       const name = `${options.label ?? "output"}-${Date.now()}-${randomBytes(4).toString("hex")}.log`;
       spillPath = join(directory, name);
@@ -210,7 +234,10 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       tail.set(ring.subarray(0, ringLength - firstPart), firstPart);
       ring = EMPTY;
       finished = { head, tail, totalBytes: total, truncated: true };
-      if (spillPath !== undefined) finished.spillPath = spillPath;
+      if (spillPath !== undefined) {
+        finished.spillPath = spillPath;
+        if (spillCapped) finished.spillCappedAt = spilled;
+      }
       return finished;
     },
   };
@@ -252,7 +279,12 @@ export function capturedText(output: CapturedOutput): string {
   if (!output.truncated) return decoder.decode(output.head);
   const head = decoder.decode(output.head.subarray(0, utf8CompleteLength(output.head)));
   const tail = decoder.decode(output.tail.subarray(utf8ContinuationPrefix(output.tail)));
-  const where = output.spillPath === undefined ? "the full output could not be saved" : `full output in ${output.spillPath}`;
+  const where =
+    output.spillPath === undefined
+      ? "the full output could not be saved"
+      : output.spillCappedAt !== undefined
+        ? `the first ${output.spillCappedAt} bytes are in ${output.spillPath} (the spill file's cap)`
+        : `full output in ${output.spillPath}`;
   const marker = `[... ${omittedBytes(output)} bytes omitted (${output.totalBytes} in total); ${where} ...]`;
   const before = head.length === 0 || head.endsWith("\n") ? "" : "\n";
   const after = tail.length === 0 ? "" : "\n";

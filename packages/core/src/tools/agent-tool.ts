@@ -21,6 +21,8 @@ export interface ToolResult {
   exitCode?: number;
   timedOut?: boolean;
   aborted?: boolean;
+  /** Bytes of what the tool produced that `output` leaves out (a long command output cut to head and tail). */
+  omittedBytes?: number;
   /** Images for the model; sent only when the model can see ({@link ToolContext.vision}). */
   images?: ToolImage[];
 }

@@ -65,6 +65,8 @@ export function createBashTool(options: BashToolOptions = {}) {
       };
       const result = await session.exec(input.command, {
         signal: context.signal,
+        // The collector keeps (and spills) what the model gets; a second copy in the backend's spill file would only fill the disk.
+        maxSpillBytes: 0,
         ...(input.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(input.timeout) }),
         onOutput: (stream, chunk) => deliver(stream, redactors[stream].push(decoders[stream].decode(chunk, { stream: true }))),
       });
@@ -78,6 +80,7 @@ export function createBashTool(options: BashToolOptions = {}) {
         exitCode: result.exitCode,
         timedOut: result.timedOut,
         aborted: result.aborted,
+        ...(collected.omittedBytes > 0 ? { omittedBytes: collected.omittedBytes } : {}),
       };
     },
   });

@@ -11,7 +11,7 @@ describe("OutputCollector", () => {
     const collector = new OutputCollector(store, "t1");
     collector.append("a\n");
     collector.append("b");
-    expect(collector.finish()).toEqual({ text: "a\nb", truncated: false, totalLines: 2, totalBytes: 3 });
+    expect(collector.finish()).toEqual({ text: "a\nb", truncated: false, totalLines: 2, totalBytes: 3, omittedBytes: 0 });
   });
 
   it("past the byte cap keeps head and tail whole (multi-byte characters included) and names the full file", () => {

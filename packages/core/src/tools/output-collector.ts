@@ -18,8 +18,10 @@ export interface CollectedOutput {
   truncated: boolean;
   totalLines: number;
   totalBytes: number;
-  /** Host file with every byte, when truncated (registered in the store, so `read` serves it). */
+  /** Host file with every byte (up to the spill cap), when truncated (registered in the store, so `read` serves it). */
   fullOutputPath?: string;
+  /** Bytes of the output the text leaves out (0 when it is all there). */
+  omittedBytes: number;
 }
 
 function countLines(text: string): number {
@@ -82,30 +84,40 @@ export class OutputCollector {
     if (!captured.truncated) {
       const text = this.decoder.decode(captured.head);
       const totalLines = countLines(text) + (text === "" || text.endsWith("\n") ? 0 : 1);
-      if (totalLines <= this.limits.maxLines) return { text, truncated: false, totalLines, totalBytes: captured.totalBytes };
+      if (totalLines <= this.limits.maxLines) return { text, truncated: false, totalLines, totalBytes: captured.totalBytes, omittedBytes: 0 };
       const path = join(this.store.ensureDirectory(), `${this.label}-${Date.now()}.log`);
       writeFileSync(path, text, { mode: 0o600 });
       return this.summarise(firstLines(text, half), lastLines(text, half), totalLines, captured.totalBytes, path);
     }
     const head = firstLines(this.decoder.decode(captured.head).replace(/\uFFFD+$/, ""), half);
     const tail = lastLines(this.decoder.decode(captured.tail).replace(/^\uFFFD+/, ""), half);
-    return this.summarise(head, tail, undefined, captured.totalBytes, captured.spillPath);
+    return this.summarise(head, tail, undefined, captured.totalBytes, captured.spillPath, captured.spillCappedAt);
   }
 
-  private summarise(head: string, tail: string, totalLines: number | undefined, totalBytes: number, path: string | undefined): CollectedOutput {
+  private summarise(
+    head: string,
+    tail: string,
+    totalLines: number | undefined,
+    totalBytes: number,
+    path: string | undefined,
+    cappedAt?: number,
+  ): CollectedOutput {
     if (path !== undefined) this.store.register(path);
     const omitted = totalBytes - Buffer.byteLength(head) - Buffer.byteLength(tail);
     const size = `${totalLines === undefined ? "" : `${totalLines} lines, `}${totalBytes} bytes`;
     const where =
       path === undefined
         ? "The full output could not be saved."
-        : `Full output (${size}): ${path} . Page through it with the read tool (offset/limit).`;
+        : cappedAt !== undefined
+          ? `The output was ${size}; its first ${cappedAt} bytes are in ${path} (the cap of saved output). Page through it with the read tool (offset/limit).`
+          : `Full output (${size}): ${path} . Page through it with the read tool (offset/limit).`;
     const note = `[... ${omitted} bytes omitted. ${where} ...]`;
     return {
       text: `${head}${head === "" || head.endsWith("\n") ? "" : "\n"}${note}\n${tail}`,
       truncated: true,
       totalLines: totalLines ?? countLines(head) + countLines(tail),
       totalBytes,
+      omittedBytes: omitted,
       ...(path === undefined ? {} : { fullOutputPath: path }),
     };
   }

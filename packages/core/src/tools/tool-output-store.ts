@@ -1,13 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ensureProcessSpillDirectory, processSpillDirectory } from "../backend/spill-directory.js";
 
 /**
  * Host files holding the full output of commands whose output was cut for
  * the model. They live on the machine running MonoClaw (not in the backend),
  * in one private directory (mode 0700, random name) created only when a
- * first file is written.
+ * first file is written: by default inside this process's spill directory
+ * (`$TMPDIR/monoclaw-output/<pid>-<start>/tools-<random>`), so what a killed
+ * process leaves is removed by the next one (see `spill-directory.ts`).
+ * Whoever creates the store disposes of it when done: the agent when its
+ * session ends, `runAgentTurn` at the end of a turn it made the store for
+ * (each of mom's runs).
  *
  * `read` serves exactly the files registered here, from the host, whatever
  * the backend; every other path goes to the backend. So in Docker mode the
@@ -28,11 +33,12 @@ export interface ToolOutputStore {
 }
 
 export function createToolOutputStore(options: { parentDir?: string } = {}): ToolOutputStore {
-  const directory = join(options.parentDir ?? tmpdir(), `monoclaw-output-${randomBytes(8).toString("hex")}`);
+  const directory = join(options.parentDir ?? processSpillDirectory(), `tools-${randomBytes(8).toString("hex")}`);
   const files = new Set<string>();
   return {
     directory,
     ensureDirectory() {
+      if (options.parentDir === undefined) ensureProcessSpillDirectory();
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       return directory;
     },
