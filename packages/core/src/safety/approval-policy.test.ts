@@ -10,6 +10,18 @@ describe("decideApproval", () => {
     expect(decideApproval("ls", { mode: "ask", sandboxed: false })).toEqual({ action: "run" });
   });
 
+  it("ask: runs what the check cannot see into, and says what that was", () => {
+    expect(decideApproval("python3 -c 'print(1)'", { mode: "ask", sandboxed: false })).toEqual({ action: "run", unseen: ["inline python3 code"] });
+  });
+
+  it("ask: asks for sh -c 'rm -rf /' and for code it cannot read fed to a shell", () => {
+    expect(decideApproval("sh -c 'rm -rf /'", { mode: "ask", sandboxed: false })).toEqual({
+      action: "ask",
+      reason: "this command recursively deletes / , home or a system directory",
+    });
+    expect(decideApproval('eval "$x"', { mode: "ask", sandboxed: false })).toMatchObject({ action: "ask", reason: expect.stringContaining("eval") });
+  });
+
   it("ask: a sandboxed backend is the guard, so destructive commands run", () => {
     expect(decideApproval("rm -rf /", { mode: "ask", sandboxed: true })).toEqual({ action: "run" });
   });

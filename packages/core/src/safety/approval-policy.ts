@@ -1,4 +1,4 @@
-import { detectDestructiveCommand } from "./destructive-commands.js";
+import { inspectCommand } from "./destructive-commands.js";
 
 /** What the agent needs to decide about approvals. */
 export interface ApprovalPolicy {
@@ -32,10 +32,17 @@ export interface ApprovalRequest {
 /** Asks the person; resolves true to run the command. Rejecting counts as a no. */
 export type ApproveFunction = (request: ApprovalRequest) => Promise<boolean>;
 
-export type ApprovalDecision = { action: "run" } | { action: "ask"; reason: string };
+export type ApprovalDecision =
+  /** `unseen`: what the destructive-command check could not see into (scripts, inline code, unknown variables), when any. */
+  | { action: "run"; unseen?: string[] }
+  | { action: "ask"; reason: string };
 
 /**
  * Decides whether `command` may run without asking. Pure: it never prompts.
+ * Under `ask`, the command is read as a shell would read it
+ * (`inspectCommand`): a best-effort check that cannot see into scripts,
+ * variables set elsewhere or other languages' code; code fed to a shell that
+ * it cannot read (`eval "$x"`, `... | sh`) is asked about.
  * The agent asks through its `approve` hook; without a hook (no one to ask,
  * as in `monoclaw run` or a Slack bot) an `ask` decision means the command is
  * refused, never silently run.
@@ -44,8 +51,9 @@ export function decideApproval(command: string, policy: ApprovalPolicy): Approva
   if (policy.mode === "never") return { action: "run" };
   if (policy.mode === "always") return { action: "ask", reason: 'terminal.approvals is "always"' };
   if (policy.sandboxed) return { action: "run" };
-  const match = detectDestructiveCommand(command);
-  return match === undefined ? { action: "run" } : { action: "ask", reason: `this command ${match.reason}` };
+  const { match, unseen } = inspectCommand(command);
+  if (match !== undefined) return { action: "ask", reason: `this command ${match.reason}` };
+  return unseen.length === 0 ? { action: "run" } : { action: "run", unseen };
 }
 
 /**

@@ -200,7 +200,7 @@ class CommandWalker<T> {
     switch (name) {
       case "cd":
       case "pushd": {
-        const target = args.find((a) => !/^-[LPe@]+$/.test(a.text));
+        const target = args.find((a) => !/^-[LPe@]+$|^--$/.test(a.text));
         scope.cwd = target === undefined ? "~" : target.text === "-" ? undefined : changeDirectory(scope.cwd, target.text);
         return undefined;
       }
@@ -296,7 +296,14 @@ class CommandWalker<T> {
     }
     const operand = args[i];
     if (command) {
-      if (operand !== undefined) this.runShellCode(operand, scope, depth);
+      if (operand === undefined) return;
+      // `sh -c 'rm -rf "$1"' _ /`: the words after the code are $0, $1, ...
+      const positional = fork(scope);
+      for (const name of [...positional.vars.keys()]) if (/^[0-9@*#]$/.test(name)) positional.vars.delete(name);
+      args.slice(i + 1).forEach((arg, n) => setVar(positional, String(n), arg.text));
+      setVar(positional, "@", args.slice(i + 2).map((a) => a.text).join(" "));
+      setVar(positional, "*", args.slice(i + 2).map((a) => a.text).join(" "));
+      this.runShellCode(operand, positional, depth);
       return;
     }
     if (operand !== undefined && !fromInput && !/^\/dev\/(?:stdin|fd\/0)$|^\/proc\/self\/fd\/0$/.test(operand.text)) {
@@ -556,7 +563,7 @@ export function resolveWord(word: Word, scope: { cwd: string | undefined; vars: 
       if (!part.quoted && GLOB_CHARS.test(part.text)) glob = true;
       text += part.text;
     } else if (part.kind === "param") {
-      const value = paramValue(part.name, part.modified, scope);
+      const value = paramValue(part.name, part.modifier, scope);
       if (value === undefined) {
         text += UNKNOWN;
         continue;
@@ -574,11 +581,18 @@ export function resolveWord(word: Word, scope: { cwd: string | undefined; vars: 
   return texts.map((t) => ({ text: t, glob, substitutions }));
 }
 
-function paramValue(name: string, modified: boolean, scope: { cwd: string | undefined; vars: Map<string, string> }): string | undefined {
-  if (modified) return undefined;
+/**
+ * A parameter's value when this line makes it known. `${X:-y}`, `${X:?}`
+ * and `${X=y}` are X when X is set; other modifiers (`${X#y}`, `${#X}`)
+ * compute something else, which is not known.
+ */
+function paramValue(name: string, modifier: string, scope: { cwd: string | undefined; vars: Map<string, string> }): string | undefined {
+  if (modifier !== "" && !/^:?[-?=]/.test(modifier)) return undefined;
   if (scope.vars.has(name)) return scope.vars.get(name);
   if (name === "HOME") return "~";
   if (name === "PWD") return scope.cwd;
+  // Unset, IFS splits on blanks: `rm${IFS}-rf${IFS}/` is `rm -rf /`.
+  if (name === "IFS") return " ";
   return undefined;
 }
 

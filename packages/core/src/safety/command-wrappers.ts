@@ -17,12 +17,14 @@ interface WrapperSpec {
   numericOptions?: boolean;
   /** Options after which nothing is run (`command -v rm` only prints). */
   runsNothingWith?: string;
+  /** Options that set the directory the command runs in (`env -C DIR`, `sudo -D DIR`). */
+  chdirOptions?: string[];
 }
 
 const WRAPPERS: Record<string, WrapperSpec> = {
-  sudo: { shortWithValue: "ugCDhprtTU", longWithValue: ["--user", "--group", "--close-from", "--chdir", "--host", "--prompt", "--role", "--type", "--command-timeout", "--other-user"], assignments: true, runsNothingWith: "lvV" },
+  sudo: { shortWithValue: "ugCDhprtTU", longWithValue: ["--user", "--group", "--close-from", "--chdir", "--host", "--prompt", "--role", "--type", "--command-timeout", "--other-user"], assignments: true, runsNothingWith: "lvV", chdirOptions: ["-D", "--chdir"] },
   doas: { shortWithValue: "uC", runsNothingWith: "L" },
-  env: { shortWithValue: "uCS", longWithValue: ["--unset", "--chdir", "--split-string"], assignments: true },
+  env: { shortWithValue: "uCS", longWithValue: ["--unset", "--chdir", "--split-string"], assignments: true, chdirOptions: ["-C", "--chdir"] },
   nice: { shortWithValue: "n", longWithValue: ["--adjustment"], numericOptions: true },
   ionice: { shortWithValue: "cnp", longWithValue: ["--class", "--classdata", "--pid"] },
   nohup: {},
@@ -65,8 +67,8 @@ export function unwrap(name: string, args: string[]): Unwrapped {
   const result: Unwrapped = { commandAt: -1, assignments: [] };
   const remember = (option: string, value: string | undefined) => {
     if (value === undefined) return;
-    if (option === "-C" || option === "--chdir") result.chdir = value;
-    if (option === "-S" || option === "--split-string") result.splitString = value;
+    if (spec.chdirOptions?.includes(option) === true) result.chdir = value;
+    if (name === "env" && (option === "-S" || option === "--split-string")) result.splitString = value;
   };
   let i = 0;
   while (i < args.length) {

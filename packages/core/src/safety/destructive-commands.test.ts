@@ -65,6 +65,8 @@ const bypasses: Array<[string, string, string]> = [
   ["a command name split by empty quotes", "r''m -rf /", "rm-root"],
   ["an escaped slash target", "rm -rf \\/", "rm-root"],
   ["flags split over a backslash-newline", "rm -rf \\\n/", "rm-root"],
+  ["${IFS} for blanks", "rm${IFS}-rf${IFS}/", "rm-root"],
+  ["brace expansion into the whole command", "{rm,-rf,/}", "rm-root"],
   // command paths and assignments
   ["the command's absolute path /bin/rm", "/bin/rm -rf /", "rm-root"],
   ["the command's absolute path /usr/bin/rm", "/usr/bin/rm -rf /", "rm-root"],
@@ -114,6 +116,8 @@ const bypasses: Array<[string, string, string]> = [
   ["a here-document fed to bash", "bash <<'EOF'\nrm -rf /\nEOF", "rm-root"],
   ["a here-string fed to sh", "sh <<< 'rm -rf /'", "rm-root"],
   ["watch running a command", "watch rm -rf /", "rm-root"],
+  ["sh -c with the target passed as $1", "sh -c 'rm -rf \"$1\"' _ /", "rm-root"],
+  ["bash -c with the target passed as $0", "bash -c 'rm -rf $0' /", "rm-root"],
   ["env -S splitting a command line", "env -S 'rm -rf /'", "rm-root"],
   // wrappers
   ["sudo", "sudo rm -rf /", "rm-root"],
@@ -143,6 +147,8 @@ const bypasses: Array<[string, string, string]> = [
   ["cd / inside the same subshell", "(cd / && rm -rf *)", "rm-root"],
   ["pushd /", "pushd / && rm -rf *", "rm-root"],
   ["env -C /", "env -C / rm -rf *", "rm-root"],
+  ["sudo -D /", "sudo -D / rm -rf *", "rm-root"],
+  ["cd -- /", "cd -- / && rm -rf *", "rm-root"],
   ["cd /usr then a .. target", "cd /usr && rm -rf ..", "rm-root"],
   // targets
   ["rm -r -f split flags", "rm -r -f /", "rm-root"],
@@ -159,6 +165,8 @@ const bypasses: Array<[string, string, string]> = [
   ["~/*", "rm -rf ~/*", "rm-root"],
   ["$HOME", "rm -rf $HOME", "rm-root"],
   ['"${HOME}/"', 'rm -rf "${HOME}/"', "rm-root"],
+  ["${HOME:?} (HOME, or an error)", 'rm -rf "${HOME:?}"', "rm-root"],
+  ["$PWD after cd /", 'cd / && rm -rf "$PWD"', "rm-root"],
   ["another user's home", "rm -rf /home/alice", "rm-root"],
   ["a second-level system directory", "rm -rf /usr/lib", "rm-root"],
   ["a .. path normalising to /", "rm -rf /tmp/../", "rm-root"],
@@ -171,6 +179,8 @@ const bypasses: Array<[string, string, string]> = [
   // other destructive commands
   ["find / -delete", "find / -delete", "find-delete-root"],
   ["find ~ -delete", "find ~ -delete", "find-delete-root"],
+  ["find with options before the starting point", "find -L / -delete", "find-delete-root"],
+  ["rsync --delete onto /", "rsync -a --delete empty/ /", "rm-root"],
   ["find . -delete after cd /", "cd / && find . -delete", "find-delete-root"],
   ["find -exec rm", "find /etc -type f -exec rm {} \\;", "find-delete-root"],
   ["find -exec /bin/rm +", "find / -exec /bin/rm -rf {} +", "find-delete-root"],
@@ -266,6 +276,9 @@ const harmlessLookalikes: Array<[string, string]> = [
   ["xargs rm -f of found .pyc files", "find . -name '*.pyc' | xargs rm -f"],
   ["curl saving a file", "curl -fsSL https://example.com/f.tgz -o f.tgz"],
   ["a comment mentioning rm -rf /", "ls # then rm -rf /"],
+  ["rsync --delete into a project directory", "rsync -a --delete src/ ./backup/"],
+  ["sudo -C (close file descriptors, not a directory)", "sudo -C 3 rm -rf *"],
+  ["${#HOME} is a length, not a path", 'rm -rf "${#HOME}"'],
 ];
 
 describe("harmless look-alikes are not flagged", () => {

@@ -105,8 +105,12 @@ const findDeleteRoot: CommandRule = (command) => {
   const texts = command.args.map((a) => a.text);
   const deletes = texts.some((t, i) => t === "-delete" || (/^-(?:exec|execdir|ok|okdir)$/.test(t) && DELETERS.has(basename(texts[i + 1] ?? ""))));
   if (!deletes) return undefined;
-  const firstExpression = command.args.findIndex((a) => /^[-(!]/.test(a.text));
-  const roots = command.args.slice(0, firstExpression === -1 ? command.args.length : firstExpression);
+  // `find -L -D tree / ...`: options before the starting points.
+  let start = 0;
+  while (/^-[HLP]$|^-O\d*$|^-D$/.test(texts[start] ?? "")) start += texts[start] === "-D" ? 2 : 1;
+  const rest = command.args.slice(start);
+  const firstExpression = rest.findIndex((a) => /^[-(!]/.test(a.text));
+  const roots = rest.slice(0, firstExpression === -1 ? rest.length : firstExpression);
   const starts = roots.length > 0 ? roots : [{ text: ".", glob: false, substitutions: [] }];
   return starts.some((root) => targetDanger(root, command.cwd) !== undefined) ? { rule: "find-delete-root", reason: "deletes files found from / or a system directory" } : undefined;
 };
@@ -117,6 +121,15 @@ const mvRoot: CommandRule = (command) => {
   const intoDirectory = options.some((o) => o === "-t" || o.startsWith("--target-directory") || /^-[a-zA-Z]*t/.test(o));
   const sources = intoDirectory ? operands : operands.slice(0, -1);
   return sources.some((s) => targetDanger(s, command.cwd) === "system") ? { rule: "mv-root", reason: "moves / , home or a system directory away" } : undefined;
+};
+
+/** `rsync -a --delete empty/ /`: makes the destination match an (empty) source. */
+const rsyncDeleteRoot: CommandRule = (command) => {
+  if (command.name !== "rsync") return undefined;
+  const { options, operands } = splitOptions(command.args);
+  if (!options.some((o) => o.startsWith("--delete")) || operands.length < 2) return undefined;
+  const destination = operands.at(-1)!;
+  return targetDanger(destination, command.cwd) === "system" ? { rule: "rm-root", reason: "deletes files in / , home or a system directory (rsync --delete)" } : undefined;
 };
 
 const formatsDisk: CommandRule = (command) => (FORMATTERS.test(command.name) ? { rule: "mkfs", reason: "formats a filesystem" } : undefined);
@@ -175,7 +188,7 @@ const power: CommandRule = (command) => {
   return undefined;
 };
 
-const COMMAND_RULES: CommandRule[] = [rmRoot, formatsDisk, ddDevice, chmodRoot, findDeleteRoot, mvRoot, shredSystem, writesSystemFile, killAll, power];
+const COMMAND_RULES: CommandRule[] = [rmRoot, rsyncDeleteRoot, formatsDisk, ddDevice, chmodRoot, findDeleteRoot, mvRoot, shredSystem, writesSystemFile, killAll, power];
 
 /** Redirections (`> file`) and `tee` onto disks and system files. */
 function writeRule(write: SeenWrite): DestructiveMatch | undefined {

@@ -16,8 +16,11 @@
 export type WordPart =
   /** Literal characters. `quoted` ones are not globbed nor tilde-expanded. */
   | { kind: "text"; text: string; quoted: boolean }
-  /** `$NAME` or `${NAME...}`; `modified` for anything beyond `${NAME}` (`${X:-y}`, `${#X}`). */
-  | { kind: "param"; name: string; modified: boolean; quoted: boolean }
+  /**
+   * `$NAME` or `${NAME...}`; `modifier` is what follows the name inside the
+   * braces (`:-y` in `${X:-y}`), `#` for `${#X}`, empty for none.
+   */
+  | { kind: "param"; name: string; modifier: string; quoted: boolean }
   /** `$( )`, backticks, `<( )`, `>( )`: the commands inside, run before the word is used. */
   | { kind: "command"; body: ShellList }
   /** `$(( ))`: a number nobody here computes. */
@@ -412,10 +415,11 @@ class ShellParser {
     if (next === "{") {
       this.pos++;
       const inner = this.readBalanced("{", "}").slice(1, -1);
-      const name = /^[A-Za-z_][A-Za-z0-9_]*|^[0-9@*#?$!-]/.exec(inner)?.[0] ?? "";
-      const param: WordPart = { kind: "param", name, modified: inner !== name, quoted };
+      const length = inner.startsWith("#") && inner.length > 1;
+      const name = /^[A-Za-z_][A-Za-z0-9_]*|^[0-9@*#?$!-]/.exec(length ? inner.slice(1) : inner)?.[0] ?? "";
+      const rest = inner.slice(name.length + (length ? 1 : 0));
+      const param: WordPart = { kind: "param", name, modifier: length ? "#" : rest, quoted };
       // `${X:-$(cmd)}`: the default's substitutions run too.
-      const rest = inner.slice(name.length);
       if (!/[$`]/.test(rest)) return [param];
       const commands = this.nested(() => this.parseExpanded(rest)).parts.filter((p) => p.kind === "command");
       return [param, ...commands];
@@ -423,7 +427,7 @@ class ShellParser {
     const name = /^[A-Za-z_][A-Za-z0-9_]*|^[0-9@*#?$!-]/.exec(this.input.slice(this.pos + 1, this.pos + 256))?.[0];
     if (name === undefined) return undefined;
     this.pos += 1 + name.length;
-    return [{ kind: "param", name, modified: false, quoted }];
+    return [{ kind: "param", name, modifier: "", quoted }];
   }
 
   /** `$'...'`: backslash escapes as in C (`\n`, `\x41`, `\101`, `\u0041`, `\'`). */
