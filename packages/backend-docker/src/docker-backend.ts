@@ -75,7 +75,7 @@ export interface DockerBackendOptions extends DockerConfigInput {
   onPullProgress?: (event: ProgressEvent) => void;
   /** An engine connection to use instead of discovery (tests, apps that already connected). */
   engine?: EngineConnection;
-  /** Attach mode: the setting a refused container's error names (default `terminal.docker.allow_dangerous_container: true`; mom names its flag). */
+  /** Attach mode: how a refused container's error says to allow it (default "set terminal.docker.allow_dangerous_container: true"; mom names its flag). */
   allowDangerousContainerKnob?: string;
 }
 

@@ -211,7 +211,7 @@ async function attachedRiskChecks(context: HealthCheckContext, { docker }: Engin
     id: `docker.risk.${risk.id}`,
     level: risk.level === "refuse" && !context.config.allow_dangerous_container ? "fail" : "warn",
     message: `container ${name}: ${risk.message}${risk.level === "refuse" ? (context.config.allow_dangerous_container ? " (allowed by allow_dangerous_container)" : "; commands are refused") : ""}`,
-    fix: risk.level === "refuse" && !context.config.allow_dangerous_container ? `${risk.fix}; or set ${ALLOW_DANGEROUS_CONTAINER_KNOB}` : risk.fix,
+    fix: risk.level === "refuse" && !context.config.allow_dangerous_container ? `${risk.fix}; or ${ALLOW_DANGEROUS_CONTAINER_KNOB}` : risk.fix,
   }));
   checks.push({ id: "docker.hardening", level: info.risks.length === 0 ? "ok" : "warn", message: `container ${name} (not made by MonoClaw): ${info.hardening}` });
   return checks;

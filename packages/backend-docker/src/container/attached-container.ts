@@ -23,8 +23,8 @@ export interface AttachedContainerInfo {
   hardening?: string;
 }
 
-/** The knob that lets a container with a `refuse` risk be used anyway. */
-export const ALLOW_DANGEROUS_CONTAINER_KNOB = "terminal.docker.allow_dangerous_container: true";
+/** How to use a container with a `refuse` risk anyway, as the refusal says it (mom names its own flag). */
+export const ALLOW_DANGEROUS_CONTAINER_KNOB = "set terminal.docker.allow_dangerous_container: true";
 
 /**
  * Inspects a container by name without changing it; with `riskContext`, also
@@ -70,7 +70,7 @@ export function refusedContainerError(name: string, risks: readonly ContainerRis
   return new BackendError(
     "INVALID",
     `Refusing to run commands in container ${name}: ${refused.map((risk) => risk.message).join("; ")}. ` +
-      `Fix: ${refused[0]!.fix}; or set ${knob} if you really mean it`,
+      `Fix: ${refused[0]!.fix}; or ${knob} if you really mean it`,
   );
 }
 
@@ -88,7 +88,7 @@ export interface AttachedContainerOptions {
   riskContext: () => Promise<ContainerRiskContext>;
   /** Warnings about its settings go here, once, at the first start. */
   log: (message: string) => void;
-  /** The setting named in the refusal; default {@link ALLOW_DANGEROUS_CONTAINER_KNOB}. */
+  /** How the refusal says to allow it anyway; default {@link ALLOW_DANGEROUS_CONTAINER_KNOB}. */
   allowKnob?: string;
 }
 

@@ -32,7 +32,7 @@ export interface ContainerTargetOptions {
   /** The user's home and MonoClaw's environment: the mount policy's credential paths. */
   homeDir: string;
   env: Readonly<Record<string, string | undefined>>;
-  /** The setting a refused attached container names (mom: its --allow-dangerous-sandbox flag). */
+  /** How a refused attached container's error says to allow it (mom: its --allow-dangerous-sandbox flag). */
   allowDangerousContainerKnob?: string;
   onPullProgress?: (event: ProgressEvent) => void;
 }
