@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { step, type RecordedRequest } from "@monoclaw/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, createSandboxContainer, removeContainer, until, type MomHarness } from "./mom.test-helpers.js";
+import { createHarness, createSandboxContainer, removeContainer, run, until, type MomHarness } from "./mom.test-helpers.js";
 
 // mom end to end with a real Docker sandbox (docker.sh create, busybox, no
 // network), the real bolt client against the fake Slack and the real AI SDK
@@ -149,5 +149,23 @@ describe("mom's data directory against links made in the Docker sandbox", () => 
     expect(h.model.requests[2]!.toolResults.at(-1)!.content).toContain(`CGENERAL/leak.txt resolves to ${hostDir}/secret.txt, which is outside the workspace`);
     const uploads = [...h.fake.uploads.values()];
     expect(uploads.map((u) => u.bytes.toString())).toEqual(["real report"]); // positive control; the secret was never uploaded
+  });
+
+  it("starts and answers with skills/ and events/ replaced by links in the container, never reading or writing the host directory", async () => {
+    const swap = await run("docker", ["exec", CONTAINER, "sh", "-c", `mv /workspace/skills /workspace/skills.moved && mv /workspace/events /workspace/events.moved && ln -sfn ${hostDir} /workspace/skills && ln -sfn ${hostDir} /workspace/events && echo swapped`]);
+    expect(swap.stdout).toContain("swapped");
+    await writeFile(join(hostDir, "now.json"), JSON.stringify({ type: "immediate", channelId: "CGENERAL", text: SECRET }));
+    const before = hostTree();
+    harness = await createHarness([step.text("Still here.")], { dataDir });
+    const h = harness;
+    await h.start([`--sandbox=docker:${CONTAINER}`, dataDir]);
+    h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> are you there?" });
+    await h.fake.waitFor(() => topLevel(h, "CGENERAL").find((m) => m.text === "Still here."), { description: "the answer" });
+    expect(h.stderr.join("")).toContain("data directory: refused: skills is a symbolic link");
+    expect(h.stderr.join("")).toContain("events: cannot use events/: refused: events is a symbolic link");
+    expect(JSON.stringify(h.model.requests.map((r) => r.body))).not.toContain(SECRET); // neither the skill nor the event in the host directory
+    expect(h.model.requests).toHaveLength(1);
+    expect(hostTree()).toBe(before);
+    await rm(join(hostDir, "now.json"));
   });
 });

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { userInfo } from "node:os";
 import {
   ConfigError,
+  ConfinedPathError,
   createRedactor,
   isSecretEnvName,
   loadConfig,
@@ -91,8 +92,13 @@ export async function startMom(argv: readonly string[], io: MomIo): Promise<Runn
   try {
     await prepareDataDir(dataDir);
   } catch (error) {
-    await sandbox.dispose();
-    throw new MomStartupError(`cannot prepare the data directory ${dataDir.root}: ${(error as Error).message}`);
+    // A link made in the sandbox in place of skills/ or events/ is refused and reported; mom still serves the channels.
+    if (error instanceof ConfinedPathError && error.reason !== "unsupported") {
+      log(`data directory: ${error.message}`);
+    } else {
+      await sandbox.dispose();
+      throw new MomStartupError(`cannot prepare the data directory ${dataDir.root}: ${(error as Error).message}`);
+    }
   }
   const agent = createMomAgent({ model, backend: sandbox.backend, sandbox: sandbox.kind, dataDir, redactor });
   const bot = new MomBot({
