@@ -9,4 +9,8 @@ import { createHostBackend } from "./host-backend.js";
 const workspace = mkdtempSync(join(tmpdir(), "monoclaw-host-sh-conformance-"));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
-describeBackendConformance("host with /bin/sh", { createBackend: () => createHostBackend({ cwd: workspace, shell: "/bin/sh" }) });
+describeBackendConformance("host with /bin/sh", {
+  createBackend: () => createHostBackend({ cwd: workspace, shell: "/bin/sh" }),
+  // A shell that does not exist: the host backend's way of being unreachable.
+  createUnreachableBackend: () => createHostBackend({ cwd: workspace, shell: "/nonexistent/monoclaw-no-such-shell" }),
+});

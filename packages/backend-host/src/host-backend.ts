@@ -24,6 +24,7 @@ import { hostExec } from "./host-exec.js";
 import { listHostDirectory, readHostFile, statHostPath, writeHostFile } from "./host-files.js";
 import { killHostProcessTree } from "./host-process-kill.js";
 import { findHostShell, shellStdinArgs } from "./host-shell.js";
+import { findSubreaperLauncher, type SubreaperLauncher } from "./host-subreaper.js";
 import { stageHostStdin } from "./host-stdin.js";
 
 /** Default per-command timeout: `terminal.timeout`'s default of 180 s. */
@@ -85,6 +86,9 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
   let sessionCount = 0;
   let disposed = false;
   let shell: string | undefined;
+  let subreaper: { launcher: SubreaperLauncher | undefined } | undefined;
+  // Looked up on first use (creating the backend does no I/O).
+  const subreaperLauncher = (): SubreaperLauncher | undefined => (subreaper ??= { launcher: findSubreaperLauncher(childEnv.env.PATH ?? baseEnv.PATH) }).launcher;
 
   const requireShell = (): string => {
     shell ??= findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH);
@@ -122,6 +126,7 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
           parentMarker: marker,
           defaultTimeoutMs,
           killGraceMs,
+          subreaper: subreaperLauncher(),
           ...(options.spillDirectory === undefined ? {} : { spillDirectory: options.spillDirectory }),
         }),
       );
@@ -132,14 +137,19 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
       assertEnvNames(sessionOptions.env, "session env");
       const shellPath = requireShell();
       const cwd = at(sessionOptions.cwd ?? ".");
+      const launcher = subreaperLauncher();
+      const [command, args] = launcher?.wrap(shellPath, shellStdinArgs(shellPath)) ?? [shellPath, shellStdinArgs(shellPath)];
       const session = await openShellSession({
         openTransport: childProcessShellTransport({
-          command: shellPath,
-          args: shellStdinArgs(shellPath),
+          command,
+          args,
           cwd,
           env: { ...childEnv.env, ...sessionOptions.env },
         }),
         runKillScript: async (script) => void (await runLocalScript(script)),
+        // Detached: the shell leads its own session; as a subreaper it adopts what its commands orphan.
+        shellLeadsSession: true,
+        ...(launcher === undefined ? {} : { orphanReaper: "shell" as const }),
         marker: childRunMarker(marker, `s${++sessionCount}`),
         defaultTimeoutMs,
         killGraceMs,
@@ -173,7 +183,7 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
     },
 
     async healthChecks(): Promise<HealthCheck[]> {
-      return hostHealthChecks({ shell: findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH), configuredShell: options.shell, workspacePath, withheld: childEnv.withheld, missingForwards: childEnv.missingForwards });
+      return hostHealthChecks({ shell: findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH), configuredShell: options.shell, workspacePath, withheld: childEnv.withheld, missingForwards: childEnv.missingForwards, subreaper: subreaperLauncher() !== undefined });
     },
 
     async dispose(): Promise<void> {
@@ -196,6 +206,8 @@ export function hostHealthChecks(facts: {
   workspacePath: string;
   withheld: readonly string[];
   missingForwards: readonly string[];
+  /** Whether commands start as child subreapers (see `findSubreaperLauncher`). Default true. */
+  subreaper?: boolean;
 }): HealthCheck[] {
   const checks: HealthCheck[] = [];
   checks.push(
@@ -219,9 +231,16 @@ export function hostHealthChecks(facts: {
     });
   }
   checks.push(
-    existsSync("/proc/self/environ")
-      ? { id: "host.process-tree", level: "ok", message: "stray processes are found through /proc on timeout and abort" }
-      : { id: "host.process-tree", level: "warn", message: "no /proc: on timeout only the command's process group is killed", fix: "run on Linux for full process-tree cleanup" },
+    !existsSync("/proc/self/environ")
+      ? { id: "host.process-tree", level: "warn", message: "no /proc: on timeout only the command's process group is killed", fix: "run on Linux for full process-tree cleanup" }
+      : facts.subreaper === false
+        ? {
+            id: "host.process-tree",
+            level: "warn",
+            message: "no perl: commands cannot adopt their orphans, so a process that double-forks, calls setsid and clears its environment outlives a timeout",
+            fix: "install perl (commands then start as child subreapers)",
+          }
+        : { id: "host.process-tree", level: "ok", message: "stray processes are found through /proc on timeout and abort; commands adopt their orphans (child subreaper)" },
   );
   return checks;
 }

@@ -6,6 +6,7 @@ import {
   assertEnvNames,
   childRunMarker,
   createExecOutput,
+  createOutputFlow,
   effectiveTimeoutMs,
   execStatus,
   runMarkerEnv,
@@ -15,6 +16,7 @@ import {
   type ExecResult,
 } from "@monoclaw/core/backend";
 import { killHostProcessTree } from "./host-process-kill.js";
+import type { SubreaperLauncher } from "./host-subreaper.js";
 
 /** What one host command needs from its backend. */
 export interface HostExecContext {
@@ -27,6 +29,8 @@ export interface HostExecContext {
   parentMarker: string;
   defaultTimeoutMs: number;
   killGraceMs?: number;
+  /** Starts the shell as a child subreaper (orphans stay its children); without it the shell is spawned directly. */
+  subreaper?: SubreaperLauncher | undefined;
   spillDirectory?: string;
 }
 
@@ -34,7 +38,8 @@ let sequence = 0;
 
 /**
  * Runs `<shell> -c command` on the host in a new session and process group
- * (detached), tagged with its own run marker. Streams output as it comes;
+ * (detached), as a child subreaper when `context.subreaper` is given, tagged
+ * with its own run marker. Streams output as it comes;
  * resolves after the process exited and its output was read. On timeout or
  * abort, {@link killHostProcessTree} ends it and everything it started before
  * the promise resolves. Background jobs of a command that exits by itself
@@ -54,15 +59,18 @@ export function hostExec(command: string, options: ExecOptions, context: HostExe
   }
 
   return new Promise<ExecResult>((resolve, reject) => {
-    const child = spawn(context.shell, ["-c", command], {
+    const [file, args] = context.subreaper?.wrap(context.shell, ["-c", command]) ?? [context.shell, ["-c", command]];
+    const child = spawn(file, args, {
       cwd: context.cwd,
       env: { ...context.env, ...options.env, ...runMarkerEnv(marker) },
       stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       detached: true,
     });
     const output = createExecOutput(options, context.spillDirectory);
-    child.stdout!.on("data", (chunk: Buffer) => output.write("stdout", chunk));
-    child.stderr!.on("data", (chunk: Buffer) => output.write("stderr", chunk));
+    // A listener that cannot keep up pauses the pipe: the command blocks instead of its output filling memory.
+    const flows = { stdout: createOutputFlow(child.stdout!), stderr: createOutputFlow(child.stderr!) };
+    child.stdout!.on("data", (chunk: Buffer) => flows.stdout.hold(output.write("stdout", chunk)));
+    child.stderr!.on("data", (chunk: Buffer) => flows.stderr.hold(output.write("stderr", chunk)));
     if (child.stdin) {
       child.stdin.on("error", () => undefined); // the command may exit without reading its stdin
       child.stdin.end(options.stdin);
@@ -70,7 +78,10 @@ export function hostExec(command: string, options: ExecOptions, context: HostExe
 
     let killing: Promise<void> | undefined;
     const deadline = watchDeadline({ timeoutMs, signal: options.signal }, () => {
-      killing = killHostProcessTree({ marker, pgid: child.pid, ...(context.killGraceMs === undefined ? {} : { graceMs: context.killGraceMs }) });
+      // The command is being ended: its pipes must drain and close whatever the listener does.
+      flows.stdout.release();
+      flows.stderr.release();
+      killing = killHostProcessTree({ marker, shellPid: child.pid, ...(context.killGraceMs === undefined ? {} : { graceMs: context.killGraceMs }) });
     });
 
     child.once("error", (error: NodeJS.ErrnoException) => {

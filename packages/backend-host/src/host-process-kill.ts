@@ -1,19 +1,42 @@
+import { existsSync } from "node:fs";
 import { DEFAULT_KILL_GRACE_MS, processTreeKillScript, runLocalScript } from "@monoclaw/core/backend";
 
+export interface HostProcessTreeKillOptions {
+  /** The command's (or the backend's) run marker. */
+  marker: string;
+  /**
+   * The command's shell, started as a session and process-group leader
+   * (detached) and, where possible, as a child subreaper: it is held
+   * (stopped) while the rest get TERM, its session's members are found even
+   * after re-parenting, and it is killed last.
+   */
+  shellPid?: number | undefined;
+  graceMs?: number;
+}
+
 /**
- * Ends a host command and everything it started: TERM to its process group
- * and, through `processTreeKillScript`, to every process carrying its run
- * marker (which finds `setsid`/`nohup`/double-forked children); after
- * `graceMs` (sooner when all are gone) KILL to both. Resolves once nothing
- * marked is left and the group is gone or killed. Never throws.
+ * Ends a host command and everything it started, with
+ * `processTreeKillScript` run locally: every process carrying the marker,
+ * every member of the shell's session, every descendant of those (the shell
+ * adopts orphans when it is a subreaper), TERM first, KILL after `graceMs`
+ * (sooner when all are gone), freezing a fast forker before the KILL.
+ * Without `/proc` (not Linux) only the shell's process group is signalled.
+ * Resolves once nothing is left. Never throws.
  */
-export async function killHostProcessTree(options: { marker: string; pgid?: number | undefined; graceMs?: number }): Promise<void> {
+export async function killHostProcessTree(options: HostProcessTreeKillOptions): Promise<void> {
   const graceMs = options.graceMs ?? DEFAULT_KILL_GRACE_MS;
-  const { pgid } = options;
-  if (pgid !== undefined) signalGroup(pgid, "SIGTERM");
+  const { shellPid } = options;
+  if (!existsSync("/proc/self/stat")) {
+    if (shellPid !== undefined) await killGroup(shellPid, graceMs);
+    return;
+  }
+  const shell = shellPid === undefined ? {} : { sessionId: shellPid, holdPid: shellPid };
+  await runLocalScript(processTreeKillScript({ marker: options.marker, graceMs, ...shell }));
+}
+
+async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  signalGroup(pgid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  await runLocalScript(processTreeKillScript({ marker: options.marker, graceMs }));
-  if (pgid === undefined) return;
   while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   signalGroup(pgid, "SIGKILL");
 }

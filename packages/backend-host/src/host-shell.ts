@@ -7,11 +7,12 @@ import { delimiter, isAbsolute, join } from "node:path";
  * when the configured shell cannot be found.
  */
 export function findHostShell(configured: string | undefined, path: string | undefined): string | undefined {
-  if (configured !== undefined) return isAbsolute(configured) ? (isExecutable(configured) ? configured : undefined) : lookUp(configured, path);
-  return lookUp("bash", path) ?? (isExecutable("/bin/sh") ? "/bin/sh" : lookUp("sh", path));
+  if (configured !== undefined) return isAbsolute(configured) ? (isExecutable(configured) ? configured : undefined) : findOnPath(configured, path);
+  return findOnPath("bash", path) ?? (isExecutable("/bin/sh") ? "/bin/sh" : findOnPath("sh", path));
 }
 
-function lookUp(name: string, path: string | undefined): string | undefined {
+/** The first executable `name` in the directories of `path` (a PATH value; default /usr/local/bin:/usr/bin:/bin). */
+export function findOnPath(name: string, path: string | undefined): string | undefined {
   for (const directory of (path ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
     if (directory === "") continue;
     const candidate = join(directory, name);

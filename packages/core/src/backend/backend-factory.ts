@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ExecutionBackend } from "./execution-backend.js";
+import { BACKEND_SPECIFICATION_VERSION, type ExecutionBackend } from "./execution-backend.js";
 
 /** Settings under `terminal:` that every backend honours. */
 export interface TerminalSettings {
@@ -44,4 +44,29 @@ export interface BackendFactory<Config = unknown> {
   /** Schema of the `terminal.<name>` section; parsing `{}` gives every default. */
   readonly configSchema: z.ZodType<Config>;
   create(config: Config, context: BackendFactoryContext): ExecutionBackend;
+}
+
+/** The backend specification versions this core can drive (see `ExecutionBackend.specificationVersion`). */
+export const SUPPORTED_BACKEND_SPECIFICATION_VERSIONS: readonly string[] = [BACKEND_SPECIFICATION_VERSION];
+
+/**
+ * Returns `backend` when it implements a specification version this core
+ * supports; otherwise throws an Error naming the backend, the version it
+ * states and the supported ones, with the fix (as the AI SDK does for a
+ * provider of an unsupported version). Apps call it on every backend they
+ * load (`createConfiguredBackend` does).
+ */
+export function assertSupportedBackend<T extends ExecutionBackend>(backend: T, loadedAs: string = describeBackendName(backend)): T {
+  const version: unknown = (backend as { specificationVersion?: unknown } | null | undefined)?.specificationVersion;
+  if (typeof version === "string" && SUPPORTED_BACKEND_SPECIFICATION_VERSIONS.includes(version)) return backend;
+  const stated = version === undefined ? "no specificationVersion" : `specificationVersion ${JSON.stringify(version)}`;
+  throw new Error(
+    `Backend "${loadedAs}" states ${stated}, but this MonoClaw supports backend specification ${SUPPORTED_BACKEND_SPECIFICATION_VERSIONS.join(", ")}. ` +
+      "Install a version of the backend package made for it, or upgrade monoclaw and @monoclaw/core.",
+  );
+}
+
+function describeBackendName(backend: unknown): string {
+  const name = (backend as { name?: unknown } | null | undefined)?.name;
+  return typeof name === "string" && name !== "" ? name : "(unnamed)";
 }

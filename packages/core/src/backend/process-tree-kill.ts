@@ -3,6 +3,8 @@ import { RUN_MARKER_VARIABLE, assertRunMarker } from "./run-marker.js";
 /** Default wait between TERM and KILL: long enough for a clean exit, short enough to keep timeouts prompt. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
 
+type Pid = number;
+
 export interface ProcessTreeKillScriptOptions {
   /** Marker value (see `newRunMarker`); every process whose environment holds `MONOCLAW_RUN_ID=<marker>...` is ended. */
   marker: string;
@@ -12,7 +14,7 @@ export interface ProcessTreeKillScriptOptions {
    * A signal sent to one process before the scan, e.g. `USR1` to the session
    * shell so its trap abandons the rest of the command (see the shell session).
    */
-  signalFirst?: { pid: number; signal: "USR1" | "USR2" | "INT" | "TERM" | "HUP" };
+  signalFirst?: { pid: Pid; signal: "USR1" | "USR2" | "INT" | "TERM" | "HUP" };
   /**
    * Also end the subshells a session shell forked for the current command.
    * Subshells that never exec a program carry the shell's original
@@ -23,77 +25,210 @@ export interface ProcessTreeKillScriptOptions {
    * whose `/proc/<pid>/comm` is `comm`, except `excludePid` (the shell).
    * Background subshells of earlier commands have other names and are left alone.
    */
-  shellForks?: { marker: string; comm: string; excludePid: number };
+  shellForks?: { marker: string; comm: string; excludePid: Pid };
+  /**
+   * Also end every process of this session (field 6 of `/proc/<pid>/stat`):
+   * the command's shell was started as a session leader, so its background
+   * jobs, `nohup`ed and `disown`ed ones stay in its session after it exits
+   * and after they clear their environment (only `setsid` leaves it).
+   */
+  sessionId?: Pid;
+  /**
+   * Stopped (SIGSTOP) before anything else is signalled and killed last: the
+   * command's own shell when it is a child subreaper. While it lives, every
+   * process the command orphans (double fork, `setsid`) is re-parented to it,
+   * so the descendant walk still finds them; stopped, it can neither exit
+   * (handing them to init) nor start anything new.
+   */
+  holdPid?: Pid;
+  /**
+   * Orphans: direct children of `reaperPid` (PID 1 in a container whose init
+   * reaps; a session shell that is a child subreaper) that started within the
+   * last `startedWithinMs` milliseconds (plus one second of margin, counted
+   * back from the script's own start) and carry no other command's marker.
+   * Catches a process that double-forked, called `setsid` AND cleared its
+   * environment. `reaperPid` itself is never signalled.
+   */
+  adoptedBy?: { reaperPid: Pid; startedWithinMs: number };
+  /** Processes never signalled, e.g. the backend's own long-lived shells. PID 1 and the script itself never are. */
+  sparePids?: readonly Pid[];
 }
 
 /**
- * A POSIX `sh` script (dash, bash, busybox ash; needs only `grep -z`, `kill` and
- * `sleep`) that ends every process carrying a run marker, wherever they were
- * re-parented: it finds them by scanning `/proc/<pid>/environ`, sends TERM,
- * polls every 50 ms until they are gone or `graceMs` passed, then sends KILL
- * in rounds until none is left (new children forked meanwhile are caught by
- * the next round).
+ * A POSIX `sh` script (dash, bash, busybox ash; needs only `grep -z`, `kill`
+ * and `sleep`) that ends a command's whole process tree wherever its members
+ * were re-parented. Each scan reads every `/proc/<pid>/stat` (builtin `read`,
+ * no fork per process) and takes as roots:
+ * - processes whose `/proc/<pid>/environ` holds the marker (`&`, `nohup`,
+ *   `setsid`, double forks, `exec -a`: the environment is inherited);
+ * - `shellForks`, `sessionId`, `adoptedBy` (see their options);
+ * - every process found by an earlier scan that still runs (same pid AND
+ *   same start time, so a recycled pid is never hit);
+ * then adds every descendant (ppid walk to a fixed point), which catches
+ * children that cleared their environment (`env -i`, `env -u`) while their
+ * parent lives. Zombies are ignored.
+ *
+ * Order: `holdPid` is stopped; the rest get TERM; it polls every 50 ms until
+ * they are gone or `graceMs` passed; then, in rounds until none is left,
+ * freezes them (SIGSTOP, rescanning until no new process appears, so a
+ * process forking faster than it is killed is caught with all its children)
+ * and sends KILL to all at once.
  *
  * Run it with the same view of `/proc` as the command (on the host; inside the
  * container with one exec for Docker), from a process whose own environment
- * does not carry the marker. It never signals itself. Exit status 0 when no
- * marked process remains, 1 when some survived 20 KILL rounds. Without
- * `/proc` it finds nothing and exits 0 (the caller's process-group kill is the
- * fallback there).
+ * does not carry the marker. It never signals itself, PID 1 or `sparePids`.
+ * Exit status 0 when nothing is left, 1 when some survived 20 KILL rounds.
+ * Without `/proc` it finds nothing and exits 0 (the caller's process-group
+ * kill is the fallback there).
  */
 export function processTreeKillScript(options: ProcessTreeKillScriptOptions): string {
   const marker = assertRunMarker(options.marker);
   const graceMs = options.graceMs ?? DEFAULT_KILL_GRACE_MS;
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new TypeError(`graceMs must be a non-negative number, got ${graceMs}`);
-  const graceRounds = Math.ceil(graceMs / 50);
   const first = options.signalFirst;
-  if (first !== undefined && !(Number.isInteger(first.pid) && first.pid > 1)) {
-    throw new TypeError(`signalFirst.pid must be a process id above 1, got ${first.pid}`);
-  }
+  if (first !== undefined) assertPid(first.pid, "signalFirst.pid", 2);
   const forks = options.shellForks;
   if (forks !== undefined) {
     assertRunMarker(forks.marker);
     if (!/^[A-Za-z0-9_-]{1,15}$/.test(forks.comm)) throw new TypeError(`shellForks.comm must be 1-15 letters, digits, '_' or '-', got ${JSON.stringify(forks.comm)}`);
-    if (!(Number.isInteger(forks.excludePid) && forks.excludePid > 0)) throw new TypeError(`shellForks.excludePid must be a process id, got ${forks.excludePid}`);
+    assertPid(forks.excludePid, "shellForks.excludePid", 1);
   }
+  if (options.sessionId !== undefined) assertPid(options.sessionId, "sessionId", 2);
+  if (options.holdPid !== undefined) assertPid(options.holdPid, "holdPid", 2);
+  const adopted = options.adoptedBy;
+  if (adopted !== undefined) {
+    assertPid(adopted.reaperPid, "adoptedBy.reaperPid", 1);
+    if (!Number.isFinite(adopted.startedWithinMs) || adopted.startedWithinMs < 0) {
+      throw new TypeError(`adoptedBy.startedWithinMs must be a non-negative number, got ${adopted.startedWithinMs}`);
+    }
+  }
+  const spare = [...(options.sparePids ?? []), ...(forks === undefined ? [] : [forks.excludePid]), ...(adopted === undefined ? [] : [adopted.reaperPid])];
+  spare.forEach((pid, i) => assertPid(pid, `sparePids[${i}]`, 1));
+  const hold = options.holdPid;
+
   return [
     `m='${RUN_MARKER_VARIABLE}=${marker}'`,
+    `any='${RUN_MARKER_VARIABLE}='`,
     "self=$$",
+    `spare=' 1 ${spare.join(" ")} '`,
     "nap() { sleep 0.05 2>/dev/null || sleep 1; }",
+    "has() { case \"$1\" in *\" $2 \"*) return 0;; esac; return 1; }",
+    // Start times are clock ticks since boot (USER_HZ = 100 on Linux). The window is measured back from
+    // this script's own start (it was started right after the caller measured startedWithinMs), with a
+    // second of margin for a slow exec; unknown: adopt nothing rather than everything the reaper ever adopted.
+    ...(adopted === undefined
+      ? []
+      : [
+          "since=999999999999",
+          "l=; read -r l 2>/dev/null </proc/$$/stat",
+          'if [ -n "$l" ]; then set -f; set -- ${l##*) }; set +f; since=$(( ${20} - ' + String(Math.ceil(adopted.startedWithinMs / 10) + 100) + ' )); fi',
+        ]),
     ...(forks === undefined ? [] : [`fm='${RUN_MARKER_VARIABLE}=${forks.marker}'`]),
+    "known=' '",
+    "pidsof() { for f in $1; do p=${f#/proc/}; printf ' %s' \"${p%/environ}\"; done; }",
+    // Centiseconds since boot, for the grace period (a scan may take longer than a poll interval on a busy machine).
+    "cs() { up=; read -r up _ </proc/uptime 2>/dev/null; up=${up%.*}${up#*.}; while [ \"${up#0}\" != \"$up\" ]; do up=${up#0}; done; echo \"${up:-0}\"; }",
     "scan() {",
-    "  pids=",
-    '  for f in $(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null); do',
-    "    p=${f#/proc/}; p=${p%/environ}",
-    '    [ "$p" = "$self" ] || pids="$pids $p"',
-    "  done",
+    '  marked=" $(pidsof "$(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null)") "',
+    ...(adopted === undefined ? ["  tagged=' '"] : ['  tagged=" $(pidsof "$(grep -z -l -F -e "$any" /proc/[0-9]*/environ 2>/dev/null)") "']),
+    "  forked=' '",
     ...(forks === undefined
       ? []
       : [
           '  for f in $(grep -z -x -l -F -e "$fm" /proc/[0-9]*/environ 2>/dev/null); do',
-          "    p=${f#/proc/}; p=${p%/environ}",
-          `    [ "$p" = "$self" ] || [ "$p" = ${forks.excludePid} ] && continue`,
-          "    c=; read -r c 2>/dev/null </proc/$p/comm",
-          `    [ "$c" = '${forks.comm}' ] && pids="$pids $p"`,
+          "    p=${f#/proc/}; p=${p%/environ}; c=",
+          "    read -r c 2>/dev/null </proc/$p/comm",
+          `    [ "$c" = '${forks.comm}' ] && forked="$forked$p "`,
           "  done",
         ]),
+    "  if [ -n \"$awk\" ]; then known=\" $(cat /proc/[0-9]*/stat 2>/dev/null | $awk -v marked=\"$marked\" -v tagged=\"$tagged\" -v forked=\"$forked\" -v known=\"$known\" -v spare=\"$spare\" -v self=\"$self\" -v since=\"${since:-0}\" \"$prog\") \"; else scan_sh; fi",
+    "  pids=; count=0",
+    '  for e in $known; do pids="$pids ${e%%:*}"; count=$((count+1)); done',
+    "}",
+    // The same scan in awk (one process for the whole table): the shell loop below is the fallback without awk.
+    `prog='${scanAwk(options.sessionId, adopted?.reaperPid)}'`,
+    "awk=; command -v awk >/dev/null 2>&1 && awk=awk",
+    "scan_sh() {",
+    "  found=' '; now=' '; tab=",
+    "  for f in /proc/[0-9]*/stat; do",
+    "    l=; read -r l 2>/dev/null <\"$f\" || continue",
+    "    p=${l%% *}",
+    '    has "$spare" "$p" && continue; [ "$p" = "$self" ] && continue',
+    "    set -f; set -- ${l##*) }; set +f",
+    // $1 state, $2 ppid, $3 pgrp, $4 session, ${20} start time
+    '    [ "$1" = Z ] || [ "$1" = X ] && continue',
+    '    now="$now$p:${20} "',
+    '    tab="$tab $p:$2"',
+    '    if has "$marked" "$p" || has "$known" "$p:${20}" || has "$forked" "$p"; then found="$found$p "; continue; fi',
+    ...(options.sessionId === undefined ? [] : [`    if [ "$4" = ${options.sessionId} ]; then found="$found$p "; continue; fi`]),
+    ...(adopted === undefined
+      ? []
+      : [`    if [ "$2" = ${adopted.reaperPid} ] && [ "\${20}" -ge "$since" ] && ! has "$tagged" "$p"; then found="$found$p "; continue; fi`]),
+    "  done",
+    // Descendants of what was found, to a fixed point (a chain of forks adds one generation per pass).
+    "  more=1",
+    '  while [ -n "$more" ]; do',
+    "    more=",
+    "    for e in $tab; do",
+    "      p=${e%%:*}; pp=${e#*:}",
+    '      if has "$found" "$pp" && ! has "$found" "$p"; then found="$found$p "; more=1; fi',
+    "    done",
+    "  done",
+    "  known=' '",
+    '  for e in $now; do has "$found" "${e%%:*}" && known="$known$e "; done',
     "}",
     first === undefined ? "" : `kill -${first.signal} ${first.pid} 2>/dev/null`,
+    hold === undefined ? "" : `kill -STOP ${hold} 2>/dev/null`,
     "scan",
     '[ -z "$pids" ] && exit 0',
-    "kill -TERM $pids 2>/dev/null",
-    "i=0",
-    `while [ $i -lt ${graceRounds} ]; do`,
-    '  nap; scan; [ -z "$pids" ] && exit 0',
-    "  i=$((i+1))",
+    // TERM to all but the held shell (stopped, it keeps adopting orphans until the KILL).
+    `term() { for p in $pids; do [ "$p" = "${hold ?? ""}" ] || kill -TERM "$p" 2>/dev/null; done; }`,
+    "term",
+    `end=$(( $(cs) + ${Math.ceil(graceMs / 10)} ))`,
+    `while [ "$(cs)" -lt "$end" ]; do`,
+    `  nap; scan; [ -z "$pids" ] && exit 0; [ "$pids" = " ${hold ?? ""}" ] && break`,
     "done",
     "i=0",
     "while [ $i -lt 20 ]; do",
     '  scan; [ -z "$pids" ] && exit 0',
-    "  kill -KILL $pids 2>/dev/null",
+    "  j=0",
+    "  while [ $j -lt 10 ]; do",
+    "    kill -STOP $pids 2>/dev/null; before=$count; scan",
+    '    [ "$count" -le "$before" ] && break',
+    "    j=$((j+1))",
+    "  done",
+    '  [ -n "$pids" ] && kill -KILL $pids 2>/dev/null',
     "  nap; i=$((i+1))",
     "done",
     "exit 1",
     "",
   ].join("\n");
+}
+
+/**
+ * The awk half of the scan: reads `/proc/<pid>/stat` lines, takes the roots
+ * (see processTreeKillScript) and their descendants, prints `pid:start`
+ * tokens. POSIX awk (mawk, busybox, gawk); its inputs come as -v variables.
+ */
+function scanAwk(sessionId: Pid | undefined, reaperPid: Pid | undefined): string {
+  return [
+    "function set(list, into,  n, a, i) { n = split(list, a, \" \"); for (i = 1; i <= n; i++) into[a[i]] = 1 }",
+    "BEGIN { set(marked, M); set(tagged, T); set(forked, F); set(known, K); set(spare, S) }",
+    "{",
+    "  p = $1; r = $0; sub(/.*\\) /, \"\", r); split(r, f, \" \")",
+    "  if ((p in S) || p == self || f[1] == \"Z\" || f[1] == \"X\") next",
+    "  start[p] = f[20]; parent[p] = f[2]",
+    "  if ((p in M) || ((p \":\" f[20]) in K) || (p in F)) found[p] = 1",
+    ...(sessionId === undefined ? [] : [`  if (f[4] == ${sessionId}) found[p] = 1`]),
+    ...(reaperPid === undefined ? [] : [`  if (f[2] == ${reaperPid} && f[20] + 0 >= since + 0 && !(p in T)) found[p] = 1`]),
+    "}",
+    "END {",
+    "  do { more = 0; for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 } } while (more)",
+    "  for (p in found) if (p in start) printf \"%s:%s \", p, start[p]",
+    "}",
+  ].join("\n");
+}
+
+function assertPid(pid: number, what: string, min: number): void {
+  if (!(Number.isInteger(pid) && pid >= min)) throw new TypeError(`${what} must be a process id${min > 1 ? " above 1" : ""}, got ${pid}`);
 }

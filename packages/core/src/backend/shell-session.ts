@@ -46,6 +46,17 @@ export interface ShellSessionProtocolOptions {
   openTimeoutMs?: number;
   /** Directory for spill files. Default `os.tmpdir()/monoclaw-output`. */
   spillDirectory?: string;
+  /**
+   * Where a process the command orphans is re-parented: `"shell"` when the
+   * session shell is a child subreaper (the host's launcher), a pid (1 in a
+   * container whose init reaps orphans). A timeout or abort then also ends
+   * the reaper's children that started while the command ran and carry no
+   * other command's marker: a double fork that called `setsid` and cleared
+   * its environment. Without it such a process is out of reach.
+   */
+  orphanReaper?: "shell" | number;
+  /** The shell was started as a session leader (`setsid`, a detached child): `close` also ends every member of its session. */
+  shellLeadsSession?: boolean;
 }
 
 interface LiveShell {
@@ -99,7 +110,9 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
   let queue: Promise<unknown> = Promise.resolve();
 
   const killEverything = async (live: LiveShell): Promise<void> => {
-    await options.runKillScript(processTreeKillScript({ marker: sessionMarker, graceMs: Math.min(graceMs, 500) })).catch(() => undefined);
+    // The shell is held (stopped) and killed last, so what it adopted is found as its descendants.
+    const shellTree = live.alive && live.pid > 1 ? { holdPid: live.pid, ...(options.shellLeadsSession ? { sessionId: live.pid } : {}) } : {};
+    await options.runKillScript(processTreeKillScript({ marker: sessionMarker, graceMs: Math.min(graceMs, 500), ...shellTree })).catch(() => undefined);
     await live.transport.kill();
     live.alive = false;
   };
@@ -169,7 +182,11 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
           const signalFirst = live.alive ? { pid: live.pid, signal: "USR1" as const } : undefined;
           // Subshells the command forked carry the shell's (session) marker, not the command's.
           const shellForks = { marker: sessionMarker, comm: commandComm(number), excludePid: live.pid };
-          await options.runKillScript(processTreeKillScript({ marker, graceMs, signalFirst, shellForks })).catch(() => undefined);
+          const reaper = options.orphanReaper === "shell" ? live.pid : options.orphanReaper;
+          const adoptedBy = reaper === undefined ? undefined : { reaperPid: reaper, startedWithinMs: performance.now() - startedAt };
+          await options
+            .runKillScript(processTreeKillScript({ marker, graceMs, signalFirst, shellForks, ...(adoptedBy === undefined ? {} : { adoptedBy }) }))
+            .catch(() => undefined);
           const reported = await Promise.race([completion.then(() => true), delay(stuckAfterMs).then(() => false)]);
           if (!reported) {
             resetByStop = true;

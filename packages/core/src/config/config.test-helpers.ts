@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import type { BackendFactory } from "../backend/backend-factory.js";
-import type { ExecutionBackend } from "../backend/execution-backend.js";
+import { BACKEND_SPECIFICATION_VERSION, type ExecutionBackend } from "../backend/execution-backend.js";
 
 /** Backend factories with real schemas, for config tests: the loader must not know their fields. */
 export function testFactories(created: unknown[] = []): BackendFactory[] {
@@ -13,7 +13,7 @@ export function testFactories(created: unknown[] = []): BackendFactory[] {
     configSchema,
     create(config, context) {
       created.push({ name, config, context });
-      return { name } as unknown as ExecutionBackend;
+      return { name, specificationVersion: BACKEND_SPECIFICATION_VERSION } as unknown as ExecutionBackend;
     },
   });
   return [

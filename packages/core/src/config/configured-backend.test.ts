@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ExecutionBackend } from "../backend/execution-backend.js";
 import { createConfiguredBackend } from "./configured-backend.js";
 import { loadConfig } from "./load-config.js";
 import { testFactories } from "./config.test-helpers.js";
@@ -39,5 +40,16 @@ describe("createConfiguredBackend", () => {
     createConfiguredBackend(config, factories, { backend: "docker" });
     expect(created[0]).toMatchObject({ name: "docker", config: { image: "ubuntu:24.04", network: "bridge" } });
     expect(() => createConfiguredBackend(config, factories, { backend: "ssh" })).toThrow('No backend named "ssh" is registered (known: host, docker).');
+  });
+
+  it("refuses a backend built for a specification version this core does not support, naming it and the supported versions", async () => {
+    const factories = testFactories().map((factory) =>
+      factory.name === "host" ? { ...factory, create: () => ({ name: "host", specificationVersion: "v2" }) as unknown as ExecutionBackend } : factory,
+    );
+    const { config } = await loadConfig({ factories, env: { MONOCLAW_HOME: "/nonexistent-monoclaw-home" }, startDir: "/work" });
+    expect(() => createConfiguredBackend(config, factories)).toThrow(
+      'Backend "host" states specificationVersion "v2", but this MonoClaw supports backend specification v1. Install a version of the backend package made for it, or upgrade monoclaw and @monoclaw/core.',
+    );
+    expect(createConfiguredBackend(config, factories, { backend: "docker" }).specificationVersion).toBe("v1");
   });
 });

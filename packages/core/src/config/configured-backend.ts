@@ -1,4 +1,4 @@
-import type { BackendFactory } from "../backend/backend-factory.js";
+import { assertSupportedBackend, type BackendFactory } from "../backend/backend-factory.js";
 import { secondsToTimerMs } from "../backend/timer-duration.js";
 import type { ExecutionBackend } from "../backend/execution-backend.js";
 import type { Env } from "./config-home.js";
@@ -19,7 +19,9 @@ export interface ConfiguredBackendOptions {
  * Creates the backend a validated config selects, handing it its own parsed
  * `terminal.<name>` section and the shared terminal settings (`cwd`,
  * `timeout` in milliseconds). Does no I/O (see `BackendFactory.create`).
- * Throws when the name is not one of `factories`: check user input first.
+ * Throws when the name is not one of `factories` (check user input first),
+ * and when the backend states a specification version this core does not
+ * support (see `assertSupportedBackend`).
  */
 export function createConfiguredBackend(
   config: MonoclawConfig,
@@ -31,7 +33,7 @@ export function createConfiguredBackend(
   if (factory === undefined) {
     throw new Error(`No backend named "${name}" is registered (known: ${factories.map((f) => f.name).join(", ")}).`);
   }
-  return factory.create(config.terminal[name] ?? factory.configSchema.parse({}), {
+  const backend = factory.create(config.terminal[name] ?? factory.configSchema.parse({}), {
     terminal: { cwd: config.terminal.cwd, timeoutMs: secondsToTimerMs(config.terminal.timeout) },
     env: options.env ?? process.env,
     // A provider key may sit in a variable with any name (`api_key: ${MY_LLM}`): commands never get it.
@@ -39,4 +41,6 @@ export function createConfiguredBackend(
     ...(options.log ? { log: options.log } : {}),
     ...(options.session ? { session: options.session } : {}),
   });
+  // A backend built for another version of the contract fails here, by name, not on its first command.
+  return assertSupportedBackend(backend, factory.name);
 }

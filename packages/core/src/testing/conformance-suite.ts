@@ -5,8 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBackendError, type BackendErrorCode } from "../backend/backend-error.js";
 import { EXIT_CODE_ABORTED, EXIT_CODE_TIMEOUT, type CapturedOutput, type ExecOptions, type ExecResult } from "../backend/exec-types.js";
 import type { ExecutionBackend } from "../backend/execution-backend.js";
+import type { HealthCheck } from "../backend/health-types.js";
 import { capturedBytes, capturedText } from "../backend/output-capture.js";
-import { processTreeCommand, processesWithArgument, survivingProcesses, uniqueSleepSeconds } from "./process-probe.js";
+import { performance } from "node:perf_hooks";
+import {
+  ESCAPE_ROUTES,
+  PROCESS_TREE_MINIMUM,
+  escapeRouteCommand,
+  processTreeCommand,
+  processesWithArgument,
+  survivingProcesses,
+  uniqueSleepSeconds,
+} from "./process-probe.js";
 
 export interface BackendConformanceOptions {
   /** Creates the backend under test; called once for the whole suite and disposed at the end. */
@@ -17,6 +27,23 @@ export interface BackendConformanceOptions {
    * more). Default 150 MiB.
    */
   maxMemoryGrowthBytes?: number;
+  /**
+   * Command lines of the processes having `n` as a whole argument that
+   * `disposed` (a backend made by `createBackend` and disposed) left running,
+   * seen from outside it, since it runs nothing any more. Default: listed
+   * through the suite's main backend, which is right when every backend
+   * `createBackend` makes shares one process space (the host). A backend
+   * whose instances each get their own place (a container per backend) lists
+   * that place's processes another way (the engine's process list).
+   */
+  processesLeftAfterDispose?(disposed: ExecutionBackend, n: number): Promise<string[]>;
+  /**
+   * Creates a backend of this kind that cannot reach what it runs on (Docker:
+   * an engine socket path where nothing listens; host: a shell that does not
+   * exist), so the suite checks that `status()` and `healthChecks()` still
+   * resolve, saying so, instead of throwing.
+   */
+  createUnreachableBackend(): ExecutionBackend | Promise<ExecutionBackend>;
 }
 
 const MiB = 1024 * 1024;
@@ -33,7 +60,9 @@ const sha256 = (data: Uint8Array): string => createHash("sha256").update(data).d
  *
  * Usage: `describeBackendConformance("docker", { createBackend: () => createDockerBackend(...) })`
  * in a `*.test.ts` file. Needs `grep`, `mktemp`, `setsid`, `sleep`, `cat`,
- * `head`, `yes` and `wc` where commands run.
+ * `head`, `yes`, `wc`, `env`, `ln`, `ls` and `chown` (the backend's user may
+ * change a file's owner: root, or CAP_CHOWN in a container) or a second
+ * group for `chgrp`, where commands run.
  */
 export function describeBackendConformance(name: string, options: BackendConformanceOptions): void {
   describe(`backend conformance: ${name}`, () => {
@@ -92,7 +121,7 @@ export function describeBackendConformance(name: string, options: BackendConform
         const gate = `${scratch}/stream-gate`;
         const gated = runUntilGate(exec, gate);
         await gated.sawFirst;
-        const chunks = gated.stdoutChunks;
+        const chunks = gated.chunks;
         expect(chunks.join("")).toContain("first");
         expect(gated.settled()).toBe(false);
         await backend.writeFile(gate, "");
@@ -100,6 +129,47 @@ export function describeBackendConformance(name: string, options: BackendConform
         expect(result.exitCode).toBe(0);
         expect(text(result.stdout)).toBe("first\nsecond\n");
         expect(chunks.join("")).toBe("first\nsecond\n");
+      });
+
+      it("streams stderr while the command still runs, as it does stdout", async () => {
+        const gate = `${scratch}/stderr-gate`;
+        const gated = runUntilGate(exec, gate, "stderr");
+        await gated.sawFirst;
+        expect(gated.chunks.join("")).toContain("first");
+        expect(gated.settled()).toBe(false);
+        await backend.writeFile(gate, "");
+        const result = await gated.running;
+        expect(text(result.stderr)).toBe("first\nsecond\n");
+        expect(gated.chunks.join("")).toBe("first\nsecond\n");
+      });
+
+      it("reports durationMs as the real duration", async () => {
+        const before = performance.now();
+        const result = await backend.exec("sleep 1");
+        const wall = performance.now() - before;
+        expect(result.exitCode).toBe(0);
+        expect(result.durationMs).toBeGreaterThanOrEqual(990);
+        expect(result.durationMs).toBeLessThanOrEqual(wall + 50);
+      });
+
+      it("passes 10 MB and more of stdin byte for byte", async () => {
+        const data = randomBytes(10 * MiB + 12_345);
+        const result = await backend.exec("cat", { stdin: data, maxOutputBytes: 16 * MiB, timeoutMs: 110_000 });
+        expect(result.exitCode, text(result.stderr)).toBe(0);
+        expect(result.stdout.totalBytes).toBe(data.length);
+        expect(sha256(capturedBytes(result.stdout))).toBe(sha256(data));
+      });
+
+      it("resolves a relative cwd against workspacePath", async () => {
+        const relative = `conformance-relative-${randomBytes(4).toString("hex")}`;
+        const absolute = `${backend.workspacePath}/${relative}`;
+        try {
+          expect((await backend.exec(`mkdir -p '${absolute}/sub'`)).exitCode).toBe(0);
+          expect(text((await backend.exec("pwd", { cwd: `${relative}/sub` })).stdout)).toBe(`${absolute}/sub\n`);
+          expect(text((await backend.exec("pwd", { cwd: "." })).stdout)).toBe(`${backend.workspacePath}\n`);
+        } finally {
+          await backend.exec(`rm -rf '${absolute}'`);
+        }
       });
 
       it("returns when the command exits even if a background job keeps its output open", async () => {
@@ -111,20 +181,31 @@ export function describeBackendConformance(name: string, options: BackendConform
         await backend.writeFile(gate, "");
       });
 
-      it("on timeout reports 124 and leaves no process behind (background, setsid, nohup-style, double fork)", async () => {
-        const { n, result } = await timeOutProcessTree(exec);
-        expect(result.timedOut).toBe(true);
-        expect(result.aborted).toBe(false);
-        expect(result.exitCode).toBe(EXIT_CODE_TIMEOUT);
-        expect(await survivingProcesses(backend, n)).toEqual([]);
+      it("on timeout reports 124, leaves no process behind (every escape route at once) and resolves promptly", async () => {
+        const stopped = await stopProcessTree(backend, exec, "timeout");
+        expect(stopped.result.timedOut).toBe(true);
+        expect(stopped.result.aborted).toBe(false);
+        expect(stopped.result.exitCode).toBe(EXIT_CODE_TIMEOUT);
+        expect(stopped.result.durationMs).toBeGreaterThanOrEqual(TREE_TIMEOUT_MS);
+        await expectTreeEnded(backend, stopped);
       });
 
-      it("on abort reports 130 and leaves no process behind", async () => {
-        const { n, result } = await abortProcessTree(backend, exec);
-        expect(result.aborted).toBe(true);
-        expect(result.timedOut).toBe(false);
-        expect(result.exitCode).toBe(EXIT_CODE_ABORTED);
-        expect(await survivingProcesses(backend, n)).toEqual([]);
+      it("on abort reports 130, leaves no process behind (every escape route at once) and resolves promptly", async () => {
+        const stopped = await stopProcessTree(backend, exec, "abort");
+        expect(stopped.result.aborted).toBe(true);
+        expect(stopped.result.timedOut).toBe(false);
+        expect(stopped.result.exitCode).toBe(EXIT_CODE_ABORTED);
+        await expectTreeEnded(backend, stopped);
+      });
+
+      describe("no process escapes a timeout", () => {
+        for (const route of ESCAPE_ROUTES) {
+          it(`ends ${route.name}`, async () => {
+            const stopped = await stopProcessTree(backend, exec, "timeout", route.expected + 1, (n) => escapeRouteCommand(route, n));
+            expect(stopped.result.timedOut).toBe(true);
+            await expectTreeEnded(backend, stopped, route.expected + 1);
+          });
+        }
       });
 
       it("reports an abort that happened before the call as aborted", async () => {
@@ -267,6 +348,75 @@ export function describeBackendConformance(name: string, options: BackendConform
         expect(text((await backend.exec(`'${path}'`)).stdout)).toBe("v2\n");
       });
 
+      it("resolves relative paths against workspacePath in every file operation", async () => {
+        const relative = `conformance-relative-files-${randomBytes(4).toString("hex")}`;
+        const absolute = `${backend.workspacePath}/${relative}`;
+        try {
+          await backend.writeFile(`${relative}/deep/note.txt`, "relative\n");
+          expect(text((await backend.exec(`cat '${absolute}/deep/note.txt'`)).stdout)).toBe("relative\n");
+          expect(Buffer.from(await backend.readFile(`${relative}/deep/note.txt`)).toString()).toBe("relative\n");
+          expect(await backend.listDirectory(`${relative}/deep`)).toEqual([{ name: "note.txt", kind: "file" }]);
+          expect(await backend.listDirectory(relative)).toEqual([{ name: "deep", kind: "directory" }]);
+          const info = await backend.stat(`${relative}/deep/note.txt`);
+          expect(info.kind).toBe("file");
+          expect(info.size).toBe(9);
+          await expectBackendError(backend.readFile(`${relative}/missing.txt`), "ENOENT", "missing.txt");
+        } finally {
+          await backend.exec(`rm -rf '${absolute}'`);
+        }
+      });
+
+      it("gives a new file the mode asked for (WriteFileOptions.mode)", async () => {
+        for (const mode of [0o750, 0o600, 0o644]) {
+          const path = `${scratch}/new-modes/file-${mode.toString(8)}`;
+          await backend.writeFile(path, "#!/bin/sh\necho mode\n", { mode });
+          expect((await backend.stat(path)).mode & 0o777).toBe(mode);
+        }
+        expect(text((await backend.exec(`'${scratch}/new-modes/file-750'`)).stdout)).toBe("mode\n");
+      });
+
+      it("keeps a file's owner when overwriting it", async () => {
+        const path = `${scratch}/owner/kept.txt`;
+        await backend.writeFile(path, "first version, longer\n", { mode: 0o666 });
+        const mine = owner(text((await backend.exec(`ls -ln '${path}'`)).stdout));
+        // Another owner: chown where allowed (root, CAP_CHOWN), else another of our groups.
+        const changed = await backend.exec(
+          `chown 65534:65534 '${path}' 2>/dev/null || { g=$(id -G | tr ' ' '\\n' | grep -vx "$(id -g)" | head -n 1); [ -n "$g" ] && chgrp "$g" '${path}'; }`,
+        );
+        expect(changed.exitCode, "the suite needs chown (root or CAP_CHOWN) or a second group for chgrp where commands run").toBe(0);
+        const theirs = owner(text((await backend.exec(`ls -ln '${path}'`)).stdout));
+        expect(theirs).not.toEqual(mine);
+        await backend.writeFile(path, "v2\n");
+        expect(Buffer.from(await backend.readFile(path)).toString()).toBe("v2\n");
+        expect(owner(text((await backend.exec(`ls -ln '${path}'`)).stdout))).toEqual(theirs);
+      });
+
+      it("stat follows symlinks (to a file, to a directory); a dangling one is ENOENT naming the path", async () => {
+        const dir = `${scratch}/links`;
+        await backend.writeFile(`${dir}/real/target.txt`, "twelve bytes");
+        const linked = await backend.exec(`cd '${dir}' && ln -s real/target.txt file-link && ln -s real dir-link && ln -s nowhere dangling`);
+        expect(linked.exitCode, text(linked.stderr)).toBe(0);
+        const file = await backend.stat(`${dir}/file-link`);
+        expect(file.kind).toBe("file");
+        expect(file.size).toBe(12);
+        expect((await backend.stat(`${dir}/dir-link`)).kind).toBe("directory");
+        await expectBackendError(backend.stat(`${dir}/dangling`), "ENOENT", `${dir}/dangling`);
+        expect(Buffer.from(await backend.readFile(`${dir}/file-link`)).toString()).toBe("twelve bytes");
+      });
+
+      it("lists a directory through a symlink to it", async () => {
+        const dir = `${scratch}/listed-links`;
+        await backend.writeFile(`${dir}/real/a.txt`, "a");
+        await backend.writeFile(`${dir}/real/b/c.txt`, "c");
+        expect((await backend.exec(`ln -s real '${dir}/via-link'`)).exitCode).toBe(0);
+        const direct = await backend.listDirectory(`${dir}/real`);
+        expect(direct).toEqual([
+          { name: "a.txt", kind: "file" },
+          { name: "b", kind: "directory" },
+        ]);
+        expect(await backend.listDirectory(`${dir}/via-link`)).toEqual(direct);
+      });
+
       it("handles unicode file names", async () => {
         const name = "données 日本語 🎉.txt";
         await backend.writeFile(`${scratch}/unicode/${name}`, "ü");
@@ -377,14 +527,15 @@ export function describeBackendConformance(name: string, options: BackendConform
         }
       });
 
-      it("on timeout ends the command's processes and stays usable", async () => {
+      it("on timeout ends the command's processes (every escape route at once) and stays usable", async () => {
         const session = await backend.openSession({ cwd: scratch });
         try {
           await session.exec("cd /");
-          const { n, result } = await timeOutProcessTree((command, runOptions) => session.exec(command, runOptions));
+          const stopped = await stopProcessTree(backend, (command, runOptions) => session.exec(command, runOptions), "timeout");
+          const { result } = stopped;
           expect(result.timedOut).toBe(true);
           expect(result.exitCode).toBe(EXIT_CODE_TIMEOUT);
-          expect(await survivingProcesses(backend, n)).toEqual([]);
+          await expectTreeEnded(backend, stopped);
           const after = await session.exec("pwd; echo ok");
           expect(after.exitCode).toBe(0);
           expect(text(after.stdout)).toBe(`${result.sessionReset ? scratch : "/"}\nok\n`);
@@ -396,8 +547,14 @@ export function describeBackendConformance(name: string, options: BackendConform
       it("on timeout of a builtin loop (the shell itself busy) stays usable", async () => {
         const session = await backend.openSession();
         try {
-          const result = await session.exec("while :; do :; done", { timeoutMs: 1000 });
+          let looping = false;
+          const result = await session.exec("echo looping; while :; do :; done", {
+            timeoutMs: 1500,
+            onOutput: (_stream, chunk) => (looping ||= Buffer.from(chunk).toString().includes("looping")),
+          });
+          expect(looping).toBe(true); // the loop ran before the timeout
           expect(result.timedOut).toBe(true);
+          expect(text(result.stdout)).toBe("looping\n");
           expect(result.exitCode).toBe(EXIT_CODE_TIMEOUT);
           expect(text((await session.exec("echo ok")).stdout)).toBe("ok\n");
         } finally {
@@ -405,17 +562,53 @@ export function describeBackendConformance(name: string, options: BackendConform
         }
       });
 
-      it("on abort ends the command's processes and stays usable", async () => {
+      it("on abort ends the command's processes (every escape route at once) and stays usable", async () => {
         const session = await backend.openSession();
         try {
-          const { n, result } = await abortProcessTree(backend, (command, runOptions) => session.exec(command, runOptions));
-          expect(result.aborted).toBe(true);
-          expect(result.exitCode).toBe(EXIT_CODE_ABORTED);
-          expect(await survivingProcesses(backend, n)).toEqual([]);
+          const stopped = await stopProcessTree(backend, (command, runOptions) => session.exec(command, runOptions), "abort");
+          expect(stopped.result.aborted).toBe(true);
+          expect(stopped.result.exitCode).toBe(EXIT_CODE_ABORTED);
+          await expectTreeEnded(backend, stopped);
           expect(text((await session.exec("echo ok")).stdout)).toBe("ok\n");
         } finally {
           await session.close();
         }
+      });
+
+      it("applies SessionOptions.env to every command and what it starts, also after the shell is re-opened", async () => {
+        const value = "session value with 'quotes' and $HOME";
+        const session = await backend.openSession({ env: { CONFORMANCE_SESSION_ENV: value } });
+        try {
+          const show = 'printf "[%s]\\n" "$CONFORMANCE_SESSION_ENV"; sh -c \'printf "child [%s]\\n" "$CONFORMANCE_SESSION_ENV"\'';
+          expect(text((await session.exec(show)).stdout)).toBe(`[${value}]\nchild [${value}]\n`);
+          expect((await session.exec("exit 0")).sessionReset).toBe(true);
+          expect(text((await session.exec(show)).stdout)).toBe(`[${value}]\nchild [${value}]\n`);
+          expect(text((await backend.exec(show)).stdout)).toBe("[]\nchild []\n");
+        } finally {
+          await session.close();
+        }
+      });
+
+      it("resolves a relative starting directory and a relative per-command cwd against workspacePath", async () => {
+        const relative = `conformance-relative-session-${randomBytes(4).toString("hex")}`;
+        const absolute = `${backend.workspacePath}/${relative}`;
+        expect((await backend.exec(`mkdir -p '${absolute}/sub'`)).exitCode).toBe(0);
+        const session = await backend.openSession({ cwd: relative });
+        try {
+          expect(text((await session.exec("pwd")).stdout)).toBe(`${absolute}\n`);
+          await session.exec("cd /");
+          expect(text((await session.exec("pwd", { cwd: `${relative}/sub` })).stdout)).toBe(`${absolute}/sub\n`);
+        } finally {
+          await session.close();
+          await backend.exec(`rm -rf '${absolute}'`);
+        }
+      });
+
+      it("close is idempotent", async () => {
+        const session = await backend.openSession();
+        expect(text((await session.exec("echo ok")).stdout)).toBe("ok\n");
+        await session.close();
+        await session.close();
       });
 
       it("runs queued commands one at a time, in order", async () => {
@@ -466,7 +659,71 @@ export function describeBackendConformance(name: string, options: BackendConform
         expect(await survivingProcesses(backend, n)).toEqual([]);
       });
     });
+
+    describe("lifecycle", () => {
+      it("after dispose no process the backend started is left (background jobs of finished commands and of a session); dispose is idempotent", async () => {
+        const other = await options.createBackend();
+        const n = uniqueSleepSeconds();
+        try {
+          const started = await other.exec(`sleep ${n} >/dev/null 2>&1 & (setsid sleep ${n} >/dev/null 2>&1 &); nohup sleep ${n} >/dev/null 2>&1 & echo started`);
+          expect(text(started.stdout)).toBe("started\n");
+          const session = await other.openSession();
+          await session.exec(`(trap '' TERM; exec sleep ${n}) >/dev/null 2>&1 &`);
+          await waitFor(async () => (await processesWithArgument(other, n)).length >= 4); // they exist
+        } finally {
+          await other.dispose();
+        }
+        await other.dispose();
+        const left = options.processesLeftAfterDispose ?? ((_disposed: ExecutionBackend, m: number) => survivingProcesses(backend, m));
+        expect(await left(other, n)).toEqual([]);
+      });
+
+      it("status() and healthChecks() resolve on a fresh backend, before anything ran", async () => {
+        const fresh = await options.createBackend();
+        try {
+          const status = await fresh.status();
+          expect(status.backend).toBe(fresh.name);
+          expect(typeof status.available).toBe("boolean");
+          expect(status.summary).not.toBe("");
+          expectHealthChecks(await fresh.healthChecks());
+        } finally {
+          await fresh.dispose();
+        }
+      });
+
+      it("status() and healthChecks() never throw when the backend is unreachable: unavailable, with a failing check", async () => {
+        const unreachable = await options.createUnreachableBackend();
+        try {
+          const status = await unreachable.status();
+          expect(status.available).toBe(false);
+          expect(status.summary).not.toBe("");
+          const checks = await unreachable.healthChecks();
+          expectHealthChecks(checks);
+          expect(checks.some((check) => check.level === "fail"), JSON.stringify(checks)).toBe(true);
+        } finally {
+          await unreachable.dispose();
+        }
+      });
+    });
   });
+}
+
+/** `uid gid` from one line of `ls -ln`. */
+function owner(line: string): string {
+  const fields = line.trim().split(/\s+/);
+  return `${fields[2]} ${fields[3]}`;
+}
+
+/** Every check has an id, a level and a one-line message; a failing or warning one says how to fix it. */
+function expectHealthChecks(checks: HealthCheck[]): void {
+  expect(checks.length).toBeGreaterThan(0);
+  for (const check of checks) {
+    expect(check.id).toMatch(/^[a-z][\w.-]*$/);
+    expect(["ok", "warn", "fail"]).toContain(check.level);
+    expect(check.message).not.toMatch(/^\s*$/);
+    expect(check.message).not.toContain("\n");
+    if (check.level !== "ok") expect(check.fix, check.id).toBeTruthy();
+  }
 }
 
 /**
@@ -475,60 +732,93 @@ export function describeBackendConformance(name: string, options: BackendConform
  */
 type RunCommand = (command: string, options?: ExecOptions) => Promise<ExecResult>;
 
-/**
- * Runs `processTreeCommand(n)` with a 1.5 s timeout and returns its result and
- * `n` (to look for survivors).
- */
-async function timeOutProcessTree(run: RunCommand): Promise<{ n: number; result: ExecResult }> {
-  const n = uniqueSleepSeconds();
-  return { n, result: await run(processTreeCommand(n), { timeoutMs: 1500 }) };
+/** The bound the contract calls "promptly": from the timeout or abort to the promise resolving, with TERM ignored. */
+const PROMPT_BOUND_MS = 5000;
+/** The timeout the process-tree tests set: long enough for the probe to see the tree first. */
+const TREE_TIMEOUT_MS = 3000;
+
+interface StoppedTree {
+  n: number;
+  result: ExecResult;
+  /** How many `n` processes the probe saw while the command still ran (the positive control). */
+  seen: number;
+  /** Whether the command was still running when the probe saw them. */
+  seenBeforeStop: boolean;
+  /** Milliseconds from the timeout or abort to the promise resolving. */
+  stopToResolveMs: number;
+  /** Milliseconds from the call to the promise resolving, measured here. */
+  wallMs: number;
 }
 
 /**
- * Starts `processTreeCommand(n)` with an abort signal, waits until it printed
- * "started" and all five background sleeps are there, aborts, and returns the
- * result and `n` (to look for survivors).
+ * Runs `command(n)` and ends it by `how` (a {@link TREE_TIMEOUT_MS} timeout,
+ * or an abort) only after the probe saw at least `expected` processes having
+ * `n` as an argument while the command still ran, so a backend that ended it
+ * before it forked cannot pass. Returns what the checks need.
  */
-async function abortProcessTree(backend: ExecutionBackend, run: RunCommand): Promise<{ n: number; result: ExecResult }> {
+async function stopProcessTree(
+  backend: ExecutionBackend,
+  run: RunCommand,
+  how: "timeout" | "abort",
+  expected = PROCESS_TREE_MINIMUM,
+  command: (n: number) => string = processTreeCommand,
+): Promise<StoppedTree> {
   const n = uniqueSleepSeconds();
   const controller = new AbortController();
-  let started!: () => void;
-  const sawStart = new Promise<void>((resolve) => (started = resolve));
-  const running = run(processTreeCommand(n), {
-    signal: controller.signal,
-    onOutput: (_stream, chunk) => Buffer.from(chunk).toString().includes("started") && started(),
-  });
-  await sawStart;
-  // Background jobs start asynchronously: wait until all five are there.
-  await waitFor(async () => (await processesWithArgument(backend, n)).length >= 5);
-  controller.abort();
-  return { n, result: await running };
+  let settled = false;
+  let stoppedAt: number | undefined;
+  const startedAt = performance.now();
+  const running = run(command(n), how === "timeout" ? { timeoutMs: TREE_TIMEOUT_MS } : { signal: controller.signal }).finally(() => (settled = true));
+  let seen = 0;
+  await waitFor(async () => (seen = (await processesWithArgument(backend, n)).length) >= expected || settled, TREE_TIMEOUT_MS * 10);
+  const seenBeforeStop = !settled && (how === "abort" || performance.now() - startedAt < TREE_TIMEOUT_MS);
+  if (how === "abort") {
+    stoppedAt = performance.now();
+    controller.abort();
+  }
+  const result = await running;
+  const resolvedAt = performance.now();
+  stoppedAt ??= startedAt + TREE_TIMEOUT_MS;
+  return { n, result, seen, seenBeforeStop, stopToResolveMs: resolvedAt - stoppedAt, wallMs: resolvedAt - startedAt };
+}
+
+/** The checks every stopped process tree passes: it existed first, nothing survived, it resolved promptly, the duration is real. */
+async function expectTreeEnded(backend: ExecutionBackend, stopped: StoppedTree, expected = PROCESS_TREE_MINIMUM): Promise<void> {
+  expect(stopped.seenBeforeStop, `the probe saw ${stopped.seen} of ${expected} processes before the command was stopped`).toBe(true);
+  expect(stopped.seen).toBeGreaterThanOrEqual(expected);
+  expect(await survivingProcesses(backend, stopped.n)).toEqual([]);
+  expect(stopped.stopToResolveMs).toBeLessThan(PROMPT_BOUND_MS);
+  expect(stopped.result.durationMs).toBeGreaterThan(0);
+  expect(stopped.result.durationMs).toBeLessThanOrEqual(stopped.wallMs + 50);
+  expect(stopped.result.durationMs).toBeGreaterThanOrEqual(stopped.wallMs - 1000);
 }
 
 /**
- * Starts a command that prints "first", waits for the file `gate` to exist,
- * then prints "second". `sawFirst` resolves on the first stdout chunk;
- * `stdoutChunks` collects stdout as it streams; `settled()` tells whether the
- * command has finished. The caller creates `gate` to let it end.
+ * Starts a command that prints "first" on `stream`, waits for the file
+ * `gate` to exist, then prints "second". `sawFirst` resolves on the first
+ * chunk of that stream; `chunks` collects it as it streams; `settled()` tells
+ * whether the command has finished. The caller creates `gate` to let it end.
  */
 function runUntilGate(
   run: RunCommand,
   gate: string,
-): { sawFirst: Promise<void>; stdoutChunks: string[]; running: Promise<ExecResult>; settled: () => boolean } {
+  stream: "stdout" | "stderr" = "stdout",
+): { sawFirst: Promise<void>; chunks: string[]; running: Promise<ExecResult>; settled: () => boolean } {
   let settled = false;
   let firstChunk!: () => void;
   const sawFirst = new Promise<void>((resolve) => (firstChunk = resolve));
-  const stdoutChunks: string[] = [];
-  const running = run(`echo first; while [ ! -f '${gate}' ]; do sleep 0.1; done; echo second`, {
+  const chunks: string[] = [];
+  const to = stream === "stderr" ? " >&2" : "";
+  const running = run(`echo first${to}; while [ ! -f '${gate}' ]; do sleep 0.1; done; echo second${to}`, {
     timeoutMs: 110_000,
-    onOutput: (stream, chunk) => {
-      if (stream === "stdout") {
-        stdoutChunks.push(Buffer.from(chunk).toString());
+    onOutput: (name, chunk) => {
+      if (name === stream) {
+        chunks.push(Buffer.from(chunk).toString());
         firstChunk();
       }
     },
   }).finally(() => (settled = true));
-  return { sawFirst, stdoutChunks, running, settled: () => settled };
+  return { sawFirst, chunks, running, settled: () => settled };
 }
 
 /** Expects `attempt` to reject with a BackendError of `code` whose message names `naming`. */

@@ -38,21 +38,72 @@ export async function survivingProcesses(backend: ExecutionBackend, n: number, w
 }
 
 /**
- * A command that starts `sleep <n>` six ways and then sleeps in the
- * foreground: a plain background job, `setsid`, a nohup-style job that
- * ignores HUP and TERM (so only KILL ends it), a double fork through a second
- * shell, a background subshell that restarts it forever (so the subshell
- * itself must be ended, not only its child), and the foreground. POSIX sh
- * only (busybox has no `nohup`).
+ * One way a command can start a process that outlives its shell. `start(n)`
+ * is POSIX sh (busybox ash, dash, bash) that starts `expected` processes
+ * having `n` as a whole argument and returns at once; where the shell lacks
+ * the feature (`disown`, `exec -a`, `nohup` in busybox), the nearest
+ * equivalent runs instead, so every route runs on every backend.
+ */
+export interface EscapeRoute {
+  name: string;
+  start(n: number): string;
+  /** How many `n` processes `start` leaves running (at least). */
+  expected: number;
+}
+
+// An absolute path: `env -i` clears PATH.
+const SLEEP = '"$(command -v sleep)"';
+
+/** Every escape route the kill must close (issue 11): each is a conformance case on every backend. */
+export const ESCAPE_ROUTES: readonly EscapeRoute[] = [
+  { name: "a background job (&)", expected: 1, start: (n) => `sleep ${n} >/dev/null 2>&1 &` },
+  {
+    name: "nohup",
+    expected: 1,
+    start: (n) => `if command -v nohup >/dev/null 2>&1; then nohup sleep ${n} >/dev/null 2>&1 & else (trap '' HUP; exec sleep ${n}) >/dev/null 2>&1 & fi`,
+  },
+  { name: "setsid", expected: 1, start: (n) => `setsid sleep ${n} >/dev/null 2>&1 &` },
+  { name: "disown", expected: 1, start: (n) => `sleep ${n} >/dev/null 2>&1 & { command -v disown >/dev/null 2>&1 && disown; } 2>/dev/null; true` },
+  { name: "a double fork ( cmd & )", expected: 1, start: (n) => `(sleep ${n} >/dev/null 2>&1 &)` },
+  { name: "env -i (environment cleared)", expected: 1, start: (n) => `env -i ${SLEEP} ${n} >/dev/null 2>&1 &` },
+  { name: "env -u MONOCLAW_RUN_ID (marker unset)", expected: 1, start: (n) => `env -u MONOCLAW_RUN_ID ${SLEEP} ${n} >/dev/null 2>&1 &` },
+  {
+    name: "exec -a (renamed)",
+    expected: 1,
+    start: (n) => `if command -v bash >/dev/null 2>&1; then bash -c 'exec -a mc-renamed sleep ${n}' >/dev/null 2>&1 & else (exec sleep ${n}) >/dev/null 2>&1 & fi`,
+  },
+  { name: "a process that ignores TERM", expected: 1, start: (n) => `(trap '' TERM HUP; exec sleep ${n}) >/dev/null 2>&1 &` },
+  { name: "setsid env -i (new session, cleared environment: the escape issue 11 reported)", expected: 1, start: (n) => `setsid env -i ${SLEEP} ${n} >/dev/null 2>&1 &` },
+  {
+    name: "setsid + env -i + double fork (new session, cleared environment, re-parented)",
+    expected: 1,
+    start: (n) => `(setsid env -i ${SLEEP} ${n} >/dev/null 2>&1 &)`,
+  },
+  {
+    name: "a loop that forks faster than it is killed (TERM ignored, children double-forked with a cleared environment)",
+    expected: 20,
+    start: (n) =>
+      `(trap '' TERM; s=${SLEEP}; i=0; while [ $i -lt 300 ]; do (env -i "$s" ${n} >/dev/null 2>&1 &); i=$((i+1)); done; exec sleep ${n}) >/dev/null 2>&1 &`,
+  },
+];
+
+/** A command that starts `route`'s processes, prints "started" and sleeps in the foreground (ignoring TERM, so only KILL ends it). */
+export function escapeRouteCommand(route: EscapeRoute, n: number): string {
+  return `${route.start(n)}\necho started\n${FOREGROUND(n)}`;
+}
+
+/** The foreground process of the probe commands: ignores TERM (only KILL ends it); a subshell, so a session shell's own traps stay as they were. */
+const FOREGROUND = (n: number): string => `(trap '' TERM; exec sleep ${n})`;
+
+/**
+ * A command that starts `sleep <n>` every way in {@link ESCAPE_ROUTES} at
+ * once, prints "started" and sleeps in the foreground, ignoring TERM.
+ * {@link PROCESS_TREE_MINIMUM} processes having `n` as an argument run once
+ * it is all started.
  */
 export function processTreeCommand(n: number): string {
-  return [
-    `sleep ${n} &`,
-    `setsid sleep ${n} >/dev/null 2>&1 &`,
-    `(trap '' HUP TERM; exec sleep ${n}) >/dev/null 2>&1 &`,
-    `sh -c 'sleep ${n} >/dev/null 2>&1 &'`,
-    `(while :; do sleep ${n}; done) >/dev/null 2>&1 &`,
-    "echo started",
-    `sleep ${n}`,
-  ].join("\n");
+  return [...ESCAPE_ROUTES.map((route) => route.start(n)), "echo started", FOREGROUND(n)].join("\n");
 }
+
+/** How many `n` processes {@link processTreeCommand} runs (at least) once started. */
+export const PROCESS_TREE_MINIMUM = ESCAPE_ROUTES.reduce((sum, route) => sum + route.expected, 1);

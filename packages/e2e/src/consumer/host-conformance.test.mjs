@@ -9,4 +9,9 @@ describeBackendConformance("host (installed from its tarball)", {
       terminal: { cwd: process.cwd(), timeoutMs: 60_000 },
       env: process.env,
     }),
+  createUnreachableBackend: () =>
+    hostBackendFactory.create(hostBackendFactory.configSchema.parse({ shell: "/nonexistent/monoclaw-no-such-shell" }), {
+      terminal: { cwd: process.cwd(), timeoutMs: 60_000 },
+      env: process.env,
+    }),
 });
