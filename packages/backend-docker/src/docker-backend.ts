@@ -36,6 +36,7 @@ import { connectEngine, type EngineConnection } from "./engine/engine-discovery.
 import { engineUnreachableError, isConnectionError, isNoSuchContainer, isNotRunning } from "./engine/engine-errors.js";
 import type { ProgressEvent } from "./image/image-pull.js";
 import { createIdleTimer } from "./container/idle-timer.js";
+import { createContainerPauser } from "./container/container-pauser.js";
 import { openContainerTarget } from "./container/open-container-target.js";
 import { createExecPool } from "./exec/exec-pool.js";
 import { dockerHealthChecks } from "./health-checks.js";
@@ -212,11 +213,22 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     enabled: !config.keep_warm && config.container === undefined,
     onIdle: () => {
       if (disposed) return;
+      if (config.idle_action === "pause") {
+        say(`Container ${containerName} idle for ${config.idle_timeout} s: pausing it (the next command thaws it)`);
+        void pauser.pause();
+        return;
+      }
       say(`Container ${containerName} idle for ${config.idle_timeout} s: stopping it (set keep_warm: true to keep it running)`);
       void stopContainer();
     },
   });
-  const whileBusy = idleTimer.whileBusy;
+  const pauser = createContainerPauser(async () => (await engine()).docker, containerName, say);
+  /** Every call: holds the idle timer off and thaws a container this backend paused for idleness. */
+  const whileBusy = <T>(work: () => Promise<T>): Promise<T> =>
+    idleTimer.whileBusy(async () => {
+      await pauser.resume();
+      return work();
+    });
 
   /** Idle stop: the pooled shells are closed; open sessions stay usable (their shell is re-opened, `sessionReset`). */
   const stopContainer = async () => {
@@ -424,6 +436,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       if (disposed) return;
       disposed = true;
       idleTimer.cancel();
+      // A paused container can be neither stopped cleanly nor shelled into: thaw it first.
+      await pauser.resume().catch(() => undefined);
       await closeShells();
       if (removeAtDispose) {
         const { docker } = await engine();

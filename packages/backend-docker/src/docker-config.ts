@@ -34,6 +34,8 @@ export const dockerConfigSchema = z
      * removed when the session ends unless keep_warm), or `shared` (one for everything with this config).
      */
     scope: z.enum(["directory", "session", "shared"]).default("directory"),
+    /** What an idle container gets after `idle_timeout`: `stop`, or `pause` (frozen with its shells open; thaws in a fraction of a restart). */
+    idle_action: z.enum(["stop", "pause"]).default("stop"),
     /** Leave the container running when MonoClaw exits or goes idle, for instant reuse. */
     keep_warm: z.boolean().default(false),
     /** Without keep_warm: seconds without a command before the container is stopped (0: only at exit). */
