@@ -1,8 +1,10 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { link, lstat, mkdir, mkdtemp, readFile, readlink, realpath, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfinedDir, ConfinedPathError, isNotFoundError } from "./confined-dir.js";
 
@@ -297,5 +299,37 @@ describe("ConfinedDir: links swapped in while it works (TOCTOU)", () => {
     expect((await hostFiles()).sort()).toEqual(["MEMORY.md", "secret.txt"]);
     expect(readFileSync(join(host, "MEMORY.md"), "utf8")).toBe(SECRET);
     expect(readFileSync(join(host, "secret.txt"), "utf8")).toBe(SECRET);
+  });
+});
+
+describe("ConfinedDir without /proc/self/fd", () => {
+  it("fails closed with a clear error instead of falling back to following links", async () => {
+    // This module's own source, run in a mount namespace whose /proc is an empty tmpfs (as on a system without it).
+    const source = await readFile(fileURLToPath(new URL("./confined-dir.ts", import.meta.url)), "utf8");
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    await writeFile(join(base, "confined-dir.mjs"), js);
+    await writeFile(join(root, "MEMORY.md"), "plain memory");
+    const script = `
+      const { ConfinedDir } = await import(${JSON.stringify(join(base, "confined-dir.mjs"))});
+      const dir = new ConfinedDir(${JSON.stringify(root)}, { label: "the test tree" });
+      for (const attempt of [() => dir.readFile("MEMORY.md", { maxBytes: 100 }), () => dir.appendFile("log.jsonl", "x")]) {
+        try { await attempt(); console.log("SUCCEEDED"); } catch (error) { console.log(error.reason + ": " + error.message); }
+      }`;
+    await writeFile(join(base, "attempt.mjs"), script);
+    const node = `exec '${process.execPath}' '${join(base, "attempt.mjs")}'`;
+    const run = (withoutProc: boolean) =>
+      new Promise<string>((resolve) => {
+        const command = withoutProc ? `mount -t tmpfs none /proc && ${node}` : node;
+        execFile("unshare", ["--mount", "--propagation", "private", "sh", "-c", command], (error, stdout, stderr) => resolve(`${stdout}${error ? stderr : ""}`));
+      });
+    // Positive control: the same code with /proc reads and appends.
+    expect(await run(false)).toBe("SUCCEEDED\nSUCCEEDED\n");
+    const lines = (await run(true)).trim().split("\n");
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toBe(
+        `unsupported: refused: the test tree (${root}) cannot be used safely here: it needs Linux's /proc/self/fd to open files without following links made in the sandbox; run on Linux (or in a Linux container) with /proc mounted`,
+      );
+    }
   });
 });
