@@ -1,7 +1,7 @@
 import { isSecretVariable, type HealthCheck } from "@monoclaw/core/backend";
 import { ALLOW_DANGEROUS_CONTAINER_KNOB, inspectAttachedContainer } from "./container/attached-container.js";
 import { buildContainerSpec } from "./container/container-spec.js";
-import { describeHardening, engineSharesOurFilesystem } from "./container/container-risks.js";
+import { describeHardening, riskContextFor } from "./container/container-risks.js";
 import type { MountDanger } from "./container/mount-policy.js";
 import { networkRisk } from "./container/network-risk.js";
 import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./container/container-labels.js";
@@ -10,7 +10,7 @@ import type { EngineConnection } from "./engine/engine-discovery.js";
 import { createHostPathTranslator, hostPathHealthCheck, type HostPathTranslator } from "./engine/host-path-translation.js";
 import { imageExists, imageNotFoundFix } from "./image/image-pull.js";
 import { isRootUser } from "./container/user-spec.js";
-import { checkEngineHostPath, monoclawHomeOf, type VolumeMount } from "./container/volume-mounts.js";
+import { checkEngineHostPath, type VolumeMount } from "./container/volume-mounts.js";
 
 export interface HealthCheckContext {
   config: DockerConfig;
@@ -204,7 +204,7 @@ async function managedHardeningChecks(context: HealthCheckContext, { docker }: E
 /** Risks of an attached container, read from its inspect data (it was not made with our defaults); refusals fail unless allowed. */
 async function attachedRiskChecks(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck[]> {
   const name = context.config.container!;
-  const riskContext = { homeDir: context.homeDir, localFilesystem: await engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(context.hostEnv, context.homeDir)] };
+  const riskContext = await riskContextFor(docker, context.homeDir, context.hostEnv);
   const info = await inspectAttachedContainer(docker, name, context.config.workdir, riskContext).catch(() => undefined);
   if (!info?.exists || info.risks === undefined) return [];
   const checks: HealthCheck[] = info.risks.map((risk) => ({

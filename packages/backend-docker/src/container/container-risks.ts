@@ -4,6 +4,7 @@ import { findRuntimeContainer } from "../engine/host-path-translation.js";
 import { ADDED_CAPABILITIES } from "./container-spec.js";
 import { engineHostMountDanger, localMountDanger, type MountDanger } from "./mount-policy.js";
 import { networkRisk } from "./network-risk.js";
+import { monoclawHomeOf } from "./volume-mounts.js";
 
 /**
  * One dangerous setting of a container MonoClaw did not create (attach mode,
@@ -90,7 +91,7 @@ export function containerRisks(hostConfig: InspectedHostConfig, mounts: readonly
   if (hostConfig.UsernsMode === "host") {
     add("userns", "warn", "it turns the engine's user-namespace remapping off (--userns host): root in it is root on the host", `${RECREATE}; docker run: drop --userns host`);
   }
-  const securityOptions = ((hostConfig.SecurityOpt as string[] | null | undefined) ?? []).map((option) => option.replace("=", ":"));
+  const securityOptions = securityOptionsOf(hostConfig);
   for (const [option, what] of [
     ["seccomp:unconfined", "seccomp filtering off"],
     ["apparmor:unconfined", "AppArmor off"],
@@ -99,7 +100,7 @@ export function containerRisks(hostConfig: InspectedHostConfig, mounts: readonly
   ] as const) {
     if (securityOptions.includes(option)) add("security-opt", "warn", `it runs with ${what} (--security-opt ${option.replace(":", "=")})`, `${RECREATE}; docker run: drop --security-opt ${option.replace(":", "=")}`);
   }
-  if (!securityOptions.some((option) => option === "no-new-privileges" || option === "no-new-privileges:true")) {
+  if (!hasNoNewPrivileges(securityOptions)) {
     add("no-new-privileges", "warn", "setuid programs in it can gain privileges (no-new-privileges is not set)", `${RECREATE}; docker run: --security-opt no-new-privileges`);
   }
   const devices = ((hostConfig.Devices as { PathOnHost?: string }[] | null | undefined) ?? []).map((device) => device.PathOnHost ?? "?");
@@ -125,8 +126,7 @@ export function describeHardening(hostConfig: InspectedHostConfig): string {
     : dropped.includes("ALL")
       ? `all capabilities dropped${added.length ? ` except ${added.join(", ")}` : ""}`
       : `Docker's default capabilities${dropped.length ? ` minus ${dropped.join(", ")}` : ""}${added.length ? ` plus ${added.join(", ")}` : ""}`;
-  const securityOptions = ((hostConfig.SecurityOpt as string[] | null | undefined) ?? []).map((option) => option.replace("=", ":"));
-  const noNewPrivileges = securityOptions.some((option) => option === "no-new-privileges" || option === "no-new-privileges:true");
+  const noNewPrivileges = hasNoNewPrivileges(securityOptionsOf(hostConfig));
   return [
     capabilities,
     noNewPrivileges ? "no-new-privileges" : "no no-new-privileges",
@@ -147,6 +147,11 @@ export async function engineSharesOurFilesystem(docker: Docker): Promise<boolean
   return (await findRuntimeContainer(docker).catch(() => "unknown" as const)) === undefined;
 }
 
+/** The context attach mode and `doctor` judge an attached container's binds in. */
+export async function riskContextFor(docker: Docker, homeDir: string, env: Readonly<Record<string, string | undefined>>): Promise<ContainerRiskContext> {
+  return { homeDir, localFilesystem: await engineSharesOurFilesystem(docker), credentialPaths: [monoclawHomeOf(env, homeDir)] };
+}
+
 function bindDanger(mount: InspectedMount, context: ContainerRiskContext): MountDanger | undefined {
   const readOnly = !mount.RW;
   if (context.localFilesystem) {
@@ -163,6 +168,15 @@ function bindDanger(mount: InspectedMount, context: ContainerRiskContext): Mount
     if (local) return local;
   }
   return engineHostMountDanger(mount.Source, readOnly);
+}
+
+/** `--security-opt` values with `=` spelled `:` (the engine keeps either as given). */
+function securityOptionsOf(hostConfig: InspectedHostConfig): string[] {
+  return ((hostConfig.SecurityOpt as string[] | null | undefined) ?? []).map((option) => option.replace("=", ":"));
+}
+
+function hasNoNewPrivileges(securityOptions: readonly string[]): boolean {
+  return securityOptions.some((option) => option === "no-new-privileges" || option === "no-new-privileges:true");
 }
 
 function capabilityList(value: unknown): string[] {

@@ -5,14 +5,14 @@ import { createHostPathTranslator } from "../engine/host-path-translation.js";
 import { runContainerExec } from "../exec/container-exec.js";
 import type { ProgressEvent } from "../image/image-pull.js";
 import { createAttachedContainer } from "./attached-container.js";
-import { engineSharesOurFilesystem } from "./container-risks.js";
+import { riskContextFor } from "./container-risks.js";
 import { networkRisk } from "./network-risk.js";
 import { reapExpiredContainers } from "./container-reaper.js";
 import type { ContainerScope } from "./container-spec.js";
 import type { ContainerTarget } from "./container-target.js";
 import { createManagedContainer } from "./managed-container.js";
 import { isRootUser } from "./user-spec.js";
-import { checkEngineHostPath, monoclawHomeOf, type VolumeMount } from "./volume-mounts.js";
+import { checkEngineHostPath, type VolumeMount } from "./volume-mounts.js";
 
 export interface ContainerTargetOptions {
   docker: Docker;
@@ -48,11 +48,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     return createAttachedContainer(docker, config.container, {
       workspacePath: config.workdir,
       allowDangerous: config.allow_dangerous_container,
-      riskContext: async () => ({
-        homeDir: options.homeDir,
-        localFilesystem: await engineSharesOurFilesystem(docker),
-        credentialPaths: [monoclawHomeOf(options.env, options.homeDir)],
-      }),
+      riskContext: () => riskContextFor(docker, options.homeDir, options.env),
       log: options.log,
       ...(options.allowDangerousContainerKnob ? { allowKnob: options.allowDangerousContainerKnob } : {}),
     });
