@@ -13,7 +13,9 @@
 //   vs `docker run --rm --network none IMAGE true` spawned from Node;
 // - output: 100 MiB from `dd` (busybox `head -c` is itself slower than the pipe) through exec (demuxed, captured with head/tail + spill file); MB/s and
 //   peak RSS growth of this process sampled every 5 ms;
-// - files: writeFile/readFile of 1 MB (median of 30) and 100 MB (median of 3).
+// - files: writeFile/readFile of 1 MB (median of 30) and 100 MB (median of 3);
+// - after idle: a ShellSession's next command once `idle_timeout` (1 s) froze the container
+//   (`idle_action: pause`) or stopped it (`stop`), interleaved with the cold start and `docker run` samples.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
@@ -125,6 +127,29 @@ try {
   results.read100 = await time(3, 0, () => backend.readFile("bench/hundred.bin"));
   await backend.dispose();
 
+  // After idle: one backend per idle_action, each with a session open; the idle timer pauses or stops the container.
+  const idleBackend = (idleAction) => {
+    const idleName = `${PREFIX}-idle-${idleAction}`;
+    const b = createDockerBackend({ ...backendOptions(idleName), idle_timeout: 1, idle_action: idleAction });
+    return { name: idleName, backend: b, session: b.openSession() };
+  };
+  const pausing = idleBackend("pause");
+  const stopping = idleBackend("stop");
+  const afterIdle = async ({ name: idleName, session: opening }, idleState) => {
+    const s = await opening;
+    await s.exec("true");
+    for (;;) {
+      const state = (await docker.getContainer(idleName).inspect()).State;
+      if (idleState(state)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const started = performance.now();
+    await s.exec("true");
+    return performance.now() - started;
+  };
+  const resumedPaused = [];
+  const resumedStopped = [];
+
   // Cold start: backend and `docker run` alternate, so drift hits both alike.
   const cold = [];
   const dockerRun = [];
@@ -141,9 +166,19 @@ try {
     const runStarted = performance.now();
     await run("docker", ["run", "--rm", "--network", "none", IMAGE, "true"]);
     if (i > 0) dockerRun.push(performance.now() - runStarted);
+    const paused = await afterIdle(pausing, (state) => state.Paused);
+    const stopped = await afterIdle(stopping, (state) => !state.Running);
+    if (i > 0) {
+      resumedPaused.push(paused);
+      resumedStopped.push(stopped);
+    }
   }
+  await pausing.backend.dispose();
+  await stopping.backend.dispose();
   results.cold = stats(cold);
   results.dockerRun = stats(dockerRun);
+  results.resumedPaused = stats(resumedPaused);
+  results.resumedStopped = stats(resumedStopped);
 } finally {
   await cleanup();
 }
@@ -171,6 +206,13 @@ const lines = [
   `| \`docker run --rm IMAGE true\` (baseline) | ${ms(r.dockerRun.median)} | ${ms(r.dockerRun.p95)} | ${r.dockerRun.n} |`,
   "",
   `Ratio ${(r.cold.median / r.dockerRun.median).toFixed(2)}x (target within 1.1x: ${pass(r.cold.median / r.dockerRun.median <= 1.1)}).`,
+  "",
+  "| after idle (a session's next command once idle_timeout acted), interleaved with the rows above | median | p95 | runs |",
+  "|---|---|---|---|",
+  `| \`idle_action: pause\`: thaw + \`true\` in the same shell | ${ms(r.resumedPaused.median)} | ${ms(r.resumedPaused.p95)} | ${r.resumedPaused.n} |`,
+  `| \`idle_action: stop\`: start + new shell + \`true\` | ${ms(r.resumedStopped.median)} | ${ms(r.resumedStopped.p95)} | ${r.resumedStopped.n} |`,
+  "",
+  `Paused vs stopped: ${(r.resumedStopped.median / r.resumedPaused.median).toFixed(1)}x faster; vs \`docker run\`: ${(r.dockerRun.median / r.resumedPaused.median).toFixed(1)}x faster.`,
   "",
   "| throughput | result | target |",
   "|---|---|---|",
