@@ -26,7 +26,17 @@ describe("askApproval", () => {
   it("shows the command (sanitized) and why, then asks y/N", async () => {
     const { approved, shown } = await answerWith("y\n");
     expect(approved).toBe(true);
-    expect(shown).toBe("! Approval needed: this command recursively deletes / , home or a system directory\n    rm -rf /\nRun it? [y/N] ");
+    expect(shown).toBe(
+      "! Approval needed: this command recursively deletes / , home or a system directory\n    rm -rf /\nDetection is best effort: it cannot see into scripts, variables or eval.\nRun it? [y/N] ",
+    );
+  });
+
+  it("leaves out the detection note when terminal.approvals is always (nothing was judged)", async () => {
+    const { input, output, shown, style } = setup();
+    const pending = askApproval({ command: "ls", reason: 'terminal.approvals is "always"' }, { input, output, style });
+    input.write("n\n");
+    await pending;
+    expect(shown()).toBe('! Approval needed: terminal.approvals is "always"\n    ls\nRun it? [y/N] Refused.\n');
   });
 
   it.each([["yes\n"], ["Y\n"], [" YES \n"]])("accepts %j", async (typed) => {

@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline";
+import { ALWAYS_ASK_REASON, DESTRUCTIVE_DETECTION_NOTE } from "@monoclaw/core";
 import { createTerminalSanitizer } from "./terminal-sanitizer.js";
 import type { TerminalStyle } from "./terminal-style.js";
 
@@ -24,7 +25,9 @@ export interface ApprovalPromptOptions {
  * Asks `Run it? [y/N]` for one command and resolves true only for `y` or
  * `yes` (any case). Empty input, anything else, end of input and an abort
  * all resolve false: the default is always to refuse. Never throws. The
- * command is shown sanitized, so it cannot hide itself with escape sequences.
+ * command is shown sanitized, so it cannot hide itself with escape sequences,
+ * with a line saying what the destructive-command check cannot see (unless
+ * `terminal.approvals` is `always`, when nothing was judged).
  */
 export async function askApproval(question: ApprovalQuestion, options: ApprovalPromptOptions): Promise<boolean> {
   const { input, output, style, signal, onInterrupt } = options;
@@ -35,7 +38,9 @@ export async function askApproval(question: ApprovalQuestion, options: ApprovalP
     .split("\n")
     .map((line) => `    ${line}`)
     .join("\n");
-  output.write(`${style.yellow(`! Approval needed: ${clean.write(question.reason)}`)}\n${style.bold(command)}\n`);
+  // The check's limits matter when it judged the command, not when every command is asked about.
+  const note = question.reason === ALWAYS_ASK_REASON ? "" : `${style.dim(DESTRUCTIVE_DETECTION_NOTE)}\n`;
+  output.write(`${style.yellow(`! Approval needed: ${clean.write(question.reason)}`)}\n${style.bold(command)}\n${note}`);
   const readline = createInterface({ input, output, terminal: input.isTTY === true });
   try {
     const answer = await new Promise<string | undefined>((resolve) => {

@@ -124,7 +124,7 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     const session = start();
     await session.waitFor(/› $/);
     session.write("install it\r");
-    await session.waitFor(/Approval needed: .*\n\s+touch ran-marker; curl[^\n]*\nRun it\? \[y\/N\] $/);
+    await session.waitFor(/Approval needed: .*\n\s+touch ran-marker; curl[^\n]*\nDetection is best effort[^\n]*\nRun it\? \[y\/N\] $/);
     session.write("n\r");
     await session.waitFor(/Understood, I did not run it\.\n› $/);
     expect(existsSync(join(home.workdir, "ran-marker"))).toBe(false);

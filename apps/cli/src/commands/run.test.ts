@@ -286,7 +286,7 @@ describe("monoclaw run", () => {
     );
     const cli = spawnCliInPty(["run", "install it"], { env: home.env, cwd: home.root });
     try {
-      await cli.waitFor(/Approval needed: .*\n\s+touch ran-marker[^\n]*\nRun it\? \[y\/N\] $/);
+      await cli.waitFor(/Approval needed: .*\n\s+touch ran-marker[^\n]*\nDetection is best effort[^\n]*\nRun it\? \[y\/N\] $/);
       cli.write("y\r");
       await cli.waitFor(/│ ran\n\s+✓ exit 0[^]*Installed\.\n$/);
       expect(await cli.exited).toBe(0);

@@ -32,6 +32,9 @@ export interface ApprovalRequest {
 /** Asks the person; resolves true to run the command. Rejecting counts as a no. */
 export type ApproveFunction = (request: ApprovalRequest) => Promise<boolean>;
 
+/** The reason given when `terminal.approvals` is `always`: every command is asked about, none was judged. */
+export const ALWAYS_ASK_REASON = 'terminal.approvals is "always"';
+
 export type ApprovalDecision =
   /** `unseen`: what the destructive-command check could not see into (scripts, inline code, unknown variables), when any. */
   | { action: "run"; unseen?: string[] }
@@ -49,7 +52,7 @@ export type ApprovalDecision =
  */
 export function decideApproval(command: string, policy: ApprovalPolicy): ApprovalDecision {
   if (policy.mode === "never") return { action: "run" };
-  if (policy.mode === "always") return { action: "ask", reason: 'terminal.approvals is "always"' };
+  if (policy.mode === "always") return { action: "ask", reason: ALWAYS_ASK_REASON };
   if (policy.sandboxed) return { action: "run" };
   const { match, unseen } = inspectCommand(command);
   if (match !== undefined) return { action: "ask", reason: `this command ${match.reason}` };
