@@ -109,7 +109,8 @@ describe("event scheduler", () => {
     const fired: EventFiring[] = [];
     await start(fired);
     await write("bad.json", { type: "one-shot", channelId: "C111", text: "x", at: "tomorrow" });
-    await until(() => existsSync(join(dir, "invalid", "bad.json.reason.txt")), "the invalid file to be moved", 30_000);
+    // The log line follows the reason file (written atomically, then flushed): wait for both.
+    await until(() => logs.some((l) => l.includes("moved to events/invalid/bad.json")), "the invalid file to be moved", 30_000);
     expect(existsSync(join(dir, "bad.json"))).toBe(false);
     expect(JSON.parse(await readFile(join(dir, "invalid", "bad.json"), "utf8")).at).toBe("tomorrow");
     expect(await readFile(join(dir, "invalid", "bad.json.reason.txt"), "utf8")).toContain("'at': must be an ISO 8601 time with an offset");
