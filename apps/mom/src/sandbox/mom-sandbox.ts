@@ -3,21 +3,14 @@ import type { ExecutionBackend, LoadedConfig } from "@monoclaw/core";
 import type { SandboxSpec } from "../cli/sandbox-spec.js";
 import { CHANNEL_WORKSPACE } from "./channel-sandboxes.js";
 import { openChannelSandboxes } from "./open-channel-sandboxes.js";
-import { openSandbox } from "./open-sandbox.js";
+import { openSandbox, type OpenSandboxOptions } from "./open-sandbox.js";
 import { workspaceView, type SandboxKind } from "./workspace-view.js";
 
-export interface OpenMomSandboxOptions {
+/** `openSandbox`'s options, for any `--sandbox` form, plus the config that channel containers are built from. */
+export interface OpenMomSandboxOptions extends Omit<OpenSandboxOptions, "spec"> {
   spec: SandboxSpec;
-  /** Absolute host path of the data directory. */
-  dataDir: string;
   /** The loaded config.yaml (`terminal.docker` for channel containers). */
   config: LoadedConfig;
-  /** The environment commands may inherit (host mode), already stripped of secrets. */
-  sandboxEnv: Readonly<Record<string, string | undefined>>;
-  /** The environment used to find the Docker engine (DOCKER_HOST...). */
-  env: Readonly<Record<string, string | undefined>>;
-  timeoutMs: number;
-  log: (message: string) => void;
 }
 
 /** Where mom's tools run, whichever `--sandbox` form chose it. */
