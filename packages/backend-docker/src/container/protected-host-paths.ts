@@ -9,7 +9,7 @@
  * (`/usr/lib`, `/lib/x86_64-linux-gnu`, `/opt`, `/snap`, `/nix`), reads its
  * secrets (`/etc/shadow`), or reaches its services (`/run`, `/var/run` hold
  * the engine's socket and containerd's). `/lib`, `/lib32`, `/lib64`,
- * `/libx32` and any other `/lib*` are matched by {@link isLibTree}. `/var/cache`
+ * `/libx32` and `/libexec` are matched by {@link isLibTree}. `/var/cache`
  * is here because apt and other package managers running as root on the host
  * install what they find there. `/srv` (data the host serves) is not: a
  * project directory under it is an ordinary mount. macOS's own trees are
@@ -50,10 +50,9 @@ export const ROOT_HOME = "/root";
 /** Directories that hold every user's home: `/home` and `/Users`, and each `/home/<user>` in them. */
 export const HOME_PARENTS: readonly string[] = ["/home", "/Users"];
 
-/** `/lib`, `/lib32`, `/lib64`, `/libx32`, `/libexec`...: any top-level `lib*` directory. */
+/** The top-level library tree holding `path`, if any: `/lib`, `/lib32`, `/lib64`, `/libx32`, `/libexec` (not `/library-code`). */
 export function isLibTree(path: string): string | undefined {
-  const match = /^\/lib[^/]*/.exec(path);
-  return match ? match[0] : undefined;
+  return /^\/lib(?:32|64|x32|exec)?(?=\/|$)/.exec(path)?.[0];
 }
 
 /**

@@ -57,6 +57,7 @@ describe("the dangers parseVolume lets through with allow_dangerous_mounts", () 
     expect(parseVolume("~/.ssh:/root/.ssh", allowed).danger).toMatchObject({ kind: "credentials" });
     expect(parseVolume("/var/run:/r", allowed).danger).toMatchObject({ kind: "engine-socket" });
     expect(parseVolume("/usr/lib:/r", allowed).danger).toMatchObject({ kind: "system" });
+    expect(parseVolume("/lib64:/r", allowed).danger).toMatchObject({ kind: "system", reason: "/lib64 holds host system files" });
   });
 
   it("throws a DangerousMountError carrying the danger when not allowed", () => {
@@ -70,5 +71,16 @@ describe("the dangers parseVolume lets through with allow_dangerous_mounts", () 
     expect(error).toBeInstanceOf(DangerousMountError);
     expect((error as DangerousMountError).danger.kind).toBe("credentials");
     expect((error as Error).message).toContain("add :ro to the entry");
+  });
+});
+
+describe("the system-tree rule matches trees, not names that start alike", () => {
+  it("flags /lib64/x and /lib32 but not /library-code or /libraries on the engine's host", async () => {
+    const { engineHostMountDanger } = await import("./mount-policy.js");
+    expect(engineHostMountDanger("/lib64/x", true)?.reason).toBe("/lib64 holds host system files");
+    expect(engineHostMountDanger("/lib32", true)?.kind).toBe("system");
+    expect(engineHostMountDanger("/library-code/app", false)).toBeUndefined();
+    expect(engineHostMountDanger("/libraries", false)).toBeUndefined();
+    expect(engineHostMountDanger("/etcetera/app", false)).toBeUndefined();
   });
 });
