@@ -118,4 +118,34 @@ describe("doctor checks of the Docker backend (real engine)", () => {
     expect(byId(checks, "docker.engine")[0]!.fix).toContain("Docker not found");
     await backend.dispose();
   });
+
+  it("shows no tick for an attached container whose workspace mount the policy flags; a clean one gets its tick and hardening", async () => {
+    const flagged = names.next();
+    await (await testDocker.createContainer({ name: flagged, Image: BUSYBOX, Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none", Binds: [`${home}:/workspace`] } })).start();
+    const backend = createDockerBackend({ container: flagged, hostEnv: { PATH: process.env.PATH, HOME: home } });
+    let checks = await backend.healthChecks();
+    expect(byId(checks, "docker.container")[0]).toMatchObject({ level: "warn" });
+    expect(byId(checks, "docker.risk.mount")[0]!.message).toContain(`it mounts ${home} at /workspace: ${home} is your home directory`);
+    await backend.dispose();
+
+    const clean = names.next();
+    await (
+      await testDocker.createContainer({
+        name: clean,
+        Image: BUSYBOX,
+        Cmd: ["sleep", "600"],
+        HostConfig: { NetworkMode: "none", Binds: [`${join(home, "projects")}:/workspace`], CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], PidsLimit: 100, Init: true },
+      })
+    ).start();
+    const second = createDockerBackend({ container: clean, hostEnv: { PATH: process.env.PATH, HOME: home } });
+    checks = await second.healthChecks();
+    expect(byId(checks, "docker.container")[0]).toMatchObject({ level: "ok" });
+    expect(byId(checks, "docker.hardening")[0]).toEqual({
+      id: "docker.hardening",
+      level: "ok",
+      message: `container ${clean} (not made by MonoClaw): all capabilities dropped, no-new-privileges, pids limit 100, init`,
+    });
+    expect(checks.filter((check) => check.id.startsWith("docker.risk."))).toEqual([]);
+    await second.dispose();
+  });
 });

@@ -150,11 +150,13 @@ async function containerCheck(context: HealthCheckContext, { docker }: EngineCon
   const { config, containerName } = context;
   if (config.container !== undefined) {
     try {
-      const info = await inspectAttachedContainer(docker, config.container, config.workdir);
+      const info = await inspectAttachedContainer(docker, config.container, config.workdir, await riskContextFor(docker, context.homeDir, context.hostEnv));
       if (!info.exists) return { id: "docker.container", level: "fail", message: `container ${info.name} does not exist`, fix: info.fix! };
       if (!info.running) return { id: "docker.container", level: "fail", message: `container ${info.name} is ${info.state}`, fix: info.fix! };
       const mounted = info.workspaceSource ? `, ${info.workspaceSource} mounted at ${config.workdir}` : `, nothing mounted at ${config.workdir}`;
-      return { id: "docker.container", level: "ok", message: `container ${info.name} is running (${info.image}${mounted})` };
+      // No tick for a workspace mount the policy flags (the docker.risk.mount line below says why).
+      const flagged = info.workspaceSource !== undefined && (info.risks ?? []).some((risk) => risk.id === "mount" && risk.message.startsWith(`it mounts ${info.workspaceSource} at ${config.workdir}`));
+      return { id: "docker.container", level: flagged ? "warn" : "ok", message: `container ${info.name} is running (${info.image}${mounted})` };
     } catch (error) {
       return { id: "docker.container", level: "fail", message: `cannot inspect container ${config.container}: ${(error as Error).message}` };
     }
