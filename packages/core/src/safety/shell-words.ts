@@ -311,14 +311,7 @@ class ShellParser {
         for (const part of this.readDoubleQuoted(false)) parts.push(part);
         continue;
       }
-      if (c === "$" || c === "`") {
-        const expansion = this.readExpansion(false);
-        if (expansion !== undefined) {
-          flush();
-          parts.push(...expansion);
-          continue;
-        }
-      }
+      if ((c === "$" || c === "`") && this.pushExpansion(false, parts, flush)) continue;
       text += c;
       this.pos++;
     }
@@ -371,14 +364,7 @@ class ShellParser {
           continue;
         }
       }
-      if (c === "$" || c === "`") {
-        const expansion = this.readExpansion(true);
-        if (expansion !== undefined) {
-          flush();
-          parts.push(...expansion);
-          continue;
-        }
-      }
+      if ((c === "$" || c === "`") && this.pushExpansion(true, parts, flush)) continue;
       text += c;
       this.pos++;
     }
@@ -386,6 +372,15 @@ class ShellParser {
     // `""` is an empty word, not no word.
     if (parts.length === 0) parts.push({ kind: "text", text: "", quoted: true });
     return parts;
+  }
+
+  /** Reads the expansion at the cursor onto `parts` (text before it flushed first); false when `$` is just a character. */
+  private pushExpansion(quoted: boolean, parts: WordPart[], flush: () => void): boolean {
+    const expansion = this.readExpansion(quoted);
+    if (expansion === undefined) return false;
+    flush();
+    for (const part of expansion) parts.push(part);
+    return true;
   }
 
   /** `$...` or a backtick at the cursor, or undefined when `$` is just a character. */
