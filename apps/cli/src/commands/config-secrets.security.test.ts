@@ -34,6 +34,8 @@ describe("monoclaw config never shows a secret", () => {
     expect(results[3]!.stdout).toBe("********\n");
     // Positive control: an ordinary value under the same provider is shown in full.
     expect((await run(["config", "get", "providers.openai.base_url"], env)).stdout).toBe("http://127.0.0.1:9999/v1\n");
+    // A reference to a variable that is not set holds no secret: its name is shown, which says what to set.
+    expect((await run(["config", "get", "providers.openai.api_key"])).stdout).toBe("${TEST_OPENAI_KEY}\n");
   });
 
   it("masks credential-shaped values and secret-named variables under terminal.*.env, whatever the key", async () => {

@@ -29,6 +29,9 @@ describe("maskSecrets", () => {
     expect(maskSecrets("plain-key-123456", "api_key")).toBe(MASKED_VALUE);
     expect(maskSecrets(12345678, "password")).toBe(MASKED_VALUE);
     expect(maskSecrets("", "api_key")).toBe("");
+    expect(maskSecrets("${OPENAI_API_KEY}", "api_key")).toBe("${OPENAI_API_KEY}"); // left unexpanded: the variable is not set
+    expect(maskSecrets("${OPENAI_API_KEY}x", "api_key")).toBe(MASKED_VALUE);
+    expect(maskSecrets("${OPENAI_API_KEY:-literal-key-123}", "api_key")).toBe(MASKED_VALUE);
     expect(maskSecrets("ubuntu:24.04", "image")).toBe("ubuntu:24.04");
     expect(isSecretConfigValue("tls_verify", true)).toBe(false);
   });

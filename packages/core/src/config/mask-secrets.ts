@@ -1,5 +1,7 @@
 import { isSecretEnvName, looksLikeSecretValue } from "../backend/secret-env.js";
 
+const UNEXPANDED_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/; // never with a `:-default`, which may be a literal key
+
 /** What a secret config value is shown as. */
 export const MASKED_VALUE = "********";
 
@@ -11,7 +13,8 @@ export const MASKED_VALUE = "********";
  */
 export function isSecretConfigValue(key: PropertyKey | undefined, value: unknown): boolean {
   if (typeof value !== "string" && typeof value !== "number") return false;
-  if (value === "") return false;
+  // Empty, or a `${VAR}` left unexpanded (the variable is not set): nothing secret to hide, and the name helps.
+  if (value === "" || (typeof value === "string" && UNEXPANDED_REFERENCE.test(value))) return false;
   return (typeof key === "string" && isSecretEnvName(key)) || (typeof value === "string" && looksLikeSecretValue(value));
 }
 
