@@ -35,6 +35,11 @@ describe("config set and the mount policy", () => {
     expect(off.code).toBe(2);
     expect(off.stderr).toContain("refusing to mount /var/lib");
 
+    const unset = await run(["config", "unset", "terminal.docker.allow_dangerous_mounts"]);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toBe(off.stderr);
+    expect(t.readConfig()).toContain("allow_dangerous_mounts: true");
+
     t.writeConfig(docker);
     const keys = await run(["config", "set", "terminal.docker.volumes", '["~/.ssh:/root/.ssh"]']);
     expect(keys.code).toBe(2);

@@ -4,7 +4,7 @@ import { backendConfigRefusals } from "../backends.js";
 import { usageError } from "../cli-error.js";
 
 /**
- * Refuses a `config set` whose result every command would refuse (such as a
+ * Refuses a `config set` (or `unset`: `value` undefined) whose result every command would refuse (such as a
  * `terminal.docker.volumes` entry the mount policy never mounts), with the
  * message those commands print. Checks the effective config as it would be
  * after the edit; a file that does not load now is left to `config set`'s

@@ -74,6 +74,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     .description("remove <key> from the config file, so its default applies again")
     .argument("<key>", "dotted key path, e.g. terminal.timeout")
     .action(async (key: string) => {
+      await refuseWhatEveryCommandRefuses(key, undefined, context);
       report(context, await unsetConfigValue(key, editOptions(context)), `${key} removed`, `${key} was not set`);
     });
 
