@@ -123,6 +123,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const containerName = config.container ?? explicitName ?? scopedContainerName({ kind: config.scope, directory: cwd, ...(sessionId !== undefined ? { sessionId } : {}), config });
   // A session's container lives as long as the session: removed at dispose unless keep_warm.
   const removeAtDispose = scopeOf.kind === "session" && !config.keep_warm && config.container === undefined;
+  // The warm pool serves new sessions: their late-bound settings (forward_env, secrets) travel per exec, so any member of the same config hash fits.
+  const warmPool = scopeOf.kind === "session" && config.container === undefined && explicitName === undefined ? config.warm_pool : 0;
   let notedNewSessionContainer = false;
   const say = log ?? (() => undefined);
 
@@ -171,6 +173,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           env,
           ...(allowDangerousContainerKnob ? { allowDangerousContainerKnob } : {}),
           scopeOf,
+          ...(warmPool > 0 ? { claimFromPool: true } : {}),
           onCreated: () => {
             if (!notedNewSessionContainer && session?.resumed === true && scopeOf.kind === "session") {
               notedNewSessionContainer = true;
@@ -442,6 +445,11 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       if (removeAtDispose) {
         const { docker } = await engine();
         await removeManaged(docker, containerName).catch(() => undefined);
+      }
+      if (warmPool > 0) {
+        // Who keeps the pool warm: the process whose session ends refills it for the next one (see docs/architecture.md).
+        const current = await targetPromise?.catch(() => undefined);
+        await current?.refillPool?.(warmPool, config.max_age).catch((error: unknown) => say(`Could not refill the warm pool: ${(error as Error).message}`));
       } else if (!config.keep_warm && config.container === undefined) {
         const current = await targetPromise?.catch(() => undefined);
         await current?.stop().catch(() => undefined);

@@ -34,6 +34,11 @@ export const dockerConfigSchema = z
      * removed when the session ends unless keep_warm), or `shared` (one for everything with this config).
      */
     scope: z.enum(["directory", "session", "shared"]).default("directory"),
+    /**
+     * With `scope: session`: keep this many containers of these settings created and started, ready for the next
+     * session to claim instead of creating one (MonoClaw refills the pool when a session ends).
+     */
+    warm_pool: z.number().int().nonnegative().max(16).default(0),
     /** What an idle container gets after `idle_timeout`: `stop`, or `pause` (frozen with its shells open; thaws in a fraction of a restart). */
     idle_action: z.enum(["stop", "pause"]).default("stop"),
     /** Leave the container running when MonoClaw exits or goes idle, for instant reuse. */

@@ -11,6 +11,8 @@ export const LABEL_SCOPE = "dev.monoclaw.scope";
 export const LABEL_SCOPE_KIND = "dev.monoclaw.scope-kind";
 /** The session id (`session` scope) or the Slack channel id (`channel` scope); absent for the others. */
 export const LABEL_SCOPE_ID = "dev.monoclaw.scope-id";
+/** `true` on containers made for the warm pool (`warm_pool`); a claimed member keeps it, so `sandbox ls` can say where it came from. */
+export const LABEL_POOL = "dev.monoclaw.pool";
 /** `true` when created with keep_warm: idle stop and reaping leave it alone while it runs. */
 export const LABEL_KEEP_WARM = "dev.monoclaw.keep-warm";
 

@@ -4,6 +4,7 @@ import {
   LABEL_CREATED_AT,
   LABEL_KEEP_WARM,
   LABEL_MANAGED_BY,
+  LABEL_POOL,
   LABEL_SCOPE,
   LABEL_SCOPE_ID,
   LABEL_SCOPE_KIND,
@@ -11,6 +12,9 @@ import {
   MANAGED_FILTER,
 } from "./container-labels.js";
 import { statusCodeOf } from "../engine/engine-errors.js";
+
+/** A claimed pool member carries no session label (labels are fixed at creation): its session is in its name. */
+const SESSION_NAME_PREFIX = "monoclaw-session-";
 
 /** One container MonoClaw created, as `monoclaw sandbox ls` shows it. */
 export interface ManagedContainerSummary {
@@ -30,6 +34,8 @@ export interface ManagedContainerSummary {
   scopeId?: string;
   configHash: string;
   keepWarm: boolean;
+  /** Made for the warm pool: still waiting in it (`monoclaw-pool-...`) or claimed by a session. */
+  fromPool: boolean;
 }
 
 /**
@@ -53,7 +59,9 @@ export async function listManagedContainers(docker: Docker): Promise<ManagedCont
       ...(c.Labels[LABEL_SCOPE_ID] !== undefined ? { scopeId: c.Labels[LABEL_SCOPE_ID] } : {}),
       configHash: c.Labels[LABEL_CONFIG_HASH] ?? "",
       keepWarm: c.Labels[LABEL_KEEP_WARM] === "true",
+      fromPool: c.Labels[LABEL_POOL] === "true",
     }))
+    .map((c) => (c.fromPool && c.scopeId === undefined && c.name.startsWith(SESSION_NAME_PREFIX) ? { ...c, scopeId: c.name.slice(SESSION_NAME_PREFIX.length) } : c))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

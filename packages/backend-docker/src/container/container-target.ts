@@ -17,4 +17,6 @@ export interface ContainerTarget {
   invalidate(): void;
   /** Stops the container if this target manages it; a no-op for attached containers. */
   stop(): Promise<void>;
+  /** Managed targets: brings the warm pool for these settings to `size` ready members; returns the names created. */
+  refillPool?(size: number, maxAgeSeconds: number): Promise<string[]>;
 }

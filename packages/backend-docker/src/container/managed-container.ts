@@ -6,6 +6,7 @@ import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./contain
 import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf } from "../engine/engine-errors.js";
 import { ensureImage, type ProgressEvent } from "../image/image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
+import { claimPoolMember, refillPool } from "./warm-pool.js";
 
 export interface ManagedContainerOptions {
   docker: Docker;
@@ -15,6 +16,8 @@ export interface ManagedContainerOptions {
   onPullProgress?: (event: ProgressEvent) => void;
   /** Told when no container of that name existed and this process creates one (not on reuse or replacement). */
   onCreated?: () => void;
+  /** Take a ready container from the warm pool before creating one (`warm_pool`, session scope). */
+  claimFromPool?: boolean;
   /** Runs once after this process created (not reused) the container, e.g. to chown the workdir. */
   prepare?: (containerId: string) => Promise<void>;
 }
@@ -40,6 +43,10 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
       const info = await inspectOrUndefined(docker, name);
       if (!info) {
         if (!replacing) options.onCreated?.();
+        if (options.claimFromPool) {
+          const claimed = await claimPoolMember(docker, spec);
+          if (claimed !== undefined) return claimed;
+        }
         let containerId: string;
         try {
           containerId = (await docker.createContainer(withCreatedAt(spec))).id;
@@ -108,6 +115,13 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
         .catch(() => undefined);
     },
     keepWarm: options.keepWarm,
+    async refillPool(size, maxAgeSeconds) {
+      const image = await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
+      // Members serve whoever claims them: no session or channel id of this one's.
+      const scopeOf = { kind: options.spec.scopeOf?.kind ?? "directory" } as const;
+      const spec = buildContainerSpec({ ...options.spec, scopeOf, imageId: image.Id });
+      return refillPool(docker, { spec, size, maxAgeSeconds, ...(options.prepare ? { prepare: options.prepare } : {}) });
+    },
   };
 }
 

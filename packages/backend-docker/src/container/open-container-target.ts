@@ -24,6 +24,8 @@ export interface ContainerTargetOptions {
   scopeOf?: ContainerScope;
   /** Called when the managed container is created because none existed (not reused, not replaced). */
   onCreated?: () => void;
+  /** Take a ready container from the warm pool before creating one. */
+  claimFromPool?: boolean;
   /** The container user, resolved (`uid:gid` or a name), or undefined for the image's user. */
   user: string | undefined;
   /** The configured volumes, checked (throws a BackendError for an invalid entry). */
@@ -75,6 +77,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     spec: { config, name: containerName, scope: options.cwd, ...(options.scopeOf ? { scopeOf: options.scopeOf } : {}), binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
     keepWarm: config.keep_warm,
     ...(options.onCreated ? { onCreated: options.onCreated } : {}),
+    ...(options.claimFromPool ? { claimFromPool: true } : {}),
     log: options.log,
     ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
     prepare: async (id) => {

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import type Docker from "dockerode";
+import { runContainerExec } from "../exec/container-exec.js";
+import { LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_MANAGED_BY, LABEL_POOL, MANAGED_BY_VALUE } from "./container-labels.js";
+import { removeManaged } from "./container-reaper.js";
+import { withCreatedAt, type ContainerSpec } from "./container-spec.js";
+
+/** Names of unclaimed pool members: `monoclaw-pool-<config hash>-<random>`; a claim renames the member to its session's name. */
+export const POOL_NAME_PREFIX = "monoclaw-pool-";
+/**
+ * Made by the one claim that wins a member. `mkdir` is atomic, so when two
+ * processes race for one member exactly one gets it; the engine's rename
+ * alone is not a lock (it renames whatever the old name resolved to).
+ */
+const CLAIM_MARK = "/tmp/.monoclaw-claimed";
+
+interface PoolMember {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+/** Running, unclaimed members made from this exact spec (same config hash, image id included), oldest first. */
+async function poolMembers(docker: Docker, configHash: string): Promise<PoolMember[]> {
+  const listed = await docker.listContainers({
+    filters: { label: [`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`, `${LABEL_POOL}=true`, `${LABEL_CONFIG_HASH}=${configHash}`], status: ["running"] },
+  });
+  return listed
+    .map((c) => ({ id: c.Id, name: (c.Names[0] ?? "").replace(/^\//, ""), createdAt: Date.parse(c.Labels[LABEL_CREATED_AT] ?? "") || c.Created * 1000 }))
+    .filter((m) => m.name.startsWith(POOL_NAME_PREFIX))
+    .sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/**
+ * Takes one ready member of the pool for `name`: marks it claimed inside the
+ * container (the tie-breaker), then renames it. Returns its id, or undefined
+ * when the pool has none left (the caller creates a container as usual). A
+ * member another process claimed first, or one that vanished, is skipped.
+ */
+export async function claimPoolMember(docker: Docker, spec: ContainerSpec): Promise<string | undefined> {
+  for (const member of await poolMembers(docker, spec.configHash)) {
+    const won = await runContainerExec(docker, member.id, { cmd: ["/bin/sh", "-c", `mkdir ${CLAIM_MARK}`], user: "0" }).catch(() => undefined);
+    if (won?.exitCode !== 0) continue;
+    try {
+      await docker.getContainer(member.id).rename({ name: spec.name });
+      return member.id;
+    } catch {
+      // The session's name is taken (another process made it meanwhile): this member is spent, never handed to anyone else.
+      await removeManaged(docker, member.id).catch(() => undefined);
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export interface RefillOptions {
+  /** The spec a session container would get (name ignored); members are made from it. */
+  spec: ContainerSpec;
+  size: number;
+  /** Members older than this are replaced (0: never by age). */
+  maxAgeSeconds: number;
+  /** Runs once in each new member (e.g. hand the workdir to the user), as for a container made for a session. */
+  prepare?: (containerId: string) => Promise<void>;
+  now?: Date;
+}
+
+/**
+ * Brings the pool to `size` running members of this spec: members older than
+ * `maxAgeSeconds` are removed, then missing ones are created and started (and
+ * prepared), labelled as pool members. Members of other settings are left to
+ * their own processes (and to `sandbox rm`). Returns the names created.
+ */
+export async function refillPool(docker: Docker, options: RefillOptions): Promise<string[]> {
+  const now = (options.now ?? new Date()).getTime();
+  let members = await poolMembers(docker, options.spec.configHash);
+  if (options.maxAgeSeconds > 0) {
+    const old = members.filter((m) => now - m.createdAt > options.maxAgeSeconds * 1000);
+    for (const m of old) await removeManaged(docker, m.id).catch(() => undefined);
+    members = members.filter((m) => !old.includes(m));
+  }
+  const created: string[] = [];
+  for (let i = members.length; i < options.size; i++) {
+    const name = `${POOL_NAME_PREFIX}${options.spec.configHash}-${randomBytes(3).toString("hex")}`;
+    const create = withCreatedAt({ ...options.spec, name });
+    const { id } = await docker.createContainer({ ...create, Labels: { ...create.Labels, [LABEL_POOL]: "true" } });
+    try {
+      await docker.getContainer(id).start();
+      await options.prepare?.(id);
+    } catch (error) {
+      await removeManaged(docker, id).catch(() => undefined);
+      throw error;
+    }
+    created.push(name);
+  }
+  return created;
+}
