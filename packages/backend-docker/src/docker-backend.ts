@@ -42,6 +42,7 @@ import { createExecPool } from "./exec/exec-pool.js";
 import { dockerHealthChecks } from "./health-checks.js";
 import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive-shell.js";
 import { resolveContainerUser } from "./container/user-spec.js";
+import { sandboxEgressFor } from "./egress/sandbox-egress.js";
 import { parseVolume, type VolumeMount } from "./container/volume-mounts.js";
 
 /** Default per-command timeout when the app gives none: 10 minutes. */
@@ -127,6 +128,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const warmPool = scopeOf.kind === "session" && config.container === undefined && explicitName === undefined ? config.warm_pool : 0;
   let notedNewSessionContainer = false;
   const say = log ?? (() => undefined);
+  // network: allowlist: the sandbox joins an internal network whose only way out is MonoClaw's egress proxy.
+  const egress = sandboxEgressFor(config, containerName, say);
 
   let engineConnection: Promise<EngineConnection> | undefined;
   let targetPromise: Promise<ContainerTarget> | undefined;
@@ -163,7 +166,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       .then(({ docker }) =>
         openContainerTarget({
           docker,
-          config,
+          config: egress?.sandboxConfig ?? config,
           containerName,
           cwd,
           user,
@@ -195,6 +198,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     if (disposed) throw new BackendError("UNAVAILABLE", "The Docker backend was disposed");
     return whileBusy(async () => {
       const { docker } = await engine();
+      await egress?.ensure(docker);
       const container = await target();
       const id = await container.ensureRunning();
       try {
@@ -238,6 +242,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     await closePool();
     const current = await targetPromise?.catch(() => undefined);
     await current?.stop();
+    await egress?.stop();
   };
 
   const closePool = async () => {
@@ -454,6 +459,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         const current = await targetPromise?.catch(() => undefined);
         await current?.stop().catch(() => undefined);
       }
+      if (!config.keep_warm) await egress?.stop().catch(() => undefined);
     },
   };
   return backend;

@@ -1,5 +1,6 @@
 import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core/backend";
 import { z } from "zod";
+import { egressConfigSchema } from "./egress/egress-config.js";
 
 /** Default limit on processes in the container: enough for builds, low enough to stop a fork bomb. */
 export const DEFAULT_PIDS_LIMIT = 1024;
@@ -19,7 +20,7 @@ export const dockerConfigSchema = z
     image: z.string().min(1).default("ubuntu:24.04"),
     /** `missing` pulls only when the image is not present, `always` before each container creation, `never` fails instead. */
     pull: z.enum(["missing", "always", "never"]).default("missing"),
-    /** `none`, `bridge`, `host`, or the name of an existing Docker network. */
+    /** `none`, `allowlist` (only `egress.allow`, through MonoClaw's egress proxy), `bridge`, `host`, or the name of an existing Docker network. */
     network: z.string().min(1).default("bridge"),
     /** Bind mounts, `host:container[:ro|:rw]`; `${HOME}`, `$HOME` and `~` are expanded. */
     volumes: z.array(z.string().min(1)).default([]),
@@ -67,6 +68,8 @@ export const dockerConfigSchema = z
     container: z.string().min(1).optional(),
     /** Remove our own containers older than this many seconds when they are stopped (0: never by age). */
     max_age: z.number().int().nonnegative().default(7 * 24 * 3600),
+    /** With `network: allowlist`: what the sandbox may reach through MonoClaw's egress proxy (see egress/). */
+    egress: egressConfigSchema.prefault({}),
   })
   .strict();
 

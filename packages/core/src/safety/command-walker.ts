@@ -491,9 +491,9 @@ function printedText(command: SeenCommand): string | undefined {
   if (command.name === "printf" && texts.length > 0) {
     const [format, ...values] = texts;
     let used = 0;
-    const printed = format!.replace(/%[-+ #0-9.]*[sbdiqc%]|\\n|\\t/g, (spec) => {
+    const printed = format!.replace(/%[-+ #0-9.]*[sbdiqc%]|\\[nt0]/g, (spec) => {
       if (spec === "%%") return "%";
-      if (spec === "\\n") return "\n";
+      if (spec === "\\n" || spec === "\\0") return "\n"; // NUL separates words for `xargs -0`
       if (spec === "\\t") return "\t";
       return values[used++] ?? "";
     });

@@ -113,6 +113,12 @@ const bypasses: Array<[string, string, string]> = [
   ["eval of a variable set on the line", "X='rm -rf /'; eval $X", "rm-root"],
   ["echo piped into sh", "echo 'rm -rf /' | sh", "rm-root"],
   ["printf piped into bash", "printf 'rm -rf %s' / | bash", "rm-root"],
+  ["echo piped into sudo bash", "echo 'rm -rf /' | sudo bash", "rm-root"],
+  ["a here-document fed to sudo sh", "sudo sh <<EOF\nrm -rf /\nEOF", "rm-root"],
+  ["printf of NUL-separated words into xargs -0", "printf '/\\0' | xargs -0 rm -rf", "rm-root"],
+  ["a glob after a quoted slash", 'rm -rf "/"*', "rm-root"],
+  ["an empty brace alternative", "rm -rf /{,}", "rm-root"],
+  ["options after the target (GNU permutes them)", "rm / -rf", "rm-root"],
   ["a here-document fed to bash", "bash <<'EOF'\nrm -rf /\nEOF", "rm-root"],
   ["a here-string fed to sh", "sh <<< 'rm -rf /'", "rm-root"],
   ["watch running a command", "watch rm -rf /", "rm-root"],
@@ -276,6 +282,8 @@ const harmlessLookalikes: Array<[string, string]> = [
   ["xargs rm -f of found .pyc files", "find . -name '*.pyc' | xargs rm -f"],
   ["curl saving a file", "curl -fsSL https://example.com/f.tgz -o f.tgz"],
   ["a comment mentioning rm -rf /", "ls # then rm -rf /"],
+  ["a quoted * is a file named *, not a glob", 'rm -rf /"*"'],
+  ["-rf after -- is a file name", "rm -- -rf"],
   ["rsync --delete into a project directory", "rsync -a --delete src/ ./backup/"],
   ["sudo -C (close file descriptors, not a directory)", "sudo -C 3 rm -rf *"],
   ["${#HOME} is a length, not a path", 'rm -rf "${#HOME}"'],
@@ -289,7 +297,7 @@ describe("harmless look-alikes are not flagged", () => {
 
 /** What the gate cannot see into and does not ask about: it says so instead of passing it silently. */
 const unseen: Array<[string, string, string]> = [
-  ["a variable whose value is unknown", "rm -rf $DIR", "the value of a variable in a rm target"],
+  ["a variable whose value is unknown", "rm -rf $DIR", "a value only known at run time in rm's target"],
   ["inline python", "python3 -c 'import shutil; shutil.rmtree(\"/\")'", "inline python3 code"],
   ["inline perl", "perl -e 'system(\"rm -rf /\")'", "inline perl code"],
   ["awk programs", "awk 'BEGIN{system(\"x\")}'", "inline awk code"],
@@ -297,7 +305,7 @@ const unseen: Array<[string, string, string]> = [
   ["a script sourced", "source ./env.sh", "the script ./env.sh"],
   ["a script fed to sh from a file", "sh < script.sh", "the script script.sh"],
   ["a command name only known at run time", "$TOOL --fix ./src", "a command whose name is computed at run time"],
-  ["xargs with input from ls", "ls | xargs rm -rf", "the value of a variable in a rm target"],
+  ["xargs with input from ls", "ls | xargs rm -rf", "a value only known at run time in rm's target"],
   ["variables inside sh -c code", 'sh -c "cd $DIR && make"', "values of variables inside shell code"],
 ];
 

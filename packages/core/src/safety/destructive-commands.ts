@@ -14,8 +14,8 @@ export interface CommandInspection {
   match: DestructiveMatch | undefined;
   /**
    * What the gate could not see into and did not ask about, e.g. `the script
-   * ./deploy.sh`, `inline python code`, `the value of a variable in an rm
-   * target`. Empty does not mean safe: see `detectDestructiveCommand`.
+   * ./deploy.sh`, `inline python code`, `a value only known at run time in
+   * rm's target`. Empty does not mean safe: see `detectDestructiveCommand`.
    */
   unseen: string[];
 }
@@ -72,7 +72,7 @@ function firstDangerousTarget(targets: Arg[], cwd: string | undefined, note: (wh
     const danger = targetDanger(target, cwd);
     if (danger === "system") return danger;
     worst ??= danger;
-    if (target.text.includes(UNKNOWN)) note(`the value of a variable in a ${name} target`);
+    if (target.text.includes(UNKNOWN)) note(`a value only known at run time in ${name}'s target`);
   }
   return worst;
 }
