@@ -17,6 +17,7 @@ if [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
 fi
 pnpm install --frozen-lockfile
 bash scripts/ensure-docker.sh
+bash scripts/ensure-runtimes.sh
 bash docker/test-images/build.sh
 bash scripts/egress-test-world.sh
 status=0

@@ -20,6 +20,11 @@ export const dockerConfigSchema = z
     image: z.string().min(1).default("ubuntu:24.04"),
     /** `missing` pulls only when the image is not present, `always` before each container creation, `never` fails instead. */
     pull: z.enum(["missing", "always", "never"]).default("missing"),
+    /**
+     * OCI runtime the container runs under, as the engine names it (`runsc` for gVisor, `kata`, `crun`...);
+     * unset: the engine's default (runc). Part of the config hash: changing it replaces the container.
+     */
+    runtime: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a runtime name the engine lists, e.g. runsc").optional(),
     /** `none`, `allowlist` (only `egress.allow`, through MonoClaw's egress proxy), `bridge`, `host`, or the name of an existing Docker network. */
     network: z.string().min(1).default("bridge"),
     /** Bind mounts, `host:container[:ro|:rw]`; `${HOME}`, `$HOME` and `~` are expanded. */

@@ -10,6 +10,7 @@ import type { EngineConnection } from "./engine/engine-discovery.js";
 import { createHostPathTranslator, hostPathHealthCheck, type HostPathTranslator } from "./engine/host-path-translation.js";
 import { imageExists, imageNotFoundFix } from "./image/image-pull.js";
 import { isRootUser } from "./container/user-spec.js";
+import { runtimeHealthChecks } from "./container/isolation-runtime.js";
 import { checkEngineHostPath, type VolumeMount } from "./container/volume-mounts.js";
 
 export interface HealthCheckContext {
@@ -92,6 +93,9 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
   } catch (error) {
     checks.push({ id: "docker.limits", level: "warn", message: `cannot read the engine's capabilities: ${(error as Error).message}` });
   }
+
+  // Isolation tier: the runtime a managed container runs under, proven by a probe container.
+  if (config.container === undefined) checks.push(...(await runtimeHealthChecks(docker, { runtime: config.runtime, image: config.image })));
 
   // Volumes and where they come from: no tick for a mount the policy flags, here or on the engine's host.
   let mounts: VolumeMount[] = [];

@@ -108,6 +108,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
       ...(config.memory !== undefined ? { Memory: memoryToBytes(config.memory) } : {}),
       ...(config.cpus !== undefined ? { NanoCpus: Math.round(config.cpus * 1e9) } : {}),
       RestartPolicy: { Name: "no" },
+      ...(config.runtime !== undefined ? { Runtime: config.runtime } : {}),
     },
   };
   const configHash = createHash("sha256").update(stableJson({ options, imageId: input.imageId, user: input.user })).digest("hex").slice(0, 16);

@@ -6,6 +6,7 @@ import { LABEL_CONFIG_HASH, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "./contain
 import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf } from "../engine/engine-errors.js";
 import { ensureImage, type ProgressEvent } from "../image/image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
+import { unknownRuntimeMessage } from "./isolation-runtime.js";
 import { claimPoolMember, refillPool } from "./warm-pool.js";
 
 export interface ManagedContainerOptions {
@@ -56,7 +57,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
             await delay(25 * (attempt + 1));
             continue;
           }
-          throw creationError(error, name);
+          throw creationError(error, name, options.spec.config.runtime);
         }
         try {
           // Another process that found it in `Created` may have started it already (304).
@@ -65,7 +66,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
         } catch (error) {
           // Never leave a half-made container behind in `Created`.
           await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => undefined);
-          throw creationError(error, name);
+          throw creationError(error, name, options.spec.config.runtime);
         }
         return containerId;
       }
@@ -151,9 +152,10 @@ async function startQuietly(docker: Docker, id: string): Promise<void> {
   }
 }
 
-function creationError(error: unknown, name: string): BackendError {
+function creationError(error: unknown, name: string, runtime: string | undefined): BackendError {
   if (error instanceof BackendError) return error;
-  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${engineMessage(error)}`, { cause: error });
+  const message = engineMessage(error);
+  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${unknownRuntimeMessage(message, runtime) ?? message}`, { cause: error });
 }
 
 /** Errors from the lifecycle become BackendErrors with a readable message. */
