@@ -1,0 +1,234 @@
+import { createHash } from "node:crypto";
+import type Docker from "dockerode";
+import { BackendError } from "@monoclaw/core/backend";
+import { LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "../container/container-labels.js";
+import { engineMessage, statusCodeOf } from "../engine/engine-errors.js";
+import { runContainerExec } from "../exec/container-exec.js";
+import { ensureImage, type PullPolicy } from "../image/image-pull.js";
+import type { EgressConfig } from "./egress-config.js";
+import { buildEgressPolicy } from "./egress-policy.js";
+import { EGRESS_PROXY_ALIAS } from "./egress-proxy-env.js";
+import { EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
+
+/** What a MonoClaw egress object is: the proxy container or the sandbox's internal network. */
+export const LABEL_EGRESS_ROLE = "dev.monoclaw.egress-role";
+/** The sandbox container an egress proxy or network belongs to. */
+export const LABEL_EGRESS_FOR = "dev.monoclaw.egress-for";
+
+/** The sandbox's internal network, named after it. */
+export function egressNetworkName(sandboxName: string): string {
+  return `${sandboxName}-egress`;
+}
+
+/** The network with a way out that the proxy joins besides the sandbox's internal one. */
+const OUTBOUND_NETWORK = "bridge";
+/** The proxy runs as nobody: it needs no privilege, not even a name in /etc/passwd. */
+const PROXY_USER = "65534:65534";
+
+export interface EgressGatewayOptions {
+  docker: Docker;
+  /** The sandbox container's name; the network and proxy are named after it. */
+  sandboxName: string;
+  egress: EgressConfig;
+  pull: PullPolicy;
+  /** Addresses of the engine's host known on MonoClaw's side (refused by the proxy). */
+  hostAddresses?: readonly string[];
+  log: (message: string) => void;
+}
+
+export interface EgressGateway {
+  /** The `--internal` network the sandbox is attached to (and nothing else). */
+  readonly networkName: string;
+  readonly proxyName: string;
+  /**
+   * Makes sure the network exists and the proxy runs with the current policy:
+   * creates, starts or replaces it as needed, so a proxy that died or was
+   * killed comes back on the next command. Cheap when all is well (one inspect).
+   */
+  ensure(): Promise<void>;
+  /** Stops the proxy (with the sandbox); the network stays for the next start. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The sandbox's only way out: an `--internal` network (no route off it; the
+ * bridge gets no address, so not even the engine's host is reachable) whose
+ * one other member is the egress proxy, which is also on the engine's default
+ * bridge. Both live on the engine's side, so this works for ssh:// and tcp://
+ * engines as for a local socket.
+ */
+export function createEgressGateway(options: EgressGatewayOptions): EgressGateway {
+  const { docker, sandboxName } = options;
+  const networkName = egressNetworkName(sandboxName);
+  const proxyName = `${sandboxName}-egress-proxy`;
+  const policyText = JSON.stringify(buildEgressPolicy(options.egress, sandboxName, options.hostAddresses));
+  /** The policy this process last made the running proxy apply, by proxy container id. */
+  let appliedTo: string | undefined;
+  let pending: Promise<void> | undefined;
+
+  const ensureNetwork = async (): Promise<string> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await docker
+        .getNetwork(networkName)
+        .inspect()
+        .catch((error: unknown) => (statusCodeOf(error) === 404 ? undefined : Promise.reject(error)));
+      if (existing) {
+        // Never put a sandbox on a network that has a way out, whoever made it.
+        if (existing.Internal !== true || existing.Labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+          throw new BackendError("UNAVAILABLE", `Network ${networkName} exists but is not MonoClaw's internal egress network: remove it (\`docker network rm ${networkName}\`) and retry`);
+        }
+        const subnet = existing.IPAM?.Config?.[0]?.Subnet;
+        if (!subnet) throw new BackendError("UNAVAILABLE", `Network ${networkName} has no IPv4 subnet: remove it (\`docker network rm ${networkName}\`) and retry`);
+        return subnet;
+      }
+      try {
+        await docker.createNetwork({
+          Name: networkName,
+          Driver: "bridge",
+          Internal: true,
+          CheckDuplicate: true,
+          // No address on the bridge: the sandbox cannot reach the engine's host through it.
+          Options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
+          Labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_EGRESS_ROLE]: "network", [LABEL_EGRESS_FOR]: sandboxName },
+        });
+      } catch (error) {
+        if (statusCodeOf(error) !== 409) throw new BackendError("UNAVAILABLE", `Could not create the egress network ${networkName}: ${engineMessage(error)}`, { cause: error });
+      }
+    }
+    throw new BackendError("UNAVAILABLE", `Could not create or find the egress network ${networkName}`);
+  };
+
+  const createProxy = async (subnet: string, configHash: string): Promise<string> => {
+    const created = await docker.createContainer({
+      name: proxyName,
+      Image: options.egress.proxy_image,
+      Entrypoint: [],
+      Cmd: ["node", "-e", egressProxySource()],
+      Env: [`MONOCLAW_EGRESS_LISTEN_SUBNET=${subnet}`, `MONOCLAW_EGRESS_STATE_DIR=${EGRESS_STATE_DIR}`],
+      User: PROXY_USER,
+      WorkingDir: "/",
+      Labels: {
+        [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
+        [LABEL_CONFIG_HASH]: configHash,
+        [LABEL_CREATED_AT]: new Date().toISOString(),
+        [LABEL_EGRESS_ROLE]: "proxy",
+        [LABEL_EGRESS_FOR]: sandboxName,
+      },
+      HostConfig: {
+        NetworkMode: networkName,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges:true"],
+        ReadonlyRootfs: true,
+        Tmpfs: { [EGRESS_STATE_DIR]: "rw,noexec,nosuid,nodev,size=1m,mode=0700,uid=65534,gid=65534" },
+        PidsLimit: 256,
+        Memory: 256 * 1024 * 1024,
+        RestartPolicy: { Name: "unless-stopped" },
+      },
+      NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [EGRESS_PROXY_ALIAS] } } },
+    });
+    await docker.getNetwork(OUTBOUND_NETWORK).connect({ Container: created.id });
+    return created.id;
+  };
+
+  /** Writes the policy into the proxy's tmpfs and waits until the proxy says it applied it (SIGHUP reload). */
+  const pushPolicy = async (containerId: string): Promise<void> => {
+    const hash = createHash("sha256").update(policyText).digest("hex");
+    let stderr = "";
+    const result = await runContainerExec(docker, containerId, {
+      cmd: ["node", "-e", POLICY_WRITER, EGRESS_STATE_DIR, hash],
+      user: PROXY_USER,
+      stdin: Buffer.from(policyText),
+      onOutput: (stream, chunk) => {
+        if (stream === "stderr") stderr += Buffer.from(chunk).toString("utf8");
+      },
+    });
+    if (result.exitCode !== 0) throw new BackendError("UNAVAILABLE", `The egress proxy ${proxyName} did not apply its policy: ${stderr.trim() || `exit ${result.exitCode}`}`);
+  };
+
+  const bringUp = async (): Promise<void> => {
+    const subnet = await ensureNetwork();
+    const image = await ensureImage(docker, options.egress.proxy_image, options.pull);
+    const configHash = createHash("sha256").update(JSON.stringify({ image: image.Id, source: egressProxySource(), subnet, networkName })).digest("hex").slice(0, 16);
+    let info = await docker
+      .getContainer(proxyName)
+      .inspect()
+      .catch((error: unknown) => (statusCodeOf(error) === 404 ? undefined : Promise.reject(error)));
+    if (info && info.Config.Labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+      throw new BackendError("UNAVAILABLE", `A container named ${proxyName} exists but MonoClaw did not create it: remove it (\`docker rm -f ${proxyName}\`) and retry`);
+    }
+    if (info && info.Config.Labels?.[LABEL_CONFIG_HASH] !== configHash) {
+      options.log(`Egress proxy ${proxyName} is out of date: replacing it`);
+      await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+      info = undefined;
+    }
+    let id = info?.Id;
+    if (!id) {
+      try {
+        id = await createProxy(subnet, configHash);
+      } catch (error) {
+        if (statusCodeOf(error) !== 409) throw new BackendError("UNAVAILABLE", `Could not create the egress proxy ${proxyName}: ${engineMessage(error)}`, { cause: error });
+        id = (await docker.getContainer(proxyName).inspect()).Id; // another process made it first
+      }
+    }
+    if (!info?.State.Running) {
+      if (info) options.log(`Egress proxy ${proxyName} was not running (${info.State.Status}): starting it`);
+      await docker
+        .getContainer(id)
+        .start()
+        .catch((error: unknown) => {
+          if (statusCodeOf(error) !== 304) throw new BackendError("UNAVAILABLE", `Could not start the egress proxy ${proxyName}: ${engineMessage(error)}`, { cause: error });
+        });
+      appliedTo = undefined;
+    }
+    const startedAt = info?.State.Running ? `${id}@${info.State.StartedAt}` : undefined;
+    if (appliedTo === undefined || appliedTo !== startedAt) {
+      await pushPolicy(id);
+      const now = await docker.getContainer(id).inspect();
+      appliedTo = `${id}@${now.State.StartedAt}`;
+    }
+  };
+
+  return {
+    networkName,
+    proxyName,
+    ensure() {
+      pending ??= bringUp().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    async stop() {
+      appliedTo = undefined;
+      await docker
+        .getContainer(proxyName)
+        .stop({ t: 1 })
+        .catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Run in the proxy container as the proxy's user: writes the policy from
+ * stdin atomically, then signals the proxy (PID 1) until it reports the new
+ * policy's hash, so the caller returns only once the policy is live.
+ */
+const POLICY_WRITER = `
+const fs = require("node:fs");
+const [dir, hash] = process.argv.slice(1);
+const chunks = [];
+process.stdin.on("data", (c) => chunks.push(c));
+process.stdin.on("end", () => {
+  fs.writeFileSync(dir + "/policy.json.new", Buffer.concat(chunks), { mode: 0o600 });
+  fs.renameSync(dir + "/policy.json.new", dir + "/policy.json");
+  const deadline = Date.now() + 5000;
+  const check = () => {
+    let applied = "";
+    try { applied = fs.readFileSync(dir + "/applied", "utf8"); } catch {}
+    if (applied === hash) process.exit(0);
+    if (Date.now() > deadline) { process.stderr.write("the proxy did not reload its policy within 5 s"); process.exit(1); }
+    try { process.kill(1, "SIGHUP"); } catch {}
+    setTimeout(check, 50);
+  };
+  check();
+});
+`;

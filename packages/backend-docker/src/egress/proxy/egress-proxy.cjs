@@ -1,0 +1,381 @@
+// @ts-check
+// MonoClaw's egress proxy: the only member of a sandbox's --internal network
+// with a way out. Plain Node, no dependencies, so it runs in any image that has
+// `node` (MonoClaw starts it as `node -e <this file>`).
+//
+// - HTTP CONNECT (any allowed port) and plain HTTP forwarding (absolute-form).
+// - The requested name is matched against the policy (deny wins), resolved ONCE,
+//   every resolved address is checked, and the checked address is the one
+//   dialled: DNS rebinding cannot swap it.
+// - Refused: loopback, link-local, cloud metadata, RFC 1918, CGNAT, ULA,
+//   multicast/reserved, the proxy's own networks and gateways (the engine's
+//   host as the containers see it), listed host addresses, and the IPv4-mapped,
+//   NAT64 and 6to4 forms of all of these - unless a CIDR in allow_private holds
+//   the address. A literal IP is reached only when listed in allow.
+// - Policy: JSON in POLICY_FILE, re-read on SIGHUP (live changes); until one is
+//   loaded everything is refused. Each load writes its hash to APPLIED_FILE.
+// - Every decision is one JSON line on stdout (the engine keeps it; the sandbox
+//   cannot write it).
+"use strict";
+const net = require("node:net");
+const http = require("node:http");
+const dns = require("node:dns");
+const fs = require("node:fs");
+const os = require("node:os");
+const crypto = require("node:crypto");
+
+const STATE_DIR = process.env.MONOCLAW_EGRESS_STATE_DIR || "/run/monoclaw-egress";
+const POLICY_FILE = `${STATE_DIR}/policy.json`;
+const APPLIED_FILE = `${STATE_DIR}/applied`;
+const PORT = Number(process.env.MONOCLAW_EGRESS_PORT || 3128);
+const CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_PORTS = [80, 443];
+
+// ---------------------------------------------------------------- addresses
+
+/** @param {string} text @returns {bigint | undefined} */
+function ipv4ToBig(text) {
+  const parts = text.split(".");
+  if (parts.length !== 4) return undefined;
+  let value = 0n;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
+    value = (value << 8n) | BigInt(part);
+  }
+  return value;
+}
+
+/** @param {string} text @returns {bigint | undefined} */
+function ipv6ToBig(text) {
+  let address = text.replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (v4) {
+    const big = ipv4ToBig(v4[1]);
+    if (big === undefined) return undefined;
+    address = address.slice(0, -v4[1].length) + `${(big >> 16n).toString(16)}:${(big & 0xffffn).toString(16)}`;
+  }
+  const halves = address.split("::");
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(":") : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
+  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
+  const groups = [...head, ...Array(Math.max(fill, 0)).fill("0"), ...tail];
+  if (groups.length !== 8) return undefined;
+  let value = 0n;
+  for (const group of groups) {
+    if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
+    value = (value << 16n) | BigInt(parseInt(group, 16));
+  }
+  return value;
+}
+
+/** An address as { family, value } (IPv6 forms that carry an IPv4 address are unwrapped). */
+function parseAddress(text) {
+  const v4 = ipv4ToBig(text);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  const v6 = ipv6ToBig(text);
+  if (v6 === undefined) return undefined;
+  const embedded = embeddedIpv4(v6);
+  return embedded !== undefined ? { family: 4, value: embedded, wrapped: true } : { family: 6, value: v6 };
+}
+
+/** IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and 6to4 (2002::/16). */
+function embeddedIpv4(v6) {
+  if (v6 >> 32n === 0xffffn) return v6 & 0xffffffffn;
+  if (v6 >> 32n === 0n && v6 > 1n) return v6 & 0xffffffffn;
+  if (v6 >> 32n === 0x0064ff9b0000000000000000n) return v6 & 0xffffffffn;
+  if (v6 >> 80n === 0x0064ff9b0001n) return v6 & 0xffffffffn;
+  if (v6 >> 112n === 0x2002n) return (v6 >> 80n) & 0xffffffffn;
+  return undefined;
+}
+
+/** @param {string} cidr */
+function parseCidr(cidr) {
+  const [base, bitsText] = cidr.split("/");
+  const address = parseAddress(base);
+  if (!address) return undefined;
+  const width = address.family === 4 ? 32 : 128;
+  let bits = bitsText === undefined ? width : Number(bitsText);
+  if (address.wrapped && bitsText !== undefined) bits -= 96;
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) return undefined;
+  return { family: address.family, bits, network: address.value >> BigInt(width - bits), text: cidr };
+}
+
+function inCidr(address, cidr) {
+  if (address.family !== cidr.family) return false;
+  const width = address.family === 4 ? 32 : 128;
+  return address.value >> BigInt(width - cidr.bits) === cidr.network;
+}
+
+/** Never reachable unless allow_private holds the address. */
+const REFUSED_RANGES = [
+  ["0.0.0.0/8", "this network"],
+  ["10.0.0.0/8", "private (RFC 1918)"],
+  ["100.64.0.0/10", "carrier-grade NAT"],
+  ["127.0.0.0/8", "loopback"],
+  ["169.254.169.254/32", "cloud metadata"],
+  ["169.254.0.0/16", "link-local"],
+  ["172.16.0.0/12", "private (RFC 1918)"],
+  ["192.0.0.0/24", "IETF protocol assignments"],
+  ["192.168.0.0/16", "private (RFC 1918)"],
+  ["224.0.0.0/4", "multicast"],
+  ["240.0.0.0/4", "reserved"],
+  ["::/128", "unspecified"],
+  ["::1/128", "loopback"],
+  ["fd00:ec2::254/128", "cloud metadata"],
+  ["fc00::/7", "unique local (ULA)"],
+  ["fe80::/10", "link-local"],
+  ["ff00::/8", "multicast"],
+].map(([cidr, why]) => ({ ...parseCidr(cidr), why }));
+
+/** The proxy's own networks and gateways: the engine's host and the other containers as this container sees them. */
+function ownNetworks() {
+  const ranges = [];
+  for (const entries of Object.values(os.networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.internal || !entry.cidr) continue;
+      const cidr = parseCidr(entry.cidr);
+      if (cidr) ranges.push({ ...cidr, why: "a network the sandbox's engine host is on" });
+    }
+  }
+  try {
+    for (const line of fs.readFileSync("/proc/net/route", "utf8").split("\n").slice(1)) {
+      const gateway = line.split(/\s+/)[2];
+      if (!gateway || gateway === "00000000") continue;
+      const bytes = Buffer.from(gateway, "hex").reverse();
+      const cidr = parseCidr(`${[...bytes].join(".")}/32`);
+      if (cidr) ranges.push({ ...cidr, why: "the engine's host (gateway)" });
+    }
+  } catch {
+    // No /proc/net/route: the interface subnets above still cover the gateways.
+  }
+  return ranges;
+}
+
+/** Why this address may not be dialled, or undefined when it may. */
+function refusalOf(addressText, policy) {
+  const address = parseAddress(addressText);
+  if (!address) return "not an IP address";
+  if (policy.allowPrivate.some((cidr) => inCidr(address, cidr))) return undefined;
+  const hit = [...REFUSED_RANGES, ...policy.hostRanges, ...ownRanges].find((range) => inCidr(address, range));
+  return hit ? `${addressText} is ${hit.why}` : undefined;
+}
+
+// ---------------------------------------------------------------- policy
+
+/** A rule: `name`, `*.suffix`, literal IP, each with an optional `:port`. */
+function parseRule(text) {
+  const trimmed = String(text).trim().toLowerCase();
+  let host = trimmed;
+  let port;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
+  if (bracketed) {
+    host = bracketed[1];
+    port = bracketed[2];
+  } else if (/^[^:]+:\d+$/.test(trimmed)) {
+    [host, port] = trimmed.split(":");
+  }
+  return { text: String(text), host, port: port === undefined ? undefined : Number(port) };
+}
+
+function ruleMatches(rule, host, port, ports) {
+  const portOk = rule.port !== undefined ? rule.port === port : ports.includes(port);
+  if (!portOk) return false;
+  if (rule.host.startsWith("*.")) return host.endsWith(rule.host.slice(1));
+  if (parseAddress(rule.host) && parseAddress(host)) return parseAddress(rule.host).value === parseAddress(host).value && parseAddress(rule.host).family === parseAddress(host).family;
+  return rule.host === host;
+}
+
+let ownRanges = ownNetworks();
+let policy = compilePolicy(undefined);
+
+function compilePolicy(raw) {
+  const source = raw ?? { allow: [], deny: [], allow_private: [], host_addresses: [], sandbox: "", loaded: false };
+  return {
+    loaded: raw !== undefined,
+    sandbox: String(source.sandbox ?? ""),
+    // The user's own list (without the preset): what "allow it with: monoclaw config set ..." keeps.
+    allowTexts: (source.config_allow ?? source.allow ?? []).map(String),
+    allow: (source.allow ?? []).map(parseRule),
+    deny: (source.deny ?? []).map(parseRule),
+    allowPrivate: (source.allow_private ?? []).map(parseCidr).filter(Boolean),
+    hostRanges: (source.host_addresses ?? []).map((a) => ({ ...parseCidr(a), why: "the engine's host" })).filter((r) => r.family),
+  };
+}
+
+function loadPolicy() {
+  try {
+    const text = fs.readFileSync(POLICY_FILE, "utf8");
+    policy = compilePolicy(JSON.parse(text));
+    ownRanges = ownNetworks();
+    const hash = crypto.createHash("sha256").update(text).digest("hex");
+    fs.writeFileSync(APPLIED_FILE, hash);
+    record({ event: "policy", allow: policy.allowTexts, deny: policy.deny.map((r) => r.text), hash: hash.slice(0, 16) });
+  } catch (error) {
+    if (error && error.code === "ENOENT") return;
+    record({ event: "policy-error", error: String(error && error.message) });
+  }
+}
+
+/** How to allow a host: the exact command, with the current list kept. */
+function allowCommand(host, port) {
+  const entry = DEFAULT_PORTS.includes(port) ? host : `${host}:${port}`;
+  const list = [...policy.allowTexts.filter((t) => t !== entry), entry];
+  return `monoclaw config set terminal.docker.egress.allow '${JSON.stringify(list)}'`;
+}
+
+/** Decides on a name and port: { allowed, rule, reason }. */
+function decide(host, port) {
+  if (!policy.loaded) return { allowed: false, rule: "no policy loaded", reason: `refused ${host}:${port}: the egress policy is not loaded yet (MonoClaw loads it when it starts the sandbox)` };
+  const deny = policy.deny.find((rule) => ruleMatches(rule, host, port, rule.port === undefined ? [port] : []));
+  if (deny) return { allowed: false, rule: `deny ${deny.text}`, reason: `refused ${host}:${port}: terminal.docker.egress.deny has "${deny.text}"; remove it with: monoclaw config set terminal.docker.egress.deny '${JSON.stringify(policy.deny.map((r) => r.text).filter((t) => t !== deny.text))}'` };
+  const allow = policy.allow.find((rule) => ruleMatches(rule, host, port, DEFAULT_PORTS));
+  if (!allow) {
+    const what = parseAddress(host) ? "a literal IP address that terminal.docker.egress.allow does not list" : "not in terminal.docker.egress.allow";
+    return { allowed: false, rule: "not allowed", reason: `refused ${host}:${port}: ${what}; allow it with: ${allowCommand(host, port)}` };
+  }
+  return { allowed: true, rule: `allow ${allow.text}` };
+}
+
+/** Resolves once and returns the first address that may be dialled, or a refusal naming the address. */
+function resolveChecked(host, callback) {
+  const literal = host.replace(/^\[|\]$/g, "");
+  if (net.isIP(literal)) {
+    const why = refusalOf(literal, policy);
+    return callback(why ? { reason: `refused ${host}: ${why}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), literal])}'` } : undefined, literal);
+  }
+  dns.lookup(host, { all: true, verbatim: true }, (error, addresses) => {
+    if (error || !addresses || addresses.length === 0) return callback({ reason: `refused ${host}: the name does not resolve (${error ? error.code : "no address"})`, rule: "unresolvable" });
+    const usable = addresses.find((a) => !refusalOf(a.address, policy));
+    if (usable) return callback(undefined, usable.address);
+    const first = addresses[0].address;
+    callback({ reason: `refused ${host}: it resolves to ${refusalOf(first, policy)}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), `${first}/${net.isIPv6(first) ? 128 : 32}`])}'`, rule: "private address" });
+  });
+}
+
+// ---------------------------------------------------------------- serving
+
+function record(entry) {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), sandbox: policy ? policy.sandbox : "", ...entry })}\n`);
+}
+
+/** `host:port` of a CONNECT target or a URL authority. */
+function splitAuthority(authority, defaultPort) {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority);
+  if (bracketed) return { host: bracketed[1].toLowerCase(), port: Number(bracketed[2] ?? defaultPort) };
+  const index = authority.lastIndexOf(":");
+  if (index > 0 && /^\d+$/.test(authority.slice(index + 1))) return { host: authority.slice(0, index).toLowerCase().replace(/\.$/, ""), port: Number(authority.slice(index + 1)) };
+  return { host: authority.toLowerCase().replace(/\.$/, ""), port: defaultPort };
+}
+
+function refuseHttp(response, host, port, method, rule, reason) {
+  record({ decision: "refused", method, host, port, rule, reason });
+  const body = `MonoClaw egress: ${reason}\n`;
+  response.writeHead(403, { "content-type": "text/plain; charset=utf-8", "x-monoclaw-egress": "refused", "content-length": Buffer.byteLength(body), connection: "close" });
+  response.end(body);
+}
+
+function refuseConnect(socket, host, port, rule, reason) {
+  record({ decision: "refused", method: "CONNECT", host, port, rule, reason });
+  const body = `MonoClaw egress: ${reason}\n`;
+  socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-MonoClaw-Egress: refused\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Checks name, then address; calls `onAllowed(address, rule)` or refuses through `refuse(rule, reason)`. */
+function authorize(host, port, refuse, onAllowed) {
+  const decision = decide(host, port);
+  if (!decision.allowed) return refuse(decision.rule, decision.reason);
+  resolveChecked(host, (refusal, address) => {
+    if (refusal) return refuse(refusal.rule ?? "literal address", refusal.reason);
+    onAllowed(address, decision.rule);
+  });
+}
+
+const server = http.createServer((request, response) => {
+  let url;
+  try {
+    url = new URL(request.url ?? "");
+  } catch {
+    response.writeHead(400, { "content-type": "text/plain" });
+    return response.end("MonoClaw egress proxy: send requests in absolute form (http://host/path) or use CONNECT\n");
+  }
+  const method = request.method ?? "GET";
+  if (url.protocol !== "http:") return refuseHttp(response, url.hostname, Number(url.port || 0), method, "scheme", `refused ${url.href}: only http:// is forwarded; use CONNECT for https`);
+  const { host, port } = splitAuthority(url.host, 80);
+  authorize(host, port, (rule, reason) => refuseHttp(response, host, port, method, rule, reason), (address, rule) => {
+    const headers = { ...request.headers };
+    delete headers["proxy-connection"];
+    delete headers["proxy-authorization"];
+    let up = 0;
+    let down = 0;
+    request.on("data", (chunk) => (up += chunk.length));
+    const upstream = http.request({ host: address, port, method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: CONNECT_TIMEOUT_MS }, (upstreamResponse) => {
+      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      upstreamResponse.on("data", (chunk) => (down += chunk.length));
+      upstreamResponse.pipe(response);
+      upstreamResponse.on("end", () => record({ decision: "allowed", method, host, port, address, rule, bytes_up: up, bytes_down: down }));
+    });
+    upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
+    upstream.on("error", (error) => {
+      record({ decision: "failed", method, host, port, address, rule, error: error.message });
+      if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });
+      response.end(`MonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
+    });
+    request.pipe(upstream);
+  });
+});
+
+server.on("connect", (request, client, head) => {
+  const { host, port } = splitAuthority(request.url ?? "", 443);
+  client.on("error", () => undefined);
+  authorize(host, port, (rule, reason) => refuseConnect(client, host, port, rule, reason), (address, rule) => {
+    let up = head.length;
+    let down = 0;
+    const upstream = net.connect({ host: address, port, timeout: CONNECT_TIMEOUT_MS });
+    upstream.once("connect", () => {
+      upstream.setTimeout(0);
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length) upstream.write(head);
+      client.on("data", (chunk) => (up += chunk.length));
+      upstream.on("data", (chunk) => (down += chunk.length));
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
+    upstream.on("error", (error) => {
+      if (!client.writableEnded && down === 0 && up === head.length) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nMonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
+      else client.destroy();
+    });
+    upstream.on("close", () => {
+      client.destroy();
+      record({ decision: "allowed", method: "CONNECT", host, port, address, rule, bytes_up: up, bytes_down: down });
+    });
+    client.on("close", () => upstream.destroy());
+  });
+});
+
+/** Only the sandbox's network may reach the proxy: its address in that subnet (every address when none is given). */
+function listenAddress(subnet) {
+  const cidr = subnet ? parseCidr(subnet) : undefined;
+  if (!cidr) return "0.0.0.0";
+  for (const entries of Object.values(os.networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      const address = parseAddress(entry.address);
+      if (address && inCidr(address, cidr)) return entry.address;
+    }
+  }
+  throw new Error(`no interface in ${subnet}: the proxy is not on the sandbox's network`);
+}
+
+function main() {
+  fs.mkdirSync(STATE_DIR, { recursive: true });
+  loadPolicy();
+  process.on("SIGHUP", loadPolicy);
+  process.on("SIGTERM", () => process.exit(0));
+  process.on("SIGINT", () => process.exit(0));
+  const listen = listenAddress(process.env.MONOCLAW_EGRESS_LISTEN_SUBNET);
+  server.listen(PORT, listen, () => record({ event: "listening", address: listen, port: PORT }));
+}
+
+module.exports = { parseAddress, parseCidr, refusalOf, decide, compilePolicy, parseRule, ruleMatches, setPolicy: (raw) => (policy = compilePolicy(raw)), splitAuthority };
+if (require.main === module || module.id === "[eval]" || process.env.MONOCLAW_EGRESS_MAIN === "1") main();

@@ -1,0 +1,37 @@
+import type Docker from "dockerode";
+import { BackendError } from "@monoclaw/core/backend";
+import type { DockerConfig } from "../docker-config.js";
+import { ALLOWLIST_NETWORK } from "./egress-config.js";
+import { createEgressGateway, egressNetworkName, type EgressGateway } from "./egress-gateway.js";
+import { egressProxyEnv } from "./egress-proxy-env.js";
+
+/** What the Docker backend needs for `network: allowlist`. */
+export interface SandboxEgress {
+  /** The config the sandbox is built from: on the internal network only, proxy variables set. */
+  readonly sandboxConfig: DockerConfig;
+  /** Before every command: the network exists and the proxy runs with the current policy (restarted if it died). */
+  ensure(docker: Docker): Promise<void>;
+  /** With the sandbox: stops the proxy. */
+  stop(): Promise<void>;
+}
+
+/** The egress set-up of a sandbox, or undefined when its network is not `allowlist`. Does no I/O. */
+export function sandboxEgressFor(config: DockerConfig, sandboxName: string, log: (message: string) => void): SandboxEgress | undefined {
+  if (config.network !== ALLOWLIST_NETWORK) return undefined;
+  if (config.container !== undefined) {
+    throw new BackendError(
+      "INVALID",
+      `terminal.docker.network: allowlist needs a container MonoClaw manages, but terminal.docker.container is set (${config.container}); unset one of them`,
+    );
+  }
+  let gateway: EgressGateway | undefined;
+  const gatewayFor = (docker: Docker) =>
+    (gateway ??= createEgressGateway({ docker, sandboxName, egress: config.egress, pull: config.pull, log }));
+  return {
+    sandboxConfig: { ...config, network: egressNetworkName(sandboxName), env: { ...egressProxyEnv(), ...config.env } },
+    ensure: (docker) => gatewayFor(docker).ensure(),
+    async stop() {
+      await gateway?.stop();
+    },
+  };
+}
