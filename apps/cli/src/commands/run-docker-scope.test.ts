@@ -67,10 +67,10 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
     expect(kept).toMatchObject({ name: `monoclaw-session-${id}`, scopeKind: "session", scopeId: id, state: "running" });
 
     const listed = await runBin(["sandbox", "ls"], { env: home.env, cwd: home.root });
-    expect(listed.stdout).toMatch(/^\s+NAME\s+STATE\s+SCOPE\s+IMAGE\s+CREATED\s+WARM\s+FOR$/m);
-    expect(listed.stdout).toMatch(new RegExp(`^\\s+monoclaw-session-${id}\\s+Up .*\\s+session\\s+monoclaw-test/busybox:latest\\s+\\d+s ago\\s+yes\\s+${id}$`, "m"));
+    expect(listed.stdout).toMatch(/^\s+NAME\s+STATE\s+SCOPE\s+POOL\s+IMAGE\s+CREATED\s+WARM\s+FOR$/m);
+    expect(listed.stdout).toMatch(new RegExp(`^\\s+monoclaw-session-${id}\\s+Up .*\\s+session\\s+-\\s+monoclaw-test/busybox:latest\\s+\\d+s ago\\s+yes\\s+${id}$`, "m"));
     const json = JSON.parse((await runBin(["sandbox", "ls", "--json"], { env: home.env, cwd: home.root })).stdout) as Array<Record<string, unknown>>;
-    expect(json.find((c) => c.name === kept!.name)).toMatchObject({ scopeKind: "session", scopeId: id, scope: home.workdir, state: "running", keepWarm: true });
+    expect(json.find((c) => c.name === kept!.name)).toMatchObject({ scopeKind: "session", scopeId: id, scope: home.workdir, state: "running", keepWarm: true, fromPool: false });
 
     server.enqueue(step.toolCall("bash", { command: "cat /root/marker" }), step.text("still there"));
     const resumed = await runBin(["run", "--backend", "docker", "--continue", "is it there?"], { env: home.env, cwd: home.root });
@@ -86,6 +86,25 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
     expect(fresh.stderr).toContain(`Session ${id}'s container monoclaw-session-${id} no longer exists: starting a new one`);
     expect(lastOutput()).toContain("gone");
     expect(sessionIds(home)).toEqual([id]); // one session throughout
+  });
+
+  it("with warm_pool: 1, the run that ends leaves a ready container that the next run claims", async () => {
+    const home = sessionHome(["  warm_pool: 1"]);
+    server.enqueue(step.toolCall("bash", { command: "hostname" }), step.text("cold"));
+    expect(await runBin(["run", "--backend", "docker", "first"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0 });
+    const [waiting] = await containersOf(home);
+    expect(waiting).toMatchObject({ fromPool: true, state: "running" });
+    expect(waiting!.name).toMatch(/^monoclaw-pool-/);
+    const listed = await runBin(["sandbox", "ls"], { env: home.env, cwd: home.root });
+    expect(listed.stdout).toMatch(new RegExp(`^\\s+${waiting!.name}\\s+Up .*\\s+session\\s+waiting\\s+.*\\(the next session\\)$`, "m"));
+
+    server.enqueue(step.toolCall("bash", { command: "hostname" }), step.text("from the pool"));
+    expect(await runBin(["run", "--backend", "docker", "second"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0, stdout: "from the pool\n" });
+    expect(lastOutput().trim()).toBe(waiting!.id.slice(0, 12)); // the second run's commands ran in the member
+    const after = await containersOf(home);
+    expect(after.map((c) => c.id)).not.toContain(waiting!.id); // used, so removed at the end, never pooled again
+    expect(after).toHaveLength(1); // and the pool refilled
+    expect(after[0]!.name).toMatch(/^monoclaw-pool-/);
   });
 
   it("sandbox stop without a name says there is no project container under session scope", async () => {

@@ -149,15 +149,22 @@ async function selectContainers(backend: DockerBackend, names: string[], all: bo
 
 function formatTable(containers: ManagedContainerSummary[], current: string): string {
   const rows = [
-    ["", "NAME", "STATE", "SCOPE", "IMAGE", "CREATED", "WARM", "FOR"],
-    ...containers.map((c) => [c.name === current ? "*" : "", c.name, c.status || c.state, c.scopeKind, c.image, ago(c.createdAt), c.keepWarm ? "yes" : "no", servedBy(c)]),
+    ["", "NAME", "STATE", "SCOPE", "POOL", "IMAGE", "CREATED", "WARM", "FOR"],
+    ...containers.map((c) => [c.name === current ? "*" : "", c.name, c.status || c.state, c.scopeKind, poolColumn(c), c.image, ago(c.createdAt), c.keepWarm ? "yes" : "no", servedBy(c)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n") + "\n";
 }
 
+/** `waiting`: a warm-pool member nobody claimed yet; `claimed`: a session's container that came from the pool. */
+function poolColumn(container: ManagedContainerSummary): string {
+  if (!container.fromPool) return "-";
+  return container.name.startsWith("monoclaw-pool-") ? "waiting" : "claimed";
+}
+
 /** What a container serves: its session or channel id, its directory, or everyone with these settings (`shared`). */
 function servedBy(container: ManagedContainerSummary): string {
+  if (container.fromPool && container.name.startsWith("monoclaw-pool-")) return "(the next session)";
   if (container.scopeKind === "shared") return "(these settings)";
   if (container.scopeId !== undefined) return container.scopeKind === "channel" ? `${container.scopeId} (${container.scope})` : container.scopeId;
   return container.scope;
