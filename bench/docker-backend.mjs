@@ -15,7 +15,9 @@
 //   peak RSS growth of this process sampled every 5 ms;
 // - files: writeFile/readFile of 1 MB (median of 30) and 100 MB (median of 3);
 // - after idle: a ShellSession's next command once `idle_timeout` (1 s) froze the container
-//   (`idle_action: pause`) or stopped it (`stop`), interleaved with the cold start and `docker run` samples.
+//   (`idle_action: pause`) or stopped it (`stop`), interleaved with the cold start and `docker run` samples;
+// - from the warm pool: a new session backend (`scope: session`, `warm_pool: 1`) to its first `exec("true")`,
+//   claiming the member the previous session's dispose left (the refill is not timed), same loop.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
@@ -52,9 +54,12 @@ async function time(runs, warmup, fn) {
 }
 const backendOptions = (name) => ({ image: IMAGE, network: "none", pull: "never", name, keep_warm: false, idle_timeout: 0 });
 
+// Session and pool containers get derived names: they are found by the directory label of this run.
+const POOL_CWD = `/nonexistent/${PREFIX}-pool`;
 async function cleanup() {
   for (const c of await docker.listContainers({ all: true })) {
-    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    const ours = c.Names.some((n) => n.startsWith(`/${PREFIX}`)) || c.Labels?.["dev.monoclaw.scope"] === POOL_CWD;
+    if (ours) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 
@@ -149,6 +154,13 @@ try {
   };
   const resumedPaused = [];
   const resumedStopped = [];
+  let poolSession = 0;
+  const pooledSession = () =>
+    createDockerBackend({ ...backendOptions(undefined), name: undefined, cwd: POOL_CWD, scope: "session", warm_pool: 1, session: { id: `${PREFIX}-s${++poolSession}`, resumed: false } });
+  const primer = pooledSession();
+  await primer.exec("true");
+  await primer.dispose(); // leaves the first member
+  const fromPool = [];
 
   // Cold start: backend and `docker run` alternate, so drift hits both alike.
   const cold = [];
@@ -166,6 +178,12 @@ try {
     const runStarted = performance.now();
     await run("docker", ["run", "--rm", "--network", "none", IMAGE, "true"]);
     if (i > 0) dockerRun.push(performance.now() - runStarted);
+    const poolStarted = performance.now();
+    const claimed = pooledSession();
+    await claimed.exec("true");
+    const poolElapsed = performance.now() - poolStarted;
+    await claimed.dispose(); // removes it and refills the pool for the next round
+    if (i > 0) fromPool.push(poolElapsed);
     const paused = await afterIdle(pausing, (state) => state.Paused);
     const stopped = await afterIdle(stopping, (state) => !state.Running);
     if (i > 0) {
@@ -179,6 +197,7 @@ try {
   results.dockerRun = stats(dockerRun);
   results.resumedPaused = stats(resumedPaused);
   results.resumedStopped = stats(resumedStopped);
+  results.fromPool = stats(fromPool);
 } finally {
   await cleanup();
 }
@@ -207,11 +226,13 @@ const lines = [
   "",
   `Ratio ${(r.cold.median / r.dockerRun.median).toFixed(2)}x (target within 1.1x: ${pass(r.cold.median / r.dockerRun.median <= 1.1)}).`,
   "",
-  "| after idle (a session's next command once idle_timeout acted), interleaved with the rows above | median | p95 | runs |",
+  "| new session, and after idle (a session's next command once idle_timeout acted), interleaved with the cold rows above | median | p95 | runs |",
   "|---|---|---|---|",
+  `| new session from the warm pool: claim + shell + \`true\` | ${ms(r.fromPool.median)} | ${ms(r.fromPool.p95)} | ${r.fromPool.n} |`,
   `| \`idle_action: pause\`: thaw + \`true\` in the same shell | ${ms(r.resumedPaused.median)} | ${ms(r.resumedPaused.p95)} | ${r.resumedPaused.n} |`,
   `| \`idle_action: stop\`: start + new shell + \`true\` | ${ms(r.resumedStopped.median)} | ${ms(r.resumedStopped.p95)} | ${r.resumedStopped.n} |`,
   "",
+  `From the pool vs \`docker run\`: ${(r.dockerRun.median / r.fromPool.median).toFixed(1)}x faster (target at most 30 ms and at least 7x: ${pass(r.fromPool.median <= 30 && r.dockerRun.median / r.fromPool.median >= 7)}).`,
   `Paused vs stopped: ${(r.resumedStopped.median / r.resumedPaused.median).toFixed(1)}x faster; vs \`docker run\`: ${(r.dockerRun.median / r.resumedPaused.median).toFixed(1)}x faster.`,
   "",
   "| throughput | result | target |",
