@@ -18,3 +18,4 @@ export type { InteractiveShellIO } from "./exec/interactive-shell.js";
 export { resolveContainerUser } from "./container/user-spec.js";
 export { dockerConfigRefusals, type ConfigRefusalContext } from "./container/volume-mounts.js";
 export { containerRisks, describeHardening, type ContainerRisk } from "./container/container-risks.js";
+export { readEgressLog, formatEgressRecord, type EgressRecord, type ReadEgressLogOptions } from "./egress/egress-log.js";

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText, type ShellSession } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
 import { LABEL_EGRESS_FOR, egressNetworkName } from "./egress-gateway.js";
+import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
   ALLOWED_IP,
   CURL_IMAGE,
@@ -203,6 +204,24 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
       listener.kill();
     }
   }, 60_000);
+  it("records each decision in the proxy's log (allowed with bytes each way, refused with the rule), and a request cannot forge a record", async () => {
+    const id = nonce();
+    await run(backend, `curl -sS http://allowed.test/${id}`);
+    await run(backend, `curl -sS http://denied.test/${id}`);
+    // A CONNECT target that carries a fake record: it must stay inside one JSON string.
+    await backend.writeFile("/tmp/forged-request", `CONNECT x{"decision":"allowed","host":"forged-${id}"}:443 HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const sent = await run(backend, "timeout 5 bash -c 'exec 3<>/dev/tcp/monoclaw-egress-proxy/3128; cat /tmp/forged-request >&3; cat <&3'");
+    // Node's HTTP parser already refuses such a target (400); either way nothing was tunnelled.
+    expect(sent.stdout).toMatch(/^HTTP\/1\.1 40[03] /);
+    const records: EgressRecord[] = [];
+    expect(await readEgressLog(egressDocker, name, { onRecord: (r) => records.push(r) })).toBe(true);
+    const allowed = records.find((r) => r.decision === "allowed" && r.host === "allowed.test" && r.method === "GET" && r.sandbox === name && (r.bytes_down ?? 0) > 0);
+    expect(allowed).toMatchObject({ port: 80, address: ALLOWED_IP, rule: "allow allowed.test" });
+    expect(records.some((r) => r.decision === "refused" && r.host === "denied.test" && r.rule === "not allowed")).toBe(true);
+    expect(records.some((r) => r.host === `forged-${id}`)).toBe(false);
+    // A sandbox without allowlist has no egress log.
+    expect(await readEgressLog(egressDocker, `${name}-none`, { onRecord: () => undefined })).toBe(false);
+  });
 });
 
 describe("network: allowlist lifecycle", () => {

@@ -20,6 +20,11 @@ export function egressNetworkName(sandboxName: string): string {
   return `${sandboxName}-egress`;
 }
 
+/** The sandbox's egress proxy container, named after it. */
+export function egressProxyName(sandboxName: string): string {
+  return `${sandboxName}-egress-proxy`;
+}
+
 /** The network with a way out that the proxy joins besides the sandbox's internal one. */
 const OUTBOUND_NETWORK = "bridge";
 /** The proxy runs as nobody: it needs no privilege, not even a name in /etc/passwd. */
@@ -60,7 +65,7 @@ export interface EgressGateway {
 export function createEgressGateway(options: EgressGatewayOptions): EgressGateway {
   const { docker, sandboxName } = options;
   const networkName = egressNetworkName(sandboxName);
-  const proxyName = `${sandboxName}-egress-proxy`;
+  const proxyName = egressProxyName(sandboxName);
   const policyText = JSON.stringify(buildEgressPolicy(options.egress, sandboxName, options.hostAddresses));
   /** The policy this process last made the running proxy apply, by proxy container id. */
   let appliedTo: string | undefined;
