@@ -60,6 +60,11 @@ async function workspaceConformanceCount(prefix: string): Promise<number> {
   return count;
 }
 
+/** A command-line tool installed in the workspace (publint, attw, api-extractor). */
+function tool(name: string): string {
+  return path.join(workspaceRoot, "node_modules", ".bin", name);
+}
+
 /**
  * Writes the first ```ts block under `heading` in the installed @monoclaw/core
  * README to `file` in the consumer project; fails the test if there is none.
@@ -77,6 +82,18 @@ describe.each(publishedPackages.map((pkg) => [pkg.name, pkg] as const))("%s as p
     const pkg = packed.get(name);
     expect(pkg?.name).toBe(name);
     expect(manifestProblems(pkg!)).toEqual([]);
+  });
+
+  it("passes publint (package.json fields against the files it ships)", async () => {
+    const pkg = packed.get(name)!;
+    const result = await runCommand(tool("publint"), ["run", "--strict", pkg.tarball], { cwd: work, timeoutMs: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+  });
+
+  it("has types that resolve for ESM consumers under node16 and bundler resolution (arethetypeswrong)", async () => {
+    const pkg = packed.get(name)!;
+    const result = await runCommand(tool("attw"), [pkg.tarball, "--profile", "esm-only", "--format", "ascii", "--no-color"], { cwd: work, timeoutMs: 120_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
   });
 
   it("is installed from its tarball, not from the registry", async () => {
