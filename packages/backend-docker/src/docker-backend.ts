@@ -329,6 +329,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         runKillScript: async (script) => {
           await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], ...(user !== undefined ? { user } : {}) });
         },
+        // A managed container's PID 1 is tini: a command's orphans go to it. An attached container's PID 1 is the user's.
+        ...(config.container === undefined ? { orphanReaper: 1 } : {}),
         stageStdin: async (data) => {
           const path = `/tmp/.monoclaw-stdin-${newRunMarker().slice(2, -1)}`;
           await files.writeFile(path, data, 0o600);
@@ -365,7 +367,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         await files.writeFile(script, Buffer.from(command), 0o700);
         try {
           return await withContainer((docker, id) =>
-            runDockerCommand({ docker, containerId: id, command: `. ${shellQuote(script)}`, cwd, env: execEnv(execOptions.env), timeoutMs: timeout, options: execOptions, ...(user !== undefined ? { user } : {}) }),
+            runDockerCommand({ docker, containerId: id, command: `. ${shellQuote(script)}`, cwd, env: execEnv(execOptions.env), timeoutMs: timeout, options: execOptions, ...(user !== undefined ? { user } : {}), ...(config.container === undefined ? { orphanReaper: 1 } : {}) }),
           );
         } finally {
           await scriptRunner('rm -f -- "$1"', [script], {}).catch(() => undefined);
