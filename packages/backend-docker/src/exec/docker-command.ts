@@ -34,6 +34,8 @@ export interface DockerCommandRequest {
   user?: string;
   timeoutMs: number;
   options: ExecOptions;
+  /** Where the command's orphans are re-parented (1 in a managed container, whose init is tini): see `processTreeKillScript`'s `adoptedBy`. */
+  orphanReaper?: number;
 }
 
 /**
@@ -55,7 +57,8 @@ export async function runDockerCommand(request: DockerCommandRequest): Promise<E
   const stream = new AbortController();
   let killing: Promise<void> | undefined;
   const deadline = watchDeadline({ timeoutMs: request.timeoutMs, signal: options.signal }, () => {
-    killing = killMarked(docker, containerId, marker, request.user).finally(() => {
+    const adoptedBy = request.orphanReaper === undefined ? undefined : { reaperPids: [request.orphanReaper], startedWithinMs: Date.now() - started };
+    killing = killMarked(docker, containerId, marker, request.user, adoptedBy).finally(() => {
       // The tree is gone; give the stream a moment to deliver the last bytes, then cut it.
       setTimeout(() => stream.abort(), 1_000).unref();
     });
@@ -96,13 +99,21 @@ export async function runDockerCommand(request: DockerCommandRequest): Promise<E
 }
 
 /**
- * Ends every process in the container whose environment carries `marker`
- * (TERM, then KILL), with one exec of the core kill script. Runs as the
+ * Ends every process in the container whose environment carries `marker`,
+ * their descendants and, with `adoptedBy`, the orphans PID 1 adopted while
+ * the command ran (TERM, then KILL), with one exec of the core kill script. Runs as the
  * commands' user: /proc/<pid>/environ of another user is unreadable without
  * CAP_SYS_PTRACE, which the container does not have. Never throws.
  */
-export async function killMarked(docker: Docker, containerId: string, marker: string, user: string | undefined): Promise<void> {
-  await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", processTreeKillScript({ marker, graceMs: 500 })], user }).catch(
+export async function killMarked(
+  docker: Docker,
+  containerId: string,
+  marker: string,
+  user: string | undefined,
+  adoptedBy?: { reaperPids: number[]; startedWithinMs: number },
+): Promise<void> {
+  const script = processTreeKillScript({ marker, graceMs: 500, ...(adoptedBy === undefined ? {} : { adoptedBy }) });
+  await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], user }).catch(
     () => undefined,
   );
 }

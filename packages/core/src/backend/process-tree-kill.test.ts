@@ -146,7 +146,7 @@ describe("processTreeKillScript", () => {
       const windowStart = performance.now();
       reaper.stdin!.write("go\n");
       await waitFor(() => pidsWithArgument(newer).length === 1 && pidsWithArgument(tagged).length === 1);
-      const adoptedBy = { reaperPid: reaper.pid!, startedWithinMs: performance.now() - windowStart };
+      const adoptedBy = { reaperPids: [reaper.pid!], startedWithinMs: performance.now() - windowStart };
       expect(await runLocalScript(processTreeKillScript({ marker, graceMs: 300, adoptedBy }))).toBe(0);
       expect(pidsWithArgument(newer)).toEqual([]);
       expect(pidsWithArgument(older)).toHaveLength(1);

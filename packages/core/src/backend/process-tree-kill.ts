@@ -42,14 +42,15 @@ export interface ProcessTreeKillScriptOptions {
    */
   holdPid?: Pid;
   /**
-   * Orphans: direct children of `reaperPid` (PID 1 in a container whose init
-   * reaps; a session shell that is a child subreaper) that started within the
+   * Orphans: direct children of a `reaperPids` process (PID 1 in a container
+   * whose init reaps; a session shell, which also is a child subreaper on the
+   * host, and whose direct children during a command are that command's) that started within the
    * last `startedWithinMs` milliseconds (plus one second of margin, counted
    * back from the script's own start) and carry no other command's marker.
    * Catches a process that double-forked, called `setsid` AND cleared its
-   * environment. `reaperPid` itself is never signalled.
+   * environment. The reapers themselves are never signalled.
    */
-  adoptedBy?: { reaperPid: Pid; startedWithinMs: number };
+  adoptedBy?: { reaperPids: readonly Pid[]; startedWithinMs: number };
   /** Processes never signalled, e.g. the backend's own long-lived shells. PID 1 and the script itself never are. */
   sparePids?: readonly Pid[];
 }
@@ -97,12 +98,12 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
   if (options.holdPid !== undefined) assertPid(options.holdPid, "holdPid", 2);
   const adopted = options.adoptedBy;
   if (adopted !== undefined) {
-    assertPid(adopted.reaperPid, "adoptedBy.reaperPid", 1);
+    adopted.reaperPids.forEach((pid, i) => assertPid(pid, `adoptedBy.reaperPids[${i}]`, 1));
     if (!Number.isFinite(adopted.startedWithinMs) || adopted.startedWithinMs < 0) {
       throw new TypeError(`adoptedBy.startedWithinMs must be a non-negative number, got ${adopted.startedWithinMs}`);
     }
   }
-  const spare = [...(options.sparePids ?? []), ...(forks === undefined ? [] : [forks.excludePid]), ...(adopted === undefined ? [] : [adopted.reaperPid])];
+  const spare = [...(options.sparePids ?? []), ...(forks === undefined ? [] : [forks.excludePid]), ...(adopted?.reaperPids ?? [])];
   spare.forEach((pid, i) => assertPid(pid, `sparePids[${i}]`, 1));
   const hold = options.holdPid;
 
@@ -146,7 +147,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     '  for e in $known; do pids="$pids ${e%%:*}"; count=$((count+1)); done',
     "}",
     // The same scan in awk (one process for the whole table): the shell loop below is the fallback without awk.
-    `prog='${scanAwk(options.sessionId, adopted?.reaperPid)}'`,
+    `prog='${scanAwk(options.sessionId, adopted?.reaperPids)}'`,
     "awk=; command -v awk >/dev/null 2>&1 && awk=awk",
     "scan_sh() {",
     "  found=' '; now=' '; tab=",
@@ -163,7 +164,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     ...(options.sessionId === undefined ? [] : [`    if [ "$4" = ${options.sessionId} ]; then found="$found$p "; continue; fi`]),
     ...(adopted === undefined
       ? []
-      : [`    if [ "$2" = ${adopted.reaperPid} ] && [ "\${20}" -ge "$since" ] && ! has "$tagged" "$p"; then found="$found$p "; continue; fi`]),
+      : [`    if has ' ${adopted.reaperPids.join(" ")} ' "$2" && [ "\${20}" -ge "$since" ] && ! has "$tagged" "$p"; then found="$found$p "; continue; fi`]),
     "  done",
     // Descendants of what was found, to a fixed point (a chain of forks adds one generation per pass).
     "  more=1",
@@ -210,17 +211,17 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
  * (see processTreeKillScript) and their descendants, prints `pid:start`
  * tokens. POSIX awk (mawk, busybox, gawk); its inputs come as -v variables.
  */
-function scanAwk(sessionId: Pid | undefined, reaperPid: Pid | undefined): string {
+function scanAwk(sessionId: Pid | undefined, reaperPids: readonly Pid[] | undefined): string {
   return [
     "function set(list, into,  n, a, i) { n = split(list, a, \" \"); for (i = 1; i <= n; i++) into[a[i]] = 1 }",
-    "BEGIN { set(marked, M); set(tagged, T); set(forked, F); set(known, K); set(spare, S) }",
+    `BEGIN { set(marked, M); set(tagged, T); set(forked, F); set(known, K); set(spare, S); set("${(reaperPids ?? []).join(" ")}", R) }`,
     "{",
     "  p = $1; r = $0; sub(/.*\\) /, \"\", r); split(r, f, \" \")",
     "  if ((p in S) || p == self || f[1] == \"Z\" || f[1] == \"X\") next",
     "  start[p] = f[20]; parent[p] = f[2]",
     "  if ((p in M) || ((p \":\" f[20]) in K) || (p in F)) found[p] = 1",
     ...(sessionId === undefined ? [] : [`  if (f[4] == ${sessionId}) found[p] = 1`]),
-    ...(reaperPid === undefined ? [] : [`  if (f[2] == ${reaperPid} && f[20] + 0 >= since + 0 && !(p in T)) found[p] = 1`]),
+    ...(reaperPids === undefined ? [] : ["  if ((f[2] in R) && f[20] + 0 >= since + 0 && !(p in T)) found[p] = 1"]),
     "}",
     "END {",
     "  do { more = 0; for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 } } while (more)",

@@ -52,7 +52,9 @@ export interface ShellSessionProtocolOptions {
    * container whose init reaps orphans). A timeout or abort then also ends
    * the reaper's children that started while the command ran and carry no
    * other command's marker: a double fork that called `setsid` and cleared
-   * its environment. Without it such a process is out of reach.
+   * its environment. Without it such a process is out of reach. (The shell's
+   * own children started while the command ran are always taken: commands
+   * run one at a time, so they are the command's, environment cleared or not.)
    */
   orphanReaper?: "shell" | number;
   /** The shell was started as a session leader (`setsid`, a detached child): `close` also ends every member of its session. */
@@ -182,11 +184,10 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
           const signalFirst = live.alive ? { pid: live.pid, signal: "USR1" as const } : undefined;
           // Subshells the command forked carry the shell's (session) marker, not the command's.
           const shellForks = { marker: sessionMarker, comm: commandComm(number), excludePid: live.pid };
-          const reaper = options.orphanReaper === "shell" ? live.pid : options.orphanReaper;
-          const adoptedBy = reaper === undefined ? undefined : { reaperPid: reaper, startedWithinMs: performance.now() - startedAt };
-          await options
-            .runKillScript(processTreeKillScript({ marker, graceMs, signalFirst, shellForks, ...(adoptedBy === undefined ? {} : { adoptedBy }) }))
-            .catch(() => undefined);
+          // The shell's own children started during this command are its (commands run one at a time), marker or not.
+          const reaperPids = options.orphanReaper === undefined || options.orphanReaper === "shell" ? [live.pid] : [live.pid, options.orphanReaper];
+          const adoptedBy = { reaperPids, startedWithinMs: performance.now() - startedAt };
+          await options.runKillScript(processTreeKillScript({ marker, graceMs, signalFirst, shellForks, adoptedBy })).catch(() => undefined);
           const reported = await Promise.race([completion.then(() => true), delay(stuckAfterMs).then(() => false)]);
           if (!reported) {
             resetByStop = true;

@@ -665,11 +665,13 @@ export function describeBackendConformance(name: string, options: BackendConform
         const other = await options.createBackend();
         const n = uniqueSleepSeconds();
         try {
-          const started = await other.exec(`sleep ${n} >/dev/null 2>&1 & (setsid sleep ${n} >/dev/null 2>&1 &); nohup sleep ${n} >/dev/null 2>&1 & echo started`);
+          const jobs = ESCAPE_ROUTES.filter((route) => ["a background job (&)", "nohup", "setsid"].includes(route.name)).map((route) => route.start(n));
+          expect(jobs).toHaveLength(3);
+          const started = await other.exec(`${jobs.join("\n")}\n(setsid sleep ${n} >/dev/null 2>&1 &)\necho started`);
           expect(text(started.stdout)).toBe("started\n");
           const session = await other.openSession();
           await session.exec(`(trap '' TERM; exec sleep ${n}) >/dev/null 2>&1 &`);
-          await waitFor(async () => (await processesWithArgument(other, n)).length >= 4); // they exist
+          await waitFor(async () => (await processesWithArgument(other, n)).length >= 5); // they exist
         } finally {
           await other.dispose();
         }
