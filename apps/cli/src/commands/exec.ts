@@ -46,7 +46,10 @@ export function registerExecCommand(program: Command, context: CliContext): void
     .passThroughOptions()
     .addHelpText("after", "\nExamples:\n  monoclaw exec -- ls -la\n  monoclaw exec 'make && make test'\n  monoclaw exec --backend docker --timeout 30 -- sh -c 'echo a; echo b'\n")
     .action(async (words: string[], options: ExecCommandOptions) => {
-      process.exitCode = await runExec(context, execCommandLine(words), options);
+      const outcome = { unreadOutput: false };
+      process.exitCode = await runExec(context, execCommandLine(words), options, outcome);
+      // Output a stalled reader never takes would keep the process alive for good once the command was ended.
+      if (outcome.unreadOutput) process.exit(process.exitCode);
     });
 }
 
@@ -57,7 +60,7 @@ export function registerExecCommand(program: Command, context: CliContext): void
  * the backend is still cleaning up leaves at once. When stdout or stderr
  * breaks (the reader exited), the command is ended too and 141 returned.
  */
-async function runExec(context: CliContext, command: string, options: ExecCommandOptions): Promise<number> {
+async function runExec(context: CliContext, command: string, options: ExecCommandOptions, outcome: { unreadOutput: boolean }): Promise<number> {
   if (command.trim() === "") throw new CliError("no command given; usage: monoclaw exec -- <command...>", { exitCode: EXIT_USAGE });
   const loaded = await loadCliConfig(context);
   const stdin = options.stdin === true ? await readAll(process.stdin) : undefined;
@@ -88,9 +91,11 @@ async function runExec(context: CliContext, command: string, options: ExecComman
         maxOutputBytes: CAPTURE_BYTES,
         // Everything was streamed to our stdout and stderr: no copy on disk.
         maxSpillBytes: 0,
+        // A slow reader holds the command back (its pipe fills and it waits) instead of the output piling up in our memory.
         onOutput: (stream, chunk) => {
+          if (controller.signal.aborted) return undefined;
           const target = stream === "stdout" ? context.stdout : context.stderr;
-          if (!controller.signal.aborted) target.write(chunk);
+          return target.write(chunk) ? undefined : drained(target, controller.signal);
         },
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         ...(options.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(options.timeout) }),
@@ -103,6 +108,11 @@ async function runExec(context: CliContext, command: string, options: ExecComman
     for (const stream of [context.stdout, context.stderr]) stream.off("error", onOutputError);
   }
   await removeSpillFiles(result);
+  // A command ended for taking too long must not leave us waiting on a reader that never reads what is still buffered.
+  if (result.timedOut || result.aborted) {
+    const flushed = await Promise.all([context.stdout, context.stderr].map((stream) => flushedWithin(stream, UNREAD_GRACE_MS)));
+    outcome.unreadOutput = flushed.includes(false);
+  }
 
   if (result.timedOut) {
     const seconds = options.timeout ?? loaded.config.terminal.timeout;
@@ -113,6 +123,38 @@ async function runExec(context: CliContext, command: string, options: ExecComman
   }
   if (result.aborted) return SIGNAL_EXIT_CODES[abortedBy ?? "SIGINT"] ?? result.exitCode;
   return result.exitCode;
+}
+
+/** How long an ended command's last buffered output waits for its reader before monoclaw exits without it. */
+const UNREAD_GRACE_MS = 1000;
+
+/** Whether `stream`'s buffered bytes were taken by its reader within `graceMs`. */
+async function flushedWithin(stream: NodeJS.WritableStream, graceMs: number): Promise<boolean> {
+  if (((stream as { writableLength?: number }).writableLength ?? 0) === 0) return true;
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), graceMs);
+    stream.once("drain", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Resolves once `target` has drained its buffer, or closed, or the command is being ended. */
+function drained(target: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      target.off("drain", done);
+      target.off("close", done);
+      target.off("error", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    target.once("drain", done);
+    target.once("close", done);
+    target.once("error", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** A backend that could not start the command: exit 2 for a bad `--cwd`, 125 otherwise. */

@@ -3,7 +3,8 @@ import { createOutputCapture } from "./output-capture.js";
 
 /** Both output streams of one command: forwards each chunk to `onOutput` and captures it. */
 export interface ExecOutput {
-  write(stream: OutputStreamName, chunk: Uint8Array): void;
+  /** Captures and forwards a chunk; returns the listener's promise when it asks to hold the output back. */
+  write(stream: OutputStreamName, chunk: Uint8Array): Promise<void> | undefined;
   finish(): { stdout: CapturedOutput; stderr: CapturedOutput };
 }
 
@@ -23,14 +24,16 @@ export function createExecOutput(
   const onOutput = options.onOutput;
   return {
     write(stream, chunk) {
-      if (chunk.length === 0) return;
+      if (chunk.length === 0) return undefined;
       (stream === "stdout" ? stdout : stderr).write(chunk);
-      if (onOutput !== undefined) {
-        try {
-          onOutput(stream, chunk);
-        } catch {
-          // a listener's bug must not lose the output or the result
-        }
+      if (onOutput === undefined) return undefined;
+      try {
+        const held = onOutput(stream, chunk);
+        // A rejected hold only ends the hold.
+        return held instanceof Promise ? held.catch(() => undefined) : undefined;
+      } catch {
+        // a listener's bug must not lose the output or the result
+        return undefined;
       }
     },
     finish() {

@@ -18,8 +18,15 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Aborting ends the command (and every process it started) and resolves with `aborted: true`. */
   signal?: AbortSignal;
-  /** Called with each chunk of output as it arrives, before the command ends. Chunks are never merged across streams. */
-  onOutput?: (stream: OutputStreamName, chunk: Uint8Array) => void;
+  /**
+   * Called with each chunk of output as it arrives, before the command ends.
+   * Chunks are never merged across streams. Return a promise to hold the
+   * output back (backpressure): the backend pauses that output until the
+   * promise settles, so the command waits on its full pipe instead of the
+   * output piling up in memory. Holds are let go when the command is ended
+   * (timeout, abort). Any other return value is ignored.
+   */
+  onOutput?: (stream: OutputStreamName, chunk: Uint8Array) => unknown;
   /**
    * In-memory cap per stream in bytes (head and tail are kept, half each).
    * Past it the whole stream is spilled to a file. Default {@link DEFAULT_OUTPUT_CAP_BYTES}.

@@ -9,6 +9,7 @@ export * from "./backend-factory.js";
 export * from "./output-capture.js";
 export * from "./spill-directory.js";
 export * from "./exec-output.js";
+export * from "./output-flow.js";
 export * from "./exec-deadline.js";
 export * from "./timer-duration.js";
 export * from "./exec-status.js";
