@@ -3,6 +3,7 @@ import { listManagedContainers, removeManaged, type DockerBackend, type EngineCo
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
 import { configuredDockerBackend } from "./sandbox-backend.js";
+import { registerSandboxEgressCommand } from "./sandbox-egress.js";
 
 /**
  * `monoclaw sandbox ls | stop | rm | prune | shell`: the containers MonoClaw
@@ -77,6 +78,8 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
         }
       });
     });
+
+  registerSandboxEgressCommand(sandbox, context);
 
   sandbox
     .command("shell")
