@@ -1,4 +1,4 @@
-import { ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT } from "@monoclaw/core/backend";
+import { durationRangeText, ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT, isTimerDurationSeconds } from "@monoclaw/core/backend";
 import { z } from "zod";
 import { egressConfigSchema } from "./egress/egress-config.js";
 
@@ -6,6 +6,9 @@ import { egressConfigSchema } from "./egress/egress-config.js";
 export const DEFAULT_PIDS_LIMIT = 1024;
 /** Default seconds a non-keep-warm container may sit idle before it is stopped. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+
+const IDLE_TIMEOUT_RULE = { zeroAllowed: true, zeroMeans: "stop only at exit", wholeSeconds: true } as const;
+const IDLE_TIMEOUT_RANGE = durationRangeText(IDLE_TIMEOUT_RULE);
 
 const envName = z.string().regex(ENVIRONMENT_VARIABLE_NAME, `must be ${ENVIRONMENT_VARIABLE_NAME_HINT}`);
 
@@ -50,7 +53,11 @@ export const dockerConfigSchema = z
     /** Leave the container running when MonoClaw exits or goes idle, for instant reuse. */
     keep_warm: z.boolean().default(false),
     /** Without keep_warm: seconds without a command before the container is stopped (0: only at exit). */
-    idle_timeout: z.number().int().nonnegative().default(DEFAULT_IDLE_TIMEOUT_SECONDS),
+    // A timer waits at most about 24.8 days: above that Node fires it at once and the container would stop after each command.
+    idle_timeout: z
+      .number({ error: IDLE_TIMEOUT_RANGE })
+      .refine((seconds) => isTimerDurationSeconds(seconds, IDLE_TIMEOUT_RULE), { error: IDLE_TIMEOUT_RANGE })
+      .default(DEFAULT_IDLE_TIMEOUT_SECONDS),
     /** Memory limit: bytes, or a number with a unit such as `512m` or `2g`. */
     memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*[bkmgBKMG]?[bB]?$/, "use a size such as 512m or 2g")]).optional(),
     /** CPU limit in cores, e.g. 1.5. */
