@@ -43,6 +43,7 @@ import { dockerHealthChecks } from "./health-checks.js";
 import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive-shell.js";
 import { resolveContainerUser } from "./container/user-spec.js";
 import { sandboxEgressFor } from "./egress/sandbox-egress.js";
+import { egressHealthChecks } from "./egress/egress-health-checks.js";
 import { parseVolume, type VolumeMount } from "./container/volume-mounts.js";
 
 /** Default per-command timeout when the app gives none: 10 minutes. */
@@ -439,8 +440,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       }
     },
 
-    healthChecks: (): Promise<HealthCheck[]> =>
-      dockerHealthChecks({ config, containerName, engine, volumes, homeDir, user, hostEnv: env }),
+    healthChecks: async (): Promise<HealthCheck[]> => [
+      ...(await dockerHealthChecks({ config, containerName, engine, volumes, homeDir, user, hostEnv: env })),
+      ...(await egressHealthChecks(config, containerName, (await engine().catch(() => undefined))?.docker)),
+    ],
 
     async dispose(): Promise<void> {
       if (disposed) return;

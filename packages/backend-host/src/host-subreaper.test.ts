@@ -37,7 +37,11 @@ describe("findSubreaperLauncher", () => {
         child.stderr.on("data", (chunk: Buffer) => (err += chunk));
         child.once("close", (code) => resolve({ code, out, err }));
       });
-    expect(await run("/bin/sh", ["-c", 'printf "%s|" "$0" "$@"', "zero", "a b", "-e", "$HOME", "--"])).toEqual({ code: 0, out: "zero|a b|-e|$HOME|--|", err: "" });
+    expect(await run("/bin/sh", ["-c", 'printf "%s|" "$0" "$@"', "zero", "a b", "-e", "$HOME", "--"])).toEqual({
+      code: 0,
+      out: "zero|a b|-e|$HOME|--|",
+      err: "",
+    });
     const missing = await run("/nonexistent/monoclaw-shell", ["-c", "true"]);
     expect(missing.code).toBe(127);
     expect(missing.err).toContain("monoclaw: cannot run /nonexistent/monoclaw-shell");

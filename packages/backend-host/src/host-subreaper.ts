@@ -23,7 +23,11 @@ export interface SubreaperLauncher {
  * not possible (not Linux, no perl on PATH, an unknown architecture); the
  * kill then relies on the run marker, the session id and the descendant walk.
  */
-export function findSubreaperLauncher(path: string | undefined, platform: NodeJS.Platform = process.platform, arch: string = process.arch): SubreaperLauncher | undefined {
+export function findSubreaperLauncher(
+  path: string | undefined,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): SubreaperLauncher | undefined {
   const prctl = PRCTL_SYSCALL[arch];
   if (platform !== "linux" || prctl === undefined) return undefined;
   const perl = findOnPath("perl", path);

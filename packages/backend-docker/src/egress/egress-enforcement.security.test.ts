@@ -252,6 +252,21 @@ describe("network: allowlist lifecycle", () => {
     }
   }, 120_000);
 
+  it("doctor says the proxy runs, and warns while it is stopped", async () => {
+    const backend = egressBackend(name, { keep_warm: true });
+    try {
+      await run(backend, "true");
+      const running = await backend.healthChecks!();
+      expect(running.find((c) => c.id === "docker.egress.proxy")).toMatchObject({ level: "ok", message: expect.stringContaining(`egress proxy ${name}-egress-proxy running`) });
+      expect(running.find((c) => c.id === "docker.egress")?.message).toContain("the sandbox reaches only allowed.test");
+      await egressDocker.getContainer(`${name}-egress-proxy`).stop({ t: 1 });
+      const stopped = await backend.healthChecks!();
+      expect(stopped.find((c) => c.id === "docker.egress.proxy")).toMatchObject({ level: "warn", message: expect.stringContaining("the sandbox has no network until the next command restarts it") });
+    } finally {
+      await backend.dispose();
+    }
+  }, 120_000);
+
   it("has no network while the proxy is down, and the next command brings the proxy back", async () => {
     const backend = egressBackend(name, { keep_warm: true });
     try {

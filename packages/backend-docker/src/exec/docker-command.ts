@@ -113,9 +113,7 @@ export async function killMarked(
   adoptedBy?: { reaperPids: number[]; startedWithinMs: number },
 ): Promise<void> {
   const script = processTreeKillScript({ marker, graceMs: 500, ...(adoptedBy === undefined ? {} : { adoptedBy }) });
-  await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], user }).catch(
-    () => undefined,
-  );
+  await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], user }).catch(() => undefined);
 }
 
 /** `SIGKILL` for 9, ...: the signal whose number a shell reports as exit code 128 + n. */

@@ -69,11 +69,7 @@ describe("processTreeKillScript", () => {
     const target = childRunMarker(parent, 1);
     const bystander = childRunMarker(parent, 10); // "…1." must not match "…10."
     await startTree(bystander, "exec sleep 600", 1);
-    await startTree(
-      target,
-      "sleep 600 & setsid sleep 600 & (trap '' HUP TERM; exec sleep 600) & sh -c 'sleep 600 &'; sleep 600",
-      6,
-    );
+    await startTree(target, "sleep 600 & setsid sleep 600 & (trap '' HUP TERM; exec sleep 600) & sh -c 'sleep 600 &'; sleep 600", 6);
     const code = await runLocalScript(processTreeKillScript({ marker: target, graceMs: 300 }));
     expect(code).toBe(0);
     expect(markedPids(target)).toEqual([]);
@@ -86,32 +82,37 @@ describe("processTreeKillScript", () => {
     ["without awk (the shell scan)", ["sh", "grep", "sleep", "kill"]],
     ["with busybox awk", ["sh", "grep", "sleep", "kill", "awk", "cat"]],
   ] as const) {
-  it(`works with busybox sh and busybox applets only (as in an Alpine or busybox container), ${label}`, async () => {
-    // busybox grep stops at the first NUL of a line unless told -z: this catches that.
-    const bin = mkdtempSync(join(tmpdir(), "monoclaw-busybox-bin-"));
-    try {
-      for (const applet of applets) symlinkSync("/bin/busybox", join(bin, applet));
-      const marker = newRunMarker();
-      const n = uniqueN();
-      await startTree(marker, `sleep 600 & setsid sleep 600 & env -i /bin/sleep ${n} & sleep 600`, 3);
-      await waitFor(() => pidsWithArgument(n).length === 1);
-      const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(join(bin, "sh"), ["-c", processTreeKillScript({ marker, graceMs: 300 })], { env: { PATH: bin }, stdio: "ignore" });
-        child.once("exit", resolve);
-      });
-      expect(code).toBe(0);
-      expect(markedPids(marker)).toEqual([]);
-      expect(pidsWithArgument(n)).toEqual([]);
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
-  });
+    it(`works with busybox sh and busybox applets only (as in an Alpine or busybox container), ${label}`, async () => {
+      // busybox grep stops at the first NUL of a line unless told -z: this catches that.
+      const bin = mkdtempSync(join(tmpdir(), "monoclaw-busybox-bin-"));
+      try {
+        for (const applet of applets) symlinkSync("/bin/busybox", join(bin, applet));
+        const marker = newRunMarker();
+        const n = uniqueN();
+        await startTree(marker, `sleep 600 & setsid sleep 600 & env -i /bin/sleep ${n} & sleep 600`, 3);
+        await waitFor(() => pidsWithArgument(n).length === 1);
+        const code = await new Promise<number | null>((resolve) => {
+          const child = spawn(join(bin, "sh"), ["-c", processTreeKillScript({ marker, graceMs: 300 })], { env: { PATH: bin }, stdio: "ignore" });
+          child.once("exit", resolve);
+        });
+        expect(code).toBe(0);
+        expect(markedPids(marker)).toEqual([]);
+        expect(pidsWithArgument(n)).toEqual([]);
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+    });
   }
 
   it("ends children that cleared their environment or unset the marker while their parent lives (env -i, env -u)", async () => {
     const marker = newRunMarker();
     const n = uniqueN();
-    await startUnmarkedTree(marker, `env -i /bin/sleep ${n} & env -u MONOCLAW_RUN_ID sleep ${n} & (trap '' TERM; exec env -i /bin/sleep ${n}) & exec sleep ${n}`, n, 4);
+    await startUnmarkedTree(
+      marker,
+      `env -i /bin/sleep ${n} & env -u MONOCLAW_RUN_ID sleep ${n} & (trap '' TERM; exec env -i /bin/sleep ${n}) & exec sleep ${n}`,
+      n,
+      4,
+    );
     expect(markedPids(marker).length).toBe(1); // only the foreground carries the marker: the others are found as its descendants
     expect(await runLocalScript(processTreeKillScript({ marker, graceMs: 300 }))).toBe(0);
     expect(pidsWithArgument(n)).toEqual([]);
@@ -121,7 +122,12 @@ describe("processTreeKillScript", () => {
     const marker = newRunMarker();
     const n = uniqueN();
     // setsid: the shell leads its own session, as the host backend starts it.
-    const shell = await startUnmarkedTree(marker, `(env -i /bin/sleep ${n} &); (trap '' TERM; exec env -i /bin/sleep ${n}) & exec setsid -w sh -c 'sleep ${n}'`, n, 3);
+    const shell = await startUnmarkedTree(
+      marker,
+      `(env -i /bin/sleep ${n} &); (trap '' TERM; exec env -i /bin/sleep ${n}) & exec setsid -w sh -c 'sleep ${n}'`,
+      n,
+      3,
+    );
     const sid = Number(readFileSync(`/proc/${shell}/stat`, "latin1").split(") ")[1]!.split(" ")[3]);
     expect(sid).toBe(shell);
     const started = performance.now();
@@ -136,10 +142,14 @@ describe("processTreeKillScript", () => {
     const older = uniqueN();
     const newer = uniqueN();
     const tagged = uniqueN();
-    const reaper = spawn("/bin/sh", ["-c", `env -i /bin/sleep ${older} & read go; env -i /bin/sleep ${newer} & env -i MONOCLAW_RUN_ID=${other} /bin/sleep ${tagged} & wait`], {
-      stdio: ["pipe", "ignore", "ignore"],
-      detached: true,
-    });
+    const reaper = spawn(
+      "/bin/sh",
+      ["-c", `env -i /bin/sleep ${older} & read go; env -i /bin/sleep ${newer} & env -i MONOCLAW_RUN_ID=${other} /bin/sleep ${tagged} & wait`],
+      {
+        stdio: ["pipe", "ignore", "ignore"],
+        detached: true,
+      },
+    );
     try {
       await waitFor(() => pidsWithArgument(older).length === 1);
       await new Promise((resolve) => setTimeout(resolve, 2500)); // the older child must predate the window and its one-second margin

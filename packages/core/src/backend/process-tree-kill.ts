@@ -91,20 +91,21 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
   const forks = options.shellForks;
   if (forks !== undefined) {
     assertRunMarker(forks.marker);
-    if (!/^[A-Za-z0-9_-]{1,15}$/.test(forks.comm)) throw new TypeError(`shellForks.comm must be 1-15 letters, digits, '_' or '-', got ${JSON.stringify(forks.comm)}`);
+    if (!/^[A-Za-z0-9_-]{1,15}$/.test(forks.comm))
+      throw new TypeError(`shellForks.comm must be 1-15 letters, digits, '_' or '-', got ${JSON.stringify(forks.comm)}`);
     assertPid(forks.excludePid, "shellForks.excludePid", 1);
   }
   if (options.sessionId !== undefined) assertPid(options.sessionId, "sessionId", 2);
   if (options.holdPid !== undefined) assertPid(options.holdPid, "holdPid", 2);
   const adopted = options.adoptedBy;
   if (adopted !== undefined) {
-    adopted.reaperPids.forEach((pid, i) => assertPid(pid, `adoptedBy.reaperPids[${i}]`, 1));
+    for (const [i, pid] of adopted.reaperPids.entries()) assertPid(pid, `adoptedBy.reaperPids[${i}]`, 1);
     if (!Number.isFinite(adopted.startedWithinMs) || adopted.startedWithinMs < 0) {
       throw new TypeError(`adoptedBy.startedWithinMs must be a non-negative number, got ${adopted.startedWithinMs}`);
     }
   }
   const spare = [...(options.sparePids ?? []), ...(forks === undefined ? [] : [forks.excludePid]), ...(adopted?.reaperPids ?? [])];
-  spare.forEach((pid, i) => assertPid(pid, `sparePids[${i}]`, 1));
+  for (const [i, pid] of spare.entries()) assertPid(pid, `sparePids[${i}]`, 1);
   const hold = options.holdPid;
 
   return [
@@ -113,7 +114,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     "self=$$",
     `spare=' 1 ${spare.join(" ")} '`,
     "nap() { sleep 0.05 2>/dev/null || sleep 1; }",
-    "has() { case \"$1\" in *\" $2 \"*) return 0;; esac; return 1; }",
+    'has() { case "$1" in *" $2 "*) return 0;; esac; return 1; }',
     // Start times are clock ticks since boot (USER_HZ = 100 on Linux). The window is measured back from
     // this script's own start (it was started right after the caller measured startedWithinMs), with a
     // second of margin for a slow exec; unknown: adopt nothing rather than everything the reaper ever adopted.
@@ -122,13 +123,13 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
       : [
           "since=999999999999",
           "l=; read -r l 2>/dev/null </proc/$$/stat",
-          'if [ -n "$l" ]; then set -f; set -- ${l##*) }; set +f; since=$(( ${20} - ' + String(Math.ceil(adopted.startedWithinMs / 10) + 100) + ' )); fi',
+          `if [ -n "$l" ]; then set -f; set -- \${l##*) }; set +f; since=$(( \${20} - ${Math.ceil(adopted.startedWithinMs / 10) + 100} )); fi`,
         ]),
     ...(forks === undefined ? [] : [`fm='${RUN_MARKER_VARIABLE}=${forks.marker}'`]),
     "known=' '",
     "pidsof() { for f in $1; do p=${f#/proc/}; printf ' %s' \"${p%/environ}\"; done; }",
     // Centiseconds since boot, for the grace period (a scan may take longer than a poll interval on a busy machine).
-    "cs() { up=; read -r up _ </proc/uptime 2>/dev/null; up=${up%.*}${up#*.}; while [ \"${up#0}\" != \"$up\" ]; do up=${up#0}; done; echo \"${up:-0}\"; }",
+    'cs() { up=; read -r up _ </proc/uptime 2>/dev/null; up=${up%.*}${up#*.}; while [ "${up#0}" != "$up" ]; do up=${up#0}; done; echo "${up:-0}"; }',
     "scan() {",
     '  marked=" $(pidsof "$(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null)") "',
     ...(adopted === undefined ? ["  tagged=' '"] : ['  tagged=" $(pidsof "$(grep -z -l -F -e "$any" /proc/[0-9]*/environ 2>/dev/null)") "']),
@@ -142,7 +143,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
           `    [ "$c" = '${forks.comm}' ] && forked="$forked$p "`,
           "  done",
         ]),
-    "  if [ -n \"$awk\" ]; then known=\" $(cat /proc/[0-9]*/stat 2>/dev/null | $awk -v marked=\"$marked\" -v tagged=\"$tagged\" -v forked=\"$forked\" -v known=\"$known\" -v spare=\"$spare\" -v self=\"$self\" -v since=\"${since:-0}\" \"$prog\") \"; else scan_sh; fi",
+    '  if [ -n "$awk" ]; then known=" $(cat /proc/[0-9]*/stat 2>/dev/null | $awk -v marked="$marked" -v tagged="$tagged" -v forked="$forked" -v known="$known" -v spare="$spare" -v self="$self" -v since="${since:-0}" "$prog") "; else scan_sh; fi',
     "  pids=; count=0",
     '  for e in $known; do pids="$pids ${e%%:*}"; count=$((count+1)); done',
     "}",
@@ -152,7 +153,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     "scan_sh() {",
     "  found=' '; now=' '; tab=",
     "  for f in /proc/[0-9]*/stat; do",
-    "    l=; read -r l 2>/dev/null <\"$f\" || continue",
+    '    l=; read -r l 2>/dev/null <"$f" || continue',
     "    p=${l%% *}",
     '    has "$spare" "$p" && continue; [ "$p" = "$self" ] && continue',
     "    set -f; set -- ${l##*) }; set +f",
@@ -213,19 +214,19 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
  */
 function scanAwk(sessionId: Pid | undefined, reaperPids: readonly Pid[] | undefined): string {
   return [
-    "function set(list, into,  n, a, i) { n = split(list, a, \" \"); for (i = 1; i <= n; i++) into[a[i]] = 1 }",
+    'function set(list, into,  n, a, i) { n = split(list, a, " "); for (i = 1; i <= n; i++) into[a[i]] = 1 }',
     `BEGIN { set(marked, M); set(tagged, T); set(forked, F); set(known, K); set(spare, S); set("${(reaperPids ?? []).join(" ")}", R) }`,
     "{",
-    "  p = $1; r = $0; sub(/.*\\) /, \"\", r); split(r, f, \" \")",
-    "  if ((p in S) || p == self || f[1] == \"Z\" || f[1] == \"X\") next",
+    '  p = $1; r = $0; sub(/.*\\) /, "", r); split(r, f, " ")',
+    '  if ((p in S) || p == self || f[1] == "Z" || f[1] == "X") next',
     "  start[p] = f[20]; parent[p] = f[2]",
-    "  if ((p in M) || ((p \":\" f[20]) in K) || (p in F)) found[p] = 1",
+    '  if ((p in M) || ((p ":" f[20]) in K) || (p in F)) found[p] = 1',
     ...(sessionId === undefined ? [] : [`  if (f[4] == ${sessionId}) found[p] = 1`]),
     ...(reaperPids === undefined ? [] : ["  if ((f[2] in R) && f[20] + 0 >= since + 0 && !(p in T)) found[p] = 1"]),
     "}",
     "END {",
     "  do { more = 0; for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; more = 1 } } while (more)",
-    "  for (p in found) if (p in start) printf \"%s:%s \", p, start[p]",
+    '  for (p in found) if (p in start) printf "%s:%s ", p, start[p]',
     "}",
   ].join("\n");
 }

@@ -218,7 +218,11 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
         if (shell === live) shell = undefined;
       }
       if (stdoutTrailer === "cwd") {
-        throw new BackendError("CWD_NOT_FOUND", `Cannot run the command in ${cwd}: the directory does not exist or cannot be entered. Create it or pick another working directory.`, { path: cwd });
+        throw new BackendError(
+          "CWD_NOT_FOUND",
+          `Cannot run the command in ${cwd}: the directory does not exist or cannot be entered. Create it or pick another working directory.`,
+          { path: cwd },
+        );
       }
       const stopped = deadline.reason ?? (closed && exited !== undefined ? "abort" : undefined);
       const status =
@@ -297,7 +301,10 @@ async function openShell(options: ShellSessionProtocolOptions): Promise<LiveShel
     live.pid = await Promise.race([
       ready,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new BackendError("UNAVAILABLE", `The session shell did not start within ${timeoutMs} ms${stderrText ? `: ${stderrText.trim()}` : ""}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new BackendError("UNAVAILABLE", `The session shell did not start within ${timeoutMs} ms${stderrText ? `: ${stderrText.trim()}` : ""}`)),
+          timeoutMs,
+        );
       }),
     ]);
   } catch (error) {

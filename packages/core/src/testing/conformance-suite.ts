@@ -240,9 +240,7 @@ export function describeBackendConformance(name: string, options: BackendConform
       });
 
       it("runs 20 commands concurrently, each with its own result", async () => {
-        const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => backend.exec(`echo out-${i}; echo err-${i} >&2; exit ${i}`)),
-        );
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => backend.exec(`echo out-${i}; echo err-${i} >&2; exit ${i}`)));
         results.forEach((result, i) => {
           expect(result.exitCode).toBe(i);
           expect(text(result.stdout)).toBe(`out-${i}\n`);
@@ -251,7 +249,7 @@ export function describeBackendConformance(name: string, options: BackendConform
       });
 
       it("caps output in memory: head and tail kept, the whole stream in the spill file", async () => {
-        const result = await backend.exec("i=0; while [ $i -lt 400 ]; do echo \"line $i\"; i=$((i+1)); done", { maxOutputBytes: 1000 });
+        const result = await backend.exec('i=0; while [ $i -lt 400 ]; do echo "line $i"; i=$((i+1)); done', { maxOutputBytes: 1000 });
         const full = Array.from({ length: 400 }, (_, i) => `line ${i}\n`).join("");
         expect(result.stdout.truncated).toBe(true);
         expect(result.stdout.totalBytes).toBe(full.length);
@@ -275,6 +273,8 @@ export function describeBackendConformance(name: string, options: BackendConform
         let streamed = 0;
         const result = await backend.exec(`yes 0123456789abcdef | head -c ${size}`, {
           timeoutMs: 110_000,
+          // Past the default spill cap (64 MiB): this checks that every byte can still be kept.
+          maxSpillBytes: size + MiB,
           onOutput: (_stream, chunk) => {
             streamed += chunk.length;
             peak = Math.max(peak, process.memoryUsage.rss());
@@ -458,7 +458,10 @@ export function describeBackendConformance(name: string, options: BackendConform
           expect(text(result.stdout)).toBe("out\ntail");
           expect(text(result.stderr)).toBe("err\nerrtail");
           expect((await session.exec("false")).exitCode).toBe(1);
-          await backend.writeFile(`${scratch}/session-binary.bin`, new Uint8Array(1024).map((_, i) => i % 256));
+          await backend.writeFile(
+            `${scratch}/session-binary.bin`,
+            new Uint8Array(1024).map((_, i) => i % 256),
+          );
           const bytes = await session.exec(`cat '${scratch}/session-binary.bin'`);
           expect(bytes.stdout.totalBytes).toBe(1024);
           expect(capturedBytes(bytes.stdout)[255]).toBe(255);
@@ -490,7 +493,7 @@ export function describeBackendConformance(name: string, options: BackendConform
           const broken = await session.exec("if then fi (");
           expect(broken.exitCode).not.toBe(0);
           expect(broken.sessionReset).toBeFalsy();
-          const quoted = await session.exec("echo 'unbalanced \"quote'; echo \"$(echo nested)\"");
+          const quoted = await session.exec('echo \'unbalanced "quote\'; echo "$(echo nested)"');
           expect(text(quoted.stdout)).toBe('unbalanced "quote\nnested\n');
           expect(text((await session.exec("pwd")).stdout)).toBe("/\n");
         } finally {
@@ -618,7 +621,7 @@ export function describeBackendConformance(name: string, options: BackendConform
             Array.from({ length: 10 }, (_, i) => session.exec(`CONFORMANCE_LAST=\${CONFORMANCE_LAST:-}${i},; echo "$CONFORMANCE_LAST"`)),
           );
           const expected = (i: number): string => Array.from({ length: i + 1 }, (_, j) => `${j},`).join("");
-          results.forEach((result, i) => expect(text(result.stdout)).toBe(`${expected(i)}\n`));
+          for (const [i, result] of results.entries()) expect(text(result.stdout)).toBe(`${expected(i)}\n`);
         } finally {
           await session.close();
         }
@@ -701,7 +704,10 @@ export function describeBackendConformance(name: string, options: BackendConform
           expect(status.summary).not.toBe("");
           const checks = await unreachable.healthChecks();
           expectHealthChecks(checks);
-          expect(checks.some((check) => check.level === "fail"), JSON.stringify(checks)).toBe(true);
+          expect(
+            checks.some((check) => check.level === "fail"),
+            JSON.stringify(checks),
+          ).toBe(true);
         } finally {
           await unreachable.dispose();
         }
@@ -772,7 +778,10 @@ async function stopProcessTree(
   const startedAt = performance.now();
   const running = run(command(n), how === "timeout" ? { timeoutMs: TREE_TIMEOUT_MS } : { signal: controller.signal }).finally(() => (settled = true));
   let seen = 0;
-  await waitFor(async () => (seen = (await processesWithArgument(backend, n)).length) >= expected || settled, TREE_TIMEOUT_MS * 10);
+  await waitFor(async () => {
+    seen = (await processesWithArgument(backend, n)).length;
+    return seen >= expected || settled;
+  }, TREE_TIMEOUT_MS * 10);
   const seenBeforeStop = !settled && (how === "abort" || performance.now() - startedAt < TREE_TIMEOUT_MS);
   if (how === "abort") {
     stoppedAt = performance.now();
@@ -859,4 +868,3 @@ async function hashOfPattern(line: string, size: number): Promise<string> {
   }
   return hash.digest("hex");
 }
-

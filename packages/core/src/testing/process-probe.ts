@@ -20,7 +20,9 @@ export async function processesWithArgument(backend: ExecutionBackend, n: number
   const digits = String(n);
   const pattern = `${digits.slice(0, -1)}[${digits.slice(-1)}]`;
   const result = await backend.exec(`grep -l -z -x -e '${pattern}' /proc/[0-9]*/cmdline 2>/dev/null; true`, { timeoutMs: 60_000 });
-  return capturedText(result.stdout).split("\n").filter((line) => line.startsWith("/proc/"));
+  return capturedText(result.stdout)
+    .split("\n")
+    .filter((line) => line.startsWith("/proc/"));
 }
 
 /**
@@ -70,10 +72,15 @@ export const ESCAPE_ROUTES: readonly EscapeRoute[] = [
   {
     name: "exec -a (renamed)",
     expected: 1,
-    start: (n) => `if command -v bash >/dev/null 2>&1; then bash -c 'exec -a mc-renamed sleep ${n}' >/dev/null 2>&1 & else (exec sleep ${n}) >/dev/null 2>&1 & fi`,
+    start: (n) =>
+      `if command -v bash >/dev/null 2>&1; then bash -c 'exec -a mc-renamed sleep ${n}' >/dev/null 2>&1 & else (exec sleep ${n}) >/dev/null 2>&1 & fi`,
   },
   { name: "a process that ignores TERM", expected: 1, start: (n) => `(trap '' TERM HUP; exec sleep ${n}) >/dev/null 2>&1 &` },
-  { name: "setsid env -i (new session, cleared environment: the escape issue 11 reported)", expected: 1, start: (n) => `setsid env -i ${SLEEP} ${n} >/dev/null 2>&1 &` },
+  {
+    name: "setsid env -i (new session, cleared environment: the escape issue 11 reported)",
+    expected: 1,
+    start: (n) => `setsid env -i ${SLEEP} ${n} >/dev/null 2>&1 &`,
+  },
   {
     name: "setsid + env -i + double fork (new session, cleared environment, re-parented)",
     expected: 1,
