@@ -88,7 +88,10 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
   let shell: string | undefined;
   let subreaper: { launcher: SubreaperLauncher | undefined } | undefined;
   // Looked up on first use (creating the backend does no I/O).
-  const subreaperLauncher = (): SubreaperLauncher | undefined => (subreaper ??= { launcher: findSubreaperLauncher(childEnv.env.PATH ?? baseEnv.PATH) }).launcher;
+  const subreaperLauncher = (): SubreaperLauncher | undefined => {
+    subreaper ??= { launcher: findSubreaperLauncher(childEnv.env.PATH ?? baseEnv.PATH) };
+    return subreaper.launcher;
+  };
 
   const requireShell = (): string => {
     shell ??= findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH);
