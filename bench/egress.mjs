@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// What network: allowlist costs: HTTPS through MonoClaw's egress proxy vs the same request on bridge, in one run.
+// Reproduce (root): bash scripts/ensure-docker.sh && bash docker/test-images/build.sh && bash scripts/egress-test-world.sh \
+//   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/egress.mjs
+// Options (env): BENCH_RUNS (default 50, small requests), BENCH_DOWNLOAD_RUNS (default 3), BENCH_DOWNLOAD_MB (default 100).
+//
+// Method: both sandboxes run monoclaw-test/node:20 on the egress test engine (a second dockerd with iptables on, in its
+// own network namespace; the fake internet is another namespace: nothing leaves this machine). In each, one Node
+// process makes sequential HTTPS requests to allowed.test, each on a new connection (as a CLI tool does):
+// - bridge: the sandbox on the engine's default bridge, TLS straight to allowed.test:443;
+// - allowlist: the sandbox on its internal network, CONNECT through the egress proxy, then TLS in the tunnel.
+// Small request: GET of 1 KiB, median of BENCH_RUNS. Download: BENCH_DOWNLOAD_MB MiB, throughput median of the runs.
+// A secret-substituted request is not measured: secret substitution is not built yet.
+import { readFileSync } from "node:fs";
+import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
+import { stats } from "./stats.mjs";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 50);
+const DOWNLOAD_RUNS = Number(process.env.BENCH_DOWNLOAD_RUNS ?? 3);
+const DOWNLOAD_MB = Number(process.env.BENCH_DOWNLOAD_MB ?? 100);
+const ENGINE = "unix:///run/monoclaw-egress-docker.sock";
+const IMAGE = "monoclaw-test/node:20";
+const CA = readFileSync("/run/monoclaw-egress-world/ca-cert.pem");
+const PREFIX = `mc-bench-egress-${process.pid}`;
+
+// Runs in the sandbox: `node -e CLIENT <direct|proxy> <runs> <path>`; prints {ms: [...], bytes}.
+const CLIENT = `
+const tls = require("tls"), http = require("http"), fs = require("fs");
+const [mode, runs, path] = process.argv.slice(1);
+const ca = fs.readFileSync("/tmp/world-ca.pem");
+const open = (done) => {
+  if (mode === "direct") return done(tls.connect({ host: "allowed.test", port: 443, servername: "allowed.test", ca }));
+  const req = http.request({ host: "monoclaw-egress-proxy", port: 3128, method: "CONNECT", path: "allowed.test:443" });
+  req.on("connect", (res, socket) => {
+    if (res.statusCode !== 200) throw new Error("CONNECT answered " + res.statusCode);
+    done(tls.connect({ socket, servername: "allowed.test", ca }));
+  });
+  req.on("error", (e) => { throw e; });
+  req.end();
+};
+const ms = [];
+let bytes = 0;
+const one = (left) => {
+  if (left === 0) return console.log(JSON.stringify({ ms, bytes }));
+  const t0 = process.hrtime.bigint();
+  open((s) => {
+    let got = 0;
+    s.on("secureConnect", () => s.write("GET " + path + " HTTP/1.1\\r\\nHost: allowed.test\\r\\nConnection: close\\r\\n\\r\\n"));
+    s.on("data", (d) => (got += d.length));
+    s.on("error", (e) => { throw e; });
+    s.on("end", () => { ms.push(Number(process.hrtime.bigint() - t0) / 1e6); bytes = got; one(left - 1); });
+  });
+};
+one(Number(runs));
+`;
+
+const base = { host: ENGINE, image: IMAGE, pull: "never", idle_timeout: 0 };
+const bridge = createDockerBackend({ ...base, name: `${PREFIX}-bridge`, network: "bridge" });
+const allowlist = createDockerBackend({ ...base, name: `${PREFIX}-allowlist`, network: "allowlist", egress: { allow: ["allowed.test"], preset: "none", proxy_image: IMAGE } });
+
+async function measure(backend, mode, runs, path) {
+  const result = await backend.exec(`node -e '${CLIENT.replace(/'/g, "'\\''")}' ${mode} ${runs} ${path}`, { timeoutMs: 600_000 });
+  const text = Buffer.from(result.stdout.head).toString("utf8");
+  if (result.exitCode !== 0) throw new Error(`${mode} client failed: ${Buffer.from(result.stderr.head).toString("utf8")}`);
+  return JSON.parse(text);
+}
+
+try {
+  for (const backend of [bridge, allowlist]) await backend.writeFile("/tmp/world-ca.pem", CA);
+  // Warm both paths once (proxy started, TLS code paths loaded).
+  await measure(bridge, "direct", 3, "/bytes/1024");
+  await measure(allowlist, "proxy", 3, "/bytes/1024");
+
+  const small = { bridge: stats((await measure(bridge, "direct", RUNS, "/bytes/1024")).ms), allowlist: stats((await measure(allowlist, "proxy", RUNS, "/bytes/1024")).ms) };
+  const bytes = DOWNLOAD_MB * 1024 * 1024;
+  const throughput = async (backend, mode) => {
+    const run = await measure(backend, mode, DOWNLOAD_RUNS, `/bytes/${bytes}`);
+    return stats(run.ms.map((ms) => bytes / 1024 / 1024 / (ms / 1000)));
+  };
+  const download = { bridge: await throughput(bridge, "direct"), allowlist: await throughput(allowlist, "proxy") };
+
+  const f = (v) => v.toFixed(2);
+  console.log(`HTTPS GET 1 KiB, new connection each (median of ${RUNS}): bridge ${f(small.bridge.median)} ms (p95 ${f(small.bridge.p95)}), allowlist ${f(small.allowlist.median)} ms (p95 ${f(small.allowlist.p95)}): +${f(small.allowlist.median - small.bridge.median)} ms (target <= 5 ms)`);
+  console.log(`HTTPS download ${DOWNLOAD_MB} MiB (median of ${DOWNLOAD_RUNS}): bridge ${download.bridge.median.toFixed(0)} MiB/s, allowlist ${download.allowlist.median.toFixed(0)} MiB/s: ${((download.allowlist.median / download.bridge.median) * 100).toFixed(0)} % (target >= 80 %)`);
+  console.log("Secret-substituted request: not measured (secret substitution is not built yet)");
+} finally {
+  await bridge.dispose();
+  await allowlist.dispose();
+  const { docker } = await allowlist.engine();
+  for (const c of await docker.listContainers({ all: true })) {
+    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+  await docker.getNetwork(`${PREFIX}-allowlist-egress`).remove().catch(() => undefined);
+}
