@@ -13,7 +13,11 @@
 #   MOM_CPUS       CPU limit                 (default: 2)
 #   MOM_PIDS       process limit             (default: 512)
 #   MOM_NETWORK    docker network to join    (default: docker's bridge; "none" cuts the network off,
-#                                             but then mom cannot install tools or reach git hosts)
+#                                             but then mom cannot install tools or reach git hosts;
+#                                             "allowlist": only MOM_EGRESS_ALLOW, see the egress block below)
+#   MOM_EGRESS_ALLOW        with allowlist: comma-separated hosts ("*.github.com", "pypi.org:443")
+#   MOM_EGRESS_DENY         with allowlist: comma-separated hosts refused even when allowed
+#   MOM_EGRESS_PROXY_IMAGE  with allowlist: image with node that runs the proxy (default: node:20-alpine)
 set -eu
 
 NAME="${MOM_CONTAINER:-mom-sandbox}"
@@ -79,10 +83,14 @@ cmd_create() {
     --security-opt no-new-privileges \
     --volume "$data_dir:/workspace" \
     --workdir /workspace
-  if [ -n "$NETWORK" ]; then set -- "$@" --network "$NETWORK"; fi
+  if [ "$NETWORK" = allowlist ]; then
+    egress_create
+    set -- "$@" $(egress_sandbox_args)
+  elif [ -n "$NETWORK" ]; then set -- "$@" --network "$NETWORK"; fi
   if ! docker run "$@" "$IMAGE" tail -f /dev/null >/dev/null; then
     # never leave a half-created container behind
     docker rm -f "$NAME" >/dev/null 2>&1 || true
+    egress_remove
     die "could not create container '$NAME' from image '$IMAGE' (is the image available? try: docker pull $IMAGE)"
   fi
   echo "Container '$NAME' is running ($IMAGE), $data_dir is mounted at /workspace."
@@ -91,6 +99,7 @@ cmd_create() {
 
 cmd_start() {
   require_exists
+  egress_start
   docker start "$NAME" >/dev/null || die "could not start container '$NAME'"
   echo "Container '$NAME' is running."
 }
@@ -98,12 +107,14 @@ cmd_start() {
 cmd_stop() {
   require_exists
   docker stop "$NAME" >/dev/null || die "could not stop container '$NAME'"
+  egress_stop
   echo "Container '$NAME' is stopped."
 }
 
 cmd_remove() {
   require_exists
   docker rm -f "$NAME" >/dev/null || die "could not remove container '$NAME'"
+  egress_remove
   echo "Container '$NAME' is removed (the data directory is untouched)."
 }
 
@@ -114,6 +125,7 @@ cmd_status() {
     exit 1
   fi
   echo "Container '$NAME': $s, image $(docker container inspect --format '{{.Config.Image}}' "$NAME"), /workspace <- $(workspace_mount)"
+  egress_status
   if [ "$s" != "running" ]; then
     echo "Start it: ./docker.sh start"
     exit 1
@@ -129,6 +141,84 @@ cmd_shell() {
   fi
   exec docker exec $tty -w /workspace "$NAME" sh
 }
+
+# ---- egress allow-list (MOM_NETWORK=allowlist) -------------------------------
+# The same enforcement as MonoClaw's terminal.docker.network: allowlist
+# (packages/backend-docker/src/egress): the sandbox joins only an --internal
+# network whose bridge has no address; its one other member is MonoClaw's egress
+# proxy (plain Node, run from @monoclaw/backend-docker's egress-proxy.cjs), also on
+# docker's bridge. The policy is kept in a label of the proxy and written into the
+# proxy's tmpfs on create and start (the proxy refuses everything until then).
+EGRESS_NET="$NAME-egress"
+EGRESS_PROXY="$NAME-egress-proxy"
+EGRESS_STATE=/run/monoclaw-egress
+
+egress_exists() { docker container inspect "$EGRESS_PROXY" >/dev/null 2>&1; }
+
+egress_proxy_source() {
+  (cd "$(dirname "$0")" && node --input-type=module -e \
+    'import { fileURLToPath } from "node:url"; process.stdout.write(fileURLToPath(new URL("./egress/proxy/egress-proxy.cjs", import.meta.resolve("@monoclaw/backend-docker"))))') \
+    || die "MOM_NETWORK=allowlist needs node and @monoclaw/backend-docker next to docker.sh (npm install @monoclaw/mom)"
+}
+
+egress_create() {
+  command -v node >/dev/null 2>&1 || die "MOM_NETWORK=allowlist needs node on this machine (it writes the proxy's policy)"
+  [ -n "${MOM_EGRESS_ALLOW:-}" ] || echo "docker.sh: MOM_EGRESS_ALLOW is empty: the sandbox can reach nothing (set e.g. MOM_EGRESS_ALLOW=registry.npmjs.org,*.github.com)" >&2
+  source_file="$(egress_proxy_source)"
+  policy="$(node -e 'const list = (v) => (v || "").split(",").map((s) => s.trim()).filter(Boolean); const allow = list(process.argv[2]);
+    process.stdout.write(JSON.stringify({ sandbox: process.argv[1], allow, config_allow: allow, deny: list(process.argv[3]), allow_private: [], host_addresses: [] }))' \
+    "$NAME" "${MOM_EGRESS_ALLOW:-}" "${MOM_EGRESS_DENY:-}")"
+  docker network inspect "$EGRESS_NET" >/dev/null 2>&1 || docker network create --internal \
+    -o com.docker.network.bridge.inhibit_ipv4=true --label monoclaw.mom=egress "$EGRESS_NET" >/dev/null \
+    || die "could not create the internal network '$EGRESS_NET'"
+  [ "$(docker network inspect -f '{{.Internal}}' "$EGRESS_NET")" = true ] || die "network '$EGRESS_NET' exists but is not internal: remove it (docker network rm $EGRESS_NET)"
+  subnet="$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$EGRESS_NET")"
+  docker rm -f "$EGRESS_PROXY" >/dev/null 2>&1 || true
+  docker create --name "$EGRESS_PROXY" --label monoclaw.mom=egress-proxy --label "monoclaw.mom.egress-policy=$policy" \
+    --user 65534:65534 --cap-drop ALL --security-opt no-new-privileges --read-only --pids-limit 256 --memory 256m \
+    --tmpfs "$EGRESS_STATE:rw,noexec,nosuid,nodev,size=1m,mode=0700,uid=65534,gid=65534" \
+    --restart unless-stopped --network "$EGRESS_NET" --network-alias monoclaw-egress-proxy \
+    -e "MONOCLAW_EGRESS_LISTEN_SUBNET=$subnet" -e "MONOCLAW_EGRESS_STATE_DIR=$EGRESS_STATE" \
+    "${MOM_EGRESS_PROXY_IMAGE:-node:20-alpine}" node -e "$(cat "$source_file")" >/dev/null \
+    || die "could not create the egress proxy '$EGRESS_PROXY' (is ${MOM_EGRESS_PROXY_IMAGE:-node:20-alpine} available?)"
+  docker network connect bridge "$EGRESS_PROXY" || die "could not connect the egress proxy to docker's bridge"
+  egress_start
+}
+
+# The sandbox's network and proxy variables (tools that ignore them have no route at all).
+egress_sandbox_args() {
+  url=http://monoclaw-egress-proxy:3128
+  printf -- '--network %s --dns 192.0.2.1' "$EGRESS_NET"
+  for var in HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy; do printf -- ' -e %s=%s' "$var" "$url"; done
+  printf -- ' -e NO_PROXY=localhost,127.0.0.1 -e no_proxy=localhost,127.0.0.1'
+}
+
+# Starts the proxy and writes its policy (a start wipes its tmpfs), then waits until it applied it.
+egress_start() {
+  egress_exists || return 0
+  docker start "$EGRESS_PROXY" >/dev/null || die "could not start the egress proxy '$EGRESS_PROXY'"
+  docker container inspect -f '{{index .Config.Labels "monoclaw.mom.egress-policy"}}' "$EGRESS_PROXY" \
+    | docker exec -i -u 65534:65534 "$EGRESS_PROXY" sh -c "cat >$EGRESS_STATE/policy.new && mv $EGRESS_STATE/policy.new $EGRESS_STATE/policy.json" \
+    || die "could not write the egress proxy's policy"
+  for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    docker exec "$EGRESS_PROXY" sh -c "kill -HUP 1; test -s $EGRESS_STATE/applied" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  die "the egress proxy '$EGRESS_PROXY' did not load its policy (docker logs $EGRESS_PROXY)"
+}
+
+egress_stop() { if egress_exists; then docker stop -t 1 "$EGRESS_PROXY" >/dev/null || true; fi; }
+
+egress_remove() {
+  docker rm -f "$EGRESS_PROXY" >/dev/null 2>&1 || true
+  docker network rm "$EGRESS_NET" >/dev/null 2>&1 || true
+}
+
+egress_status() {
+  egress_exists || return 0
+  echo "Egress proxy '$EGRESS_PROXY': $(docker container inspect -f '{{.State.Status}}' "$EGRESS_PROXY"), policy $(docker container inspect -f '{{index .Config.Labels "monoclaw.mom.egress-policy"}}' "$EGRESS_PROXY")"
+}
+# ---- end of the egress block ---------------------------------------------------
 
 [ $# -ge 1 ] || { usage >&2; exit 1; }
 cmd="$1"

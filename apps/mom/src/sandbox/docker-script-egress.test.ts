@@ -1,0 +1,90 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * docker.sh with MOM_NETWORK=allowlist against the egress test engine (a
+ * second engine with iptables on in its own network namespace, and a fake
+ * internet serving allowed.test and denied.test; scripts/egress-test-world.sh).
+ * Nothing leaves this machine.
+ */
+const script = fileURLToPath(new URL("../../docker.sh", import.meta.url));
+const name = `mom-test-egress-${process.pid}`;
+const DOCKER_HOST = "unix:///run/monoclaw-egress-docker.sock";
+const env = {
+  ...process.env,
+  DOCKER_HOST,
+  MOM_CONTAINER: name,
+  MOM_IMAGE: "monoclaw-egress-test/curl:bookworm",
+  MOM_NETWORK: "allowlist",
+  MOM_EGRESS_ALLOW: "allowed.test",
+  MOM_EGRESS_PROXY_IMAGE: "monoclaw-test/node:20",
+  MOM_MEMORY: "256m",
+  MOM_CPUS: "1",
+  MOM_PIDS: "128",
+};
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const exec = (file: string, args: string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(file, args, { env, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+const run = (args: string[]) => exec(script, args);
+const docker = (args: string[]) => exec("docker", args);
+const inSandbox = (command: string) => docker(["exec", name, "sh", "-c", command]);
+
+let dataDir: string;
+
+async function removeAll() {
+  await docker(["rm", "-f", name, `${name}-egress-proxy`]);
+  await docker(["network", "rm", `${name}-egress`]);
+}
+
+beforeAll(async () => {
+  const ping = await docker(["info", "--format", "{{.ServerVersion}}"]);
+  if (ping.code !== 0) throw new Error(`The egress test world is not running (${ping.stderr.trim()}): run \`bash scripts/egress-test-world.sh\` as root`);
+  dataDir = await mkdtemp(join(tmpdir(), "mom-egress-"));
+  await removeAll();
+});
+
+afterAll(async () => {
+  await removeAll();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("docker.sh MOM_NETWORK=allowlist", () => {
+  it("creates a sandbox that reaches only MOM_EGRESS_ALLOW, through the proxy, also after stop and start", async () => {
+    const created = await run(["create", dataDir]);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+
+    const allowed = await inSandbox("curl -sS http://allowed.test/from-mom");
+    expect(allowed.stdout).toContain('"served":"internet"');
+    const refused = await inSandbox("curl -sS http://denied.test/from-mom");
+    expect(refused.stdout).toContain("refused denied.test:80: not in terminal.docker.egress.allow");
+    // Ignoring the proxy gets nowhere (the positive control is the allowed request above).
+    const direct = await inSandbox("curl -sS --noproxy '*' -m 5 http://198.19.0.10/");
+    expect(direct.code).not.toBe(0);
+
+    expect((await run(["status"])).stdout).toMatch(new RegExp(`Egress proxy '${name}-egress-proxy': running, policy .*"allow":\\["allowed.test"\\]`));
+
+    expect((await run(["stop"])).code).toBe(0);
+    expect((await run(["start"])).code).toBe(0);
+    // The proxy's tmpfs was wiped by the restart: start wrote the policy again.
+    expect((await inSandbox("curl -sS http://allowed.test/after-restart")).stdout).toContain('"served":"internet"');
+
+    expect((await run(["remove"])).code).toBe(0);
+    expect((await docker(["container", "inspect", `${name}-egress-proxy`])).code).not.toBe(0);
+    expect((await docker(["network", "inspect", `${name}-egress`])).code).not.toBe(0);
+  }, 180_000);
+});
