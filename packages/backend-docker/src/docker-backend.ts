@@ -18,6 +18,7 @@ import {
   type FileStat,
   type HealthCheck,
   type OperationOptions,
+  type ReadFileOptions,
   type SessionOptions,
   type ShellSession,
   type WriteFileOptions,
@@ -308,7 +309,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   });
   const files: ContainerFiles = createContainerFiles(scriptRunner, config.workdir, {
     write: (path, data, mode, signal) => withContainer(() => fileChannel.write(path, data, mode, signal)),
-    read: (path, signal) => withContainer(() => fileChannel.read(path, signal)),
+    read: (path, signal, maxBytes) => withContainer(() => fileChannel.read(path, signal, maxBytes)),
   });
 
   /** Opens a protocol session in the container (used by openSession and the exec pool). */
@@ -406,7 +407,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       };
     },
 
-    readFile: (path: string, op: OperationOptions = {}): Promise<Uint8Array> => files.readFile(path, op.signal),
+    readFile: (path: string, op: ReadFileOptions = {}): Promise<Uint8Array> => files.readFile(path, op.signal, op.maxBytes),
     writeFile: (path: string, data: string | Uint8Array, op: WriteFileOptions = {}): Promise<void> =>
       files.writeFile(path, typeof data === "string" ? Buffer.from(data) : data, op.mode, op.signal),
     listDirectory: (path: string, op: OperationOptions = {}): Promise<DirEntry[]> => files.listDirectory(path, op.signal),

@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { BackendError, type BackendErrorCode, type DirEntry, type FileKind, type FileStat } from "@monoclaw/core/backend";
+import { BackendError, fileTooLargeError, readCap, type BackendErrorCode, type DirEntry, type FileKind, type FileStat } from "@monoclaw/core/backend";
+import { SPECIAL_FILE_SHELL_FUNCTION, SPECIAL_FILE_STATUS, specialFileStatusError } from "./special-file-status.js";
 
 /**
  * Runs a small POSIX `sh` script in the container with positional arguments
@@ -15,21 +16,29 @@ export type ScriptRunner = (
 /** Exit codes the scripts use for errno-like failures (busybox- and dash-compatible). */
 const EXIT_TO_CODE: Record<number, BackendErrorCode> = { 2: "ENOENT", 13: "EACCES", 20: "ENOTDIR", 21: "EISDIR" };
 
-const READ_SCRIPT = `p=$1
+// Streams to the end (procfs files say 0 bytes), at most one byte past the cap ($2) when there is one.
+const READ_SCRIPT = `p=$1 max=$2 s=0
+${SPECIAL_FILE_SHELL_FUNCTION}
 if [ -d "$p" ]; then exit 21; fi
 if [ ! -e "$p" ]; then d=$(dirname -- "$p"); if [ -e "$d" ] && [ ! -d "$d" ]; then exit 20; fi; exit 2; fi
 [ -r "$p" ] || exit 13
+sk "$p"; [ $s = 0 ] || exit $s
+if [ -n "$max" ]; then exec head -c $((max + 1)) "$p"; fi
 exec cat -- "$p"`;
 
 // New files are created empty with their final mode before any byte is
 // written, so a secret is never readable with a wider mode; existing files
 // keep their mode and owner (the file is truncated, not replaced).
-const WRITE_SCRIPT = `p=$1 mode=$2
+const WRITE_SCRIPT = `p=$1 mode=$2 s=0 lt=
+${SPECIAL_FILE_SHELL_FUNCTION}
 d=$(dirname -- "$p")
 if [ ! -d "$d" ]; then
   mkdir -p -- "$d" 2>/dev/null || { x=$d; while [ ! -e "$x" ]; do x=$(dirname -- "$x"); done; if [ ! -d "$x" ]; then exit 20; fi; echo "cannot create directory $d" >&2; exit 13; }
 fi
 if [ -d "$p" ]; then exit 21; fi
+sk "$p"; [ $s = 0 ] && dl "$p"
+if [ $s = ${SPECIAL_FILE_STATUS.danglingLink} ]; then printf '%s' "$lt" >&2; fi
+[ $s = 0 ] || exit $s
 if [ ! -e "$p" ] && [ -n "$mode" ]; then : > "$p" || exit 13; chmod "$mode" "$p" || exit 13; fi
 cat > "$p" || exit 13`;
 
@@ -49,7 +58,8 @@ exec stat -L -c '%F|%s|%a|%Y' -- "$p"`;
 
 /** File operations through exec streams: binary-safe, any size, contents never on a command line. */
 export interface ContainerFiles {
-  readFile(path: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Regular files only, read to their end; more than `maxBytes` is `EFBIG`. */
+  readFile(path: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void>;
   listDirectory(path: string, signal?: AbortSignal): Promise<DirEntry[]>;
   stat(path: string, signal?: AbortSignal): Promise<FileStat>;
@@ -70,7 +80,7 @@ export function createContainerFiles(
   channel?: {
     write(absolutePath: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void>;
     /** Undefined: the file changed while read; the script reads it again. */
-    read(absolutePath: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+    read(absolutePath: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | undefined>;
   },
 ): ContainerFiles {
   /** Errors from the channel name the absolute path; the caller gave `path`. */
@@ -82,7 +92,9 @@ export function createContainerFiles(
     return posix.resolve(workdir, path);
   };
 
-  const fail = (operation: string, path: string, exitCode: number | null, stderr: string): never => {
+  const fail = (operation: "read" | "write" | "list" | "stat", path: string, exitCode: number | null, stderr: string): never => {
+    const special = exitCode !== null && (operation === "read" || operation === "write") ? specialFileStatusError(operation, path, exitCode, stderr) : undefined;
+    if (special !== undefined) throw special;
     const code = (exitCode !== null && EXIT_TO_CODE[exitCode]) || (/read-only/i.test(stderr) ? "EACCES" : "IO");
     const what: Record<BackendErrorCode, string> = {
       ENOENT: "no such file or directory",
@@ -90,6 +102,7 @@ export function createContainerFiles(
       ENOTDIR: "a parent is not a directory",
       EISDIR: "is a directory",
       EEXIST: "already exists",
+      EFBIG: "larger than the cap",
       CWD_NOT_FOUND: "working directory not found",
       UNAVAILABLE: "container unavailable",
       INVALID: "invalid path",
@@ -99,11 +112,12 @@ export function createContainerFiles(
   };
 
   return {
-    async readFile(path, signal) {
+    async readFile(path, signal, maxBytes) {
+      const cap = readCap(maxBytes);
       const absolute = resolvePath(path);
       if (channel !== undefined && !absolute.includes("\n")) {
         try {
-          const data = await channel.read(absolute, signal);
+          const data = await channel.read(absolute, signal, maxBytes);
           if (data !== undefined) return data;
         } catch (error) {
           throw renamed(error, absolute, path);
@@ -111,7 +125,7 @@ export function createContainerFiles(
       }
       const chunks: Uint8Array[] = [];
       let size = 0;
-      const result = await run(READ_SCRIPT, [absolute], {
+      const result = await run(READ_SCRIPT, [absolute, maxBytes === undefined ? "" : String(Math.floor(cap))], {
         signal,
         onStdout: (chunk) => {
           // The demuxer hands out views into socket buffers: keep a copy.
@@ -120,6 +134,7 @@ export function createContainerFiles(
         },
       });
       if (result.exitCode !== 0) fail("read", path, result.exitCode, result.stderr);
+      if (size > cap) throw fileTooLargeError(path, cap);
       const out = new Uint8Array(size);
       let offset = 0;
       for (const chunk of chunks) {

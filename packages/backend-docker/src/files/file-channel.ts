@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { BackendError, type BackendErrorCode } from "@monoclaw/core/backend";
 import { createAttachedExec } from "../exec/container-exec.js";
 import { createFrameDemuxer } from "../exec/frame-demuxer.js";
+import { SPECIAL_FILE_SHELL_FUNCTION, SPECIAL_FILE_STATUS, specialFileStatusError } from "./special-file-status.js";
 
 /**
  * The shell loop behind the file channel: POSIX sh (busybox ash, dash, bash).
@@ -13,18 +14,27 @@ import { createFrameDemuxer } from "../exec/frame-demuxer.js";
  * drained to /dev/null so the stream stays in step (redirections go on
  * `true`, not `:`, whose failed redirection would end a POSIX shell); a write failing midway
  * ends the loop (the channel is re-opened for the next request).
+ * Devices, FIFOs and sockets are refused before anything is opened (never
+ * waiting on a FIFO); a read's `args` is the caller's byte cap (or `-`); a
+ * regular file whose size says 0 but that has bytes (procfs) answers `R99`:
+ * the caller reads it with a script that streams to the end.
  */
-const FILE_CHANNEL_LOOP = `while IFS= read -r op; do
+const FILE_CHANNEL_LOOP = `${SPECIAL_FILE_SHELL_FUNCTION}
+while IFS= read -r op; do
 IFS= read -r args; IFS= read -r p
-s=0
+s=0 lt=
 if [ "$op" = R ]; then
   if [ -d "$p" ]; then s=21
   elif [ ! -e "$p" ]; then d=\${p%/*}; [ -n "$d" ] || d=/; if [ -e "$d" ] && [ ! -d "$d" ]; then s=20; else s=2; fi
   elif [ ! -r "$p" ]; then s=13
+  else sk "$p"
   fi
   if [ $s != 0 ]; then printf 'R%s\\n' "$s"; continue; fi
   n=$(stat -L -c %s -- "$p" 2>/dev/null) || { printf 'R13\\n'; continue; }
-  n=$((n + 0)); q=$((n / 65536)); r=$((n % 65536))
+  n=$((n + 0))
+  if [ "$args" != - ] && [ $n -gt "$args" ]; then printf 'R${SPECIAL_FILE_STATUS.tooLarge}\\n'; continue; fi
+  if [ $n = 0 ] && [ "$(head -c 1 -- "$p" 2>/dev/null | wc -c)" -gt 0 ]; then printf 'R99\\n'; continue; fi
+  q=$((n / 65536)); r=$((n % 65536))
   printf 'D%s\\n' "$n"
   { cat -- "$p"; cat /dev/zero; } 2>/dev/null | {
     if [ $q -gt 0 ]; then dd bs=65536 count=$q iflag=fullblock 2>/dev/null; fi
@@ -40,6 +50,8 @@ if [ ! -d "$d" ]; then
   mkdir -p -- "$d" 2>/dev/null || { x=$d; while [ ! -e "$x" ]; do x=\${x%/*}; [ -n "$x" ] || x=/; done; if [ -d "$x" ]; then s=13; else s=20; fi; }
 fi
 if [ $s = 0 ] && [ -d "$p" ]; then s=21; fi
+if [ $s = 0 ]; then sk "$p"; fi
+if [ $s = 0 ]; then dl "$p"; fi
 if [ $s = 0 ] && [ ! -e "$p" ] && [ "$mode" != - ]; then { true > "$p" && chmod "$mode" "$p"; } 2>/dev/null || s=13; fi
 out=/dev/null
 if [ $s = 0 ]; then if { true >> "$p"; } 2>/dev/null; then out=$p; else s=13; fi; fi
@@ -48,7 +60,7 @@ q=$((len / 65536)); r=$((len % 65536))
   if [ $q -gt 0 ]; then dd bs=65536 count=$q iflag=fullblock 2>/dev/null || exit 1; fi
   if [ $r -gt 0 ]; then dd bs=$r count=1 iflag=fullblock 2>/dev/null || exit 1; fi
 } > "$out"
-printf 'R%s\\n' "$s"
+if [ $s = ${SPECIAL_FILE_STATUS.danglingLink} ]; then printf 'R%s %s\\n' "$s" "$lt"; else printf 'R%s\\n' "$s"; fi
 done`;
 
 const STATUS_CODES: Record<string, BackendErrorCode> = { "2": "ENOENT", "13": "EACCES", "20": "ENOTDIR", "21": "EISDIR" };
@@ -74,7 +86,7 @@ export interface FileChannel {
    * Reads an absolute container path. Resolves with undefined when the file
    * changed size while it was read (the caller reads it another way).
    */
-  read(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined>;
+  read(path: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | undefined>;
   /** Ends the loop (EOF on its stdin). Idempotent. */
   close(): void;
 }
@@ -218,7 +230,11 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
   const lost = (path: string, what: string): BackendError =>
     new BackendError("IO", `Cannot ${what} ${path} in the container: the stream to it ended midway (container stopped, or disk full)`, { path });
 
-  const refused = (path: string, what: string, status: string): BackendError =>
+  const refused = (path: string, what: "read" | "write", answer: string, maxBytes?: number): BackendError => {
+    const [status = "", ...detail] = answer.split(" ");
+    return specialFileStatusError(what, path, Number(status), detail.join(" "), maxBytes) ?? plainRefusal(path, what, status);
+  };
+  const plainRefusal = (path: string, what: string, status: string): BackendError =>
     new BackendError(STATUS_CODES[status] ?? "IO", `Cannot ${what} ${path} in the container: ${STATUS_TEXT[status] ?? `status ${status}`}`, { path });
 
   const writeOnce = (path: string, data: Uint8Array, mode: number | undefined, signal?: AbortSignal): Promise<void> =>
@@ -230,12 +246,14 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
       if (line !== "R0") throw refused(path, "write", line.slice(1));
     });
 
-  const readOnce = (path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> =>
+  const readOnce = (path: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | undefined> =>
     request(path, "Reading", signal, async (state) => {
-      state.stream.write(`R\n-\n${path}\n`);
+      state.stream.write(`R\n${maxBytes === undefined ? "-" : Math.floor(maxBytes)}\n${path}\n`);
       const line = await nextLine(state);
       if (line === undefined) throw lost(path, "read");
-      if (line.startsWith("R")) throw refused(path, "read", line.slice(1));
+      // Bytes behind a size of 0 (procfs): the caller streams it instead.
+      if (line === "R99") return undefined;
+      if (line.startsWith("R")) throw refused(path, "read", line.slice(1), maxBytes);
       const size = Number(line.slice(1));
       if (!line.startsWith("D") || !Number.isSafeInteger(size)) throw lost(path, "read");
       const data = new Uint8Array(size);
@@ -253,7 +271,7 @@ export function createFileChannel(options: FileChannelOptions): FileChannel {
 
   return {
     write: (path, data, mode, signal) => enqueue(() => writeOnce(path, data, mode, signal)),
-    read: (path, signal) => enqueue(() => readOnce(path, signal)),
+    read: (path, signal, maxBytes) => enqueue(() => readOnce(path, signal, maxBytes)),
     close() {
       const current = live;
       live = undefined;

@@ -7,6 +7,7 @@ import { EXIT_CODE_ABORTED, EXIT_CODE_TIMEOUT, type CapturedOutput, type ExecOpt
 import type { ExecutionBackend } from "../backend/execution-backend.js";
 import type { HealthCheck } from "../backend/health-types.js";
 import { capturedBytes, capturedText } from "../backend/output-capture.js";
+import { describeFileBoundsConformance } from "./conformance-file-bounds.js";
 import { performance } from "node:perf_hooks";
 import {
   ESCAPE_ROUTES,
@@ -305,6 +306,8 @@ export function describeBackendConformance(name: string, options: BackendConform
         }
       });
     });
+
+    describeFileBoundsConformance(() => ({ backend, scratch }));
 
     describe("files", () => {
       for (const [label, size] of [
