@@ -169,6 +169,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         openContainerTarget({
           docker,
           config: egress?.sandboxConfig ?? config,
+          ...(egress ? { dns: egress.sandboxDns } : {}),
           containerName,
           cwd,
           user,

@@ -63,6 +63,8 @@ export interface ContainerSpecInput {
   user?: string;
   /** True when a volume is mounted at `workdir`; otherwise a read-only root gets an anonymous volume there. */
   workdirMounted?: boolean;
+  /** DNS servers for the container (`network: allowlist` points the embedded DNS's forwards nowhere reachable). */
+  dns?: string[];
   /** Id of the image (`sha256:...`): a rebuilt image under the same tag changes the hash. */
   imageId?: string;
 }
@@ -108,6 +110,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
       ...(config.memory !== undefined ? { Memory: memoryToBytes(config.memory) } : {}),
       ...(config.cpus !== undefined ? { NanoCpus: Math.round(config.cpus * 1e9) } : {}),
       RestartPolicy: { Name: "no" },
+      ...(input.dns !== undefined ? { Dns: input.dns } : {}),
       ...(config.runtime !== undefined ? { Runtime: config.runtime } : {}),
     },
   };

@@ -37,6 +37,8 @@ export interface ContainerTargetOptions {
   /** How a refused attached container's error says to allow it (mom: its --allow-dangerous-sandbox flag). */
   allowDangerousContainerKnob?: string;
   onPullProgress?: (event: ProgressEvent) => void;
+  /** DNS servers of a managed container (see ContainerSpecInput.dns). */
+  dns?: string[];
 }
 
 /**
@@ -74,7 +76,16 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
   const workdirIsMounted = mounts.some((m) => m.containerPath === config.workdir);
   const managed = createManagedContainer({
     docker,
-    spec: { config, name: containerName, scope: options.cwd, ...(options.scopeOf ? { scopeOf: options.scopeOf } : {}), binds, workdirMounted: workdirIsMounted, ...(user !== undefined ? { user } : {}) },
+    spec: {
+      config,
+      name: containerName,
+      scope: options.cwd,
+      ...(options.scopeOf ? { scopeOf: options.scopeOf } : {}),
+      binds,
+      workdirMounted: workdirIsMounted,
+      ...(user !== undefined ? { user } : {}),
+      ...(options.dns !== undefined ? { dns: options.dns } : {}),
+    },
     keepWarm: config.keep_warm,
     ...(options.onCreated ? { onCreated: options.onCreated } : {}),
     ...(options.claimFromPool ? { claimFromPool: true } : {}),

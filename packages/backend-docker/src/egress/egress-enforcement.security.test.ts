@@ -142,6 +142,8 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
 
     expect(worldRecords("dns.log").some((r) => String(r.name).includes(`secret-${id}`) || String(r.name).includes(`secret2-${id}`))).toBe(false);
     expect(worldRecords("udp.log").some((r) => String(r.text).includes(`udp-${id}`) || String(r.text).includes(`dns-${id}`))).toBe(false);
+    // Whatever resolver the engine's host has, the embedded DNS forwards to an address the network has no route to.
+    expect((await egressDocker.getContainer(name).inspect()).HostConfig.Dns).toEqual(["192.0.2.1"]);
   }, 60_000);
 
   it("refuses names that resolve to loopback, cloud metadata, a private address, the engine's host, and their IPv4-mapped and NAT64 forms", async () => {

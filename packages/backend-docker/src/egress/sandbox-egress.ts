@@ -5,10 +5,20 @@ import { ALLOWLIST_NETWORK } from "./egress-config.js";
 import { createEgressGateway, egressNetworkName, type EgressGateway } from "./egress-gateway.js";
 import { egressProxyEnv } from "./egress-proxy-env.js";
 
+/** TEST-NET-1 (RFC 5737): never routed, and the internal network has no route anyway. */
+const UNREACHABLE_DNS = "192.0.2.1";
+
 /** What the Docker backend needs for `network: allowlist`. */
 export interface SandboxEgress {
   /** The config the sandbox is built from: on the internal network only, proxy variables set. */
   readonly sandboxConfig: DockerConfig;
+  /**
+   * The sandbox's DNS servers: a documentation address (TEST-NET-1) that the
+   * internal network has no route to, so the engine's embedded DNS answers
+   * container names (the proxy's alias) and its forwards of any other name
+   * get nowhere, whatever resolver the engine's host uses.
+   */
+  readonly sandboxDns: string[];
   /** Before every command: the network exists and the proxy runs with the current policy (restarted if it died). */
   ensure(docker: Docker): Promise<void>;
   /** With the sandbox: stops the proxy. */
@@ -29,6 +39,7 @@ export function sandboxEgressFor(config: DockerConfig, sandboxName: string, log:
     (gateway ??= createEgressGateway({ docker, sandboxName, egress: config.egress, pull: config.pull, log }));
   return {
     sandboxConfig: { ...config, network: egressNetworkName(sandboxName), env: { ...egressProxyEnv(), ...config.env } },
+    sandboxDns: [UNREACHABLE_DNS],
     ensure: (docker) => gatewayFor(docker).ensure(),
     async stop() {
       await gateway?.stop();
