@@ -1,5 +1,6 @@
 import type { ModelMessage } from "ai";
 import type { ConfinedDir } from "@monoclaw/core";
+import { withoutFetchableUrls } from "./context-urls.js";
 import { appendJsonLines, readJsonLines } from "./json-lines.js";
 
 /** How much of a context is loaded: far beyond any model's window, so only a runaway or hostile file is cut. */
@@ -12,7 +13,9 @@ export const CONTEXT_READ_MAX_BYTES = 64 * 1024 * 1024;
  * in the data dir's confined handle, so a link planted there is replaced, not
  * written through). A line left partial by a crash is skipped on load. A file
  * over {@link CONTEXT_READ_MAX_BYTES} is read from its end, starting at the
- * first user message, so no tool result is left without its call.
+ * first user message, so no tool result is left without its call. Parts the
+ * AI SDK would fetch by URL are left out ({@link withoutFetchableUrls}): the
+ * sandbox writes this file, and must not make the host reach an address.
  */
 export class ChannelContext {
   constructor(
@@ -22,9 +25,10 @@ export class ChannelContext {
 
   async load(): Promise<ModelMessage[]> {
     const { records, truncated } = await readJsonLines<ModelMessage>(this.files, this.path, { maxBytes: CONTEXT_READ_MAX_BYTES, from: "end" });
-    if (!truncated) return records;
-    const firstUser = records.findIndex((message) => message.role === "user");
-    return firstUser < 0 ? [] : records.slice(firstUser);
+    const messages = withoutFetchableUrls(records);
+    if (!truncated) return messages;
+    const firstUser = messages.findIndex((message) => message.role === "user");
+    return firstUser < 0 ? [] : messages.slice(firstUser);
   }
 
   async append(messages: readonly ModelMessage[]): Promise<void> {
