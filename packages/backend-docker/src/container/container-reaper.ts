@@ -12,6 +12,7 @@ import {
   MANAGED_FILTER,
 } from "./container-labels.js";
 import { statusCodeOf } from "../engine/engine-errors.js";
+import { LABEL_EGRESS_ROLE, removeEgressFor } from "../egress/egress-names.js";
 
 /** A claimed pool member carries no session label (labels are fixed at creation): its session is in its name. */
 const SESSION_NAME_PREFIX = "monoclaw-session-";
@@ -46,7 +47,8 @@ export interface ManagedContainerSummary {
 export async function listManagedContainers(docker: Docker): Promise<ManagedContainerSummary[]> {
   const containers = await docker.listContainers({ all: true, filters: MANAGED_FILTER });
   return containers
-    .filter((c) => c.Labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE)
+    // A sandbox's egress proxy is not a sandbox: it is listed, stopped and removed with its sandbox.
+    .filter((c) => c.Labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && c.Labels[LABEL_EGRESS_ROLE] === undefined)
     .map((c) => ({
       id: c.Id,
       name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
@@ -112,7 +114,9 @@ export async function reapExpiredContainers(docker: Docker, options: ReapOptions
 /** Removes one of our containers (force); false when it was already gone. */
 export async function removeManaged(docker: Docker, id: string): Promise<boolean> {
   try {
+    const name = (await docker.getContainer(id).inspect()).Name.replace(/^\//, "");
     await docker.getContainer(id).remove({ force: true, v: true });
+    await removeEgressFor(docker, name);
     return true;
   } catch (error) {
     const status = statusCodeOf(error);

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText, type ShellSession } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
-import { LABEL_EGRESS_FOR, egressNetworkName } from "./egress-gateway.js";
+import { listManagedContainers, removeManaged } from "../container/container-reaper.js";
+import { LABEL_EGRESS_FOR, egressNetworkName } from "./egress-names.js";
 import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
   ALLOWED_IP,
@@ -252,6 +253,20 @@ describe("network: allowlist lifecycle", () => {
     } finally {
       await after.dispose();
     }
+  }, 120_000);
+
+  it("lists the proxy with its sandbox, not as one, and removes its proxy and network with the sandbox", async () => {
+    const backend = egressBackend(name, { keep_warm: true });
+    await run(backend, "true");
+    await backend.dispose();
+    const listed = (await listManagedContainers(egressDocker)).filter((c) => c.name.startsWith(name));
+    expect(listed.map((c) => c.name)).toEqual([name]);
+    // Positive control: the proxy and the network exist before the removal.
+    expect((await egressDocker.getContainer(`${name}-egress-proxy`).inspect()).State.Running).toBe(true);
+    await egressDocker.getNetwork(egressNetworkName(name)).inspect();
+    expect(await removeManaged(egressDocker, listed[0]!.id)).toBe(true);
+    await expect(egressDocker.getContainer(`${name}-egress-proxy`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(egressDocker.getNetwork(egressNetworkName(name)).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 120_000);
 
   it("doctor says the proxy runs, and warns while it is stopped", async () => {

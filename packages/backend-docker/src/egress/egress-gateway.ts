@@ -9,21 +9,7 @@ import type { EgressConfig } from "./egress-config.js";
 import { buildEgressPolicy } from "./egress-policy.js";
 import { EGRESS_PROXY_ALIAS } from "./egress-proxy-env.js";
 import { EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
-
-/** What a MonoClaw egress object is: the proxy container or the sandbox's internal network. */
-export const LABEL_EGRESS_ROLE = "dev.monoclaw.egress-role";
-/** The sandbox container an egress proxy or network belongs to. */
-export const LABEL_EGRESS_FOR = "dev.monoclaw.egress-for";
-
-/** The sandbox's internal network, named after it. */
-export function egressNetworkName(sandboxName: string): string {
-  return `${sandboxName}-egress`;
-}
-
-/** The sandbox's egress proxy container, named after it. */
-export function egressProxyName(sandboxName: string): string {
-  return `${sandboxName}-egress-proxy`;
-}
+import { LABEL_EGRESS_FOR, LABEL_EGRESS_ROLE, egressNetworkName, egressProxyName } from "./egress-names.js";
 
 /** The network with a way out that the proxy joins besides the sandbox's internal one. */
 const OUTBOUND_NETWORK = "bridge";

@@ -3,7 +3,7 @@ import { isSecretEnvName, type HealthCheck } from "@monoclaw/core/backend";
 import type { DockerConfig } from "../docker-config.js";
 import { statusCodeOf } from "../engine/engine-errors.js";
 import { ALLOWLIST_NETWORK } from "./egress-config.js";
-import { egressProxyName } from "./egress-gateway.js";
+import { egressProxyName } from "./egress-names.js";
 import { buildEgressPolicy } from "./egress-policy.js";
 
 /**

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import { statusCodeOf } from "../engine/engine-errors.js";
 import { createFrameDemuxer } from "../exec/frame-demuxer.js";
-import { egressProxyName } from "./egress-gateway.js";
+import { egressProxyName } from "./egress-names.js";
 
 /** One decision of the egress proxy, as it logged it. */
 export interface EgressRecord {

@@ -2,7 +2,8 @@ import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
 import type { DockerConfig } from "../docker-config.js";
 import { ALLOWLIST_NETWORK } from "./egress-config.js";
-import { createEgressGateway, egressNetworkName, type EgressGateway } from "./egress-gateway.js";
+import { createEgressGateway, type EgressGateway } from "./egress-gateway.js";
+import { egressNetworkName } from "./egress-names.js";
 import { egressProxyEnv } from "./egress-proxy-env.js";
 
 /** TEST-NET-1 (RFC 5737): never routed, and the internal network has no route anyway. */
