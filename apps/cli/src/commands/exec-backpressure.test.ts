@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged } from "@monoclaw/backend-docker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BIN, createTestHome, type TestHome } from "../cli.test-helpers.js";
 
@@ -12,7 +13,16 @@ beforeEach(() => {
   t = createTestHome();
   t.writeConfig(`terminal:\n  backend: host\n  cwd: ${t.workdir}\n`);
 });
-afterEach(() => t.remove());
+afterEach(async () => {
+  const { docker } = await connectEngine(processDiscoveryEnvironment());
+  for (const container of await listManagedContainers(docker)) {
+    if (container.scope === t.workdir) await removeManaged(docker, container.id);
+  }
+  t.remove();
+});
+
+const DOCKER_CONFIG = (workdir: string) =>
+  `terminal:\n  backend: docker\n  cwd: ${workdir}\n  docker:\n    image: monoclaw-test/busybox:latest\n    network: none\n    pull: never\n`;
 
 /** Peak resident memory (VmHWM) of a live process, in bytes; 0 once it is gone. */
 function peakRss(pid: number): number {
@@ -57,6 +67,17 @@ describe("monoclaw exec under a slow reader", () => {
     expect(Number(flood.readerOutput.trim())).toBe(size);
     expect(flood.peak - idle.peak).toBeLessThan(MAX_GROWTH_BYTES);
   }, 120_000);
+
+  it("holds a Docker command back too (the attach stream is paused): 512 MiB to a reader that stalls 4 s stays within 64 MiB of an idle exec", async () => {
+    t.writeConfig(DOCKER_CONFIG(t.workdir));
+    const idle = await execInto("sleep 1", "cat > /dev/null");
+    expect(idle.code).toBe(0);
+    const size = 512 * MiB;
+    const flood = await execInto(`head -c ${size} /dev/zero`, "sleep 4; wc -c");
+    expect(flood.code).toBe(0);
+    expect(Number(flood.readerOutput.trim())).toBe(size);
+    expect(flood.peak - idle.peak).toBeLessThan(MAX_GROWTH_BYTES);
+  }, 180_000);
 
   it("still ends a command held back by a reader that never reads when the command times out", async () => {
     const started = Date.now();

@@ -83,6 +83,7 @@ async function runExec(context: CliContext, command: string, options: ExecComman
   const onOutputError = () => onSignal("SIGPIPE");
   for (const stream of [context.stdout, context.stderr]) stream.on("error", onOutputError);
 
+  const drains = new Map<NodeJS.WritableStream, Promise<void>>();
   let result: ExecResult;
   try {
     result = await backend
@@ -95,7 +96,14 @@ async function runExec(context: CliContext, command: string, options: ExecComman
         onOutput: (stream, chunk) => {
           if (controller.signal.aborted) return undefined;
           const target = stream === "stdout" ? context.stdout : context.stderr;
-          return target.write(chunk) ? undefined : drained(target, controller.signal);
+          if (target.write(chunk)) return undefined;
+          // One wait per stream however many chunks arrive while it is full (a Docker stream delivers several frames at once).
+          let waiting = drains.get(target);
+          if (waiting === undefined) {
+            waiting = drained(target, controller.signal).finally(() => drains.delete(target));
+            drains.set(target, waiting);
+          }
+          return waiting;
         },
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         ...(options.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(options.timeout) }),

@@ -66,6 +66,9 @@ export function dockerShellTransport(options: DockerShellTransportOptions): Open
         if (exited || stream.destroyed) return;
         stream.write(data);
       },
+      // The attach stream carries stdout and stderr: pausing it holds both back (the shell blocks on its full pipes).
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
       async kill() {
         if (!exited) {
           if (marker !== undefined) await killMarked(docker, containerId, marker, options.user);

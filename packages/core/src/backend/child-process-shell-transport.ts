@@ -59,6 +59,14 @@ export function childProcessShellTransport(options: ChildProcessShellOptions): O
           write(data) {
             if (child.stdin.writable) child.stdin.write(data);
           },
+          pause() {
+            child.stdout.pause();
+            child.stderr.pause();
+          },
+          resume() {
+            child.stdout.resume();
+            child.stderr.resume();
+          },
           async kill() {
             if (!exitReported && child.pid !== undefined) {
               try {

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { BackendError } from "./backend-error.js";
 import { watchDeadline, effectiveTimeoutMs } from "./exec-deadline.js";
 import { createExecOutput } from "./exec-output.js";
+import { createOutputFlow } from "./output-flow.js";
 import { assertEnvNames, execStatus } from "./exec-status.js";
 import type { ExecOptions, ExecResult } from "./exec-types.js";
 import type { ShellSession } from "./execution-backend.js";
@@ -155,8 +156,10 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
       const check = (): void => {
         if ((stdoutTrailer !== undefined && stderrDone) || exited !== undefined) settle();
       };
-      const outScan = createSentinelScanner(tag, (chunk) => output.write("stdout", chunk));
-      const errScan = createSentinelScanner(tag, (chunk) => output.write("stderr", chunk));
+      // A listener that cannot keep up pauses the transport: the shell blocks on its full pipes instead of its output filling memory.
+      const flow = createOutputFlow({ pause: () => live.transport.pause?.(), resume: () => live.transport.resume?.() });
+      const outScan = createSentinelScanner(tag, (chunk) => flow.hold(output.write("stdout", chunk)));
+      const errScan = createSentinelScanner(tag, (chunk) => flow.hold(output.write("stderr", chunk)));
       live.sink = {
         stdout(chunk) {
           const trailer = outScan.push(chunk);
@@ -180,6 +183,8 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
       let stopping: Promise<void> | undefined;
       let resetByStop = false;
       const deadline = watchDeadline({ timeoutMs, signal: execOptions.signal }, () => {
+        // Being ended: the sentinels must get through whatever the listener does.
+        flow.release();
         stopping = (async () => {
           const signalFirst = live.alive ? { pid: live.pid, signal: "USR1" as const } : undefined;
           // Subshells the command forked carry the shell's (session) marker, not the command's.
@@ -210,6 +215,8 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
       await completion;
       if (stopping !== undefined) await stopping;
       deadline.dispose();
+      // The next command starts unpaused.
+      flow.release();
       live.sink = undefined;
       const captured = output.finish();
       const shellEnded = exited !== undefined || resetByStop;

@@ -25,6 +25,9 @@ export interface ShellTransport {
    * connection). Resolves once `exit` has been reported. Idempotent.
    */
   kill(): Promise<void>;
+  /** Stops reading the shell's output until {@link resume} (backpressure from a slow listener). Optional: without it output is never held back. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
