@@ -166,6 +166,11 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
     expect(JSON.parse((await run(backend, "curl -sS http://allowed.test/")).stdout)).toMatchObject({ served: "internet" });
   });
 
+  it("sends the checked name as Host over plain HTTP: a different Host header cannot front for another site on the same address", async () => {
+    const fronted = await run(backend, "curl -sS -H 'Host: denied.test' http://allowed.test/fronted");
+    expect(JSON.parse(fronted.stdout)).toMatchObject({ served: "internet", host: "allowed.test", url: "/fronted" });
+  });
+
   it("reaches a literal IP only when it is listed", async () => {
     const refused = await run(backend, `curl -sS -w '\\n%{http_code}' http://${OTHER_IP}/`);
     expect(refused.stdout).toContain(`refused ${OTHER_IP}:80: a literal IP address that terminal.docker.egress.allow does not list`);

@@ -303,7 +303,8 @@ const server = http.createServer((request, response) => {
   if (url.protocol !== "http:") return refuseHttp(response, url.hostname, Number(url.port || 0), method, "scheme", `refused ${url.href}: only http:// is forwarded; use CONNECT for https`);
   const { host, port } = splitAuthority(url.host, 80);
   authorize(host, port, (rule, reason) => refuseHttp(response, host, port, method, rule, reason), (address, rule) => {
-    const headers = { ...request.headers };
+    // Host is the checked name: another Host on the same address (a CDN's other customer) is not reachable by fronting.
+    const headers = { ...request.headers, host: url.host };
     delete headers["proxy-connection"];
     delete headers["proxy-authorization"];
     let up = 0;
