@@ -200,8 +200,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const withContainer = async <T>(operation: (docker: Docker, containerId: string) => Promise<T>): Promise<T> => {
     if (disposed) throw new BackendError("UNAVAILABLE", "The Docker backend was disposed");
     return whileBusy(async () => {
-      const { docker } = await engine();
-      await egress?.ensure(docker);
+      const connection = await engine();
+      const { docker } = connection;
+      await egress?.ensure(connection);
       const container = await target();
       const id = await container.ensureRunning();
       try {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText, type ShellSession } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
 import { listManagedContainers, removeManaged } from "../container/container-reaper.js";
+import { runContainerExec } from "../exec/container-exec.js";
+import { networkInterfaces } from "node:os";
 import { LABEL_EGRESS_FOR, egressNetworkName } from "./egress-names.js";
 import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
@@ -188,6 +190,21 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
     expect(third.exitCode).not.toBe(0);
     // One lookup per request: the name was asked for exactly three times (A records).
     expect(worldRecords("dns.log").filter((r) => r.name === host && r.type === 1)).toHaveLength(3);
+  });
+
+  it("gives the proxy the engine host's addresses that MonoClaw knows (a local socket: this machine's interfaces) to refuse", async () => {
+    let policy = "";
+    const result = await runContainerExec(egressDocker, `${name}-egress-proxy`, {
+      cmd: ["cat", "/run/monoclaw-egress/policy.json"],
+      onOutput: (stream, chunk) => {
+        if (stream === "stdout") policy += Buffer.from(chunk).toString("utf8");
+      },
+    });
+    expect(result.exitCode).toBe(0);
+    const ours = Object.values(networkInterfaces()).flatMap((entries) => entries ?? []).filter((entry) => !entry.internal && entry.family === "IPv4");
+    expect(ours.length).toBeGreaterThan(0);
+    const hostAddresses = (JSON.parse(policy) as { host_addresses: string[] }).host_addresses;
+    for (const entry of ours) expect(hostAddresses).toContain(entry.address);
   });
 
   it("cannot reach a service on the engine's host, directly or through the proxy", async () => {

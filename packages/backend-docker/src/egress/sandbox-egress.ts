@@ -1,9 +1,10 @@
-import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
 import type { DockerConfig } from "../docker-config.js";
 import { ALLOWLIST_NETWORK } from "./egress-config.js";
 import { createEgressGateway, type EgressGateway } from "./egress-gateway.js";
 import { egressNetworkName } from "./egress-names.js";
+import { engineHostAddresses } from "./engine-host-addresses.js";
+import type { EngineConnection } from "../engine/engine-discovery.js";
 import { egressProxyEnv } from "./egress-proxy-env.js";
 
 /** TEST-NET-1 (RFC 5737): never routed, and the internal network has no route anyway. */
@@ -21,7 +22,7 @@ export interface SandboxEgress {
    */
   readonly sandboxDns: string[];
   /** Before every command: the network exists and the proxy runs with the current policy (restarted if it died). */
-  ensure(docker: Docker): Promise<void>;
+  ensure(engine: EngineConnection): Promise<void>;
   /** With the sandbox: stops the proxy. */
   stop(): Promise<void>;
 }
@@ -36,12 +37,15 @@ export function sandboxEgressFor(config: DockerConfig, sandboxName: string, log:
     );
   }
   let gateway: EgressGateway | undefined;
-  const gatewayFor = (docker: Docker) =>
-    (gateway ??= createEgressGateway({ docker, sandboxName, egress: config.egress, pull: config.pull, log }));
+  let made: Promise<EgressGateway> | undefined;
+  const gatewayFor = (engine: EngineConnection): Promise<EgressGateway> =>
+    (made ??= engineHostAddresses(engine.endpoint.url).then(
+      (hostAddresses) => (gateway = createEgressGateway({ docker: engine.docker, sandboxName, egress: config.egress, pull: config.pull, hostAddresses, log })),
+    ));
   return {
     sandboxConfig: { ...config, network: egressNetworkName(sandboxName), env: { ...egressProxyEnv(), ...config.env } },
     sandboxDns: [UNREACHABLE_DNS],
-    ensure: (docker) => gatewayFor(docker).ensure(),
+    ensure: async (engine) => (await gatewayFor(engine)).ensure(),
     async stop() {
       await gateway?.stop();
     },
