@@ -1,6 +1,6 @@
 import { unlink } from "node:fs/promises";
 import type { Command } from "commander";
-import { BackendError, secondsToTimerMs, type ExecResult } from "@monoclaw/core/backend";
+import { BackendError, ownerRunMarker, RUN_MARKER_VARIABLE, secondsToTimerMs, sweepOrphanedCommands, type ExecResult } from "@monoclaw/core/backend";
 import { createConfiguredBackend } from "@monoclaw/core/config";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
@@ -64,6 +64,9 @@ async function runExec(context: CliContext, command: string, options: ExecComman
   if (command.trim() === "") throw new CliError("no command given; usage: monoclaw exec -- <command...>", { exitCode: EXIT_USAGE });
   const loaded = await loadCliConfig(context);
   const stdin = options.stdin === true ? await readAll(process.stdin) : undefined;
+  // Commands carry our pid and start time in their marker, so a monoclaw killed with SIGKILL leaves trees the next one can recognise and end.
+  await sweepOrphanedCommands();
+  process.env[RUN_MARKER_VARIABLE] ??= ownerRunMarker();
   const backend = createConfiguredBackend(loaded.config, context.backendFactories, {
     ...(options.backend === undefined ? {} : { backend: options.backend }),
     env: context.env,

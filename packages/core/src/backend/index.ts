@@ -8,6 +8,7 @@ export * from "./backend-factory.js";
 // Runtime helpers shared by backends (host, Docker, third-party).
 export * from "./output-capture.js";
 export * from "./spill-directory.js";
+export * from "./orphaned-commands.js";
 export * from "./exec-output.js";
 export * from "./output-flow.js";
 export * from "./exec-deadline.js";

@@ -29,18 +29,18 @@ function processStartTicks(pid: number): string | undefined {
   }
 }
 
-/** This process's directory name: `<pid>-<start ticks>`. */
-function ownerName(pid = process.pid): string {
+/** A name for a process that a later one can check: `<pid>-<start ticks>` (see {@link isProcessOwnerAlive}). */
+export function processOwnerName(pid = process.pid): string {
   return `${pid}-${processStartTicks(pid) ?? "0"}`;
 }
 
 /** The spill directory of this process (not created). */
 export function processSpillDirectory(): string {
-  return join(spillRoot(), ownerName());
+  return join(spillRoot(), processOwnerName());
 }
 
-/** Whether the process that named a spill directory `<pid>-<start>` is still running. */
-function ownerAlive(name: string): boolean {
+/** Whether the process a {@link processOwnerName} names is still running (the same process: a reused pid has another start time). */
+export function isProcessOwnerAlive(name: string): boolean {
   const match = OWNER_NAME.exec(name);
   if (match === null) return false;
   const pid = Number(match[1]);
@@ -84,7 +84,7 @@ export function sweepStaleSpillDirectories(root = spillRoot()): number {
   const now = Date.now();
   for (const name of safeReaddir(root)) {
     const path = join(root, name);
-    const stale = OWNER_NAME.test(name) ? !ownerAlive(name) : isOld(path, now);
+    const stale = OWNER_NAME.test(name) ? !isProcessOwnerAlive(name) : isOld(path, now);
     if (!stale) continue;
     freed += diskUsage(path).bytes;
     rmSync(path, { recursive: true, force: true });
@@ -118,7 +118,7 @@ export function spillUsage(root = spillRoot()): SpillUsage {
     const { bytes, files } = diskUsage(join(root, name));
     usage.bytes += bytes;
     usage.files += files;
-    if (OWNER_NAME.test(name) && ownerAlive(name)) usage.liveOwners.push(name);
+    if (OWNER_NAME.test(name) && isProcessOwnerAlive(name)) usage.liveOwners.push(name);
     else usage.staleBytes += bytes;
   }
   return usage;
