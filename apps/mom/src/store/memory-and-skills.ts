@@ -22,7 +22,10 @@ export async function readMemory(files: ConfinedDir, path: string): Promise<stri
     return `${text}\n\n[${path} is ${read.size} bytes; only its first ${MEMORY_MAX_BYTES} bytes were read. Shorten it: keep what matters.]`;
   } catch (error) {
     if (isNotFoundError(error)) return "";
-    if (error instanceof ConfinedPathError) return `[${path} was not read: ${error.message}. Replace it with a regular file.]`;
+    if (error instanceof ConfinedPathError) {
+      const fix = error.reason === "permission-denied" ? "" : " Replace it with a regular file.";
+      return `[${path} was not read: ${error.message}.${fix}]`;
+    }
     throw error;
   }
 }

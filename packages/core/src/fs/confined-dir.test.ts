@@ -41,6 +41,15 @@ async function refusal(promise: Promise<unknown>): Promise<ConfinedPathError> {
   return error as ConfinedPathError;
 }
 
+/** This module's own source as a plain .mjs, for a child process run with other privileges or mounts. */
+async function standaloneModule(): Promise<string> {
+  const source = await readFile(fileURLToPath(new URL("./confined-dir.ts", import.meta.url)), "utf8");
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const path = join(base, "confined-dir.mjs");
+  await writeFile(path, js);
+  return path;
+}
+
 const hostFiles = async () => (await import("node:fs/promises")).readdir(host);
 
 describe("ConfinedDir: positive controls", () => {
@@ -305,12 +314,9 @@ describe("ConfinedDir: links swapped in while it works (TOCTOU)", () => {
 describe("ConfinedDir without /proc/self/fd", () => {
   it("fails closed with a clear error instead of falling back to following links", async () => {
     // This module's own source, run in a mount namespace whose /proc is an empty tmpfs (as on a system without it).
-    const source = await readFile(fileURLToPath(new URL("./confined-dir.ts", import.meta.url)), "utf8");
-    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    await writeFile(join(base, "confined-dir.mjs"), js);
     await writeFile(join(root, "MEMORY.md"), "plain memory");
     const script = `
-      const { ConfinedDir } = await import(${JSON.stringify(join(base, "confined-dir.mjs"))});
+      const { ConfinedDir } = await import(${JSON.stringify(await standaloneModule())});
       const dir = new ConfinedDir(${JSON.stringify(root)}, { label: "the test tree" });
       for (const attempt of [() => dir.readFile("MEMORY.md", { maxBytes: 100 }), () => dir.appendFile("log.jsonl", "x")]) {
         try { await attempt(); console.log("SUCCEEDED"); } catch (error) { console.log(error.reason + ": " + error.message); }
@@ -331,5 +337,51 @@ describe("ConfinedDir without /proc/self/fd", () => {
         `unsupported: refused: the test tree (${root}) cannot be used safely here: it needs Linux's /proc/self/fd to open files without following links made in the sandbox; run on Linux (or in a Linux container) with /proc mounted`,
       );
     }
+  });
+});
+
+describe("ConfinedDir and permissions changed in the sandbox", () => {
+  it("refuses a file or directory made unreadable (chmod 000) with a ConfinedPathError, so callers that go on after a refusal never stop on one", async () => {
+    // The tests run as root, which ignores modes: the attempt runs without any capability (as mom's ordinary user would be).
+    await mkdir(join(root, "C1"));
+    await writeFile(join(root, "C1", "context.jsonl"), "{}\n");
+    await writeFile(join(root, "MEMORY.md"), "plain memory");
+    await mkdir(join(root, "C2"));
+    await writeFile(join(root, "C2", "log.jsonl"), "");
+    const script = `
+      const { ConfinedDir } = await import(${JSON.stringify(await standaloneModule())});
+      const dir = new ConfinedDir(process.argv[2], { label: "the test tree" });
+      const attempts = [
+        () => dir.readFile("MEMORY.md", { maxBytes: 100 }),
+        () => dir.readFile("C1/context.jsonl", { maxBytes: 100 }),
+        () => dir.appendFile("C1/context.jsonl", "x"),
+        () => dir.appendFile("C2/log.jsonl", "x"),
+        () => dir.readdir("C2"),
+      ];
+      for (const attempt of attempts) {
+        try { await attempt(); console.log("SUCCEEDED"); } catch (error) { console.log((error.name === "ConfinedPathError" ? error.reason : "THROWN " + error.code) + " " + (error.path ?? "")); }
+      }`;
+    await writeFile(join(base, "attempt.mjs"), script);
+    const run = () =>
+      new Promise<string>((resolve) => {
+        execFile("setpriv", ["--inh-caps=-all", "--bounding-set=-all", process.execPath, join(base, "attempt.mjs"), root], (error, stdout, stderr) =>
+          resolve(`${stdout}${error ? stderr : ""}`),
+        );
+      });
+    // Positive control: the same process reads and writes all of them while the modes are ordinary.
+    expect(await run()).toBe("SUCCEEDED\n".repeat(5));
+    execFileSync("chmod", ["000", join(root, "MEMORY.md"), join(root, "C1", "context.jsonl"), join(root, "C2")]);
+    expect((await run()).trim().split("\n")).toEqual([
+      "permission-denied MEMORY.md",
+      "permission-denied C1/context.jsonl",
+      "permission-denied C1/context.jsonl",
+      "permission-denied C2",
+      "permission-denied C2",
+    ]);
+    // The data directory's root itself made unreadable.
+    execFileSync("chmod", ["755", join(root, "C2")]);
+    execFileSync("chmod", ["000", root]);
+    expect((await run()).trim().split("\n")).toEqual(Array(5).fill("permission-denied ."));
+    execFileSync("chmod", ["755", root]);
   });
 });

@@ -14,7 +14,7 @@ const APPEND_FLAGS = O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_N
 const TEMP_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY;
 
 /** Why a path was refused. */
-export type ConfinedRefusal = "symlink" | "not-a-file" | "not-a-directory" | "hard-linked" | "bad-path" | "unsupported";
+export type ConfinedRefusal = "symlink" | "not-a-file" | "not-a-directory" | "hard-linked" | "permission-denied" | "bad-path" | "unsupported";
 
 /** A refusal: the path would have left the tree or is not what it must be. `path` is relative to the root. */
 export class ConfinedPathError extends Error {
@@ -275,6 +275,7 @@ export class ConfinedDir {
     if (error instanceof ConfinedPathError || typeof e?.path !== "string" || !e.path.startsWith("/proc/self/fd/")) return error;
     const name = e.path.replace(/^\/proc\/self\/fd\/\d+\/?/, "");
     const relative = [parent, name].filter(Boolean).join("/") || ".";
+    if (e.code === "EACCES" || e.code === "EPERM") return this.permissionRefusal(relative);
     e.message = `${e.code ?? "error"}: ${e.syscall ?? "access"} of ${relative} in ${this.label} failed`;
     e.path = relative;
     return e;
@@ -313,8 +314,23 @@ export class ConfinedDir {
     return this.openAt(dir, name, relative, DIRECTORY_FLAGS);
   }
 
+  /**
+   * A permission error is a refusal like a link: the sandbox can chmod 000 any
+   * file or directory of the tree (its root included), and callers that go on
+   * after a refusal (mom answers anyway) must not stop on one.
+   */
+  private permissionRefusal(relative: string): ConfinedPathError {
+    return new ConfinedPathError(
+      "permission-denied",
+      relative,
+      `refused: ${relative} in ${this.label} cannot be opened: permission denied (changed inside the sandbox?); make it readable and writable again (chmod u+rw, plus u+x for a directory)`,
+    );
+  }
+
   private async openRoot(): Promise<FileHandle> {
-    const root = await open(this.root, O_RDONLY | O_DIRECTORY);
+    const root = await open(this.root, O_RDONLY | O_DIRECTORY).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === "EACCES" || error.code === "EPERM" ? this.permissionRefusal(".") : error;
+    });
     try {
       await lstat(`/proc/self/fd/${root.fd}`);
     } catch {
