@@ -151,7 +151,7 @@ const shredSystem: CommandRule = (command) => {
   return hits ? { rule: "shred", reason: "overwrites a disk or a system file with random data, beyond recovery" } : undefined;
 };
 
-/** `tee FILE` and `cp SRC /dev/sda` write files just as `>` does. */
+/** `tee FILE`, `cp SRC /etc/passwd` and `truncate -s 0 FILE` write files just as `>` does. */
 const writesSystemFile: CommandRule = (command) => {
   if (command.name === "tee") {
     const { operands } = splitOptions(command.args);
@@ -163,8 +163,15 @@ const writesSystemFile: CommandRule = (command) => {
   }
   if (command.name === "cp") {
     const destination = splitOptions(command.args).operands.at(-1);
-    const path = destination === undefined ? undefined : resolvePath(destination.text, command.cwd);
-    if (path !== undefined && isDiskDevice(path)) return { rule: "redirect-device", reason: "overwrites a disk device" };
+    if (destination !== undefined) return writeRule({ path: destination, cwd: command.cwd });
+  }
+  if (command.name === "truncate") {
+    // -s SIZE and -r FILE take the next word; it names no file truncate writes.
+    const files = command.args.filter((arg, i) => !arg.text.startsWith("-") && !["-s", "-r", "--size", "--reference"].includes(command.args[i - 1]?.text ?? ""));
+    for (const file of files) {
+      const found = writeRule({ path: file, cwd: command.cwd });
+      if (found !== undefined) return found;
+    }
   }
   return undefined;
 };
