@@ -23,9 +23,9 @@ describe("image build", () => {
     expect(MONOCLAW_DOCKERFILE).toContain("ripgrep");
   });
 
-  it("honours .dockerignore patterns and exceptions", () => {
+  it("honours .dockerignore patterns and exceptions", async () => {
     writeFileSync(join(dir, ".dockerignore"), "# comment\nnode_modules\n*.log\n!keep.log\nsecret/\n**/*.tmp\n");
-    const ignored = readDockerignore(dir);
+    const ignored = await readDockerignore(dir);
     expect(["node_modules", "node_modules/x/y.js", "a.log", "secret/key", "deep/er/x.tmp"].filter(ignored)).toHaveLength(5);
     expect(["keep.log", "src/a.ts", "logs/a.txt"].some(ignored)).toBe(false);
   });

@@ -1,8 +1,8 @@
-import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { realpathSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { pack, type Pack } from "tar-stream";
+import { ConfinedDir, isNotFoundError } from "@monoclaw/core";
 import { BackendError } from "@monoclaw/core/backend";
 import { followProgress, type ProgressEvent } from "./image-pull.js";
 
@@ -30,7 +30,7 @@ const DOCKERFILE_ENTRY = ".monoclaw.Dockerfile";
  */
 export async function buildImage(docker: Docker, options: BuildImageOptions): Promise<void> {
   const archive = pack();
-  const ignore = readDockerignore(options.contextDir);
+  const ignore = await readDockerignore(options.contextDir);
   const filling = fillContext(archive, options.contextDir, ignore, options.dockerfile);
   const stream = (await docker.buildImage(archive as unknown as NodeJS.ReadableStream, {
     t: options.tag,
@@ -47,36 +47,51 @@ export async function buildImage(docker: Docker, options: BuildImageOptions): Pr
   }
 }
 
-async function fillContext(archive: Pack, root: string, ignored: (path: string) => boolean, dockerfile: string): Promise<void> {
+/**
+ * Streams the context directory into `archive`. The directory may be one a
+ * sandbox writes (a workspace), so it is read through a ConfinedDir: a link
+ * is archived as a link, never followed, and a directory or file swapped for
+ * a link while the walk runs is refused instead of read from the host.
+ */
+export async function fillContext(archive: Pack, contextDir: string, ignored: (path: string) => boolean, dockerfile: string): Promise<void> {
+  const files = new ConfinedDir(realpathSync(contextDir), { label: "the build context" });
   const walk = async (dir: string): Promise<void> => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = join(dir, name);
-      const path = relative(root, full).split(sep).join("/");
+    const entries = (await files.readdir(dir)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { name, kind } of entries) {
+      const path = dir === "" ? name : `${dir}/${name}`;
       if (path === DOCKERFILE_ENTRY || ignored(path)) continue;
-      const stat = lstatSync(full);
-      const header = { name: path, mode: stat.mode & 0o7777, mtime: stat.mtime };
-      if (stat.isDirectory()) {
-        archive.entry({ ...header, type: "directory" });
-        await walk(full);
-      } else if (stat.isSymbolicLink()) {
-        archive.entry({ ...header, type: "symlink", linkname: readlinkSync(full) });
-      } else if (stat.isFile()) {
-        const entry = archive.entry({ ...header, size: stat.size });
-        await pipeline(createReadStream(full), entry);
+      if (kind === "directory") {
+        const info = await files.stat(path);
+        archive.entry({ name: path, type: "directory", mode: info?.mode ?? 0o755, ...(info ? { mtime: new Date(info.mtimeMs) } : {}) });
+        await walk(path);
+      } else if (kind === "symlink") {
+        archive.entry({ name: path, type: "symlink", linkname: await files.readLink(path) });
+      } else if (kind === "file") {
+        const { handle, info } = await files.openForRead(path);
+        try {
+          const entry = archive.entry({ name: path, mode: info.mode & 0o7777, mtime: info.mtime, size: info.size });
+          // Exactly the size the header announced, even if the file grows meanwhile.
+          if (info.size === 0) entry.end(Buffer.alloc(0));
+          else await pipeline(handle.createReadStream({ autoClose: false, start: 0, end: info.size - 1 }), entry);
+        } finally {
+          await handle.close();
+        }
       }
     }
   };
-  await walk(root);
+  await walk("");
   archive.entry({ name: DOCKERFILE_ENTRY, mode: 0o644 }, dockerfile);
   archive.finalize();
 }
 
 /** A matcher for `.dockerignore`: `name`, `dir/`, `*.log`, `**` globs and `!` exceptions, like the docker CLI's common cases. */
-export function readDockerignore(contextDir: string): (path: string) => boolean {
+export async function readDockerignore(contextDir: string): Promise<(path: string) => boolean> {
   let text = "";
   try {
-    text = readFileSync(join(contextDir, ".dockerignore"), "utf8");
-  } catch {
+    // Never followed as a link (the context may be a directory a sandbox writes).
+    text = (await new ConfinedDir(realpathSync(contextDir), { label: "the build context" }).readFile(".dockerignore", { maxBytes: 1024 * 1024 })).bytes.toString("utf8");
+  } catch (error) {
+    if (!isNotFoundError(error)) throw new BackendError("INVALID", `cannot read .dockerignore: ${(error as Error).message}`);
     return () => false;
   }
   const rules = text

@@ -4,7 +4,7 @@
 // how openat() is reached from Node (which has no openat binding).
 import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { lstat, mkdir, open, readdir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readlink, rename, unlink, type FileHandle } from "node:fs/promises";
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_APPEND, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY } = constants;
 const DIRECTORY_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
@@ -42,6 +42,8 @@ export interface ConfinedStat {
   mtimeMs: number;
   /** Hard-link count. */
   links: number;
+  /** Permission bits (mode & 0o7777). */
+  mode: number;
 }
 
 export interface ConfinedRead {
@@ -118,6 +120,31 @@ export class ConfinedDir {
         await handle.close();
       }
     });
+  }
+
+  /**
+   * Opens a regular file for reading (never a link, FIFO or device, in any
+   * component) and returns the handle with its fstat; the caller closes it.
+   * For streaming a file too large for {@link readFile}.
+   */
+  async openForRead(path: string): Promise<{ handle: FileHandle; info: Stats }> {
+    const { parts, name } = this.split(path, false);
+    return this.inParent(parts, false, async (dir) => {
+      await this.refuseUnlessRegular(dir, name, path, false);
+      const handle = await this.openAt(dir, name, path, READ_FLAGS);
+      try {
+        return { handle, info: await this.regularFileInfo(handle, path) };
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+    });
+  }
+
+  /** The text of a symbolic link (the link itself is read, never followed). */
+  async readLink(path: string): Promise<string> {
+    const { parts, name } = this.split(path, false);
+    return this.inParent(parts, false, (dir) => readlink(at(dir, name)));
   }
 
   /**
@@ -220,7 +247,7 @@ export class ConfinedDir {
     try {
       return await this.inParent(parts, false, async (dir) => {
         const info = await lstat(at(dir, name));
-        return { kind: kindOf(info), size: info.size, mtimeMs: info.mtimeMs, links: info.nlink };
+        return { kind: kindOf(info), size: info.size, mtimeMs: info.mtimeMs, links: info.nlink, mode: info.mode & 0o7777 };
       });
     } catch (error) {
       if (isNotFoundError(error)) return undefined;
