@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { buildImage, createProgressPrinter, DEFAULT_IMAGE_TAG, MONOCLAW_DOCKERFILE } from "@monoclaw/backend-docker";
+import { ConfinedDir, isNotFoundError } from "@monoclaw/core";
 import { isBackendError } from "@monoclaw/core/backend";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
@@ -38,7 +39,7 @@ export function registerImageCommand(program: Command, context: CliContext): voi
       if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) {
         throw new CliError(`build context ${contextDir} is not a directory`, { exitCode: EXIT_USAGE });
       }
-      const { dockerfile, source } = readDockerfile(contextDir, options.file, context.startDir);
+      const { dockerfile, source } = await readDockerfile(contextDir, options.file, context.startDir);
       const buildArgs: Record<string, string> = {};
       for (const entry of options.buildArg) {
         const at = entry.indexOf("=");
@@ -67,7 +68,7 @@ export function registerImageCommand(program: Command, context: CliContext): voi
     });
 }
 
-function readDockerfile(contextDir: string, file: string | undefined, startDir: string): { dockerfile: string; source: string } {
+async function readDockerfile(contextDir: string, file: string | undefined, startDir: string): Promise<{ dockerfile: string; source: string }> {
   if (file !== undefined) {
     const path = resolve(startDir, file);
     try {
@@ -76,7 +77,13 @@ function readDockerfile(contextDir: string, file: string | undefined, startDir: 
       throw new CliError(`cannot read the Dockerfile ${path}; check -f`, { exitCode: EXIT_USAGE });
     }
   }
+  // The context may be a workspace a container writes: its Dockerfile.monoclaw is never read through a link.
   const local = resolve(contextDir, "Dockerfile.monoclaw");
-  if (existsSync(local)) return { dockerfile: readFileSync(local, "utf8"), source: local };
+  try {
+    const read = await new ConfinedDir(realpathSync(contextDir), { label: "the build context" }).readFile("Dockerfile.monoclaw", { maxBytes: 1024 * 1024 });
+    return { dockerfile: read.bytes.toString("utf8"), source: local };
+  } catch (error) {
+    if (!isNotFoundError(error)) throw new CliError(`cannot use ${local}: ${(error as Error).message}; or pass -f`, { exitCode: EXIT_USAGE });
+  }
   return { dockerfile: MONOCLAW_DOCKERFILE, source: "the built-in Dockerfile.monoclaw" };
 }

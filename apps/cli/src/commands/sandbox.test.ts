@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
@@ -162,6 +162,23 @@ describe("monoclaw image build", () => {
     } finally {
       await container.remove({ force: true });
     }
+  });
+
+  it("never reads Dockerfile.monoclaw through a link made in the workspace (a host file's text never reaches the engine)", async () => {
+    const hostFile = join(t.root, "host-secret.txt");
+    writeFileSync(hostFile, "HOST-SECRET-never-sent-to-the-engine\n");
+    symlinkSync(hostFile, join(t.workdir, "Dockerfile.monoclaw"));
+    const linked = await run(["image", "build", "-t", IMAGE_TAG]);
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toContain("Dockerfile.monoclaw is a symbolic link");
+    expect(`${linked.stdout}${linked.stderr}`).not.toContain("HOST-SECRET");
+    // Positive control: a regular Dockerfile.monoclaw in the same place is used.
+    rmSync(join(t.workdir, "Dockerfile.monoclaw"));
+    writeFileSync(join(t.workdir, "Dockerfile.monoclaw"), "FROM monoclaw-test/busybox:latest\nRUN echo from-the-workspace-dockerfile\n");
+    const regular = await run(["image", "build", "-t", IMAGE_TAG]);
+    expect(regular, regular.stderr).toMatchObject({ code: 0 });
+    expect(regular.stderr).toContain("from-the-workspace-dockerfile");
+    rmSync(join(t.workdir, "Dockerfile.monoclaw"));
   });
 
   it("says clearly what is wrong with a bad Dockerfile or a missing -f", async () => {
