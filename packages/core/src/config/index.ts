@@ -1,13 +1,8 @@
-export * from "./config-error.js";
-export * from "./config-home.js";
-export * from "./config-schema.js";
-export * from "./load-config.js";
-export * from "./edit-config.js";
-export * from "./expand-string.js";
-export * from "./configured-backend.js";
-export * from "./mask-secrets.js";
-export { writeFileAtomic } from "./atomic-write.js";
-export { withFileLock, FileLockTimeoutError, type FileLockOptions } from "./file-lock.js";
-export { editDistance, closestMatch } from "./edit-distance.js";
-export { parseKeyPath, formatKeyPath, valueAtPath } from "./key-path.js";
-export { lookupKey, keyStructure, type KeyStructure, type KeyLookup } from "./schema-keys.js";
+// Named exports only: each name here is public API (see etc/*.api.md); anything else in src/ is internal.
+export { ConfigError, type ConfigProblem, formatConfigProblem } from "./config-error.js";
+export { resolveConfigFile, resolveMonoclawHome } from "./config-home.js";
+export { createConfiguredBackend } from "./configured-backend.js";
+export { checkConfigKey, type EditResult, parseValueText, setConfigValue, unsetConfigValue } from "./edit-config.js";
+export { valueAtPath } from "./key-path.js";
+export { loadConfig, type LoadConfigOptions, type LoadedConfig } from "./load-config.js";
+export { maskSecrets } from "./mask-secrets.js";
