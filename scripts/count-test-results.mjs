@@ -19,6 +19,8 @@ const root = process.argv[2] ?? new URL("..", import.meta.url).pathname;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+/** Tests that run against a container engine, by engine and runtime (named by their file: *podman*, *runsc*). */
+const perEngine = new Map();
 
 const runsFile = join(root, ".test-runs");
 const runs = existsSync(runsFile) ? readFileSync(runsFile, "utf8").split("\n").filter(Boolean) : [""];
@@ -28,6 +30,9 @@ for (const run of runs) {
   }
 }
 
+for (const [engine, counts] of [...perEngine].sort()) {
+  console.log(`engine ${engine}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && skipped === 0 && passed > 0 ? 0 : 1);
 
@@ -75,8 +80,11 @@ function countReport(result, name) {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const file of result.testResults ?? []) {
     const where = relative(root, file.name);
+    const engine = engineOf(where);
     let failedHere = 0;
     for (const test of file.assertionResults ?? []) {
+      const outcome = test.status === "passed" ? "passed" : test.status === "failed" ? "failed" : "skipped";
+      if (engine) tally(engine, outcome);
       if (test.status === "passed") counts.passed += 1;
       else if (test.status === "failed") {
         counts.failed += 1;
@@ -92,4 +100,18 @@ function countReport(result, name) {
     }
   }
   return counts;
+}
+
+/** Which engine a test file exercises, for the per-engine lines; undefined for tests of no engine. */
+function engineOf(where) {
+  if (/podman/i.test(where)) return /rootless/i.test(where) ? "podman (rootless)" : "podman (rootful)";
+  if (/runsc|gvisor/i.test(where)) return "docker (runsc)";
+  if (/^packages\/backend-docker\/.*(conformance|lifecycle)/.test(where)) return "docker (runc)";
+  return undefined;
+}
+
+function tally(engine, outcome) {
+  const counts = perEngine.get(engine) ?? { passed: 0, failed: 0, skipped: 0 };
+  counts[outcome] += 1;
+  perEngine.set(engine, counts);
 }

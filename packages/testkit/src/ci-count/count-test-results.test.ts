@@ -12,6 +12,8 @@ const script = fileURLToPath(new URL("../../../../scripts/count-test-results.mjs
 
 type Status = "passed" | "failed" | "skipped" | "pending" | "todo";
 interface FakeFile {
+  /** The test file's name under src/ (default f<index>.test.ts). */
+  file?: string;
   status: "passed" | "failed";
   tests: Status[];
   message?: string;
@@ -35,7 +37,7 @@ function workspace(packages: Record<string, FakeFile[] | "no report" | "no tests
     if (files === "no report") continue;
     mkdirSync(join(dir, ".test-results", run), { recursive: true });
     const testResults = files.map((file, index) => ({
-      name: join(dir, "src", `f${index}.test.ts`),
+      name: join(dir, "src", file.file ?? `f${index}.test.ts`),
       status: file.status,
       message: file.message ?? "",
       assertionResults: file.tests.map((status, n) => ({ status, fullName: `test ${n}` })),
@@ -47,7 +49,8 @@ function workspace(packages: Record<string, FakeFile[] | "no report" | "no tests
 
 function count(root: string) {
   const run = spawnSync(process.execPath, [script, root], { encoding: "utf8" });
-  return { line: run.stdout.trim(), exitCode: run.status, log: run.stderr };
+  const lines = run.stdout.trim().split("\n");
+  return { line: lines.at(-1), engines: lines.slice(0, -1), exitCode: run.status, log: run.stderr };
 }
 
 describe("the CI count line", () => {
@@ -98,5 +101,21 @@ describe("the CI count line", () => {
     const result = count(root);
     expect(result).toMatchObject({ line: "4 passed, 1 failed, 0 skipped", exitCode: 1 });
     expect(result.log).toContain("apps/b (node24): no test report");
+  });
+
+  it("prints a line per engine and runtime before the total, from the test files' names", () => {
+    const root = workspace({
+      "packages/backend-docker": [
+        { file: "docker-conformance-busybox.test.ts", status: "passed", tests: ["passed", "passed"] },
+        { file: "docker-conformance-runsc.test.ts", status: "failed", tests: ["passed", "failed"] },
+        { file: "podman-conformance.test.ts", status: "passed", tests: ["passed"] },
+        { file: "volume-mounts.test.ts", status: "passed", tests: ["passed"] },
+      ],
+    });
+    expect(count(root)).toMatchObject({
+      engines: ["engine docker (runc): 2 passed, 0 failed, 0 skipped", "engine docker (runsc): 1 passed, 1 failed, 0 skipped", "engine podman (rootful): 1 passed, 0 failed, 0 skipped"],
+      line: "5 passed, 1 failed, 0 skipped",
+      exitCode: 1,
+    });
   });
 });
