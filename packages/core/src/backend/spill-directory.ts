@@ -69,8 +69,25 @@ export function ensureProcessSpillDirectory(): string {
     sweepStaleSpillDirectories();
   }
   const directory = processSpillDirectory();
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  // The root first, checked before anything is made inside it.
+  mkdirSync(spillRoot(), { recursive: true, mode: 0o700 });
+  if (isOwnDirectory(spillRoot())) mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (!isOwnDirectory(spillRoot()) || !isOwnDirectory(directory)) {
+    throw new Error(
+      `refusing to keep command output in ${directory}: ${spillRoot()} is a symbolic link or not a directory of this user (made inside a sandbox, if $TMPDIR is in a mounted directory?); remove it or set TMPDIR to a private directory`,
+    );
+  }
   return directory;
+}
+
+/**
+ * True for a real directory (not a link) owned by this user. The spill root
+ * is under $TMPDIR, which may be a directory a sandbox writes: a link there
+ * would send output files, and the sweep's removals, anywhere on the host.
+ */
+function isOwnDirectory(path: string): boolean {
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  return info !== undefined && info.isDirectory() && (process.getuid === undefined || info.uid === process.getuid());
 }
 
 /**
@@ -82,6 +99,7 @@ export function ensureProcessSpillDirectory(): string {
 export function sweepStaleSpillDirectories(root = spillRoot()): number {
   let freed = 0;
   const now = Date.now();
+  if (!isOwnDirectory(root)) return 0; // a link made in a sandbox: never remove through it
   for (const name of safeReaddir(root)) {
     const path = join(root, name);
     const stale = OWNER_NAME.test(name) ? !isProcessOwnerAlive(name) : isOld(path, now);
