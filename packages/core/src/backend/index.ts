@@ -14,7 +14,7 @@ export { type DirEntry, type FileKind, type FileStat } from "./file-types.js";
 export { type BackendStatus, type HealthCheck, type HealthLevel } from "./health-types.js";
 export { runLocalScript } from "./local-script.js";
 export { ownerRunMarker, sweepOrphanedCommands } from "./orphaned-commands.js";
-export { capturedText } from "./output-capture.js";
+export { capturedText, createOutputCapture, type OutputCapture, type OutputCaptureOptions } from "./output-capture.js";
 export { createOutputFlow } from "./output-flow.js";
 export { DEFAULT_KILL_GRACE_MS, processTreeKillScript } from "./process-tree-kill.js";
 export { childRunMarker, newRunMarker, RUN_MARKER_VARIABLE, runMarkerEnv } from "./run-marker.js";
