@@ -19,6 +19,7 @@ pnpm install --frozen-lockfile
 bash scripts/ensure-docker.sh
 bash scripts/ensure-runtimes.sh
 bash docker/test-images/build.sh
+bash scripts/ensure-podman.sh
 bash scripts/egress-test-world.sh
 status=0
 for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do
