@@ -47,6 +47,8 @@ export interface ProcessTreeKillScriptOptions {
    * host, and whose direct children during a command are that command's) that started within the
    * last `startedWithinMs` milliseconds (plus one second of margin, counted
    * back from the script's own start) and carry no other command's marker.
+   * With PID 1 among the reapers, nothing that started in the first second
+   * after PID 1 is adopted: that is the container's own command.
    * Catches a process that double-forked, called `setsid` AND cleared its
    * environment. The reapers themselves are never signalled.
    */
@@ -124,6 +126,13 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
           "since=999999999999",
           "l=; read -r l 2>/dev/null </proc/$$/stat",
           `if [ -n "$l" ]; then set -f; set -- \${l##*) }; set +f; since=$(( \${20} - ${Math.ceil(adopted.startedWithinMs / 10) + 100} )); fi`,
+          ...(adopted.reaperPids.includes(1)
+            ? [
+                // A container's own command is PID 1's first child: what started in the container's first second is never adopted.
+                "l=; read -r l 2>/dev/null </proc/1/stat",
+                'if [ -n "$l" ]; then set -f; set -- ${l##*) }; set +f; [ "$since" -lt $(( ${20} + 100 )) ] && since=$(( ${20} + 100 )); fi',
+              ]
+            : []),
         ]),
     ...(forks === undefined ? [] : [`fm='${RUN_MARKER_VARIABLE}=${forks.marker}'`]),
     "known=' '",
