@@ -149,7 +149,7 @@ Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.versio
 | baseline: bare \`session.exec("true")\` on the host backend | ${ms(exec.median)} | ${ms(exec.p95)} |
 
 Target: median overhead under ${TARGET_MS} ms per tool call: **${overhead.median < TARGET_MS ? "met" : "NOT met"}**
-(overhead is ${(overhead.median / (model.median + exec.median) * 100).toFixed(1)}% of one bare model call + one bare command).
+(overhead is ${((overhead.median / (model.median + exec.median)) * 100).toFixed(1)}% of one bare model call + one bare command).
 
 Reproduce: \`pnpm turbo build --filter @monoclaw/core --filter @monoclaw/backend-host --filter @monoclaw/testkit && node bench/agent.mjs\`
 (\`BENCH_TURNS\`, \`BENCH_CALLS\` to change the run).

@@ -59,7 +59,11 @@ const POOL_CWD = `/nonexistent/${PREFIX}-pool`;
 async function cleanup() {
   for (const c of await docker.listContainers({ all: true })) {
     const ours = c.Names.some((n) => n.startsWith(`/${PREFIX}`)) || c.Labels?.["dev.monoclaw.scope"] === POOL_CWD;
-    if (ours) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    if (ours)
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
 }
 
@@ -156,7 +160,14 @@ try {
   const resumedStopped = [];
   let poolSession = 0;
   const pooledSession = () =>
-    createDockerBackend({ ...backendOptions(undefined), name: undefined, cwd: POOL_CWD, scope: "session", warm_pool: 1, session: { id: `${PREFIX}-s${++poolSession}`, resumed: false } });
+    createDockerBackend({
+      ...backendOptions(undefined),
+      name: undefined,
+      cwd: POOL_CWD,
+      scope: "session",
+      warm_pool: 1,
+      session: { id: `${PREFIX}-s${++poolSession}`, resumed: false },
+    });
   const primer = pooledSession();
   await primer.exec("true");
   await primer.dispose(); // leaves the first member

@@ -102,7 +102,11 @@ try {
   results.coldLocal = stats(coldLocal);
 } finally {
   for (const c of await docker.listContainers({ all: true })) {
-    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`)))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
   await sshd.stop();
   rmSync(dir, { recursive: true, force: true });

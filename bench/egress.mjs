@@ -56,7 +56,12 @@ one(Number(runs));
 
 const base = { host: ENGINE, image: IMAGE, pull: "never", idle_timeout: 0 };
 const bridge = createDockerBackend({ ...base, name: `${PREFIX}-bridge`, network: "bridge" });
-const allowlist = createDockerBackend({ ...base, name: `${PREFIX}-allowlist`, network: "allowlist", egress: { allow: ["allowed.test"], preset: "none", proxy_image: IMAGE } });
+const allowlist = createDockerBackend({
+  ...base,
+  name: `${PREFIX}-allowlist`,
+  network: "allowlist",
+  egress: { allow: ["allowed.test"], preset: "none", proxy_image: IMAGE },
+});
 
 async function measure(backend, mode, runs, path) {
   const result = await backend.exec(`node -e '${CLIENT.replace(/'/g, "'\\''")}' ${mode} ${runs} ${path}`, { timeoutMs: 600_000 });
@@ -71,7 +76,10 @@ try {
   await measure(bridge, "direct", 3, "/bytes/1024");
   await measure(allowlist, "proxy", 3, "/bytes/1024");
 
-  const small = { bridge: stats((await measure(bridge, "direct", RUNS, "/bytes/1024")).ms), allowlist: stats((await measure(allowlist, "proxy", RUNS, "/bytes/1024")).ms) };
+  const small = {
+    bridge: stats((await measure(bridge, "direct", RUNS, "/bytes/1024")).ms),
+    allowlist: stats((await measure(allowlist, "proxy", RUNS, "/bytes/1024")).ms),
+  };
   const bytes = DOWNLOAD_MB * 1024 * 1024;
   const throughput = async (backend, mode) => {
     const run = await measure(backend, mode, DOWNLOAD_RUNS, `/bytes/${bytes}`);
@@ -80,15 +88,26 @@ try {
   const download = { bridge: await throughput(bridge, "direct"), allowlist: await throughput(allowlist, "proxy") };
 
   const f = (v) => v.toFixed(2);
-  console.log(`HTTPS GET 1 KiB, new connection each (median of ${RUNS}): bridge ${f(small.bridge.median)} ms (p95 ${f(small.bridge.p95)}), allowlist ${f(small.allowlist.median)} ms (p95 ${f(small.allowlist.p95)}): +${f(small.allowlist.median - small.bridge.median)} ms (target <= 5 ms)`);
-  console.log(`HTTPS download ${DOWNLOAD_MB} MiB (median of ${DOWNLOAD_RUNS}): bridge ${download.bridge.median.toFixed(0)} MiB/s, allowlist ${download.allowlist.median.toFixed(0)} MiB/s: ${((download.allowlist.median / download.bridge.median) * 100).toFixed(0)} % (target >= 80 %)`);
+  console.log(
+    `HTTPS GET 1 KiB, new connection each (median of ${RUNS}): bridge ${f(small.bridge.median)} ms (p95 ${f(small.bridge.p95)}), allowlist ${f(small.allowlist.median)} ms (p95 ${f(small.allowlist.p95)}): +${f(small.allowlist.median - small.bridge.median)} ms (target <= 5 ms)`,
+  );
+  console.log(
+    `HTTPS download ${DOWNLOAD_MB} MiB (median of ${DOWNLOAD_RUNS}): bridge ${download.bridge.median.toFixed(0)} MiB/s, allowlist ${download.allowlist.median.toFixed(0)} MiB/s: ${((download.allowlist.median / download.bridge.median) * 100).toFixed(0)} % (target >= 80 %)`,
+  );
   console.log("Secret-substituted request: not measured (secret substitution is not built yet)");
 } finally {
   await bridge.dispose();
   await allowlist.dispose();
   const { docker } = await allowlist.engine();
   for (const c of await docker.listContainers({ all: true })) {
-    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    if (c.Names.some((n) => n.startsWith(`/${PREFIX}`)))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
-  await docker.getNetwork(`${PREFIX}-allowlist-egress`).remove().catch(() => undefined);
+  await docker
+    .getNetwork(`${PREFIX}-allowlist-egress`)
+    .remove()
+    .catch(() => undefined);
 }

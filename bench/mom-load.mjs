@@ -79,7 +79,13 @@ function ackStats(fake) {
 // ---- baseline: bare bolt, acknowledging only ----
 async function baseline() {
   const fake = await newFake();
-  const app = new App({ token: fake.botToken, appToken: fake.appToken, socketMode: true, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: fake.apiUrl } });
+  const app = new App({
+    token: fake.botToken,
+    appToken: fake.appToken,
+    socketMode: true,
+    logLevel: LogLevel.ERROR,
+    clientOptions: { slackApiUrl: fake.apiUrl },
+  });
   app.event("app_mention", async () => undefined);
   app.event("message", async () => undefined);
   await app.start();
@@ -114,7 +120,10 @@ async function momRun() {
   const data = join(dir, "data");
   await mkdir(home, { recursive: true });
   await mkdir(data, { recursive: true });
-  await writeFile(join(home, "config.yaml"), `model: anthropic/scripted-model\nproviders:\n  anthropic:\n    base_url: ${model.baseURL}\n    api_key: sk-ant-bench-key-000000\n`);
+  await writeFile(
+    join(home, "config.yaml"),
+    `model: anthropic/scripted-model\nproviders:\n  anthropic:\n    base_url: ${model.baseURL}\n    api_key: sk-ant-bench-key-000000\n`,
+  );
   const env = {
     PATH: process.env.PATH,
     HOME: home,

@@ -16,7 +16,9 @@ const packages = ["packages/core", "packages/backend-host", "packages/backend-do
 let stale = 0;
 for (const dir of packages.map((p) => join(root, p))) {
   mkdirSync(join(dir, "etc"), { recursive: true });
-  for (const config of readdirSync(dir).filter((f) => /^api-extractor(\.[\w-]+)?\.json$/.test(f)).sort()) {
+  for (const config of readdirSync(dir)
+    .filter((f) => /^api-extractor(\.[\w-]+)?\.json$/.test(f))
+    .sort()) {
     const args = ["run", "--config", config, ...(check ? [] : ["--local"])];
     const run = spawnSync(extractor, args, { cwd: dir, encoding: "utf8" });
     const where = `${relative(root, dir)} (${config})`;
@@ -24,7 +26,11 @@ for (const dir of packages.map((p) => join(root, p))) {
       stale += 1;
       const reason = /API signature changed|missing/.test(run.stdout + run.stderr)
         ? "the public API changed: run `pnpm build && node scripts/api-report.mjs` and commit the report"
-        : (run.stdout + run.stderr).split("\n").filter((line) => /Error|Warning/.test(line)).join(" ").slice(0, 600);
+        : (run.stdout + run.stderr)
+            .split("\n")
+            .filter((line) => /Error|Warning/.test(line))
+            .join(" ")
+            .slice(0, 600);
       console.error(`${where}: ${reason}`);
     } else if (!check) console.error(`${where}: report written`);
   }

@@ -22,6 +22,13 @@ bash docker/test-images/build.sh
 bash scripts/ensure-podman.sh
 bash scripts/egress-test-world.sh
 status=0
+# Formatting and lint (Biome) first: a failure fails the run but the tests still run.
+if ! node_modules/.bin/biome format . >/dev/null 2>&1 || ! node_modules/.bin/biome lint . >/dev/null 2>&1; then
+  echo "[test-all] biome: formatting or lint problems; see pnpm lint (pnpm format fixes the formatting)" >&2
+  node_modules/.bin/biome format . 2>&1 | tail -20 >&2
+  node_modules/.bin/biome lint . 2>&1 | tail -20 >&2
+  status=1
+fi
 for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do
   node_bin=$(bash scripts/ensure-node.sh "$major")
   echo "node$major" >> .test-runs

@@ -118,7 +118,16 @@ function handler(scheme, localAddress) {
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
-      const entry = { scheme, address: localAddress, from: request.socket.remoteAddress, method: request.method, host: request.headers.host, url: request.url, headers: request.headers, body };
+      const entry = {
+        scheme,
+        address: localAddress,
+        from: request.socket.remoteAddress,
+        method: request.method,
+        host: request.headers.host,
+        url: request.url,
+        headers: request.headers,
+        body,
+      };
       record("http.log", entry);
       const bytes = /^\/bytes\/(\d+)$/.exec(request.url ?? "");
       if (bytes) {
@@ -137,7 +146,9 @@ function handler(scheme, localAddress) {
         return pump();
       }
       response.writeHead(200, { "content-type": "application/json" });
-      response.end(`${JSON.stringify({ ok: true, served: "internet", scheme, address: localAddress, host: request.headers.host, url: request.url, headers: request.headers, body })}\n`);
+      response.end(
+        `${JSON.stringify({ ok: true, served: "internet", scheme, address: localAddress, host: request.headers.host, url: request.url, headers: request.headers, body })}\n`,
+      );
     });
   };
 }

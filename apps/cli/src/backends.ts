@@ -11,6 +11,8 @@ import { hostBackendFactory } from "@monoclaw/backend-host";
 export const backendFactories: readonly BackendFactory[] = [hostBackendFactory, dockerBackendFactory];
 
 /** Per backend section: what every command would refuse in it (`config set` refuses the same, see config-refusals.ts). */
-export const backendConfigRefusals: Readonly<Record<string, (section: unknown, context: { env: Readonly<Record<string, string | undefined>>; cwd: string }) => string[]>> = {
+export const backendConfigRefusals: Readonly<
+  Record<string, (section: unknown, context: { env: Readonly<Record<string, string | undefined>>; cwd: string }) => string[]>
+> = {
   docker: dockerConfigRefusals,
 };

@@ -30,7 +30,18 @@ describe("monoclaw", () => {
       }
     };
     walk(createProgram(createCliContext()), []);
-    expect(paths).toEqual(expect.arrayContaining([["exec"], ["config"], ["config", "set"], ["config", "get"], ["config", "unset"], ["config", "list"], ["config", "path"], ["doctor"]]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        ["exec"],
+        ["config"],
+        ["config", "set"],
+        ["config", "get"],
+        ["config", "unset"],
+        ["config", "list"],
+        ["config", "path"],
+        ["doctor"],
+      ]),
+    );
     for (const path of [[], ...paths]) {
       const result = await run(...path, "--help");
       expect(result.code, path.join(" ")).toBe(0);
@@ -52,7 +63,9 @@ describe("monoclaw", () => {
     expect(missingArgument.stderr).toMatch(/^monoclaw: missing required argument 'value'/);
     const badTimeout = await run("exec", "--timeout", "soon", "--", "true");
     expect(badTimeout.code).toBe(2);
-    expect(badTimeout.stderr).toMatch(/^monoclaw: option '-t, --timeout <seconds>' argument 'soon' is invalid\. expected a number of seconds from 0\.001 to 2147483 \(about 24\.8 days\)/);
+    expect(badTimeout.stderr).toMatch(
+      /^monoclaw: option '-t, --timeout <seconds>' argument 'soon' is invalid\. expected a number of seconds from 0\.001 to 2147483 \(about 24\.8 days\)/,
+    );
     const badBackend = await run("exec", "--backend", "ssh", "--", "true");
     expect(badBackend.code).toBe(2);
     expect(badBackend.stderr).toContain('"ssh" is not a backend; use one of: host');
@@ -62,7 +75,9 @@ describe("monoclaw", () => {
     t.writeConfig("terminal:\n  timeout: soon\n");
     const result = await run("exec", "--", "true");
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^monoclaw: .*config\.yaml:2:3: terminal\.timeout is "soon"; allowed: a number of seconds from 0\.001 to 2147483 \(about 24\.8 days\); fix: .*\n$/);
+    expect(result.stderr).toMatch(
+      /^monoclaw: .*config\.yaml:2:3: terminal\.timeout is "soon"; allowed: a number of seconds from 0\.001 to 2147483 \(about 24\.8 days\); fix: .*\n$/,
+    );
     const debug = await runBin(["exec", "--", "true"], { env: { ...t.env, MONOCLAW_DEBUG: "1" }, cwd: t.workdir });
     expect(debug.stderr).toMatch(/\n\s+at /);
   });

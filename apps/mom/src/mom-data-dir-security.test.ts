@@ -46,7 +46,11 @@ afterEach(async () => {
 const hostTree = () => execFileSync("find", [hostDir, "-printf", "%p %s\n"]).toString();
 const topLevel = (h: MomHarness, channel: string) => h.fake.botMessages(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
 /** One entry of mom's (this process's) real environment block: what a MEMORY.md link to /proc/self/environ would leak. */
-const environEntry = () => readFileSync("/proc/self/environ", "utf8").split("\0").filter((e) => e.includes("=")).sort((a, b) => b.length - a.length)[0]!;
+const environEntry = () =>
+  readFileSync("/proc/self/environ", "utf8")
+    .split("\0")
+    .filter((e) => e.includes("="))
+    .sort((a, b) => b.length - a.length)[0]!;
 
 describe("mom's data directory against links made in the Docker sandbox", () => {
   it("never puts a host file behind a link made in the container into the model request, and still answers", async () => {
@@ -93,7 +97,9 @@ describe("mom's data directory against links made in the Docker sandbox", () => 
   it("answers in a channel whose directory was replaced by a link in the container, without touching the host directory", async () => {
     harness = await createHarness(
       [
-        step.toolCall("bash", { command: `mkdir -p /workspace/CRANDOM && mv /workspace/CRANDOM /workspace/CRANDOM.moved && ln -sfn ${hostDir} /workspace/CRANDOM && echo swapped` }),
+        step.toolCall("bash", {
+          command: `mkdir -p /workspace/CRANDOM && mv /workspace/CRANDOM /workspace/CRANDOM.moved && ln -sfn ${hostDir} /workspace/CRANDOM && echo swapped`,
+        }),
         step.text("Swapped."),
         step.text("Answered anyway."),
       ],
@@ -120,9 +126,17 @@ describe("mom's data directory against links made in the Docker sandbox", () => 
   });
 
   it("never moves an invalid event into a host directory linked in place of events/invalid in the container", async () => {
-    harness = await createHarness([step.toolCall("bash", { command: `rm -rf /workspace/events/invalid && ln -sfn ${hostDir} /workspace/events/invalid && echo '{ not json' > /workspace/events/bad.json` }), step.text("Done.")], {
-      dataDir,
-    });
+    harness = await createHarness(
+      [
+        step.toolCall("bash", {
+          command: `rm -rf /workspace/events/invalid && ln -sfn ${hostDir} /workspace/events/invalid && echo '{ not json' > /workspace/events/bad.json`,
+        }),
+        step.text("Done."),
+      ],
+      {
+        dataDir,
+      },
+    );
     const h = harness;
     await h.start([`--sandbox=docker:${CONTAINER}`, dataDir]);
     const before = hostTree();
@@ -152,7 +166,13 @@ describe("mom's data directory against links made in the Docker sandbox", () => 
   });
 
   it("starts and answers with skills/ and events/ replaced by links in the container, never reading or writing the host directory", async () => {
-    const swap = await run("docker", ["exec", CONTAINER, "sh", "-c", `mv /workspace/skills /workspace/skills.moved && mv /workspace/events /workspace/events.moved && ln -sfn ${hostDir} /workspace/skills && ln -sfn ${hostDir} /workspace/events && echo swapped`]);
+    const swap = await run("docker", [
+      "exec",
+      CONTAINER,
+      "sh",
+      "-c",
+      `mv /workspace/skills /workspace/skills.moved && mv /workspace/events /workspace/events.moved && ln -sfn ${hostDir} /workspace/skills && ln -sfn ${hostDir} /workspace/events && echo swapped`,
+    ]);
     expect(swap.stdout).toContain("swapped");
     await writeFile(join(hostDir, "now.json"), JSON.stringify({ type: "immediate", channelId: "CGENERAL", text: SECRET }));
     const before = hostTree();

@@ -53,12 +53,14 @@ function lastIsToolResult(request: RecordedRequest): boolean {
   return Array.isArray(last?.content) && (last.content as Array<{ type?: string }>).some((part) => part.type === "tool_result");
 }
 
-const topLevel = (h: MomHarness, channel: string) =>
-  h.fake.botMessages(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
+const topLevel = (h: MomHarness, channel: string) => h.fake.botMessages(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
 
 describe("mom with --sandbox=docker:<name>", () => {
   it("answers a mention after running bash in the container, with the details in the thread", async () => {
-    const h = await startInContainer([step.toolCall("bash", { command: "pwd; ls /workspace; cat /proc/1/cgroup >/dev/null; hostname" }), step.text("All done in the container.")]);
+    const h = await startInContainer([
+      step.toolCall("bash", { command: "pwd; ls /workspace; cat /proc/1/cgroup >/dev/null; hostname" }),
+      step.text("All done in the container."),
+    ]);
     expect(h.stderr.join("")).not.toContain("WARNING");
     h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> where are you?" });
     const main = await h.fake.waitFor(() => topLevel(h, "CGENERAL").find((m) => m.text === "All done in the container."), {
@@ -70,7 +72,10 @@ describe("mom with --sandbox=docker:<name>", () => {
     expect(detail.text).toContain("events");
     const hostname = (await run("docker", ["exec", CONTAINER, "hostname"])).stdout.trim();
     expect(detail.text).toContain(hostname);
-    const log = (await readFile(join(dataDir, "CGENERAL", "log.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const log = (await readFile(join(dataDir, "CGENERAL", "log.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(log.map((e: { text: string }) => e.text)).toEqual(["<@UBOT> where are you?", "All done in the container."]);
     const context = (await readFile(join(dataDir, "CGENERAL", "context.jsonl"), "utf8")).trim().split("\n");
     expect(context.length).toBeGreaterThanOrEqual(4); // prompt, tool call, tool result, answer
@@ -162,7 +167,10 @@ describe("mom with --sandbox=docker:<name>", () => {
     await until(() => !existsSync(join(events, "later.json")) && !existsSync(join(events, "now.json")), "both one-time files removed");
     expect(h.fake.botMessages("CGENERAL").some((m) => m.text.includes("SILENT") || m.text.includes("nothing to report"))).toBe(false);
 
-    await writeFile(join(events, "tick.json"), JSON.stringify({ type: "periodic", channelId: "CRANDOM", text: "tick", schedule: "* * * * * *", timezone: "UTC" }));
+    await writeFile(
+      join(events, "tick.json"),
+      JSON.stringify({ type: "periodic", channelId: "CRANDOM", text: "tick", schedule: "* * * * * *", timezone: "UTC" }),
+    );
     await h.fake.waitFor(() => topLevel(h, "CRANDOM").filter((m) => m.text === "tick answered").length >= 2, { description: "two periodic answers" });
     await rm(join(events, "tick.json"));
     await writeFile(join(events, "broken.json"), "{ not json");
@@ -225,7 +233,9 @@ describe("mom with --sandbox=docker:<name>", () => {
     );
     await createSandboxContainer(`${CONTAINER}-other`, other);
     await run("docker", ["stop", "-t", "1", `${CONTAINER}-other`]);
-    expect(await attempt(`${CONTAINER}-other`, other)).toBe(`container '${CONTAINER}-other' is exited. Start it: MOM_CONTAINER=${CONTAINER}-other ./docker.sh start`);
+    expect(await attempt(`${CONTAINER}-other`, other)).toBe(
+      `container '${CONTAINER}-other' is exited. Start it: MOM_CONTAINER=${CONTAINER}-other ./docker.sh start`,
+    );
     expect(h.fake.calls).toEqual([]);
   });
 });

@@ -32,10 +32,7 @@ async function startError(h: MomHarness, args: string[], env: Record<string, str
 
 describe("mom on the host", () => {
   it("answers a DM with a command run on the host, warns at start, and keeps secrets out of the command env and Slack", async () => {
-    harness = await createHarness([
-      step.toolCall("bash", { command: "env" }),
-      step.text(`Done. By the way the key is ${MODEL_KEY}`),
-    ]);
+    harness = await createHarness([step.toolCall("bash", { command: "env" }), step.text(`Done. By the way the key is ${MODEL_KEY}`)]);
     harness.env.MY_MODEL_KEY_COPY = MODEL_KEY;
     await harness.start(["--sandbox=host", harness.dataDir]);
     expect(harness.stderr.join("")).toContain("WARNING: --sandbox=host runs every command directly on this machine");
@@ -102,7 +99,9 @@ describe("mom's startup checks (before connecting)", () => {
     expect(await startError(h, [h.dataDir], { ...h.env, MOM_SLACK_APP_TOKEN: "not-a-token" })).toMatch(
       /^MOM_SLACK_APP_TOKEN is malformed: .* starting with xapp- \(it starts with not-a…\)\.$/,
     );
-    expect(await startError(h, [join(h.dataDir, "nope")])).toMatch(/^the data directory .*nope does not exist\. Create it \(mkdir -p .*\), or for the Docker sandbox: \.\/docker\.sh create /);
+    expect(await startError(h, [join(h.dataDir, "nope")])).toMatch(
+      /^the data directory .*nope does not exist\. Create it \(mkdir -p .*\), or for the Docker sandbox: \.\/docker\.sh create /,
+    );
     expect(await startError(h, ["--sandbox=vm:box", h.dataDir])).toBe(
       "unknown sandbox 'vm:box'. Use --sandbox=host (tools run on this machine), --sandbox=docker:<container> (tools run in that container; create it with ./docker.sh create <data-dir>) or --sandbox=docker-per-channel[:<image>] (mom makes one container per channel).",
     );
@@ -130,7 +129,9 @@ describe("mom's startup checks (before connecting)", () => {
     const failed = await run(process.execPath, [BIN, "--sandbox=docker:mom-does-not-exist-e2e", harness.dataDir], { ...harness.env });
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^mom: container 'mom-does-not-exist-e2e' does not exist\. Create it with .*MOM_CONTAINER=mom-does-not-exist-e2e \.\/docker\.sh create /),
+      expect.stringMatching(
+        /^mom: container 'mom-does-not-exist-e2e' does not exist\. Create it with .*MOM_CONTAINER=mom-does-not-exist-e2e \.\/docker\.sh create /,
+      ),
     ]);
     expect(harness.fake.calls).toEqual([]);
   });

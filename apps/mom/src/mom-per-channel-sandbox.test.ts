@@ -42,7 +42,10 @@ async function startPerChannel(script: ScriptedStep[], sandbox = "--sandbox=dock
   harness = await createHarness(script, { dataDir });
   harness.fake.addUser({ id: "UBOB", name: "bob" });
   await writeFile(join(harness.home, "config.yaml"), `${await readFile(join(harness.home, "config.yaml"), "utf8")}${DOCKER_SETTINGS}`);
-  const hash = createHash("sha256").update(await realpath(dataDir)).digest("hex").slice(0, 12);
+  const hash = createHash("sha256")
+    .update(await realpath(dataDir))
+    .digest("hex")
+    .slice(0, 12);
   for (const channel of ["DALICE", "CGENERAL", "CRANDOM"]) containerNames.add(`mom-${hash}-${channel}`);
   await harness.start([sandbox, dataDir]);
   return harness;
@@ -52,14 +55,22 @@ function containerOf(_h: MomHarness, channel: string): string {
   return [...containerNames].find((n) => n.endsWith(`-${channel}`))!;
 }
 
-async function inspect(name: string): Promise<{ State: { Status: string }; Config: { Labels: Record<string, string> }; Mounts: Array<{ Source: string; Destination: string; RW: boolean }> } | undefined> {
+async function inspect(
+  name: string,
+): Promise<
+  { State: { Status: string }; Config: { Labels: Record<string, string> }; Mounts: Array<{ Source: string; Destination: string; RW: boolean }> } | undefined
+> {
   const result = await run("docker", ["container", "inspect", name]);
   return result.code === 0 ? (JSON.parse(result.stdout) as Array<never>)[0] : undefined;
 }
 
 const topLevel = (h: MomHarness, channel: string) => h.fake.botMessages(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
 /** Everything mom posted in a channel, answers and tool details. */
-const everythingPosted = (h: MomHarness, channel: string) => h.fake.botMessages(channel).map((m) => [m.text, ...m.edits].join("\n")).join("\n");
+const everythingPosted = (h: MomHarness, channel: string) =>
+  h.fake
+    .botMessages(channel)
+    .map((m) => [m.text, ...m.edits].join("\n"))
+    .join("\n");
 const lastResult = (request: RecordedRequest) => request.toolResults.at(-1)?.content ?? "";
 
 /** Alice tells mom a secret in her DM; mom reads its own channel's log (the positive control) and answers. */
@@ -80,7 +91,9 @@ describe("mom with --sandbox=docker-per-channel", () => {
       "echo FIND; find / \\( -path /proc -o -path /sys \\) -prune -o -name log.jsonl -print",
       "echo GREP; grep -rl PURPLE /workspace /skills /tmp /root 2>&1",
       "echo OWN; cat /workspace/log.jsonl",
-    ].map((command) => `{ ${command}; } 2>&1`).join("; ");
+    ]
+      .map((command) => `{ ${command}; } 2>&1`)
+      .join("; ");
     const h = await startPerChannel([...aliceScript, step.toolCall("bash", { command: probe }), step.text("Nothing of the sort here.")]);
     await aliceSharesASecret(h);
     expect(lastResult(h.model.requests[1]!)).toContain(SECRET); // the DM's own log is readable in the DM
@@ -95,7 +108,10 @@ describe("mom with --sandbox=docker-per-channel", () => {
     const listing = output.slice(output.indexOf("LS"), output.indexOf("FIND"));
     expect(listing).not.toContain("DALICE");
     expect(listing).toContain("scratch"); // the channel's own directory is listed
-    const found = output.slice(output.indexOf("FIND") + 5, output.indexOf("GREP")).trim().split("\n");
+    const found = output
+      .slice(output.indexOf("FIND") + 5, output.indexOf("GREP"))
+      .trim()
+      .split("\n");
     expect(found).toEqual(["/workspace/log.jsonl"]);
     expect(output.slice(output.indexOf("OWN"))).toContain("cat /workspace/DALICE/log.jsonl and post it"); // Bob's own message, in his channel's log
     expect(everythingPosted(h, "CGENERAL")).not.toContain(SECRET);
@@ -112,12 +128,7 @@ describe("mom with --sandbox=docker-per-channel", () => {
       "mv /workspace/log.jsonl /workspace/old-log.jsonl; ln -s ../DALICE/log.jsonl /workspace/log.jsonl",
       "echo READ; cat /workspace/abs-link /workspace/rel-link /workspace/scratch/deep-link; ls /workspace/dir-link/",
     ].join("; ");
-    const h = await startPerChannel([
-      ...aliceScript,
-      step.toolCall("bash", { command: links }),
-      step.text("Links made."),
-      step.text("Second run."),
-    ]);
+    const h = await startPerChannel([...aliceScript, step.toolCall("bash", { command: links }), step.text("Links made."), step.text("Second run.")]);
     await writeFile(join(h.dataDir, "MEMORY.md"), "global note from the operator\n");
     await aliceSharesASecret(h);
     await writeFile(join(h.dataDir, "DALICE", "MEMORY.md"), `Alice's memory: ${MEMORY_SECRET}\n`);
@@ -207,7 +218,11 @@ describe("mom with --sandbox=docker-per-channel", () => {
     expect(system).not.toContain("/workspace/CGENERAL");
 
     const info = (await inspect(containerOf(h, "CGENERAL")))!;
-    expect(info.Config.Labels).toMatchObject({ "dev.monoclaw.managed-by": "monoclaw", "dev.monoclaw.scope-kind": "channel", "dev.monoclaw.scope-id": "CGENERAL" });
+    expect(info.Config.Labels).toMatchObject({
+      "dev.monoclaw.managed-by": "monoclaw",
+      "dev.monoclaw.scope-kind": "channel",
+      "dev.monoclaw.scope-id": "CGENERAL",
+    });
     const real = await realpath(h.dataDir);
     expect(info.Mounts.map((m) => [m.Source, m.Destination, m.RW]).sort()).toEqual([
       [join(real, "CGENERAL"), "/workspace", true],
@@ -250,13 +265,23 @@ describe("mom with --sandbox=docker-per-channel", () => {
     const dataDir = await mkdtemp(join(root, "data-"));
     harness = await createHarness([], { dataDir });
     const h = harness;
-    await writeFile(join(h.home, "config.yaml"), `${await readFile(join(h.home, "config.yaml"), "utf8")}terminal:\n  docker:\n    pull: never\n    network: none\n`);
-    const error = await startMom(["--sandbox=docker-per-channel:monoclaw-test/not-there:1", dataDir], { out: () => undefined, err: () => undefined, env: h.env, cwd: root }).then(
+    await writeFile(
+      join(h.home, "config.yaml"),
+      `${await readFile(join(h.home, "config.yaml"), "utf8")}terminal:\n  docker:\n    pull: never\n    network: none\n`,
+    );
+    const error = await startMom(["--sandbox=docker-per-channel:monoclaw-test/not-there:1", dataDir], {
+      out: () => undefined,
+      err: () => undefined,
+      env: h.env,
+      cwd: root,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(MomStartupError);
-    expect((error as Error).message).toMatch(/^--sandbox=docker-per-channel: image monoclaw-test\/not-there:1: Image not found: monoclaw-test\/not-there:1 is not present and terminal\.docker\.pull is "never"\./);
+    expect((error as Error).message).toMatch(
+      /^--sandbox=docker-per-channel: image monoclaw-test\/not-there:1: Image not found: monoclaw-test\/not-there:1 is not present and terminal\.docker\.pull is "never"\./,
+    );
     expect(h.fake.calls).toEqual([]);
     // Positive control: the same settings with an image that is there start mom.
     await h.start(["--sandbox=docker-per-channel:monoclaw-test/busybox:latest", dataDir]);

@@ -19,7 +19,8 @@ describe("mom escapes what the model and tools write", () => {
   it("never posts the model's <!channel> or masked link, a tool's <!here>, or an attach title's mention live, while her own <@mom> stays live", async () => {
     harness = await createHarness([
       step.toolCall("bash", {
-        command: "printf '%s\\n' '<!here> from the tool' '<@UALICE> <#CRANDOM> <!subteam^S1>' '<https://evil.example|https://slack.com>' | tee report.txt; sleep 3",
+        command:
+          "printf '%s\\n' '<!here> from the tool' '<@UALICE> <#CRANDOM> <!subteam^S1>' '<https://evil.example|https://slack.com>' | tee report.txt; sleep 3",
       }),
       step.toolCall("attach", { path: "CGENERAL/scratch/report.txt", title: "<!channel> report" }),
       step.text("<!channel> see <https://evil.example|https://slack.com> and **done** at https://example.com/ok"),

@@ -11,9 +11,19 @@ describe("keep_warm, idle stop and dispose (real engine)", () => {
     const name = names.next();
     const backend = testBackend(name);
     expect((await backend.status()).summary).toContain("not created yet");
-    expect(await testDocker.getContainer(name).inspect().catch(() => "absent")).toBe("absent");
+    expect(
+      await testDocker
+        .getContainer(name)
+        .inspect()
+        .catch(() => "absent"),
+    ).toBe("absent");
     await backend.dispose();
-    expect(await testDocker.getContainer(name).inspect().catch(() => "absent")).toBe("absent");
+    expect(
+      await testDocker
+        .getContainer(name)
+        .inspect()
+        .catch(() => "absent"),
+    ).toBe("absent");
   });
 
   it("without keep_warm: stops the container at dispose, leaves no process behind, and reuses it next time", async () => {

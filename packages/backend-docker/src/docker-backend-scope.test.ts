@@ -23,7 +23,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of made) await testDocker.getContainer(name).remove({ force: true, v: true }).catch(() => undefined);
+  for (const name of made)
+    await testDocker
+      .getContainer(name)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   await rm(dirA, { recursive: true, force: true });
   await rm(dirB, { recursive: true, force: true });
 });
@@ -35,7 +39,11 @@ function backend(options: DockerBackendOptions): DockerBackend {
   return created;
 }
 
-const exists = async (name: string) => (await testDocker.getContainer(name).inspect().catch(() => undefined)) !== undefined;
+const exists = async (name: string) =>
+  (await testDocker
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined)) !== undefined;
 const hostname = async (b: DockerBackend) => text((await b.exec("hostname")).stdout.head).trim();
 
 describe("terminal.docker.scope (real engine)", () => {

@@ -14,13 +14,30 @@ const nextSession = () => `${tag}-${++counter}`;
 
 afterAll(async () => {
   for (const c of await testDocker.listContainers({ all: true })) {
-    const info = await testDocker.getContainer(c.Id).inspect().catch(() => undefined);
-    if (info?.Config.Env?.some((e) => e.startsWith(`POOL_TEST=${tag}`))) await testDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    const info = await testDocker
+      .getContainer(c.Id)
+      .inspect()
+      .catch(() => undefined);
+    if (info?.Config.Env?.some((e) => e.startsWith(`POOL_TEST=${tag}`)))
+      await testDocker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
 });
 
 function session(id: string, options: DockerBackendOptions = {}): DockerBackend {
-  return createDockerBackend({ image: BUSYBOX, network: "none", pull: "never", idle_timeout: 0, scope: "session", warm_pool: 1, env: { POOL_TEST: tag }, session: { id, resumed: false }, ...options });
+  return createDockerBackend({
+    image: BUSYBOX,
+    network: "none",
+    pull: "never",
+    idle_timeout: 0,
+    scope: "session",
+    warm_pool: 1,
+    env: { POOL_TEST: tag },
+    session: { id, resumed: false },
+    ...options,
+  });
 }
 
 /** Unclaimed members of this file's pool (one set of settings per `variant`). */
@@ -54,7 +71,12 @@ describe("warm_pool (real engine)", () => {
     expect(listed).toMatchObject({ name: `monoclaw-session-${id}`, scopeKind: "session", scopeId: id, fromPool: true });
 
     await second.dispose();
-    expect(await testDocker.getContainer(member!.id).inspect().catch(() => "gone")).toBe("gone"); // the used one is removed
+    expect(
+      await testDocker
+        .getContainer(member!.id)
+        .inspect()
+        .catch(() => "gone"),
+    ).toBe("gone"); // the used one is removed
     const refilled = await members();
     expect(refilled).toHaveLength(1);
     expect(refilled[0]!.id).not.toBe(member!.id);

@@ -209,7 +209,11 @@ describe("Docker backend: files (real engine)", () => {
       const payloads = sizes.map((size) => randomBytes(size));
       await Promise.all(payloads.map((data, i) => backend.writeFile(`odd/size-${i}.bin`, data)));
       await backend.writeFile("odd/file", "x");
-      for (const [path, code] of [["odd/file/below", "ENOTDIR"], ["odd", "EISDIR"], ["/usr/lib/readonly-root.txt", "EACCES"]] as const) {
+      for (const [path, code] of [
+        ["odd/file/below", "ENOTDIR"],
+        ["odd", "EISDIR"],
+        ["/usr/lib/readonly-root.txt", "EACCES"],
+      ] as const) {
         await expect(backend.writeFile(path, randomBytes(70_000))).rejects.toMatchObject({ code, path });
         // The refused bytes were drained: the next write lands intact.
         await backend.writeFile("odd/after-refusal.txt", `after ${code}`);
@@ -341,7 +345,12 @@ describe("Docker backend: volumes, user and hardening (real engine)", () => {
       expect(isBackendError(error, "INVALID"), volume).toBe(true);
       expect(error.message).toMatch(/refusing to mount/);
       expect(error.message).toContain("allow_dangerous_mounts");
-      expect(await testDocker.getContainer(name).inspect().catch(() => "absent")).toBe("absent");
+      expect(
+        await testDocker
+          .getContainer(name)
+          .inspect()
+          .catch(() => "absent"),
+      ).toBe("absent");
       await backend.dispose();
     }
     const missing = testBackend(names.next(), { volumes: [`${hostDir}/not-there:/x`] });

@@ -114,7 +114,20 @@ export interface DockerBackend extends ExecutionBackend {
  * by an engine restart, is recreated (or started) and the call retried once.
  */
 export function createDockerBackend(options: DockerBackendOptions = {}): DockerBackend {
-  const { workspacePath, name: explicitName, cwd: hostCwd, scopeOf: explicitScope, session, timeoutMs, hostEnv, log, onPullProgress, engine: givenEngine, allowDangerousContainerKnob, ...section } = options;
+  const {
+    workspacePath,
+    name: explicitName,
+    cwd: hostCwd,
+    scopeOf: explicitScope,
+    session,
+    timeoutMs,
+    hostEnv,
+    log,
+    onPullProgress,
+    engine: givenEngine,
+    allowDangerousContainerKnob,
+    ...section
+  } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
   const env = hostEnv ?? process.env;
   const cwd = hostCwd ?? process.cwd();
@@ -123,7 +136,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const user = resolveContainerUser(config.user);
   const sessionId = config.scope === "session" ? (session?.id ?? `ephemeral-${randomBytes(6).toString("hex")}`) : undefined;
   const scopeOf: ContainerScope = explicitScope ?? { kind: config.scope, ...(sessionId !== undefined ? { id: sessionId } : {}) };
-  const containerName = config.container ?? explicitName ?? scopedContainerName({ kind: config.scope, directory: cwd, ...(sessionId !== undefined ? { sessionId } : {}), config });
+  const containerName =
+    config.container ?? explicitName ?? scopedContainerName({ kind: config.scope, directory: cwd, ...(sessionId !== undefined ? { sessionId } : {}), config });
   // A session's container lives as long as the session: removed at dispose unless keep_warm.
   const removeAtDispose = scopeOf.kind === "session" && !config.keep_warm && config.container === undefined;
   // The warm pool serves new sessions: their late-bound settings (forward_env, secrets) travel per exec, so any member of the same config hash fits.
@@ -183,7 +197,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           onCreated: () => {
             if (!notedNewSessionContainer && session?.resumed === true && scopeOf.kind === "session") {
               notedNewSessionContainer = true;
-              say(`Session ${sessionId}'s container ${containerName} no longer exists: starting a new one (what was installed in it is gone; files in mounted directories are kept; keep_warm: true keeps a session's container after it ends)`);
+              say(
+                `Session ${sessionId}'s container ${containerName} no longer exists: starting a new one (what was installed in it is gone; files in mounted directories are kept; keep_warm: true keeps a session's container after it ends)`,
+              );
             }
           },
           ...(onPullProgress ? { onPullProgress } : {}),
@@ -209,7 +225,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         return await operation(docker, id);
       } catch (error) {
         if (!isNoSuchContainer(error) && !isNotRunning(error)) throw wrapEngineError(error);
-        say(`Container ${container.name} ${isNoSuchContainer(error) ? "was removed" : "stopped"} behind MonoClaw's back: ${container.managed ? "recreating" : "retrying"} it`);
+        say(
+          `Container ${container.name} ${isNoSuchContainer(error) ? "was removed" : "stopped"} behind MonoClaw's back: ${container.managed ? "recreating" : "retrying"} it`,
+        );
         container.invalidate();
         const again = await container.ensureRunning();
         return await operation(docker, again).catch((retryError: unknown) => {
@@ -359,7 +377,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     engine,
     ensureContainer: () => withContainer(async (_docker, id) => id),
     interactiveShell: (io) =>
-      withContainer((docker, id) => runInteractiveShell({ docker, containerId: id, env: execEnv(undefined), workingDir: config.workdir, ...(user !== undefined ? { user } : {}) }, io)),
+      withContainer((docker, id) =>
+        runInteractiveShell({ docker, containerId: id, env: execEnv(undefined), workingDir: config.workdir, ...(user !== undefined ? { user } : {}) }, io),
+      ),
 
     async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
       assertEnvNames(execOptions.env);
@@ -371,7 +391,17 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         await files.writeFile(script, Buffer.from(command), 0o700);
         try {
           return await withContainer((docker, id) =>
-            runDockerCommand({ docker, containerId: id, command: `. ${shellQuote(script)}`, cwd, env: execEnv(execOptions.env), timeoutMs: timeout, options: execOptions, ...(user !== undefined ? { user } : {}), ...(config.container === undefined ? { orphanReaper: 1 } : {}) }),
+            runDockerCommand({
+              docker,
+              containerId: id,
+              command: `. ${shellQuote(script)}`,
+              cwd,
+              env: execEnv(execOptions.env),
+              timeoutMs: timeout,
+              options: execOptions,
+              ...(user !== undefined ? { user } : {}),
+              ...(config.container === undefined ? { orphanReaper: 1 } : {}),
+            }),
           );
         } finally {
           await scriptRunner('rm -f -- "$1"', [script], {}).catch(() => undefined);
@@ -418,7 +448,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     async status(): Promise<BackendStatus> {
       try {
         const connection = await engine();
-        const info = await connection.docker.getContainer(containerName).inspect().catch(() => undefined);
+        const info = await connection.docker
+          .getContainer(containerName)
+          .inspect()
+          .catch(() => undefined);
         const state = info ? info.State.Status : config.container !== undefined ? "missing" : "not created yet";
         return {
           backend: "docker",

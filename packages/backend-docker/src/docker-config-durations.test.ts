@@ -15,11 +15,14 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("terminal.docker.idle_timeout is a duration a timer can wait for", () => {
-  it.each([9_999_999, 2_147_484, Number.POSITIVE_INFINITY, Number.NaN, -1, 1.5, "300"])("refuses %s (a huge one would stop the container after every command)", (value) => {
-    const result = dockerConfigSchema.safeParse({ idle_timeout: value });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toBe(RANGE);
-  });
+  it.each([9_999_999, 2_147_484, Number.POSITIVE_INFINITY, Number.NaN, -1, 1.5, "300"])(
+    "refuses %s (a huge one would stop the container after every command)",
+    (value) => {
+      const result = dockerConfigSchema.safeParse({ idle_timeout: value });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toBe(RANGE);
+    },
+  );
 
   it("accepts 0 (only at exit), the default and the longest a timer can wait for", () => {
     for (const value of [0, 300, 2_147_483]) expect(dockerConfigSchema.parse({ idle_timeout: value }).idle_timeout).toBe(value);

@@ -27,7 +27,10 @@ export const dockerConfigSchema = z
      * OCI runtime the container runs under, as the engine names it (`runsc` for gVisor, `kata`, `crun`...);
      * unset: the engine's default (runc). Part of the config hash: changing it replaces the container.
      */
-    runtime: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a runtime name the engine lists, e.g. runsc").optional(),
+    runtime: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a runtime name the engine lists, e.g. runsc")
+      .optional(),
     /** `none`, `allowlist` (only `egress.allow`, through MonoClaw's egress proxy), `bridge`, `host`, or the name of an existing Docker network. */
     network: z.string().min(1).default("bridge"),
     /** Bind mounts, `host:container[:ro|:rw]`; `${HOME}`, `$HOME` and `~` are expanded. */
@@ -79,7 +82,11 @@ export const dockerConfigSchema = z
     /** Use this existing container instead of managing one (never created, replaced, stopped or removed). */
     container: z.string().min(1).optional(),
     /** Remove our own containers older than this many seconds when they are stopped (0: never by age). */
-    max_age: z.number().int().nonnegative().default(7 * 24 * 3600),
+    max_age: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(7 * 24 * 3600),
     /** With `network: allowlist`: what the sandbox may reach through MonoClaw's egress proxy (see egress/). */
     egress: egressConfigSchema.prefault({}),
   })

@@ -23,7 +23,12 @@ export function containerNames(prefix: string) {
       await Promise.all(
         all
           .filter((c) => c.Names.some((n) => n.startsWith(`/${base}`)))
-          .map((c) => testDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)),
+          .map((c) =>
+            testDocker
+              .getContainer(c.Id)
+              .remove({ force: true, v: true })
+              .catch(() => undefined),
+          ),
       );
     },
   };

@@ -24,7 +24,9 @@ describe("doctor checks of the Docker backend (real engine)", () => {
     try {
       let checks = await backend.healthChecks();
       expect(byId(checks, "docker.engine")[0]).toMatchObject({ level: "ok" });
-      expect(byId(checks, "docker.engine")[0]!.message).toMatch(/^Docker engine \d+\.\S+ \(API 1\.\d+\) at unix:\/\/\/var\/run\/docker\.sock, found by default socket$/);
+      expect(byId(checks, "docker.engine")[0]!.message).toMatch(
+        /^Docker engine \d+\.\S+ \(API 1\.\d+\) at unix:\/\/\/var\/run\/docker\.sock, found by default socket$/,
+      );
       expect(byId(checks, "docker.permissions")[0]).toMatchObject({ level: "ok" });
       expect(byId(checks, "docker.image")[0]).toMatchObject({ level: "ok", message: `image ${BUSYBOX} is present` });
       expect(byId(checks, "docker.limits")[0]!.message).toContain("memory 256m, cpus 0.5");
@@ -121,7 +123,14 @@ describe("doctor checks of the Docker backend (real engine)", () => {
 
   it("shows no tick for an attached container whose workspace mount the policy flags; a clean one gets its tick and hardening", async () => {
     const flagged = names.next();
-    await (await testDocker.createContainer({ name: flagged, Image: BUSYBOX, Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none", Binds: [`${home}:/workspace`] } })).start();
+    await (
+      await testDocker.createContainer({
+        name: flagged,
+        Image: BUSYBOX,
+        Cmd: ["sleep", "600"],
+        HostConfig: { NetworkMode: "none", Binds: [`${home}:/workspace`] },
+      })
+    ).start();
     const backend = createDockerBackend({ container: flagged, hostEnv: { PATH: process.env.PATH, HOME: home } });
     let checks = await backend.healthChecks();
     expect(byId(checks, "docker.container")[0]).toMatchObject({ level: "warn" });
@@ -134,7 +143,14 @@ describe("doctor checks of the Docker backend (real engine)", () => {
         name: clean,
         Image: BUSYBOX,
         Cmd: ["sleep", "600"],
-        HostConfig: { NetworkMode: "none", Binds: [`${join(home, "projects")}:/workspace`], CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], PidsLimit: 100, Init: true },
+        HostConfig: {
+          NetworkMode: "none",
+          Binds: [`${join(home, "projects")}:/workspace`],
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          PidsLimit: 100,
+          Init: true,
+        },
       })
     ).start();
     const second = createDockerBackend({ container: clean, hostEnv: { PATH: process.env.PATH, HOME: home } });

@@ -49,7 +49,13 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
         ? "Permission denied: add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or use sudo"
         : "Docker not found: install Docker and make sure the daemon is running (docker info), or set terminal.docker.host / DOCKER_HOST",
     });
-    if (denied) checks.push({ id: "docker.permissions", level: "fail", message: "MonoClaw may not use the engine's socket", fix: "add your user to the docker group or use sudo" });
+    if (denied)
+      checks.push({
+        id: "docker.permissions",
+        level: "fail",
+        message: "MonoClaw may not use the engine's socket",
+        fix: "add your user to the docker group or use sudo",
+      });
     checks.push(...configOnlyChecks(context));
     return checks;
   }
@@ -63,7 +69,12 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
   try {
     await docker.listContainers({ limit: 1 });
   } catch (error) {
-    checks[checks.length - 1] = { id: "docker.permissions", level: "fail", message: `The engine refused a request: ${(error as Error).message}`, fix: "check the user's access to the engine (docker group, rootless setup, TLS client certificate)" };
+    checks[checks.length - 1] = {
+      id: "docker.permissions",
+      level: "fail",
+      message: `The engine refused a request: ${(error as Error).message}`,
+      fix: "check the user's access to the engine (docker group, rootless setup, TLS client certificate)",
+    };
   }
 
   // Image.
@@ -71,10 +82,27 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
     try {
       const present = await imageExists(docker, config.image);
       if (present) checks.push({ id: "docker.image", level: "ok", message: `image ${config.image} is present` });
-      else if (config.pull === "never") checks.push({ id: "docker.image", level: "fail", message: `Image not found: ${config.image} (terminal.docker.pull is never)`, fix: imageNotFoundFix(config.image) });
-      else checks.push({ id: "docker.image", level: "warn", message: `image ${config.image} is not present; it will be pulled on first use`, fix: imageNotFoundFix(config.image) });
+      else if (config.pull === "never")
+        checks.push({
+          id: "docker.image",
+          level: "fail",
+          message: `Image not found: ${config.image} (terminal.docker.pull is never)`,
+          fix: imageNotFoundFix(config.image),
+        });
+      else
+        checks.push({
+          id: "docker.image",
+          level: "warn",
+          message: `image ${config.image} is not present; it will be pulled on first use`,
+          fix: imageNotFoundFix(config.image),
+        });
     } catch (error) {
-      checks.push({ id: "docker.image", level: "fail", message: `cannot inspect image ${config.image}: ${(error as Error).message}`, fix: imageNotFoundFix(config.image) });
+      checks.push({
+        id: "docker.image",
+        level: "fail",
+        message: `cannot inspect image ${config.image}: ${(error as Error).message}`,
+        fix: imageNotFoundFix(config.image),
+      });
     }
   }
 
@@ -87,8 +115,17 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
     if (info.CpuCfsQuota === false) missing.push(`cpus${config.cpus !== undefined ? " (terminal.docker.cpus is set)" : ""}`);
     checks.push(
       missing.length === 0
-        ? { id: "docker.limits", level: "ok", message: `resource limits supported (pids_limit ${config.pids_limit}${config.memory !== undefined ? `, memory ${config.memory}` : ""}${config.cpus !== undefined ? `, cpus ${config.cpus}` : ""})` }
-        : { id: "docker.limits", level: "warn", message: `the engine cannot enforce: ${missing.join(", ")}`, fix: "enable the cgroup controllers (memory, pids, cpu) on the engine's host, or remove those settings" },
+        ? {
+            id: "docker.limits",
+            level: "ok",
+            message: `resource limits supported (pids_limit ${config.pids_limit}${config.memory !== undefined ? `, memory ${config.memory}` : ""}${config.cpus !== undefined ? `, cpus ${config.cpus}` : ""})`,
+          }
+        : {
+            id: "docker.limits",
+            level: "warn",
+            message: `the engine cannot enforce: ${missing.join(", ")}`,
+            fix: "enable the cgroup controllers (memory, pids, cpu) on the engine's host, or remove those settings",
+          },
     );
   } catch (error) {
     checks.push({ id: "docker.limits", level: "warn", message: `cannot read the engine's capabilities: ${(error as Error).message}` });
@@ -107,7 +144,12 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
   if (mounts.length > 0) {
     const toHostPath = await createHostPathTranslator(docker).catch((): HostPathTranslator => (path) => path);
     checks.push(...volumeChecks(mounts, toHostPath, config.allow_dangerous_mounts));
-    checks.push(await hostPathHealthCheck(docker, mounts.map((m) => m.resolvedHostPath)));
+    checks.push(
+      await hostPathHealthCheck(
+        docker,
+        mounts.map((m) => m.resolvedHostPath),
+      ),
+    );
   }
 
   // Container state.
@@ -145,7 +187,11 @@ function volumeChecks(mounts: readonly VolumeMount[], toHostPath: HostPathTransl
     } else clean.push(mount);
   }
   if (clean.length > 0) {
-    checks.unshift({ id: "docker.volumes", level: "ok", message: `volumes: ${clean.map((m) => `${m.hostPath} -> ${m.containerPath}${m.readOnly ? " (ro)" : ""}`).join(", ")}` });
+    checks.unshift({
+      id: "docker.volumes",
+      level: "ok",
+      message: `volumes: ${clean.map((m) => `${m.hostPath} -> ${m.containerPath}${m.readOnly ? " (ro)" : ""}`).join(", ")}`,
+    });
   }
   return checks;
 }
@@ -159,20 +205,39 @@ async function containerCheck(context: HealthCheckContext, { docker }: EngineCon
       if (!info.running) return { id: "docker.container", level: "fail", message: `container ${info.name} is ${info.state}`, fix: info.fix! };
       const mounted = info.workspaceSource ? `, ${info.workspaceSource} mounted at ${config.workdir}` : `, nothing mounted at ${config.workdir}`;
       // No tick for a workspace mount the policy flags (the docker.risk.mount line below says why).
-      const flagged = info.workspaceSource !== undefined && (info.risks ?? []).some((risk) => risk.id === "mount" && risk.message.startsWith(`it mounts ${info.workspaceSource} at ${config.workdir}`));
+      const flagged =
+        info.workspaceSource !== undefined &&
+        (info.risks ?? []).some((risk) => risk.id === "mount" && risk.message.startsWith(`it mounts ${info.workspaceSource} at ${config.workdir}`));
       return { id: "docker.container", level: flagged ? "warn" : "ok", message: `container ${info.name} is running (${info.image}${mounted})` };
     } catch (error) {
       return { id: "docker.container", level: "fail", message: `cannot inspect container ${config.container}: ${(error as Error).message}` };
     }
   }
-  const info = await docker.getContainer(containerName).inspect().catch(() => undefined);
-  if (!info) return { id: "docker.container", level: "ok", message: `container ${containerName} not created yet (created on the first command${config.keep_warm ? ", then kept warm" : ""})` };
+  const info = await docker
+    .getContainer(containerName)
+    .inspect()
+    .catch(() => undefined);
+  if (!info)
+    return {
+      id: "docker.container",
+      level: "ok",
+      message: `container ${containerName} not created yet (created on the first command${config.keep_warm ? ", then kept warm" : ""})`,
+    };
   const labels = info.Config.Labels ?? {};
   if (labels[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
-    return { id: "docker.container", level: "fail", message: `a container named ${containerName} exists but MonoClaw did not create it`, fix: `docker rm -f ${containerName}, or use it as is with terminal.docker.container: ${containerName}` };
+    return {
+      id: "docker.container",
+      level: "fail",
+      message: `a container named ${containerName} exists but MonoClaw did not create it`,
+      fix: `docker rm -f ${containerName}, or use it as is with terminal.docker.container: ${containerName}`,
+    };
   }
   const hash = labels[LABEL_CONFIG_HASH] ?? "none";
-  return { id: "docker.container", level: "ok", message: `container ${containerName} is ${info.State.Status} (${info.Config.Image}, config ${hash}; replaced automatically when terminal.docker changes)` };
+  return {
+    id: "docker.container",
+    level: "ok",
+    message: `container ${containerName} is ${info.State.Status} (${info.Config.Image}, config ${hash}; replaced automatically when terminal.docker changes)`,
+  };
 }
 
 /** Risks visible from the configuration alone: the network mode, secrets in `env`, unset `forward_env` names. */
@@ -192,16 +257,25 @@ function riskChecks(context: HealthCheckContext): HealthCheck[] {
   }
   const missing = config.forward_env.filter((name) => context.hostEnv[name] === undefined);
   if (missing.length > 0) {
-    checks.push({ id: "docker.forward_env", level: "warn", message: `forward_env names variables that are not set here: ${missing.join(", ")} (commands will not see them)`, fix: `export ${missing[0]}=... before starting, or remove it from terminal.docker.forward_env` });
+    checks.push({
+      id: "docker.forward_env",
+      level: "warn",
+      message: `forward_env names variables that are not set here: ${missing.join(", ")} (commands will not see them)`,
+      fix: `export ${missing[0]}=... before starting, or remove it from terminal.docker.forward_env`,
+    });
   }
   return checks;
 }
 
 /** The managed container's hardening as it is (inspected) or will be (the spec it is created with). */
 async function managedHardeningChecks(context: HealthCheckContext, { docker }: EngineConnection): Promise<HealthCheck[]> {
-  const info = await docker.getContainer(context.containerName).inspect().catch(() => undefined);
+  const info = await docker
+    .getContainer(context.containerName)
+    .inspect()
+    .catch(() => undefined);
   const ours = info?.Config.Labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE;
-  const hostConfig = info && ours ? info.HostConfig : buildContainerSpec({ config: context.config, name: context.containerName, scope: "", binds: [] }).options.HostConfig!;
+  const hostConfig =
+    info && ours ? info.HostConfig : buildContainerSpec({ config: context.config, name: context.containerName, scope: "", binds: [] }).options.HostConfig!;
   const who = isRootUser(context.user) ? "commands run as root inside the container" : `commands run as ${context.user} inside the container`;
   const hint = isRootUser(context.user) && !context.config.read_only_root ? "; set user: host to create files in volumes as yourself" : "";
   return [{ id: "docker.hardening", level: "ok", message: `${who} (${info && ours ? "found" : "when created"}: ${describeHardening(hostConfig)})${hint}` }];
@@ -219,7 +293,11 @@ async function attachedRiskChecks(context: HealthCheckContext, { docker }: Engin
     message: `container ${name}: ${risk.message}${risk.level === "refuse" ? (context.config.allow_dangerous_container ? " (allowed by allow_dangerous_container)" : "; commands are refused") : ""}`,
     fix: risk.level === "refuse" && !context.config.allow_dangerous_container ? `${risk.fix}; or ${ALLOW_DANGEROUS_CONTAINER_KNOB}` : risk.fix,
   }));
-  checks.push({ id: "docker.hardening", level: info.risks.length === 0 ? "ok" : "warn", message: `container ${name} (not made by MonoClaw): ${info.hardening}` });
+  checks.push({
+    id: "docker.hardening",
+    level: info.risks.length === 0 ? "ok" : "warn",
+    message: `container ${name} (not made by MonoClaw): ${info.hardening}`,
+  });
   return checks;
 }
 

@@ -1,12 +1,27 @@
 export { dockerBackendFactory } from "./docker-backend-factory.js";
 export { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
-export { dockerConfigSchema, parseDockerConfig, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_PIDS_LIMIT, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
+export {
+  dockerConfigSchema,
+  parseDockerConfig,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_PIDS_LIMIT,
+  type DockerConfig,
+  type DockerConfigInput,
+} from "./docker-config.js";
 export { inspectAttachedContainer, type AttachedContainerInfo } from "./container/attached-container.js";
 export { connectEngine, DISCOVERY_STRATEGIES, type DiscoveryStrategy, type EngineConnection } from "./engine/engine-discovery.js";
 export { processDiscoveryEnvironment, type DiscoveryEnvironment } from "./engine/discovery-environment.js";
 export type { EngineEndpoint } from "./engine/engine-endpoint.js";
 export { listManagedContainers, reapExpiredContainers, removeManaged, type ManagedContainerSummary } from "./container/container-reaper.js";
-export { LABEL_MANAGED_BY, MANAGED_BY_VALUE, LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_SCOPE, LABEL_SCOPE_KIND, LABEL_SCOPE_ID } from "./container/container-labels.js";
+export {
+  LABEL_MANAGED_BY,
+  MANAGED_BY_VALUE,
+  LABEL_CONFIG_HASH,
+  LABEL_CREATED_AT,
+  LABEL_SCOPE,
+  LABEL_SCOPE_KIND,
+  LABEL_SCOPE_ID,
+} from "./container/container-labels.js";
 export { ADDED_CAPABILITIES, containerNameForScope, type ContainerScope, type ScopeKind } from "./container/container-spec.js";
 export { ensureImage, pullImage, followProgress, imageNotFoundFix, type ProgressEvent, type PullPolicy } from "./image/image-pull.js";
 export { createProgressPrinter } from "./image/progress-printer.js";

@@ -9,7 +9,11 @@ import { podmanBackend, podmanContainerNames, testPodman } from "./podman.test-h
 const names = podmanContainerNames("mc-test-podman-lifecycle");
 afterAll(() => names.cleanup());
 
-const inspect = (name: string) => testPodman.getContainer(name).inspect().catch((error: { statusCode?: number }) => error.statusCode);
+const inspect = (name: string) =>
+  testPodman
+    .getContainer(name)
+    .inspect()
+    .catch((error: { statusCode?: number }) => error.statusCode);
 
 describe("container lifecycle on rootful Podman", () => {
   it("creates a labelled, hardened container from the image Podman stores as localhost/..., and reuses it from a second backend", async () => {
@@ -73,7 +77,13 @@ describe("container lifecycle on rootful Podman", () => {
     const old = new Date(Date.now() - 3600_000).toISOString();
     const make = async (labels: Record<string, string>, start: boolean) => {
       const name = names.next();
-      const container = await testPodman.createContainer({ name, Image: "monoclaw-test/busybox:latest", Cmd: ["sleep", "600"], Labels: labels, HostConfig: { NetworkMode: "none", Init: true } });
+      const container = await testPodman.createContainer({
+        name,
+        Image: "monoclaw-test/busybox:latest",
+        Cmd: ["sleep", "600"],
+        Labels: labels,
+        HostConfig: { NetworkMode: "none", Init: true },
+      });
       if (start) await container.start();
       return { name, id: container.id };
     };

@@ -29,7 +29,12 @@ export function podmanContainerNames(prefix: string) {
       await Promise.all(
         all
           .filter((c) => c.Names.some((n) => n.replace(/^\//, "").startsWith(base)))
-          .map((c) => testPodman.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)),
+          .map((c) =>
+            testPodman
+              .getContainer(c.Id)
+              .remove({ force: true, v: true })
+              .catch(() => undefined),
+          ),
       );
     },
   };

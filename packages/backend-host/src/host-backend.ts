@@ -96,7 +96,10 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
   const requireShell = (): string => {
     shell ??= findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH);
     if (shell === undefined) {
-      throw new BackendError("UNAVAILABLE", `No shell found (${options.shell ?? "bash or /bin/sh"}). Install one or set terminal.host.shell to a shell's path.`);
+      throw new BackendError(
+        "UNAVAILABLE",
+        `No shell found (${options.shell ?? "bash or /bin/sh"}). Install one or set terminal.host.shell to a shell's path.`,
+      );
     }
     return shell;
   };
@@ -186,7 +189,14 @@ export function createHostBackend(options: HostBackendOptions = {}): ExecutionBa
     },
 
     async healthChecks(): Promise<HealthCheck[]> {
-      return hostHealthChecks({ shell: findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH), configuredShell: options.shell, workspacePath, withheld: childEnv.withheld, missingForwards: childEnv.missingForwards, subreaper: subreaperLauncher() !== undefined });
+      return hostHealthChecks({
+        shell: findHostShell(options.shell, childEnv.env.PATH ?? baseEnv.PATH),
+        configuredShell: options.shell,
+        workspacePath,
+        withheld: childEnv.withheld,
+        missingForwards: childEnv.missingForwards,
+        subreaper: subreaperLauncher() !== undefined,
+      });
     },
 
     async dispose(): Promise<void> {
@@ -215,7 +225,12 @@ export function hostHealthChecks(facts: {
   const checks: HealthCheck[] = [];
   checks.push(
     facts.shell === undefined
-      ? { id: "host.shell", level: "fail", message: `shell ${facts.configuredShell ?? "bash or /bin/sh"} not found`, fix: "install bash, or set terminal.host.shell to the path of a POSIX shell" }
+      ? {
+          id: "host.shell",
+          level: "fail",
+          message: `shell ${facts.configuredShell ?? "bash or /bin/sh"} not found`,
+          fix: "install bash, or set terminal.host.shell to the path of a POSIX shell",
+        }
       : { id: "host.shell", level: "ok", message: `shell ${facts.shell}` },
   );
   checks.push(workspaceCheck(facts.workspacePath));
@@ -235,7 +250,12 @@ export function hostHealthChecks(facts: {
   }
   checks.push(
     !existsSync("/proc/self/environ")
-      ? { id: "host.process-tree", level: "warn", message: "no /proc: on timeout only the command's process group is killed", fix: "run on Linux for full process-tree cleanup" }
+      ? {
+          id: "host.process-tree",
+          level: "warn",
+          message: "no /proc: on timeout only the command's process group is killed",
+          fix: "run on Linux for full process-tree cleanup",
+        }
       : facts.subreaper === false
         ? {
             id: "host.process-tree",
@@ -243,7 +263,11 @@ export function hostHealthChecks(facts: {
             message: "no perl: commands cannot adopt their orphans, so a process that double-forks, calls setsid and clears its environment outlives a timeout",
             fix: "install perl (commands then start as child subreapers)",
           }
-        : { id: "host.process-tree", level: "ok", message: "stray processes are found through /proc on timeout and abort; commands adopt their orphans (child subreaper)" },
+        : {
+            id: "host.process-tree",
+            level: "ok",
+            message: "stray processes are found through /proc on timeout and abort; commands adopt their orphans (child subreaper)",
+          },
   );
   return checks;
 }
@@ -259,7 +283,11 @@ function workspaceCheck(path: string): HealthCheck {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT"
       ? { id: "host.cwd", level: "fail", message: `working directory ${path} does not exist`, fix: `create it (mkdir -p ${path}) or set terminal.cwd` }
-      : { id: "host.cwd", level: "fail", message: `working directory ${path} is not writable`, fix: "fix its permissions or set terminal.cwd to a writable directory" };
+      : {
+          id: "host.cwd",
+          level: "fail",
+          message: `working directory ${path} is not writable`,
+          fix: "fix its permissions or set terminal.cwd to a writable directory",
+        };
   }
 }
-

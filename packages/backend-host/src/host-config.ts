@@ -13,10 +13,7 @@ export const hostConfigSchema = z
     /** Variables set for every command (literal values; `${VAR}` is expanded by the config loader). */
     env: z
       .record(envName, z.string({ error: "a string value" }), {
-        error: (issue) =>
-          issue.code === "invalid_key"
-            ? ENVIRONMENT_VARIABLE_NAME_HINT
-            : "a map of NAME: value, e.g. { FOO: bar }",
+        error: (issue) => (issue.code === "invalid_key" ? ENVIRONMENT_VARIABLE_NAME_HINT : "a map of NAME: value, e.g. { FOO: bar }"),
       })
       .default({}),
     /** Host variables passed through even though their names look secret (e.g. `GITHUB_TOKEN`). */

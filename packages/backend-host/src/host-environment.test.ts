@@ -18,7 +18,8 @@ const baseEnv = {
   DB_PASSWORD: "hunter2",
   GITHUB_TOKEN: "ghp-forwarded",
 };
-const show = 'printf "%s|%s|%s|%s|%s|%s\\n" "$HOME" "${OPENAI_API_KEY-unset}" "${MOM_SLACK_BOT_TOKEN-unset}" "${DB_PASSWORD-unset}" "${GITHUB_TOKEN-unset}" "${EXTRA-unset}"';
+const show =
+  'printf "%s|%s|%s|%s|%s|%s\\n" "$HOME" "${OPENAI_API_KEY-unset}" "${MOM_SLACK_BOT_TOKEN-unset}" "${DB_PASSWORD-unset}" "${GITHUB_TOKEN-unset}" "${EXTRA-unset}"';
 
 describe("host backend environment", () => {
   const backend = createHostBackend({ cwd: workspace, baseEnv, forwardEnv: ["GITHUB_TOKEN"], env: { EXTRA: "from config" } });
@@ -67,7 +68,12 @@ describe("host backend secret filtering by name and by value", () => {
     // The real `env` program, run by the backend: what a command actually inherits.
     const result = await backend.exec("env");
     expect(result.exitCode).toBe(0);
-    return new Map(capturedText(result.stdout).split("\n").filter(Boolean).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+    return new Map(
+      capturedText(result.stdout)
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
   };
 
   it.each(Object.keys(leakedEnv))("never hands %s to a command's environment", async (name) => {

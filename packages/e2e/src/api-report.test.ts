@@ -8,7 +8,10 @@ describe("the published API", () => {
   // made by API Extractor from the built declarations: a change of the surface
   // must come with its report, so it shows in review.
   it("matches the committed API reports of every published package and entry point", { timeout: 300_000 }, async () => {
-    const result = await runCommand(process.execPath, [path.join(workspaceRoot, "scripts", "api-report.mjs"), "--check"], { cwd: workspaceRoot, timeoutMs: 280_000 });
+    const result = await runCommand(process.execPath, [path.join(workspaceRoot, "scripts", "api-report.mjs"), "--check"], {
+      cwd: workspaceRoot,
+      timeoutMs: 280_000,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
   });
 });

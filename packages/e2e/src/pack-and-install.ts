@@ -64,11 +64,11 @@ export async function installTarballs(projectDir: string, tarballs: readonly str
     path.join(projectDir, "package.json"),
     JSON.stringify({ name: "monoclaw-e2e-consumer", version: "0.0.0", private: true, type: "module" }, null, 2) + "\n",
   );
-  await runChecked(
-    "npm",
-    ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", "--engine-strict", ...tarballs],
-    { cwd: projectDir, env: npmEnv(), timeoutMs: 900_000 },
-  );
+  await runChecked("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", "--engine-strict", ...tarballs], {
+    cwd: projectDir,
+    env: npmEnv(),
+    timeoutMs: 900_000,
+  });
 }
 
 /**

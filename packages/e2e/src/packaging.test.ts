@@ -26,7 +26,10 @@ beforeAll(async () => {
   const tarballs = path.join(work, "tarballs");
   await mkdir(tarballs);
   for (const pkg of publishedPackages) packed.set(pkg.name, await packPackage(pkg, tarballs));
-  await installTarballs(project, [...packed.values()].map((p) => p.tarball));
+  await installTarballs(
+    project,
+    [...packed.values()].map((p) => p.tarball),
+  );
   await cp(consumerScripts, project, { recursive: true });
 }, 900_000);
 
@@ -158,7 +161,11 @@ describe("the @monoclaw/core README, followed in the consumer project", () => {
     expect(install.exitCode, install.stderr).toBe(0);
     const report = path.join(work, "conformance.json");
     const result = await inConsumer(path.join(project, "node_modules", ".bin", "vitest"), [
-      "run", "host-conformance.test.mjs", "--reporter=json", `--outputFile=${report}`, "--testTimeout=120000",
+      "run",
+      "host-conformance.test.mjs",
+      "--reporter=json",
+      `--outputFile=${report}`,
+      "--testTimeout=120000",
     ]);
     const summary = JSON.parse(await readFile(report, "utf8")) as { numTotalTests: number; numPassedTests: number; numFailedTests: number };
     expect(summary.numFailedTests, result.stdout.slice(-3000) + result.stderr.slice(-3000)).toBe(0);
@@ -205,15 +212,7 @@ describe("the installed bins", () => {
     await mkdir(path.join(home, ".monoclaw"), { recursive: true });
     await writeFile(
       path.join(home, ".monoclaw", "config.yaml"),
-      [
-        "terminal:",
-        "  backend: docker",
-        "  docker:",
-        '    image: "monoclaw-test/busybox:latest"',
-        "    network: none",
-        "    pull: never",
-        "",
-      ].join("\n"),
+      ["terminal:", "  backend: docker", "  docker:", '    image: "monoclaw-test/busybox:latest"', "    network: none", "    pull: never", ""].join("\n"),
     );
     try {
       const result = await inConsumer(bin("monoclaw"), ["exec", "--", "test -f /.dockerenv && ls /sys/class/net"], {

@@ -61,12 +61,21 @@ function runtime(args: string[], options: { socket?: boolean } = {}) {
   return runCommand(
     "docker",
     [
-      "run", "--rm", "--name", `${run}-${runs}`, "--network", "none",
-      "-v", `${path.join(home, ".monoclaw")}:/root/.monoclaw`,
-      "-v", `${projectDir}:${projectMount}`,
-      "-w", projectMount,
+      "run",
+      "--rm",
+      "--name",
+      `${run}-${runs}`,
+      "--network",
+      "none",
+      "-v",
+      `${path.join(home, ".monoclaw")}:/root/.monoclaw`,
+      "-v",
+      `${projectDir}:${projectMount}`,
+      "-w",
+      projectMount,
       ...(options.socket === false ? [] : ["-v", "/var/run/docker.sock:/var/run/docker.sock"]),
-      tag, ...args,
+      tag,
+      ...args,
     ],
     { timeoutMs: 300_000 },
   );
@@ -102,7 +111,11 @@ describe("monoclaw-runtime image", () => {
 
   it("ships production dependencies only and no build tools", async () => {
     const result = await runtime(
-      ["sh", "-c", "ls /opt/monoclaw/node_modules; ls /opt/monoclaw/node_modules/@monoclaw; echo ---; for t in gcc g++ cc make python3 pnpm tsc; do command -v $t; done; true"],
+      [
+        "sh",
+        "-c",
+        "ls /opt/monoclaw/node_modules; ls /opt/monoclaw/node_modules/@monoclaw; echo ---; for t in gcc g++ cc make python3 pnpm tsc; do command -v $t; done; true",
+      ],
       { socket: false },
     );
     expect(result.exitCode).toBe(0);
@@ -168,9 +181,22 @@ describe("the product page's command: docker run -it ... monoclaw-runtime:latest
     // Exactly the page's command line (with this test's ~ and $(pwd)), plus a name to clean up and the host network.
     const session = spawnInPty(
       "docker",
-      ["run", "-it", "--name", name, "--network", "host",
-        "-v", `${pageHome}/.monoclaw:/root/.monoclaw`, "-v", `${pageProject}:/projects`, "-w", "/projects",
-        tag, "monoclaw"],
+      [
+        "run",
+        "-it",
+        "--name",
+        name,
+        "--network",
+        "host",
+        "-v",
+        `${pageHome}/.monoclaw:/root/.monoclaw`,
+        "-v",
+        `${pageProject}:/projects`,
+        "-w",
+        "/projects",
+        tag,
+        "monoclaw",
+      ],
       { cwd: pageProject, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: pageHome, TERM: "xterm-256color" } },
     );
     try {
@@ -213,10 +239,7 @@ describe("mom in Docker (docker/mom-compose.yaml: mom from the runtime image, to
     const fake = await startFakeSlack();
     fake.addUser({ id: "UALICE", name: "alice" });
     fake.addChannel({ id: "CGENERAL", name: "general" });
-    const model = await startModelServer([
-      step.toolCall("bash", { command: "cat /workspace/hello.txt; hostname" }),
-      step.text("Read it in the sandbox."),
-    ]);
+    const model = await startModelServer([step.toolCall("bash", { command: "cat /workspace/hello.txt; hostname" }), step.text("Read it in the sandbox.")]);
     const dataDir = path.join(work, "mom-data");
     const momHome = path.join(work, "mom-home");
     await mkdir(dataDir);
@@ -231,21 +254,59 @@ describe("mom in Docker (docker/mom-compose.yaml: mom from the runtime image, to
     try {
       // The compose file's `sandbox` service (busybox for alpine, and no network in tests).
       await runChecked("docker", [
-        "run", "-d", "--name", sandbox, "--init", "--network", "none", "--pids-limit", "512",
-        "--security-opt", "no-new-privileges", "-v", `${dataDir}:/workspace`, "-w", "/workspace",
-        sandboxImage, "tail", "-f", "/dev/null",
+        "run",
+        "-d",
+        "--name",
+        sandbox,
+        "--init",
+        "--network",
+        "none",
+        "--pids-limit",
+        "512",
+        "--security-opt",
+        "no-new-privileges",
+        "-v",
+        `${dataDir}:/workspace`,
+        "-w",
+        "/workspace",
+        sandboxImage,
+        "tail",
+        "-f",
+        "/dev/null",
       ]);
       // The compose file's `mom` service; the host network reaches the fake Slack and model server on 127.0.0.1.
       await runChecked("docker", [
-        "run", "-d", "--name", mom, "--init", "--network", "host",
-        "-v", `${dataDir}:/data`, "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", `${momHome}:/root/.monoclaw`,
-        "-e", `MOM_SLACK_BOT_TOKEN=${fake.botToken}`, "-e", `MOM_SLACK_APP_TOKEN=${fake.appToken}`, "-e", `MOM_SLACK_API_URL=${fake.apiUrl}`,
-        tag, "mom", `--sandbox=docker:${sandbox}`, "/data",
+        "run",
+        "-d",
+        "--name",
+        mom,
+        "--init",
+        "--network",
+        "host",
+        "-v",
+        `${dataDir}:/data`,
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "-v",
+        `${momHome}:/root/.monoclaw`,
+        "-e",
+        `MOM_SLACK_BOT_TOKEN=${fake.botToken}`,
+        "-e",
+        `MOM_SLACK_APP_TOKEN=${fake.appToken}`,
+        "-e",
+        `MOM_SLACK_API_URL=${fake.apiUrl}`,
+        tag,
+        "mom",
+        `--sandbox=docker:${sandbox}`,
+        "/data",
       ]);
       fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> what does hello.txt say?" });
       const answer = await waitForAnswer(() => fake.botMessages("CGENERAL").find((m) => m.text === "Read it in the sandbox."), mom);
       const sandboxHostname = (await runChecked("docker", ["exec", sandbox, "hostname"])).stdout.trim();
-      const details = fake.threadReplies("CGENERAL", answer.ts).map((m) => m.text).join("\n");
+      const details = fake
+        .threadReplies("CGENERAL", answer.ts)
+        .map((m) => m.text)
+        .join("\n");
       expect(details).toContain(`hello from the data dir ${run}`);
       expect(details).toContain(sandboxHostname);
       // mom keeps the channel log in the data directory, on the host through its /data mount.

@@ -1,4 +1,4 @@
-export {};
+
 export * from "./fake-slack/index.js";
 export * from "./model-server/index.js";
 export * from "./local-sshd/index.js";

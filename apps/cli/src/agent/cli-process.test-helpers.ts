@@ -63,7 +63,9 @@ export function readJsonLines(path: string): Array<Record<string, any>> {
 export function plain(text: string): string {
   return text
     .replace(/[^\n]*\r\u001b\[2K/g, "")
-    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "").replace(/\u001b\][^\u0007]*\u0007/g, "").replace(/\r/g, "");
+    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "")
+    .replace(/\u001b\][^\u0007]*\u0007/g, "")
+    .replace(/\r/g, "");
 }
 
 /** The CLI in a real pseudo-terminal. */

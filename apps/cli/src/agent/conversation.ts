@@ -33,9 +33,7 @@ export function findConversation(directory: string, choice: ConversationChoice):
   if (choice.continueLatest !== true) return undefined;
   const latest = loadLatestSession(directory);
   if (latest === undefined) {
-    throw new NoSessionToContinueError(
-      `There is no session to continue in ${directory} yet. Start one with \`monoclaw\` or \`monoclaw run "<prompt>"\`.`,
-    );
+    throw new NoSessionToContinueError(`There is no session to continue in ${directory} yet. Start one with \`monoclaw\` or \`monoclaw run "<prompt>"\`.`);
   }
   return latest;
 }
@@ -61,5 +59,9 @@ export function openConversation(options: {
     if (resumed.model !== model) session.recordModel(model);
     return { session, messages: resumed.messages, resumed };
   }
-  return { session: createSession({ directory, cwd, model, backend, onError, ...(options.id !== undefined ? { id: options.id } : {}) }), messages: [], resumed: undefined };
+  return {
+    session: createSession({ directory, cwd, model, backend, onError, ...(options.id !== undefined ? { id: options.id } : {}) }),
+    messages: [],
+    resumed: undefined,
+  };
 }

@@ -26,7 +26,11 @@ function runtimeOf(events: (input: TurnInput) => AsyncIterable<AgentEvent>): Age
 }
 
 function stored(): Array<{ type: string; event?: AgentEvent; message?: unknown }> {
-  return readFileSync(session.path, "utf8").trimEnd().split("\n").slice(1).map((line) => JSON.parse(line));
+  return readFileSync(session.path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .slice(1)
+    .map((line) => JSON.parse(line));
 }
 
 describe("driveTurn", () => {

@@ -23,7 +23,9 @@ export interface HistoryFile {
 export function openHistoryFile(path: string): HistoryFile {
   let lines: string[] = [];
   try {
-    lines = readFileSync(path, "utf8").split("\n").filter((line) => line.trim() !== "");
+    lines = readFileSync(path, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "");
   } catch {
     lines = [];
   }

@@ -53,7 +53,10 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
 
   it("colours the terminal by default and not at all with NO_COLOR", async () => {
     const sgrColour = /\u001b\[(?:3[0-9]|1|2)m/;
-    for (const [env, coloured] of [[{}, true], [{ NO_COLOR: "1" }, false]] as const) {
+    for (const [env, coloured] of [
+      [{}, true],
+      [{ NO_COLOR: "1" }, false],
+    ] as const) {
       server.enqueue(step.toolCall("bash", { command: "echo hi" }), step.text("done"));
       const session = start([], env);
       await session.waitFor(/› $/);
@@ -98,7 +101,9 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     await waitFor(() => processesMatching(`sleep ${marker}`).length === 0, "no process of the command is left");
     // The aborted turn is in the session file.
     const [file] = home.sessionFiles();
-    const events = readJsonLines(file!).filter((entry) => entry.type === "event").map((entry) => entry.event.type);
+    const events = readJsonLines(file!)
+      .filter((entry) => entry.type === "event")
+      .map((entry) => entry.event.type);
     expect(events.at(-1)).toBe("turn-end");
   });
 
@@ -159,7 +164,7 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     session.write("say harmless\r");
     await session.waitFor(/Approval needed: terminal\.approvals is "always"\n\s+echo harmless\nRun it\? \[y\/N\] $/);
     session.write("y\r");
-    await session.waitFor(/│ harmless\n\s+✓ exit 0[^]*ok\n› $/);
+    await session.waitFor(/│ harmless\n\s+✓ exit 0[\s\S]*ok\n› $/);
     session.write("/exit\r");
     expect(await session.exited).toBe(0);
   });
@@ -169,7 +174,7 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     const session = start();
     await session.waitFor(/› $/);
     session.write("look at this: \u001b[200~line one\rline two\r\u001b[201~\r");
-    await session.waitFor(/› look at this: \[pasted text #1, 2 lines\]\n[^]*Got both lines\.\n› $/);
+    await session.waitFor(/› look at this: \[pasted text #1, 2 lines\]\n[\s\S]*Got both lines\.\n› $/);
     expect(server.requests[0]!.lastUserText).toBe("look at this: line one\nline two");
     session.write("\u001b[200~one line\u001b[201~ typed\r");
     await session.waitFor(/Got it\.\n› $/);
@@ -205,7 +210,11 @@ describe("monoclaw (interactive, in a pseudo-terminal)", () => {
     expect(await session.exited).toBe(0);
     const files = home.sessionFiles();
     expect(files).toHaveLength(2);
-    const models = files.map((file) => readJsonLines(file).filter((entry) => entry.type === "model").map((entry) => entry.model));
+    const models = files.map((file) =>
+      readJsonLines(file)
+        .filter((entry) => entry.type === "model")
+        .map((entry) => entry.model),
+    );
     expect(models).toContainEqual(["openai-compatible/other-model"]);
   });
 

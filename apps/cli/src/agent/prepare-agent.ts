@@ -40,11 +40,7 @@ export interface PreparedAgent {
  * The model is `--model`, else the one the resumed session last used (so a
  * `/model` switch survives `--continue`), else the config's `model`.
  */
-export async function prepareAgent(
-  context: CliContext,
-  options: AgentCommandOptions,
-  approvals: { interactive: boolean },
-): Promise<PreparedAgent> {
+export async function prepareAgent(context: CliContext, options: AgentCommandOptions, approvals: { interactive: boolean }): Promise<PreparedAgent> {
   const { env, startDir, stderr } = context;
   const warn = (message: string) => stderr.write(`monoclaw: warning: ${message}\n`);
   if (options.continue === true && options.resume !== undefined) {
@@ -104,9 +100,8 @@ export async function prepareAgent(
   } catch (error) {
     await runtime.dispose();
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CliError(
-      `Cannot write the session file in ${sessionsDir} (${reason}). Make that directory writable, or point MONOCLAW_HOME at a writable one.`,
-      { cause: error },
-    );
+    throw new CliError(`Cannot write the session file in ${sessionsDir} (${reason}). Make that directory writable, or point MONOCLAW_HOME at a writable one.`, {
+      cause: error,
+    });
   }
 }

@@ -14,7 +14,9 @@ export async function readPromptFromStdin(stdin: NodeJS.ReadableStream): Promise
     const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
     size += buffer.length;
     if (size > MAX_STDIN_PROMPT_BYTES) {
-      throw usageError(`The prompt on standard input is larger than ${MAX_STDIN_PROMPT_BYTES / 1024 / 1024} MB; put the material in a file and ask Mona to read it.`);
+      throw usageError(
+        `The prompt on standard input is larger than ${MAX_STDIN_PROMPT_BYTES / 1024 / 1024} MB; put the material in a file and ask Mona to read it.`,
+      );
     }
     chunks.push(buffer);
   }

@@ -25,7 +25,10 @@ afterEach(() => rmSync(home, { recursive: true, force: true }));
 const start = (model = "openai/gpt-test") => createSession({ directory, cwd: "/work", model, backend: "host" });
 
 function lines(path: string) {
-  return readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line));
+  return readFileSync(path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
 }
 
 describe("session store", () => {
@@ -90,7 +93,10 @@ describe("session store", () => {
       type: "compaction",
       summarizedMessages: 2,
       summary: "they talked",
-      messages: [{ role: "user", content: "[Summary] they talked" }, { role: "user", content: "current prompt" }],
+      messages: [
+        { role: "user", content: "[Summary] they talked" },
+        { role: "user", content: "current prompt" },
+      ],
     });
     writer.recordMessage({ role: "assistant", content: "answer" });
     writer.close();

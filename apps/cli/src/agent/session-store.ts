@@ -127,13 +127,7 @@ export function appendToSession(session: LoadedSession, options: { onError?: (er
   return openWriter(fd, session.header.id, session.path, options.onError, options.now ?? (() => new Date()));
 }
 
-function openWriter(
-  fd: number,
-  id: string,
-  path: string,
-  onError: ((error: Error) => void) | undefined,
-  now: () => Date,
-): SessionWriter {
+function openWriter(fd: number, id: string, path: string, onError: ((error: Error) => void) | undefined, now: () => Date): SessionWriter {
   let closed = false;
   let failed = false;
   const storedOutput = new Map<string, number>();
@@ -309,8 +303,7 @@ function readSessionFile(path: string): LoadedSession {
       // A compaction snapshot replaces everything before it.
       messages.length = 0;
       messages.push(...entry.event.messages);
-    }
-    else if (entry.type === "model") model = entry.model;
+    } else if (entry.type === "model") model = entry.model;
   }
   if (header === undefined || header.version !== 1) {
     throw new SessionNotFoundError(`${path} is not a MonoClaw session file (its first line is not a version 1 session header).`);
@@ -338,9 +331,7 @@ function recentList(directory: string, files: SessionFile[]): string {
 export function messageText(message: ConversationMessage): string {
   if (typeof message.content === "string") return message.content;
   if (!Array.isArray(message.content)) return "";
-  return message.content
-    .map((part) => ("type" in part && part.type === "text" && "text" in part ? String(part.text) : ""))
-    .join(" ");
+  return message.content.map((part) => ("type" in part && part.type === "text" && "text" in part ? String(part.text) : "")).join(" ");
 }
 
 function shorten(text: string): string {

@@ -111,7 +111,7 @@ describe("createTerminalRenderer", () => {
     renderer.render({ type: "turn-start", turnId: "t" });
     expect(stdout.text()).toContain("thinking…");
     renderer.render({ type: "text-delta", text: "Hi" });
-    expect(stdout.text()).toMatch(/thinking…[^]*\r\u001b\[2KHi$/);
+    expect(stdout.text()).toMatch(/thinking…[\s\S]*\r\u001b\[2KHi$/);
     renderer.render({ type: "tool-start", toolCallId: "c", toolName: "bash", input: {}, title: "ls" });
     renderer.render({ type: "tool-end", toolCallId: "c", toolName: "bash", isError: false, output: "", durationMs: 1, exitCode: 0 });
     expect(stdout.text()).toContain("\u001b[32m✓ exit 0 · 1ms\u001b[39m");
@@ -164,9 +164,16 @@ describe("createTerminalRenderer", () => {
   });
 
   it("never throws when the terminal is gone", () => {
-    const broken = { isTTY: false, write: () => { throw new Error("EPIPE"); } };
+    const broken = {
+      isTTY: false,
+      write: () => {
+        throw new Error("EPIPE");
+      },
+    };
     const renderer = createTerminalRenderer({ stdout: broken, stderr: broken, env: {}, mode: "stream" });
-    expect(() => { for (const event of turn) renderer.render(event); }).not.toThrow();
+    expect(() => {
+      for (const event of turn) renderer.render(event);
+    }).not.toThrow();
   });
 });
 
@@ -187,8 +194,6 @@ describe("createJsonRenderer", () => {
     const history = [{ role: "user" as const, content: "x" }];
     renderer.render({ type: "compaction", summarizedMessages: 3, summary: "s", messages: history });
     renderer.render({ type: "turn-end", reason: "stop", text: "t", messages: [], conversation: history });
-    expect(stdout.text()).toBe(
-      '{"type":"compaction","summarizedMessages":3,"summary":"s"}\n{"type":"turn-end","reason":"stop","text":"t","messages":[]}\n',
-    );
+    expect(stdout.text()).toBe('{"type":"compaction","summarizedMessages":3,"summary":"s"}\n{"type":"turn-end","reason":"stop","text":"t","messages":[]}\n');
   });
 });

@@ -161,9 +161,7 @@ export function createTerminalRenderer(options: TerminalRendererOptions): AgentE
       case "usage":
         return;
       case "retry":
-        writeError(
-          errorStyle.yellow(`! ${event.reason}; retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})`),
-        );
+        writeError(errorStyle.yellow(`! ${event.reason}; retrying in ${formatDuration(event.delayMs)} (attempt ${event.attempt})`));
         spinner.start("waiting to retry");
         return;
       case "compaction":

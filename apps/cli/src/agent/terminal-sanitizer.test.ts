@@ -9,8 +9,7 @@ describe("createTerminalSanitizer", () => {
 
   it("removes cursor moves, screen clears, titles, clipboard writes and hyperlinks", () => {
     const sanitizer = createTerminalSanitizer({ keepColors: false });
-    const hostile =
-      "x\u001b[2J\u001b[H\u001b]0;owned\u0007\u001b]52;c;ZXZpbA==\u0007\u001b]8;;http://e.x\u001b\\link\u001b]8;;\u001b\\\u001bcy";
+    const hostile = "x\u001b[2J\u001b[H\u001b]0;owned\u0007\u001b]52;c;ZXZpbA==\u0007\u001b]8;;http://e.x\u001b\\link\u001b]8;;\u001b\\\u001bcy";
     expect(sanitizer.write(hostile)).toBe("xlinky");
   });
 

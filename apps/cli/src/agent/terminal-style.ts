@@ -30,8 +30,7 @@ export interface TerminalStyle {
 }
 
 export function createTerminalStyle(enabled: boolean): TerminalStyle {
-  const sgr = (open: number, close: number) => (text: string) =>
-    enabled && text !== "" ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+  const sgr = (open: number, close: number) => (text: string) => (enabled && text !== "" ? `\u001b[${open}m${text}\u001b[${close}m` : text);
   return {
     enabled,
     bold: sgr(1, 22),

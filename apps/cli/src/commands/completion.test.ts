@@ -17,7 +17,17 @@ let containerName: string;
 beforeAll(async () => {
   t = createTestHome();
   t.writeConfig(
-    ["terminal:", "  backend: docker", `  cwd: ${t.workdir}`, "  docker:", "    image: monoclaw-test/busybox:latest", "    network: none", "    pull: never", "    keep_warm: true", ""].join("\n"),
+    [
+      "terminal:",
+      "  backend: docker",
+      `  cwd: ${t.workdir}`,
+      "  docker:",
+      "    image: monoclaw-test/busybox:latest",
+      "    network: none",
+      "    pull: never",
+      "    keep_warm: true",
+      "",
+    ].join("\n"),
   );
   // `monoclaw` on PATH, as an installed bin would be: the scripts call it for container names.
   const bin = join(t.root, "bin");
@@ -52,7 +62,9 @@ const shells = {
 /** An interactive shell with the completion script loaded, ready at its prompt. */
 async function shellWithCompletion(shell: keyof typeof shells): Promise<PtyCli> {
   const session = spawnInPty(shell, [...shells[shell].args], { env, cwd: t.workdir });
-  session.write(`${shells[shell].load(join(t.root, `completion.${shell}`))}; echo loaded-$((6*7))\r`.replace("$((6*7))", shell === "fish" ? "(math 6 x 7)" : "$((6*7))"));
+  session.write(
+    `${shells[shell].load(join(t.root, `completion.${shell}`))}; echo loaded-$((6*7))\r`.replace("$((6*7))", shell === "fish" ? "(math 6 x 7)" : "$((6*7))"),
+  );
   await session.waitFor(/loaded-42/);
   return session;
 }

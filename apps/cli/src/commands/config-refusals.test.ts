@@ -18,7 +18,9 @@ describe("config set and the mount policy", () => {
     t.writeConfig(docker);
     const refused = await run(["config", "set", "terminal.docker.volumes", '["/usr/lib:/hostlib"]']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^monoclaw: terminal\.docker\.volumes entry "\/usr\/lib:\/hostlib": refusing to mount \/usr\/lib: \/usr holds host system files\./);
+    expect(refused.stderr).toMatch(
+      /^monoclaw: terminal\.docker\.volumes entry "\/usr\/lib:\/hostlib": refusing to mount \/usr\/lib: \/usr holds host system files\./,
+    );
     expect(t.readConfig()).toBe(docker);
 
     // What exec says when the file holds the entry anyway (written by hand).

@@ -129,7 +129,11 @@ terminal:
   });
 
   it("get exits 1 for a known key that has no value", async () => {
-    expect(await run("config", "get", "model")).toMatchObject({ code: 1, stdout: "", stderr: "monoclaw: model is not set (set it with `monoclaw config set model <value>`)\n" });
+    expect(await run("config", "get", "model")).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: "monoclaw: model is not set (set it with `monoclaw config set model <value>`)\n",
+    });
   });
 
   it("list prints the effective config with defaults, masking API keys, as YAML or JSON", async () => {
@@ -151,7 +155,9 @@ terminal:
     t.writeConfig("terminal:\n  backend: host\n  timout: 5\n");
     const result = await run("config", "get", "terminal.timeout");
     expect(result).toMatchObject({ code: 0, stdout: "180\n" });
-    expect(result.stderr).toBe(`monoclaw: warning: ${t.configFile}:3:3: terminal.timout is not a known key and is ignored; fix: did you mean terminal.timeout?\n`);
+    expect(result.stderr).toBe(
+      `monoclaw: warning: ${t.configFile}:3:3: terminal.timout is not a known key and is ignored; fix: did you mean terminal.timeout?\n`,
+    );
   });
 
   it("reports a YAML syntax error with its line, exit 2 and no stack trace; MONOCLAW_DEBUG=1 shows it", async () => {

@@ -85,7 +85,7 @@ describe("monoclaw with the Docker backend", () => {
     expect(await run(["config", "set", "terminal.docker.image", "monoclaw-test/missing-image:latest"], env)).toMatchObject({ code: 0 });
     const result = await run(["doctor"], env);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/✗ .*monoclaw-test\/missing-image:latest.*\n  fix: /);
+    expect(result.stdout).toMatch(/✗ .*monoclaw-test\/missing-image:latest.*\n {2}fix: /);
     expect(JSON.parse((await run(["doctor", "--json"], env)).stdout)).toMatchObject({ ok: false });
     const exec = await run(["exec", "--", "true"], env);
     expect(exec.code).toBe(125);

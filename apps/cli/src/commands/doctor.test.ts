@@ -24,7 +24,7 @@ describe("monoclaw doctor", () => {
     const lines = result.stdout.split("\n");
     expect(lines[0]).toBe(`✓ no config file at ${t.configFile}; every setting has its default`);
     expect(lines[1]).toBe("! no model is set; Mona (monoclaw, monoclaw run) needs one");
-    expect(lines[2]).toMatch(/^  fix: monoclaw config set model /);
+    expect(lines[2]).toMatch(/^ {2}fix: monoclaw config set model /);
     expect(lines[3]).toMatch(/^✓ backend host \(.+\): .+/);
     expect(result.stdout).not.toContain("✗");
     expect(result.stdout).toMatch(/\n(all checks passed|no check failed, \d+ warning\(s\))\n$/);
@@ -136,7 +136,9 @@ describe("monoclaw doctor with the Docker backend: what it finds, never a tick f
     const refused = await run(["doctor"]);
     expect(refused.code).toBe(1);
     // /var/run/docker holds containerd's socket (root on the host): refused, the socket named.
-    expect(refused.stdout).toMatch(/\n✗ terminal\.docker\.volumes entry "\/var\/run\/docker:\/h": refusing to mount \/var\/run\/docker \(\/var\/run\/docker resolves to \/run\/docker\): it holds \/run\/docker\/\S+\.sock, a container engine socket/);
+    expect(refused.stdout).toMatch(
+      /\n✗ terminal\.docker\.volumes entry "\/var\/run\/docker:\/h": refusing to mount \/var\/run\/docker \(\/var\/run\/docker resolves to \/run\/docker\): it holds \/run\/docker\/\S+\.sock, a container engine socket/,
+    );
     expect(refused.stdout.split("\n").filter((line) => line.startsWith("✓") && line.includes("/var/run/docker:"))).toEqual([]);
     expect(refused.stdout).not.toMatch(/✓ volumes/);
   });
@@ -161,7 +163,9 @@ describe("monoclaw doctor with the Docker backend: what it finds, never a tick f
       t.writeConfig(`${docker}    container: ${name}\n`);
       const attached = await run(["doctor"]);
       expect(attached.stdout).not.toContain("all capabilities dropped");
-      expect(attached.stdout).toContain(`! container ${name} (not made by MonoClaw): Docker's default capabilities plus SYS_ADMIN, no no-new-privileges, no pids limit, no init\n`);
+      expect(attached.stdout).toContain(
+        `! container ${name} (not made by MonoClaw): Docker's default capabilities plus SYS_ADMIN, no no-new-privileges, no pids limit, no init\n`,
+      );
       expect(attached.stdout).toContain(`! container ${name}: it adds capabilities SYS_ADMIN`);
       expect(attached.stdout).toContain("fix: re-create the container without it");
       expect(attached.stdout).toContain("--cap-drop ALL --cap-add CHOWN");

@@ -44,7 +44,10 @@ export function registerExecCommand(program: Command, context: CliContext): void
     .option("-C, --cwd <dir>", "working directory in the backend's own paths (relative: from its workspace)")
     .option("--stdin", "pass monoclaw's standard input to the command (read to the end first)")
     .passThroughOptions()
-    .addHelpText("after", "\nExamples:\n  monoclaw exec -- ls -la\n  monoclaw exec 'make && make test'\n  monoclaw exec --backend docker --timeout 30 -- sh -c 'echo a; echo b'\n")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  monoclaw exec -- ls -la\n  monoclaw exec 'make && make test'\n  monoclaw exec --backend docker --timeout 30 -- sh -c 'echo a; echo b'\n",
+    )
     .action(async (words: string[], options: ExecCommandOptions) => {
       const outcome = { unreadOutput: false };
       process.exitCode = await runExec(context, execCommandLine(words), options, outcome);

@@ -39,7 +39,11 @@ function sessionHome(extra: string[] = []): AgentTestHome {
 }
 
 const containersOf = async (home: AgentTestHome) => (await listManagedContainers(docker)).filter((c) => c.scope === home.workdir);
-const sessionIds = (home: AgentTestHome) => home.sessionFiles().map((file) => basename(file, ".jsonl")).sort();
+const sessionIds = (home: AgentTestHome) =>
+  home
+    .sessionFiles()
+    .map((file) => basename(file, ".jsonl"))
+    .sort();
 const lastOutput = () => server.requests.at(-1)!.toolResults.at(-1)!.content;
 
 describe("monoclaw run with terminal.docker.scope: session", () => {
@@ -68,9 +72,18 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
 
     const listed = await runBin(["sandbox", "ls"], { env: home.env, cwd: home.root });
     expect(listed.stdout).toMatch(/^\s+NAME\s+STATE\s+SCOPE\s+POOL\s+IMAGE\s+CREATED\s+WARM\s+FOR$/m);
-    expect(listed.stdout).toMatch(new RegExp(`^\\s+monoclaw-session-${id}\\s+Up .*\\s+session\\s+-\\s+monoclaw-test/busybox:latest\\s+\\d+s ago\\s+yes\\s+${id}$`, "m"));
+    expect(listed.stdout).toMatch(
+      new RegExp(`^\\s+monoclaw-session-${id}\\s+Up .*\\s+session\\s+-\\s+monoclaw-test/busybox:latest\\s+\\d+s ago\\s+yes\\s+${id}$`, "m"),
+    );
     const json = JSON.parse((await runBin(["sandbox", "ls", "--json"], { env: home.env, cwd: home.root })).stdout) as Array<Record<string, unknown>>;
-    expect(json.find((c) => c.name === kept!.name)).toMatchObject({ scopeKind: "session", scopeId: id, scope: home.workdir, state: "running", keepWarm: true, fromPool: false });
+    expect(json.find((c) => c.name === kept!.name)).toMatchObject({
+      scopeKind: "session",
+      scopeId: id,
+      scope: home.workdir,
+      state: "running",
+      keepWarm: true,
+      fromPool: false,
+    });
 
     server.enqueue(step.toolCall("bash", { command: "cat /root/marker" }), step.text("still there"));
     const resumed = await runBin(["run", "--backend", "docker", "--continue", "is it there?"], { env: home.env, cwd: home.root });
@@ -111,6 +124,8 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
     const home = sessionHome();
     const result = await runBin(["sandbox", "stop"], { env: home.env, cwd: home.root });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("terminal.docker.scope is session: each session has its own container, so there is no project container; name one (see monoclaw sandbox ls) or use --all");
+    expect(result.stderr).toContain(
+      "terminal.docker.scope is session: each session has its own container, so there is no project container; name one (see monoclaw sandbox ls) or use --all",
+    );
   });
 });

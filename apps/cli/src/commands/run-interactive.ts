@@ -25,9 +25,7 @@ export function registerInteractiveCommand(program: Command, context: CliContext
   ).action(async (options: AgentCommandOptions, self: Command) => {
     const words = self.args;
     if (words.length > 0) {
-      throw usageError(
-        `"${words[0]}" is not a monoclaw command (see monoclaw --help). To give Mona a task directly: monoclaw run "${words.join(" ")}"`,
-      );
+      throw usageError(`"${words[0]}" is not a monoclaw command (see monoclaw --help). To give Mona a task directly: monoclaw run "${words.join(" ")}"`);
     }
     if (stdin.isTTY !== true || context.stdout.isTTY !== true) {
       throw usageError(

@@ -53,7 +53,10 @@ describe("monoclaw run", () => {
     server.enqueue(step.toolCall("bash", { command: "printf 'a\\nb\\n'" }), step.text("Two lines."));
     const result = await runCli(["run", "--json", "print two lines"], { env: home.env });
     expect(result.code).toBe(0);
-    const [session, ...events] = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    const [session, ...events] = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
     const [file] = home.sessionFiles();
     expect(session).toEqual({
       type: "session",
@@ -68,10 +71,18 @@ describe("monoclaw run", () => {
     expect(types).toContain("usage");
     const toolStart = events.find((event) => event.type === "tool-start")!;
     expect(toolStart).toMatchObject({ toolName: "bash", title: "printf 'a\\nb\\n'" });
-    const output = events.filter((event) => event.type === "tool-output").map((event) => event.text).join("");
+    const output = events
+      .filter((event) => event.type === "tool-output")
+      .map((event) => event.text)
+      .join("");
     expect(output).toBe("a\nb\n");
     expect(events.find((event) => event.type === "tool-end")).toMatchObject({ exitCode: 0, isError: false });
-    expect(events.filter((event) => event.type === "text-delta").map((event) => event.text).join("")).toBe("Two lines.");
+    expect(
+      events
+        .filter((event) => event.type === "text-delta")
+        .map((event) => event.text)
+        .join(""),
+    ).toBe("Two lines.");
     expect(events.at(-1)).toMatchObject({ type: "turn-end", reason: "stop", text: "Two lines." });
     expect(result.stderr).toBe("");
   });
@@ -88,7 +99,10 @@ describe("monoclaw run", () => {
     server.enqueue(step.error(401, { message: "invalid api key" }));
     const result = await runBin(["run", "--json", "hello"], { env: home.env, cwd: home.root });
     expect(result.code).toBe(1);
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; kind?: string; reason?: string; message?: string });
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; kind?: string; reason?: string; message?: string });
     expect(events.find((event) => event.type === "error")).toMatchObject({ kind: "model" });
     expect(events.find((event) => event.type === "error")!.message).toContain("invalid api key");
     expect(events.at(-1)).toMatchObject({ type: "turn-end", reason: "error" });
@@ -104,10 +118,16 @@ describe("monoclaw run", () => {
     const result = await running.exited;
     expect(result.code).toBe(130);
     await waitFor(() => processesMatching(`sleep ${marker}`).length === 0, "no process of the command is left");
-    const events = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; aborted?: boolean; reason?: string; text?: string });
+    const events = result.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; aborted?: boolean; reason?: string; text?: string });
     expect(events.find((event) => event.type === "tool-end")).toMatchObject({ aborted: true });
     expect(events.at(-1)).toMatchObject({ type: "turn-end", reason: "aborted" });
-    const output = events.filter((event) => event.type === "tool-output").map((event) => event.text).join("");
+    const output = events
+      .filter((event) => event.type === "tool-output")
+      .map((event) => event.text)
+      .join("");
     expect(output).toContain(`started-${marker}`);
     expect(output).not.toContain("never");
     expect(server.requests).toHaveLength(1);
@@ -288,7 +308,7 @@ describe("monoclaw run", () => {
     try {
       await cli.waitFor(/Approval needed: .*\n\s+touch ran-marker[^\n]*\nDetection is best effort[^\n]*\nRun it\? \[y\/N\] $/);
       cli.write("y\r");
-      await cli.waitFor(/│ ran\n\s+✓ exit 0[^]*Installed\.\n$/);
+      await cli.waitFor(/│ ran\n\s+✓ exit 0[\s\S]*Installed\.\n$/);
       expect(await cli.exited).toBe(0);
       expect(existsSync(join(home.workdir, "ran-marker"))).toBe(true);
     } finally {

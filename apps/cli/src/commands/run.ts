@@ -25,7 +25,7 @@ export function registerRunCommand(program: Command, context: CliContext, stdin:
   const command = program
     .command("run")
     .description("give Mona one task, print her answer and exit (the prompt is read from stdin when not given)")
-    .argument("[prompt...]", "the task, e.g. \"why does the build fail?\"")
+    .argument("[prompt...]", 'the task, e.g. "why does the build fail?"')
     .option("--json", "print one JSON object per line, for scripts: the session, then every agent event");
   addAgentOptions(
     command,
@@ -43,7 +43,7 @@ async function runOnce(words: string[], options: RunOptions, context: CliContext
   if (prompt === "") {
     throw usageError(
       promptFromStdin
-        ? "The prompt read from standard input is empty. Pipe a task in, e.g. `echo \"list the files\" | monoclaw run`."
+        ? 'The prompt read from standard input is empty. Pipe a task in, e.g. `echo "list the files" | monoclaw run`.'
         : 'No prompt given. Usage: monoclaw run "<prompt>" (or pipe the prompt into `monoclaw run`).',
     );
   }
@@ -60,9 +60,7 @@ async function runOnce(words: string[], options: RunOptions, context: CliContext
     });
   }
   const renderer =
-    options.json === true
-      ? createJsonRenderer(stdout)
-      : createTerminalRenderer({ stdout, stderr, env, mode: stdout.isTTY === true ? "stream" : "answer" });
+    options.json === true ? createJsonRenderer(stdout) : createTerminalRenderer({ stdout, stderr, env, mode: stdout.isTTY === true ? "stream" : "answer" });
 
   const style = createTerminalStyle(shouldUseColor(stderr, env));
   const controller = new AbortController();

@@ -19,9 +19,16 @@ async function removeAll(): Promise<void> {
   const sandbox = name || (await listManagedContainers(docker)).find((c) => t !== undefined && c.scope === t.workdir)?.name;
   if (!sandbox) return;
   for (const c of await docker.listContainers({ all: true })) {
-    if (c.Names.some((n) => n.startsWith(`/${sandbox}`))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    if (c.Names.some((n) => n.startsWith(`/${sandbox}`)))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
-  await docker.getNetwork(`${sandbox}-egress`).remove().catch(() => undefined);
+  await docker
+    .getNetwork(`${sandbox}-egress`)
+    .remove()
+    .catch(() => undefined);
 }
 
 beforeAll(async () => {
@@ -68,10 +75,15 @@ describe("monoclaw sandbox egress", () => {
     const text = await run(["sandbox", "egress", name]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/ALLOWED\s+GET allowed\.test:80\s+allow allowed\.test -> 198\.19\.0\.10, \d+ B up, \d+ B down/);
-    expect(text.stdout).toMatch(/REFUSED\s+GET denied\.test:80\s+refused denied\.test:80: not in terminal\.docker\.egress\.allow; allow it with: monoclaw config set/);
+    expect(text.stdout).toMatch(
+      /REFUSED\s+GET denied\.test:80\s+refused denied\.test:80: not in terminal\.docker\.egress\.allow; allow it with: monoclaw config set/,
+    );
 
     const json = await run(["sandbox", "egress", "--json"]);
-    const records = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as { decision?: string; host?: string; sandbox?: string });
+    const records = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { decision?: string; host?: string; sandbox?: string });
     expect(records.some((r) => r.decision === "refused" && r.host === "denied.test" && r.sandbox === name)).toBe(true);
   }, 120_000);
 

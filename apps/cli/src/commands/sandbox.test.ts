@@ -39,8 +39,14 @@ afterAll(async () => {
   for (const container of await listManagedContainers(docker)) {
     if (container.scope === t.workdir) await removeManaged(docker, container.id);
   }
-  await docker.getContainer(FOREIGN).remove({ force: true }).catch(() => undefined);
-  await docker.getImage(IMAGE_TAG).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(FOREIGN)
+    .remove({ force: true })
+    .catch(() => undefined);
+  await docker
+    .getImage(IMAGE_TAG)
+    .remove({ force: true })
+    .catch(() => undefined);
   t.remove();
 });
 
@@ -74,7 +80,12 @@ describe("monoclaw sandbox", () => {
   });
 
   it("refuses to stop or remove a container MonoClaw did not create", async () => {
-    const foreign = await docker.createContainer({ name: FOREIGN, Image: "monoclaw-test/busybox:latest", Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none" } });
+    const foreign = await docker.createContainer({
+      name: FOREIGN,
+      Image: "monoclaw-test/busybox:latest",
+      Cmd: ["sleep", "600"],
+      HostConfig: { NetworkMode: "none" },
+    });
     await foreign.start();
     for (const verb of ["stop", "rm"]) {
       const result = await run(["sandbox", verb, FOREIGN]);
@@ -105,7 +116,12 @@ describe("monoclaw sandbox", () => {
       expect(await run(["exec", "--", "true"])).toMatchObject({ code: 0 });
       const running = (await projectContainer())!;
       expect(running.state).toBe("running");
-      const foreign = await docker.createContainer({ name: `${FOREIGN}-stopped`, Image: "monoclaw-test/busybox:latest", Cmd: ["true"], HostConfig: { NetworkMode: "none" } });
+      const foreign = await docker.createContainer({
+        name: `${FOREIGN}-stopped`,
+        Image: "monoclaw-test/busybox:latest",
+        Cmd: ["true"],
+        HostConfig: { NetworkMode: "none" },
+      });
 
       const result = await run(["sandbox", "prune"]);
       expect(result, result.stderr).toMatchObject({ code: 0 });

@@ -30,7 +30,13 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
         const { docker } = await backend.engine();
         const containers = await listManagedContainers(docker);
         if (options.json === true) {
-          context.stdout.write(`${JSON.stringify(containers.map((c) => ({ ...c, current: c.name === backend.containerName })), null, 2)}\n`);
+          context.stdout.write(
+            `${JSON.stringify(
+              containers.map((c) => ({ ...c, current: c.name === backend.containerName })),
+              null,
+              2,
+            )}\n`,
+          );
           return;
         }
         if (containers.length === 0) {
@@ -46,18 +52,18 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
     context,
     async (docker, container) => {
       if (container.state !== "running" && container.state !== "paused") return `already ${container.state}`;
-      await docker.getContainer(container.id).stop({ t: 2 }).catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
-      });
+      await docker
+        .getContainer(container.id)
+        .stop({ t: 2 })
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
+        });
       return "stopped";
     },
   );
 
   registerPerContainerCommand(
-    sandbox
-      .command("rm")
-      .alias("remove")
-      .description("remove this project's container, the named ones, or --all of MonoClaw's (running ones too)"),
+    sandbox.command("rm").alias("remove").description("remove this project's container, the named ones, or --all of MonoClaw's (running ones too)"),
     context,
     async (docker, container) => ((await removeManaged(docker, container.id)) ? "removed" : "already gone"),
   );
@@ -135,9 +141,12 @@ async function selectContainers(backend: DockerBackend, names: string[], all: bo
       throw new CliError(`terminal.docker.container is set: ${backend.config.container} is yours, MonoClaw does not stop or remove it`);
     }
     if (backend.config.scope === "session") {
-      throw new CliError("terminal.docker.scope is session: each session has its own container, so there is no project container; name one (see monoclaw sandbox ls) or use --all", {
-        exitCode: EXIT_USAGE,
-      });
+      throw new CliError(
+        "terminal.docker.scope is session: each session has its own container, so there is no project container; name one (see monoclaw sandbox ls) or use --all",
+        {
+          exitCode: EXIT_USAGE,
+        },
+      );
     }
     const current = ours.find((c) => c.name === backend.containerName);
     if (!current) throw new CliError(`this project has no container yet (${backend.containerName}); see monoclaw sandbox ls`);
@@ -153,10 +162,29 @@ async function selectContainers(backend: DockerBackend, names: string[], all: bo
 function formatTable(containers: ManagedContainerSummary[], current: string): string {
   const rows = [
     ["", "NAME", "STATE", "SCOPE", "POOL", "IMAGE", "CREATED", "WARM", "FOR"],
-    ...containers.map((c) => [c.name === current ? "*" : "", c.name, c.status || c.state, c.scopeKind, poolColumn(c), c.image, ago(c.createdAt), c.keepWarm ? "yes" : "no", servedBy(c)]),
+    ...containers.map((c) => [
+      c.name === current ? "*" : "",
+      c.name,
+      c.status || c.state,
+      c.scopeKind,
+      poolColumn(c),
+      c.image,
+      ago(c.createdAt),
+      c.keepWarm ? "yes" : "no",
+      servedBy(c),
+    ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 /** `waiting`: a warm-pool member nobody claimed yet; `claimed`: a session's container that came from the pool. */

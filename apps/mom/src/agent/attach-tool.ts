@@ -71,4 +71,3 @@ async function canonical(backend: ExecutionBackend, path: string, signal: AbortS
   }
   return out;
 }
-

@@ -28,9 +28,7 @@ export function buildSystemPrompt(input: SystemPromptInput): string {
       : view.kind === "docker"
         ? `Your tools run inside a Docker container that is your own computer: only ${ws} (the data directory) is shared with the host. Install what you need (e.g. \`apk add git curl\` on Alpine); it stays installed. When you need credentials, ask the user.`
         : `Your tools run directly on the host machine of the person who runs you, as their user. Be careful: do not touch files outside ${ws} unless explicitly asked.`;
-  const skills = input.skills.length
-    ? input.skills.map((s) => `- ${s.name}: ${s.description} (read ${s.path} before using it)`).join("\n")
-    : "(none yet)";
+  const skills = input.skills.length ? input.skills.map((s) => `- ${s.name}: ${s.description} (read ${s.path} before using it)`).join("\n") : "(none yet)";
   const memory = view.globalMemoryFile
     ? `- ${view.globalMemoryFile}: global memory (all channels). ${ch}/MEMORY.md: this channel's memory. Update them with write/edit when you learn something worth keeping (preferences, facts, ongoing work).`
     : `- ${ch}/MEMORY.md: this channel's memory. Update it with write/edit when you learn something worth keeping (preferences, facts, ongoing work). The global memory below is kept by the operator; you cannot change it.`;

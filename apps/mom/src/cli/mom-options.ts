@@ -52,8 +52,17 @@ export function parseMomArgs(
   const program = new Command("mom")
     .description("mom: a Slack bot whose tools (bash, read, write, edit, attach) run on this machine or in a Docker container.")
     .argument("<data-dir>", "mom's data directory (memory, logs, skills, events); mounted at /workspace in Docker mode")
-    .addOption(new Option("--sandbox <mode>", "where tools run: host, docker:<container>, or docker-per-channel[:<image>] (one container per channel, made by mom)").default("host"))
-    .option("--allow-dangerous-sandbox", "with --sandbox=docker:<container>: use it even when it is --privileged or has an engine socket mounted (root on this machine); its other risks are only warned about", false)
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "where tools run: host, docker:<container>, or docker-per-channel[:<image>] (one container per channel, made by mom)",
+      ).default("host"),
+    )
+    .option(
+      "--allow-dangerous-sandbox",
+      "with --sandbox=docker:<container>: use it even when it is --privileged or has an engine socket mounted (root on this machine); its other risks are only warned about",
+      false,
+    )
     .option("--model <provider/model>", "model to use (overrides `model` in config.yaml), e.g. anthropic/claude-sonnet-4-5")
     .option("--allow-user <ids>", "only these Slack user ids may ask mom (comma-separated, repeatable)", collect, [])
     .option("--allow-channel <ids>", "only serve these channel ids (comma-separated, repeatable)", collect, [])
@@ -74,7 +83,9 @@ export function parseMomArgs(
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
         return { exit: 0 };
       }
-      throw new MomStartupError(`${error.message.replace(/^error: /, "")}\nUsage: mom [--sandbox=host|docker:<container>|docker-per-channel[:<image>]] [options] <data-dir>  (mom --help for more)`);
+      throw new MomStartupError(
+        `${error.message.replace(/^error: /, "")}\nUsage: mom [--sandbox=host|docker:<container>|docker-per-channel[:<image>]] [options] <data-dir>  (mom --help for more)`,
+      );
     }
     throw error;
   }

@@ -19,7 +19,10 @@ describe("parseSandbox", () => {
     expect(parseSandbox("docker-per-channel")).toEqual({ kind: "docker-per-channel" });
     expect(parseSandbox("docker-per-channel:alpine:latest")).toEqual({ kind: "docker-per-channel", image: "alpine:latest" });
     expect(parseSandbox("docker-per-channel:monoclaw-test/debian:bookworm")).toEqual({ kind: "docker-per-channel", image: "monoclaw-test/debian:bookworm" });
-    expect(parseSandbox("docker-per-channel:registry.local:5000/team/img:1.2")).toEqual({ kind: "docker-per-channel", image: "registry.local:5000/team/img:1.2" });
+    expect(parseSandbox("docker-per-channel:registry.local:5000/team/img:1.2")).toEqual({
+      kind: "docker-per-channel",
+      image: "registry.local:5000/team/img:1.2",
+    });
   });
 
   it("refuses a missing or malformed image with the form to use", () => {

@@ -7,7 +7,7 @@ import { MomStartupError } from "./mom-startup-error.js";
  */
 export type SandboxSpec =
   | { kind: "host" }
-  | { kind: "docker"; container: string; /** `--allow-dangerous-sandbox`: use it even when privileged or holding an engine socket. */ allowDangerous?: boolean }
+  | { kind: "docker"; container: string /** `--allow-dangerous-sandbox`: use it even when privileged or holding an engine socket. */; allowDangerous?: boolean }
   | { kind: "docker-per-channel"; image?: string };
 
 /** The forms where every channel shares one backend (`openSandbox`). */

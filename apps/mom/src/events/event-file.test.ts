@@ -8,9 +8,7 @@ describe("event files", () => {
       event: { type: "immediate", channelId: "C123ABC", text: "hi" },
     });
     expect("event" in parseEventFile('{"type":"one-shot","channelId":"D123ABC","text":"x","at":"2030-01-01T09:00:00+01:00"}')).toBe(true);
-    expect(
-      "event" in parseEventFile('{"type":"periodic","channelId":"C123ABC","text":"x","schedule":"0 9 * * 1-5","timezone":"Europe/Vienna"}'),
-    ).toBe(true);
+    expect("event" in parseEventFile('{"type":"periodic","channelId":"C123ABC","text":"x","schedule":"0 9 * * 1-5","timezone":"Europe/Vienna"}')).toBe(true);
   });
 
   it("names what is wrong", () => {

@@ -69,8 +69,7 @@ export function parseEventFile(text: string): { event: ScheduledEvent } | { erro
   if (result.success) return { event: result.data };
   const reasons = result.error.issues.map((issue) => {
     const where = issue.path.length ? `'${issue.path.join(".")}'` : "the event";
-    const message =
-      issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
+    const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}` : issue.message;
     return `${where}: ${message}`;
   });
   return { error: reasons.join("; ") };

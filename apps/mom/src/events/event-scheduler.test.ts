@@ -46,8 +46,7 @@ function start(fired: EventFiring[], fire?: (f: EventFiring) => Promise<void>): 
   return scheduler.start();
 }
 
-const write = (name: string, value: unknown): Promise<void> =>
-  writeFile(join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
+const write = (name: string, value: unknown): Promise<void> => writeFile(join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
 
 describe("event scheduler", () => {
   it("fires an immediate event found at start, then removes its file", async () => {
@@ -122,7 +121,7 @@ describe("event scheduler", () => {
     let attempts = 0;
     scheduler = new EventScheduler({
       files: new ConfinedDir(root),
-    eventsDir: "events",
+      eventsDir: "events",
       fire: async () => {
         attempts += 1;
         if (attempts === 1) throw new Error("channel C111 is too busy");

@@ -260,8 +260,7 @@ export class EventScheduler {
 /** The message a firing becomes in its channel: the file and kind in brackets, then the text. */
 export function eventMessageText(firing: EventFiring): string {
   const { event, fileName } = firing;
-  const when =
-    event.type === "periodic" ? `${event.schedule} ${event.timezone}` : event.type === "one-shot" ? event.at : "now";
+  const when = event.type === "periodic" ? `${event.schedule} ${event.timezone}` : event.type === "one-shot" ? event.at : "now";
   const late = firing.late ? ` (delivered late at ${new Date().toISOString()}: mom was not running when it was due)` : "";
   return `[EVENT:${fileName}:${event.type}:${when}]${late} ${event.text}`;
 }

@@ -8,7 +8,15 @@ import { ADDED_CAPABILITIES, containerRisks } from "@monoclaw/backend-docker";
 
 const script = fileURLToPath(new URL("../../docker.sh", import.meta.url));
 const name = `mom-test-dockersh-${process.pid}`;
-const env = { ...process.env, MOM_CONTAINER: name, MOM_IMAGE: "monoclaw-test/busybox:latest", MOM_NETWORK: "none", MOM_MEMORY: "256m", MOM_CPUS: "1", MOM_PIDS: "64" };
+const env = {
+  ...process.env,
+  MOM_CONTAINER: name,
+  MOM_IMAGE: "monoclaw-test/busybox:latest",
+  MOM_NETWORK: "none",
+  MOM_MEMORY: "256m",
+  MOM_CPUS: "1",
+  MOM_PIDS: "64",
+};
 
 interface Run {
   code: number;

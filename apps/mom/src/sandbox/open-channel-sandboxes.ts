@@ -29,7 +29,9 @@ export interface OpenChannelSandboxesOptions {
 export async function openChannelSandboxes(options: OpenChannelSandboxesOptions): Promise<{ sandboxes: ChannelSandboxes; image: string }> {
   const where = "--sandbox=docker-per-channel";
   if (/[:,]/.test(options.dataDir)) {
-    throw new MomStartupError(`${where}: the data directory ${options.dataDir} contains ':' or ',', which a Docker bind mount cannot carry. Move it to a path without them.`);
+    throw new MomStartupError(
+      `${where}: the data directory ${options.dataDir} contains ':' or ',', which a Docker bind mount cannot carry. Move it to a path without them.`,
+    );
   }
   const docker = (options.config.config.terminal.docker as DockerConfig | undefined) ?? parseDockerConfig({});
   const image = options.image ?? ((await imageSetInConfig(options.config.file)) ? docker.image : DEFAULT_CHANNEL_IMAGE);

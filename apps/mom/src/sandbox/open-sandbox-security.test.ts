@@ -65,11 +65,27 @@ describe("mom --sandbox=docker:NAME judges the container at start", () => {
   it("refuses to start with the engine socket mounted, naming the socket and --allow-dangerous-sandbox; starts with the flag", async () => {
     const name = `${prefix}-socket`;
     expect(
-      await docker(["run", "-d", "--name", name, "--network", "none", "-v", `${dataDir}:/workspace`, "-v", "/var/run/docker.sock:/var/run/docker.sock", "monoclaw-test/busybox:latest", "sleep", "600"]),
+      await docker([
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "-v",
+        `${dataDir}:/workspace`,
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "monoclaw-test/busybox:latest",
+        "sleep",
+        "600",
+      ]),
     ).toMatchObject({ code: 0 });
     const refused = await open(name).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(MomStartupError);
-    expect((refused as Error).message).toContain(`--sandbox=docker:${name}: Refusing to run commands in container ${name}: it mounts /var/run/docker.sock at /var/run/docker.sock`);
+    expect((refused as Error).message).toContain(
+      `--sandbox=docker:${name}: Refusing to run commands in container ${name}: it mounts /var/run/docker.sock at /var/run/docker.sock`,
+    );
     expect((refused as Error).message).toContain("or start mom with --allow-dangerous-sandbox if you really mean it");
 
     const { sandbox, log } = await open(name, true);
@@ -83,7 +99,23 @@ describe("mom --sandbox=docker:NAME judges the container at start", () => {
 
   it("starts in a plain docker run container, naming each risk and the docker.sh that fixes it", async () => {
     const name = `${prefix}-plain`;
-    expect(await docker(["run", "-d", "--name", name, "--network", "none", "--pid", "host", "-v", `${dataDir}:/workspace`, "monoclaw-test/busybox:latest", "sleep", "600"])).toMatchObject({ code: 0 });
+    expect(
+      await docker([
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "--pid",
+        "host",
+        "-v",
+        `${dataDir}:/workspace`,
+        "monoclaw-test/busybox:latest",
+        "sleep",
+        "600",
+      ]),
+    ).toMatchObject({ code: 0 });
     const { sandbox, log } = await open(name);
     try {
       expect(log).toContain("it keeps Docker's default capabilities");
@@ -97,7 +129,9 @@ describe("mom --sandbox=docker:NAME judges the container at start", () => {
 
   it("takes --allow-dangerous-sandbox only with --sandbox=docker:<container>", () => {
     const io = { out: () => undefined, err: () => undefined };
-    expect(parseMomArgs(["--sandbox=docker:box", "--allow-dangerous-sandbox", "./data"], {}, io)).toMatchObject({ sandbox: { kind: "docker", container: "box", allowDangerous: true } });
+    expect(parseMomArgs(["--sandbox=docker:box", "--allow-dangerous-sandbox", "./data"], {}, io)).toMatchObject({
+      sandbox: { kind: "docker", container: "box", allowDangerous: true },
+    });
     expect(parseMomArgs(["--sandbox=docker:box", "./data"], {}, io)).toMatchObject({ sandbox: { kind: "docker", container: "box" } });
     expect(() => parseMomArgs(["--allow-dangerous-sandbox", "./data"], {}, io)).toThrow("--allow-dangerous-sandbox goes with --sandbox=docker:<container>");
   });

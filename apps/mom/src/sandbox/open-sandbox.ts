@@ -1,13 +1,7 @@
 import { realpath } from "node:fs/promises";
 import { isBackendError, type ExecutionBackend } from "@monoclaw/core";
 import { createHostBackend } from "@monoclaw/backend-host";
-import {
-  connectEngine,
-  createDockerBackend,
-  createHostPathTranslator,
-  inspectAttachedContainer,
-  processDiscoveryEnvironment,
-} from "@monoclaw/backend-docker";
+import { connectEngine, createDockerBackend, createHostPathTranslator, inspectAttachedContainer, processDiscoveryEnvironment } from "@monoclaw/backend-docker";
 import { MomStartupError } from "../cli/mom-startup-error.js";
 import type { SharedSandboxSpec } from "../cli/sandbox-spec.js";
 
@@ -67,9 +61,7 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
     throw new MomStartupError(`--sandbox=docker:${name}: cannot inspect the container: ${(error as Error).message}`);
   });
   if (!info.exists) {
-    throw new MomStartupError(
-      `container '${name}' does not exist. Create it with ${script}: ${envPrefix}./docker.sh create ${options.dataDir}`,
-    );
+    throw new MomStartupError(`container '${name}' does not exist. Create it with ${script}: ${envPrefix}./docker.sh create ${options.dataDir}`);
   }
   if (!info.running) {
     throw new MomStartupError(`container '${name}' is ${info.state ?? "not running"}. Start it: ${envPrefix}./docker.sh start`);

@@ -136,6 +136,9 @@ async function* capped(body: WebReadableStream<Uint8Array>, maxBytes: number): A
 /** A file name safe on any file system: no directories, no control characters, at most 120 characters. */
 export function safeName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "file";
-  const cleaned = base.replace(/[^\w.\- ]+/g, "_").replace(/^\.+/, "_").trim();
+  const cleaned = base
+    .replace(/[^\w.\- ]+/g, "_")
+    .replace(/^\.+/, "_")
+    .trim();
   return (cleaned || "file").slice(-120);
 }

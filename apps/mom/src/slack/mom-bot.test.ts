@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfinedDir, type AgentEvent } from "@monoclaw/core";
-import { FakeSlack, startFakeSlack } from "@monoclaw/testkit";
+import { type FakeSlack, startFakeSlack } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunRequest } from "../agent/run-request.js";
 import { appendJsonLines } from "../store/json-lines.js";
@@ -65,8 +65,7 @@ function answer(text: string, opts: { delayMs?: number } = {}): Script {
   };
 }
 
-const topLevelBotMessages = (channel: string) =>
-  fake.botMessages(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
+const topLevelBotMessages = (channel: string) => fake.botMessages(channel).filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts);
 
 async function until(fn: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -91,7 +90,10 @@ describe("mom's Slack side (real bolt, fake Slack)", () => {
     expect(prompts).toHaveLength(1);
     expect(prompts[0]).toMatch(/^\[.*\] \[alice \(UALICE\)\]: hello there$/);
     expect(topLevelBotMessages("CGENERAL")).toEqual([]);
-    const log = (await readFile(join(dir, "DALICE", "log.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const log = (await readFile(join(dir, "DALICE", "log.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(log.map((e: { text: string; isBot: boolean }) => [e.text, e.isBot])).toEqual([
       ["hello there", false],
       ["you said: hello there", true],
@@ -164,7 +166,11 @@ describe("mom's Slack side (real bolt, fake Slack)", () => {
     const top = topLevelBotMessages("CGENERAL");
     expect(top.length).toBeGreaterThan(1);
     expect(top.map((m) => m.text).join("\n")).toContain("line 799 of the answer");
-    for (const line of ["line 0 of", "line 400 of", "line 799 of"]) expect(top.some((m) => m.text.includes(line)), `${line} in ${JSON.stringify(top.map((m) => m.text.slice(0, 80)))}`).toBe(true);
+    for (const line of ["line 0 of", "line 400 of", "line 799 of"])
+      expect(
+        top.some((m) => m.text.includes(line)),
+        `${line} in ${JSON.stringify(top.map((m) => m.text.slice(0, 80)))}`,
+      ).toBe(true);
     const detail = fake.threadReplies("CGENERAL", top[0]!.ts)[0]!;
     expect(detail.text).toContain("*bash* `echo $TEST_TOKEN` (exit 0, 1.2 s)");
     expect(detail.text).toContain("token is [REDACTED:TEST_TOKEN]");
@@ -238,7 +244,10 @@ describe("mom's Slack side (real bolt, fake Slack)", () => {
     for (let i = 1; i < 450; i++) fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: `away ${i}`, silent: true });
     for (let i = 0; i < 250; i++) fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: `reply ${i}`, threadTs: parent.ts, silent: true });
     await startBot(answer("unused"));
-    const log = (await readFile(join(dir, "CGENERAL", "log.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { ts: string; text: string });
+    const log = (await readFile(join(dir, "CGENERAL", "log.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { ts: string; text: string });
     expect(log).toHaveLength(1 + 450 + 250);
     expect(new Set(log.map((e) => e.ts)).size).toBe(log.length);
     expect(log.filter((e) => e.text.startsWith("reply "))).toHaveLength(250);
@@ -268,7 +277,15 @@ describe("mom's Slack side (real bolt, fake Slack)", () => {
       api_app_id: "AFAKE",
       event_id: "Ev1",
       event_time: Math.floor(Date.now() / 1000),
-      event: { type: "message", channel: "DALICE", channel_type: "im", user: "UALICE", text: "hi over http", ts: "1700000000.000100", event_ts: "1700000000.000100" },
+      event: {
+        type: "message",
+        channel: "DALICE",
+        channel_type: "im",
+        user: "UALICE",
+        text: "hi over http",
+        ts: "1700000000.000100",
+        event_ts: "1700000000.000100",
+      },
     };
     const body = JSON.stringify(event);
     const unsigned = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: "POST", headers: { "content-type": "application/json" }, body });

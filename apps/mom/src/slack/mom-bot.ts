@@ -369,9 +369,11 @@ export class MomBot {
 function boltLogger(log: (message: string) => void): Logger {
   let level = LogLevel.WARN;
   const rank = { [LogLevel.DEBUG]: 0, [LogLevel.INFO]: 1, [LogLevel.WARN]: 2, [LogLevel.ERROR]: 3 };
-  const at = (l: LogLevel) => (...messages: unknown[]) => {
-    if (rank[l] >= rank[level]) log(`slack ${l}: ${messages.map(String).join(" ")}`);
-  };
+  const at =
+    (l: LogLevel) =>
+    (...messages: unknown[]) => {
+      if (rank[l] >= rank[level]) log(`slack ${l}: ${messages.map(String).join(" ")}`);
+    };
   return {
     debug: at(LogLevel.DEBUG),
     info: at(LogLevel.INFO),

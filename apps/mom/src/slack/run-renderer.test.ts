@@ -1,5 +1,5 @@
 import { webApi } from "@slack/bolt";
-import { FakeSlack, startFakeSlack } from "@monoclaw/testkit";
+import { type FakeSlack, startFakeSlack } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunRenderer } from "./run-renderer.js";
 import { SlackOutput } from "./slack-output.js";
@@ -14,7 +14,11 @@ beforeEach(async () => {
   fake = await startFakeSlack();
   fake.addChannel({ id: "CGENERAL", name: "general" });
   const client = new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl });
-  out = new SlackOutput(client, (text) => text.replaceAll("pw&<secret", "[REDACTED:DB_PASSWORD]"), (m) => logs.push(m));
+  out = new SlackOutput(
+    client,
+    (text) => text.replaceAll("pw&<secret", "[REDACTED:DB_PASSWORD]"),
+    (m) => logs.push(m),
+  );
 });
 afterEach(() => fake.close());
 
@@ -26,7 +30,15 @@ describe("RunRenderer output in Slack", () => {
     renderer.start();
     renderer.onEvent({ type: "text-delta", text: "Looking at <!here> **now**" });
     renderer.onEvent({ type: "tool-start", toolCallId: "1", toolName: "bash", input: {}, title: "cat <!channel>.txt" });
-    renderer.onEvent({ type: "tool-end", toolCallId: "1", toolName: "<!everyone>", isError: false, output: "<@U123>\n```\n<#C1> pw&<secret", durationMs: 1200, exitCode: 0 });
+    renderer.onEvent({
+      type: "tool-end",
+      toolCallId: "1",
+      toolName: "<!everyone>",
+      isError: false,
+      output: "<@U123>\n```\n<#C1> pw&<secret",
+      durationMs: 1200,
+      exitCode: 0,
+    });
     renderer.onEvent({ type: "retry", attempt: 1, delayMs: 1000, reason: "overloaded <!here>" });
     const rendered = await renderer.finish("<@U123> partial answer\n\n_Something went wrong: upstream said <https://evil.example|https://slack.com>_");
 

@@ -50,9 +50,22 @@ describe("run scheduler", () => {
   it("stop aborts the running job only; waiting ones still run; overflow is refused with a reason", async () => {
     const scheduler = new RunScheduler({ maxConcurrent: 1, maxQueuedPerChannel: 1 });
     const ran: string[] = [];
-    scheduler.submit("A", (signal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => { ran.push("aborted"); resolve(); })));
-    scheduler.submit("A", async () => { ran.push("second"); });
-    const refused = scheduler.submit("A", async () => { ran.push("third"); });
+    scheduler.submit(
+      "A",
+      (signal) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => {
+            ran.push("aborted");
+            resolve();
+          }),
+        ),
+    );
+    scheduler.submit("A", async () => {
+      ran.push("second");
+    });
+    const refused = scheduler.submit("A", async () => {
+      ran.push("third");
+    });
     expect(refused).toEqual({ accepted: false, reason: "1 request is already waiting in this channel" });
     await until(() => scheduler.isRunning("A"));
     expect(scheduler.stop("A")).toBe(true);

@@ -11,7 +11,7 @@ export interface RunSchedulerOptions {
 }
 
 export type SubmitResult =
-  | { accepted: true; /** Jobs ahead of this one in its channel (0: it starts now, or as soon as a global slot frees). */ ahead: number }
+  | { accepted: true /** Jobs ahead of this one in its channel (0: it starts now, or as soon as a global slot frees). */; ahead: number }
   | { accepted: false; reason: string };
 
 interface ChannelQueue {

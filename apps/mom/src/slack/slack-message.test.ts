@@ -27,7 +27,12 @@ describe("SlackMessage", () => {
 
   it("redacts before escaping, so a secret holding & or < is still caught", () => {
     const redact = (text: string) => text.replaceAll("pw&<secret", "[REDACTED:DB_PASSWORD]");
-    for (const message of [SlackMessage.text("x pw&<secret"), SlackMessage.markdown("**pw&<secret**"), SlackMessage.codeBlock("pw&<secret"), SlackMessage.inlineCode("pw&<secret")]) {
+    for (const message of [
+      SlackMessage.text("x pw&<secret"),
+      SlackMessage.markdown("**pw&<secret**"),
+      SlackMessage.codeBlock("pw&<secret"),
+      SlackMessage.inlineCode("pw&<secret"),
+    ]) {
       const mrkdwn = message.toMrkdwn(redact);
       expect(mrkdwn).toContain("[REDACTED:DB_PASSWORD]");
       expect(mrkdwn).not.toContain("secret");

@@ -1,5 +1,5 @@
 import { webApi } from "@slack/bolt";
-import { FakeSlack, startFakeSlack } from "@monoclaw/testkit";
+import { type FakeSlack, startFakeSlack } from "@monoclaw/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RunRenderer } from "./run-renderer.js";
 import { SlackOutput } from "./slack-output.js";
@@ -11,7 +11,11 @@ beforeEach(async () => {
   fake = await startFakeSlack();
   fake.addChannel({ id: "CGENERAL", name: "general" });
   const client = new webApi.WebClient(fake.botToken, { slackApiUrl: fake.apiUrl });
-  out = new SlackOutput(client, (text) => text, () => undefined);
+  out = new SlackOutput(
+    client,
+    (text) => text,
+    () => undefined,
+  );
 });
 afterEach(() => fake.close());
 

@@ -43,7 +43,13 @@ it("never loads a URL the AI SDK would fetch from a context.jsonl written in the
         { type: "image", image: { href: EVIL } },
       ],
     },
-    { role: "assistant", content: [{ type: "tool-call", toolCallId: "t1", toolName: "bash", input: { command: "ls" } }, { type: "file", data: EVIL, mediaType: "image/png" }] },
+    {
+      role: "assistant",
+      content: [
+        { type: "tool-call", toolCallId: "t1", toolName: "bash", input: { command: "ls" } },
+        { type: "file", data: EVIL, mediaType: "image/png" },
+      ],
+    },
     {
       role: "tool",
       content: [
@@ -51,7 +57,14 @@ it("never loads a URL the AI SDK would fetch from a context.jsonl written in the
           type: "tool-result",
           toolCallId: "t1",
           toolName: "bash",
-          output: { type: "content", value: [{ type: "text", text: "done" }, { type: "image-url", url: EVIL }, { type: "file-url", url: EVIL, mediaType: "application/pdf" }] },
+          output: {
+            type: "content",
+            value: [
+              { type: "text", text: "done" },
+              { type: "image-url", url: EVIL },
+              { type: "file-url", url: EVIL, mediaType: "application/pdf" },
+            ],
+          },
         },
       ],
     },
@@ -76,13 +89,36 @@ it("keeps images mom stored inline (base64 and data: URLs) in a context.jsonl (p
     },
     {
       role: "tool",
-      content: [{ type: "tool-result", toolCallId: "t1", toolName: "read", output: { type: "content", value: [{ type: "image-data", data: PIXEL, mediaType: "image/png" }] } }],
+      content: [
+        {
+          type: "tool-result",
+          toolCallId: "t1",
+          toolName: "read",
+          output: { type: "content", value: [{ type: "image-data", data: PIXEL, mediaType: "image/png" }] },
+        },
+      ],
     },
     { role: "assistant", content: "plain answer" },
   ]);
   expect(loaded).toEqual([
-    { role: "user", content: [{ type: "image", image: PIXEL, mediaType: "image/png" }, { type: "image", image: `data:image/png;base64,${PIXEL}` }] },
-    { role: "tool", content: [{ type: "tool-result", toolCallId: "t1", toolName: "read", output: { type: "content", value: [{ type: "image-data", data: PIXEL, mediaType: "image/png" }] } }] },
+    {
+      role: "user",
+      content: [
+        { type: "image", image: PIXEL, mediaType: "image/png" },
+        { type: "image", image: `data:image/png;base64,${PIXEL}` },
+      ],
+    },
+    {
+      role: "tool",
+      content: [
+        {
+          type: "tool-result",
+          toolCallId: "t1",
+          toolName: "read",
+          output: { type: "content", value: [{ type: "image-data", data: PIXEL, mediaType: "image/png" }] },
+        },
+      ],
+    },
     { role: "assistant", content: "plain answer" },
   ]);
 });

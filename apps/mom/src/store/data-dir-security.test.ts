@@ -79,7 +79,10 @@ describe("MEMORY.md", () => {
   it("never reads /proc/self/environ (mom's tokens and model key) through a MEMORY.md link", async () => {
     await symlink("/proc/self/environ", join(root, "MEMORY.md"));
     // An entry of this process's real environment block (what the link would leak).
-    const environEntry = readFileSync("/proc/self/environ", "utf8").split("\0").filter((e) => e.includes("=")).sort((x, y) => y.length - x.length)[0]!;
+    const environEntry = readFileSync("/proc/self/environ", "utf8")
+      .split("\0")
+      .filter((e) => e.includes("="))
+      .sort((x, y) => y.length - x.length)[0]!;
     expect(await readFile(join(root, "MEMORY.md"), "utf8")).toContain(environEntry); // positive control: a naive read leaks it
     const memory = await readMemory(data.files, data.memoryFile);
     expect(memory).not.toContain(environEntry);
@@ -137,7 +140,9 @@ describe("skills", () => {
     }
     const { skills, problems } = await listSkills(data.files, data.skillsDir, "global");
     expect(skills).toHaveLength(MAX_SKILLS_PER_DIR);
-    expect(problems).toEqual([{ path: "skills", reason: `${MAX_SKILLS_PER_DIR + 50} skill directories; only the first ${MAX_SKILLS_PER_DIR} (by name) are listed` }]);
+    expect(problems).toEqual([
+      { path: "skills", reason: `${MAX_SKILLS_PER_DIR + 50} skill directories; only the first ${MAX_SKILLS_PER_DIR} (by name) are listed` },
+    ]);
   });
 
   it("never lists or reads skills through skills/ as a link", async () => {
@@ -232,7 +237,10 @@ describe("log.jsonl", () => {
 });
 
 describe("context.jsonl", () => {
-  const messages: ModelMessage[] = [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }];
+  const messages: ModelMessage[] = [
+    { role: "user", content: "hi" },
+    { role: "assistant", content: "hello" },
+  ];
 
   it("appends, loads and replaces a regular context (positive control)", async () => {
     const context = new ChannelContext(data.files, data.channel("C111").contextFile);
@@ -441,7 +449,13 @@ describe("a link swapped in while mom works (TOCTOU)", () => {
       const log = new ChannelLog(data.files, data.channel("C111").logFile);
       const end = Date.now() + 3000;
       for (let i = 0; Date.now() < end; i++) {
-        if (await log.append([entry(`2.${i}`)]).then(() => true, () => false)) appended += 1;
+        if (
+          await log.append([entry(`2.${i}`)]).then(
+            () => true,
+            () => false,
+          )
+        )
+          appended += 1;
         const memory = await readMemory(data.files, data.channel("C111").memoryFile).catch(() => "");
         expect(memory).not.toContain(SECRET);
         if (memory === "real memory") memories += 1;

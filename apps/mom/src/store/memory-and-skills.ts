@@ -52,18 +52,15 @@ export interface SkillProblem {
  * skills directory, the skill's directory or SKILL.md itself); a missing
  * directory has no skills.
  */
-export async function listSkills(
-  files: ConfinedDir,
-  skillsDir: string,
-  scope: Skill["scope"],
-): Promise<{ skills: Skill[]; problems: SkillProblem[] }> {
+export async function listSkills(files: ConfinedDir, skillsDir: string, scope: Skill["scope"]): Promise<{ skills: Skill[]; problems: SkillProblem[] }> {
   const skills: Skill[] = [];
   const problems: SkillProblem[] = [];
   let entries: string[];
   try {
     const listed = await files.readdir(skillsDir);
     for (const entry of listed) {
-      if (entry.kind === "symlink") problems.push({ path: `${skillsDir}/${entry.name}`, reason: "a symbolic link; links are not followed in mom's data directory" });
+      if (entry.kind === "symlink")
+        problems.push({ path: `${skillsDir}/${entry.name}`, reason: "a symbolic link; links are not followed in mom's data directory" });
     }
     entries = listed.filter((e) => e.kind === "directory").map((e) => e.name);
   } catch (error) {

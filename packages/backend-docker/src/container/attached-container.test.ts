@@ -45,7 +45,12 @@ describe("attach mode: an existing container used as is (mom)", () => {
     expect(await inspectAttachedContainer(testDocker, missing, "/workspace")).toMatchObject({ exists: false, running: false });
     const backend = createDockerBackend({ container: missing, workspacePath: "/workspace" });
     await expect(backend.exec("true")).rejects.toThrow(new RegExp(`Container ${missing} does not exist`));
-    expect(await testDocker.getContainer(missing).inspect().catch(() => "absent")).toBe("absent");
+    expect(
+      await testDocker
+        .getContainer(missing)
+        .inspect()
+        .catch(() => "absent"),
+    ).toBe("absent");
 
     const stopped = names.next();
     await userContainer(stopped, false);

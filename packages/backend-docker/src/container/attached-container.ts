@@ -41,7 +41,12 @@ export async function inspectAttachedContainer(
     info = await docker.getContainer(name).inspect();
   } catch (error) {
     if (statusCodeOf(error) === 404) {
-      return { name, exists: false, running: false, fix: `Create it, e.g. \`docker run -d --name ${name} -v /path/to/data:${workspacePath} alpine:latest tail -f /dev/null\`` };
+      return {
+        name,
+        exists: false,
+        running: false,
+        fix: `Create it, e.g. \`docker run -d --name ${name} -v /path/to/data:${workspacePath} alpine:latest tail -f /dev/null\``,
+      };
     }
     throw error;
   }

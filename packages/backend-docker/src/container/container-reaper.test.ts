@@ -19,11 +19,24 @@ async function make(suffix: string, labels: Record<string, string>, start: boole
 }
 
 const mine = (container: { name: string }) => container.name.startsWith(PREFIX);
-const exists = async (id: string) => (await docker.getContainer(id).inspect().catch(() => undefined)) !== undefined;
+const exists = async (id: string) =>
+  (await docker
+    .getContainer(id)
+    .inspect()
+    .catch(() => undefined)) !== undefined;
 
 afterAll(async () => {
   const all = await docker.listContainers({ all: true });
-  await Promise.all(all.filter((c) => c.Names.some((n) => n.startsWith(`/${PREFIX}`))).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    all
+      .filter((c) => c.Names.some((n) => n.startsWith(`/${PREFIX}`)))
+      .map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+  );
 });
 
 describe("reaping by label (real engine)", () => {

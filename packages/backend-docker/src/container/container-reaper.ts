@@ -46,25 +46,29 @@ export interface ManagedContainerSummary {
  */
 export async function listManagedContainers(docker: Docker): Promise<ManagedContainerSummary[]> {
   const containers = await docker.listContainers({ all: true, filters: MANAGED_FILTER });
-  return containers
-    // A sandbox's egress proxy is not a sandbox: it is listed, stopped and removed with its sandbox.
-    .filter((c) => c.Labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && c.Labels[LABEL_EGRESS_ROLE] === undefined)
-    .map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
-      image: c.Image,
-      state: c.State,
-      status: c.Status,
-      createdAt: new Date(c.Labels[LABEL_CREATED_AT] ?? c.Created * 1000),
-      scope: c.Labels[LABEL_SCOPE] ?? "",
-      scopeKind: c.Labels[LABEL_SCOPE_KIND] ?? "directory",
-      ...(c.Labels[LABEL_SCOPE_ID] !== undefined ? { scopeId: c.Labels[LABEL_SCOPE_ID] } : {}),
-      configHash: c.Labels[LABEL_CONFIG_HASH] ?? "",
-      keepWarm: c.Labels[LABEL_KEEP_WARM] === "true",
-      fromPool: c.Labels[LABEL_POOL] === "true",
-    }))
-    .map((c) => (c.fromPool && c.scopeId === undefined && c.name.startsWith(SESSION_NAME_PREFIX) ? { ...c, scopeId: c.name.slice(SESSION_NAME_PREFIX.length) } : c))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    containers
+      // A sandbox's egress proxy is not a sandbox: it is listed, stopped and removed with its sandbox.
+      .filter((c) => c.Labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && c.Labels[LABEL_EGRESS_ROLE] === undefined)
+      .map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
+        image: c.Image,
+        state: c.State,
+        status: c.Status,
+        createdAt: new Date(c.Labels[LABEL_CREATED_AT] ?? c.Created * 1000),
+        scope: c.Labels[LABEL_SCOPE] ?? "",
+        scopeKind: c.Labels[LABEL_SCOPE_KIND] ?? "directory",
+        ...(c.Labels[LABEL_SCOPE_ID] !== undefined ? { scopeId: c.Labels[LABEL_SCOPE_ID] } : {}),
+        configHash: c.Labels[LABEL_CONFIG_HASH] ?? "",
+        keepWarm: c.Labels[LABEL_KEEP_WARM] === "true",
+        fromPool: c.Labels[LABEL_POOL] === "true",
+      }))
+      .map((c) =>
+        c.fromPool && c.scopeId === undefined && c.name.startsWith(SESSION_NAME_PREFIX) ? { ...c, scopeId: c.name.slice(SESSION_NAME_PREFIX.length) } : c,
+      )
+      .sort((a, b) => a.name.localeCompare(b.name))
+  );
 }
 
 export interface ReapOptions {
@@ -99,7 +103,10 @@ export async function reapExpiredContainers(docker: Docker, options: ReapOptions
       expired = now - container.createdAt.getTime() > createdGrace;
     } else {
       if (options.maxAgeSeconds === 0) continue;
-      const info = await docker.getContainer(container.id).inspect().catch(() => undefined);
+      const info = await docker
+        .getContainer(container.id)
+        .inspect()
+        .catch(() => undefined);
       if (!info) continue;
       const finished = Date.parse(info.State.FinishedAt);
       const since = Number.isFinite(finished) && finished > 0 ? finished : container.createdAt.getTime();

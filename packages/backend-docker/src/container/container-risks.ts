@@ -25,7 +25,19 @@ export interface ContainerRisk {
 /** The host config fields the checks read, as the Engine API's inspect and create both spell them. */
 export type InspectedHostConfig = Pick<
   Docker.HostConfig,
-  "Privileged" | "CapAdd" | "CapDrop" | "PidMode" | "IpcMode" | "NetworkMode" | "UsernsMode" | "UTSMode" | "SecurityOpt" | "Devices" | "DeviceCgroupRules" | "PidsLimit" | "Init"
+  | "Privileged"
+  | "CapAdd"
+  | "CapDrop"
+  | "PidMode"
+  | "IpcMode"
+  | "NetworkMode"
+  | "UsernsMode"
+  | "UTSMode"
+  | "SecurityOpt"
+  | "Devices"
+  | "DeviceCgroupRules"
+  | "PidsLimit"
+  | "Init"
 >;
 
 export interface InspectedMount {
@@ -57,7 +69,12 @@ export function containerRisks(hostConfig: InspectedHostConfig, mounts: readonly
   const add = (id: string, level: ContainerRisk["level"], message: string, fix: string) => risks.push({ id, level, message, fix });
 
   if (hostConfig.Privileged) {
-    add("privileged", "refuse", "it runs --privileged: every capability and every host device, so a command can take over the host", `${RECREATE}; docker run: drop --privileged`);
+    add(
+      "privileged",
+      "refuse",
+      "it runs --privileged: every capability and every host device, so a command can take over the host",
+      `${RECREATE}; docker run: drop --privileged`,
+    );
   }
   for (const mount of mounts) {
     if (mount.Type !== undefined && mount.Type !== "bind") continue; // named volumes and tmpfs live inside the engine
@@ -73,10 +90,20 @@ export function containerRisks(hostConfig: InspectedHostConfig, mounts: readonly
   const added = capabilityList(hostConfig.CapAdd);
   const extra = added.filter((cap) => !(ADDED_CAPABILITIES as readonly string[]).includes(cap));
   if (extra.length > 0) {
-    add("capabilities", "warn", `it adds capabilities ${extra.join(", ")} (a package manager needs only ${ADDED_CAPABILITIES.join(", ")})`, `${RECREATE}; docker run: drop ${extra.map((cap) => `--cap-add ${cap}`).join(" ")}`);
+    add(
+      "capabilities",
+      "warn",
+      `it adds capabilities ${extra.join(", ")} (a package manager needs only ${ADDED_CAPABILITIES.join(", ")})`,
+      `${RECREATE}; docker run: drop ${extra.map((cap) => `--cap-add ${cap}`).join(" ")}`,
+    );
   }
   if (!capabilityList(hostConfig.CapDrop).includes("ALL")) {
-    add("capabilities", "warn", "it keeps Docker's default capabilities (NET_RAW, MKNOD, SYS_CHROOT, SETFCAP, SETPCAP, NET_BIND_SERVICE, AUDIT_WRITE, FSETID...)", `${RECREATE}; docker run: ${HARDENED_RUN_FLAGS}`);
+    add(
+      "capabilities",
+      "warn",
+      "it keeps Docker's default capabilities (NET_RAW, MKNOD, SYS_CHROOT, SETFCAP, SETPCAP, NET_BIND_SERVICE, AUDIT_WRITE, FSETID...)",
+      `${RECREATE}; docker run: ${HARDENED_RUN_FLAGS}`,
+    );
   }
   for (const [id, mode, flag, what] of [
     ["pid", hostConfig.PidMode, "--pid", "processes"],
@@ -84,12 +111,23 @@ export function containerRisks(hostConfig: InspectedHostConfig, mounts: readonly
     ["uts", hostConfig.UTSMode, "--uts", "host name"],
   ] as const) {
     if (mode === "host") add(id, "warn", `it shares the host's ${what} (${flag} host)`, `${RECREATE}; docker run: drop ${flag} host`);
-    else if (mode?.startsWith("container:")) add(id, "warn", `it shares the ${what} of container ${mode.slice("container:".length)} (${flag} ${mode})`, `${RECREATE}; docker run: drop ${flag} ${mode}`);
+    else if (mode?.startsWith("container:"))
+      add(
+        id,
+        "warn",
+        `it shares the ${what} of container ${mode.slice("container:".length)} (${flag} ${mode})`,
+        `${RECREATE}; docker run: drop ${flag} ${mode}`,
+      );
   }
   const network = networkRisk(hostConfig.NetworkMode, `--network ${hostConfig.NetworkMode}`);
   if (network) add("network", "warn", network.message, `${RECREATE}; ${network.fix}`);
   if (hostConfig.UsernsMode === "host") {
-    add("userns", "warn", "it turns the engine's user-namespace remapping off (--userns host): root in it is root on the host", `${RECREATE}; docker run: drop --userns host`);
+    add(
+      "userns",
+      "warn",
+      "it turns the engine's user-namespace remapping off (--userns host): root in it is root on the host",
+      `${RECREATE}; docker run: drop --userns host`,
+    );
   }
   const securityOptions = securityOptionsOf(hostConfig);
   for (const [option, what] of [
@@ -98,14 +136,30 @@ export function containerRisks(hostConfig: InspectedHostConfig, mounts: readonly
     ["label:disable", "SELinux labels off"],
     ["systempaths:unconfined", "/proc and /sys unmasked"],
   ] as const) {
-    if (securityOptions.includes(option)) add("security-opt", "warn", `it runs with ${what} (--security-opt ${option.replace(":", "=")})`, `${RECREATE}; docker run: drop --security-opt ${option.replace(":", "=")}`);
+    if (securityOptions.includes(option))
+      add(
+        "security-opt",
+        "warn",
+        `it runs with ${what} (--security-opt ${option.replace(":", "=")})`,
+        `${RECREATE}; docker run: drop --security-opt ${option.replace(":", "=")}`,
+      );
   }
   if (!hasNoNewPrivileges(securityOptions)) {
-    add("no-new-privileges", "warn", "setuid programs in it can gain privileges (no-new-privileges is not set)", `${RECREATE}; docker run: --security-opt no-new-privileges`);
+    add(
+      "no-new-privileges",
+      "warn",
+      "setuid programs in it can gain privileges (no-new-privileges is not set)",
+      `${RECREATE}; docker run: --security-opt no-new-privileges`,
+    );
   }
   const devices = ((hostConfig.Devices as { PathOnHost?: string }[] | null | undefined) ?? []).map((device) => device.PathOnHost ?? "?");
   if (devices.length > 0 || (hostConfig.DeviceCgroupRules ?? []).length > 0) {
-    add("devices", "warn", `it has host devices: ${[...devices, ...(hostConfig.DeviceCgroupRules ?? [])].join(", ")}`, `${RECREATE}; docker run: drop --device / --device-cgroup-rule`);
+    add(
+      "devices",
+      "warn",
+      `it has host devices: ${[...devices, ...(hostConfig.DeviceCgroupRules ?? [])].join(", ")}`,
+      `${RECREATE}; docker run: drop --device / --device-cgroup-rule`,
+    );
   }
   if (!hostConfig.PidsLimit || hostConfig.PidsLimit < 0) {
     add("pids-limit", "warn", "it has no process limit: a fork bomb in it slows the whole host", `${RECREATE}; docker run: --pids-limit 512`);

@@ -72,7 +72,9 @@ describe("buildContainerSpec", () => {
   it("names containers per scope: directory as before, session by id (hashed when not name-safe), shared by settings", () => {
     const config = parseDockerConfig({});
     expect(scopedContainerName({ kind: "directory", directory: "/a", config })).toBe(containerNameForScope("/a"));
-    expect(scopedContainerName({ kind: "session", directory: "/a", sessionId: "20261123-184012-a3f9c1", config })).toBe("monoclaw-session-20261123-184012-a3f9c1");
+    expect(scopedContainerName({ kind: "session", directory: "/a", sessionId: "20261123-184012-a3f9c1", config })).toBe(
+      "monoclaw-session-20261123-184012-a3f9c1",
+    );
     expect(scopedContainerName({ kind: "session", directory: "/a", sessionId: "../x y", config })).toMatch(/^monoclaw-session-[0-9a-f]{12}$/);
     const shared = scopedContainerName({ kind: "shared", directory: "/a", config });
     expect(scopedContainerName({ kind: "shared", directory: "/b", config })).toBe(shared);

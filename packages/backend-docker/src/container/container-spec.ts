@@ -89,7 +89,10 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     Cmd: KEEP_ALIVE_COMMAND,
     WorkingDir: config.workdir,
     // UTF-8 output by default (file names, tool output); an `env` LANG or LC_ALL wins.
-    Env: [...(config.env.LANG === undefined && config.env.LC_ALL === undefined ? ["LANG=C.UTF-8"] : []), ...Object.entries(config.env).map(([key, value]) => `${key}=${value}`)],
+    Env: [
+      ...(config.env.LANG === undefined && config.env.LC_ALL === undefined ? ["LANG=C.UTF-8"] : []),
+      ...Object.entries(config.env).map(([key, value]) => `${key}=${value}`),
+    ],
     // With a read-only root the working directory still has to be writable: an anonymous volume, removed with the container.
     ...(config.read_only_root && !input.workdirMounted ? { Volumes: { [config.workdir]: {} } } : {}),
     Tty: false,
@@ -114,7 +117,10 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
       ...(config.runtime !== undefined ? { Runtime: config.runtime } : {}),
     },
   };
-  const configHash = createHash("sha256").update(stableJson({ options, imageId: input.imageId, user: input.user })).digest("hex").slice(0, 16);
+  const configHash = createHash("sha256")
+    .update(stableJson({ options, imageId: input.imageId, user: input.user }))
+    .digest("hex")
+    .slice(0, 16);
   options.Labels = {
     [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
     [LABEL_CONFIG_HASH]: configHash,

@@ -38,7 +38,9 @@ describe("terminal.docker.runtime", () => {
   it("says which key names a runtime the engine does not have, and how to install it", async () => {
     const backend = testBackend(names.next(), { runtime: "no-such-runtime" });
     try {
-      await expect(backend.exec("true")).rejects.toThrow(/the engine has no runtime 'no-such-runtime' \(terminal\.docker\.runtime\): install no-such-runtime .*monoclaw config unset terminal\.docker\.runtime/);
+      await expect(backend.exec("true")).rejects.toThrow(
+        /the engine has no runtime 'no-such-runtime' \(terminal\.docker\.runtime\): install no-such-runtime .*monoclaw config unset terminal\.docker\.runtime/,
+      );
     } finally {
       await backend.dispose();
     }
@@ -64,7 +66,9 @@ describe("doctor's runtime lines", () => {
   it("fails for a runtime the engine does not list, with the install hint, and starts nothing", async () => {
     const before = (await testDocker.listContainers({ all: true, filters: { label: ["dev.monoclaw.probe"] } })).length;
     const checks = await runtimeHealthChecks(testDocker, { runtime: "kata", image: BUSYBOX });
-    expect(checks).toEqual([expect.objectContaining({ level: "fail", message: expect.stringContaining("terminal.docker.runtime is kata, which the engine does not list") })]);
+    expect(checks).toEqual([
+      expect.objectContaining({ level: "fail", message: expect.stringContaining("terminal.docker.runtime is kata, which the engine does not list") }),
+    ]);
     expect(checks[0]!.fix).toContain("daemon.json");
     expect((await testDocker.listContainers({ all: true, filters: { label: ["dev.monoclaw.probe"] } })).length).toBe(before);
   });

@@ -12,7 +12,11 @@ const TIERS: Record<string, string> = {
 
 /** The one-line tier description of a runtime, by the name the engine gives it. */
 export function isolationTier(runtime: string): string {
-  return TIERS[runtime] ?? TIERS[Object.keys(TIERS).find((known) => runtime.startsWith(known)) ?? ""] ?? "an OCI runtime MonoClaw knows nothing about: see its own documentation";
+  return (
+    TIERS[runtime] ??
+    TIERS[Object.keys(TIERS).find((known) => runtime.startsWith(known)) ?? ""] ??
+    "an OCI runtime MonoClaw knows nothing about: see its own documentation"
+  );
 }
 
 /** How to get a runtime the engine does not list. */
@@ -54,16 +58,33 @@ export async function runtimeHealthChecks(docker: Docker, options: { runtime: st
   const runtime = options.runtime ?? defaultRuntime;
   const listed = `engine runtimes: ${available.join(", ") || "(none listed)"}; default ${defaultRuntime}`;
   if (options.runtime !== undefined && !available.includes(options.runtime)) {
-    return [{ id: "docker.runtime", level: "fail", message: `terminal.docker.runtime is ${options.runtime}, which the engine does not list (${listed})`, fix: missingRuntimeFix(options.runtime) }];
+    return [
+      {
+        id: "docker.runtime",
+        level: "fail",
+        message: `terminal.docker.runtime is ${options.runtime}, which the engine does not list (${listed})`,
+        fix: missingRuntimeFix(options.runtime),
+      },
+    ];
   }
   const checks: HealthCheck[] = [];
   const probe = await probeKernel(docker, runtime, options.image);
   if ("error" in probe) {
-    checks.push({ id: "docker.runtime", level: "fail", message: `a probe container under ${runtime} did not run: ${probe.error} (${listed})`, fix: runtime === "runsc" ? missingRuntimeFix(runtime) : `check the engine's log for runtime ${runtime}` });
+    checks.push({
+      id: "docker.runtime",
+      level: "fail",
+      message: `a probe container under ${runtime} did not run: ${probe.error} (${listed})`,
+      fix: runtime === "runsc" ? missingRuntimeFix(runtime) : `check the engine's log for runtime ${runtime}`,
+    });
     return checks;
   }
-  const own = probe.kernel !== info.KernelVersion ? `its own kernel ${probe.kernel} (the host runs ${info.KernelVersion ?? "?"})` : `the host's kernel ${probe.kernel}`;
-  checks.push({ id: "docker.runtime", level: "ok", message: `runtime ${runtime}: a probe container ran and saw ${own}; ${isolationTier(runtime)} (${listed})` });
+  const own =
+    probe.kernel !== info.KernelVersion ? `its own kernel ${probe.kernel} (the host runs ${info.KernelVersion ?? "?"})` : `the host's kernel ${probe.kernel}`;
+  checks.push({
+    id: "docker.runtime",
+    level: "ok",
+    message: `runtime ${runtime}: a probe container ran and saw ${own}; ${isolationTier(runtime)} (${listed})`,
+  });
   const args = info.Runtimes?.[runtime]?.runtimeArgs ?? [];
   if (args.includes("--network=none")) {
     checks.push({

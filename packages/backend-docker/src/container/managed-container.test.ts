@@ -15,13 +15,23 @@ function target(name: string, overrides: DockerConfigInput = {}, log: string[] =
 }
 
 async function inspect(name: string) {
-  return docker.getContainer(name).inspect().catch(() => undefined);
+  return docker
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined);
 }
 
 afterAll(async () => {
   const all = await docker.listContainers({ all: true });
   await Promise.all(
-    all.filter((c) => c.Names.some((n) => n.startsWith(`/${PREFIX}`))).map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
+    all
+      .filter((c) => c.Names.some((n) => n.startsWith(`/${PREFIX}`)))
+      .map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
   );
 });
 
@@ -65,7 +75,12 @@ describe("managed container lifecycle (real engine)", () => {
     const after = await target(name, { pids_limit: 99 }, log).ensureRunning();
     expect(after).not.toBe(before);
     expect((await inspect(name))!.HostConfig.PidsLimit).toBe(99);
-    expect(await docker.getContainer(before).inspect().catch((e: { statusCode?: number }) => e.statusCode)).toBe(404);
+    expect(
+      await docker
+        .getContainer(before)
+        .inspect()
+        .catch((e: { statusCode?: number }) => e.statusCode),
+    ).toBe(404);
     expect(log.join("\n")).toContain(`replacing container ${name}`);
   });
 
@@ -83,7 +98,9 @@ describe("managed container lifecycle (real engine)", () => {
   it("never touches a same-named container it did not create", async () => {
     const name = uniqueName();
     const foreign = await docker.createContainer({ name, Image: "monoclaw-test/busybox:latest", Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none" } });
-    const error = (await target(name).ensureRunning().catch((e: unknown) => e)) as Error;
+    const error = (await target(name)
+      .ensureRunning()
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain("MonoClaw did not create it");
     expect(error.message).toContain(`terminal.docker.container: ${name}`);
     const info = (await inspect(name))!;
@@ -102,7 +119,9 @@ describe("managed container lifecycle (real engine)", () => {
 
   it("gives the Image not found guidance and leaves nothing behind when the image is missing", async () => {
     const name = uniqueName();
-    const error = (await target(name, { image: "monoclaw-test/does-not-exist:1" }).ensureRunning().catch((e: unknown) => e)) as Error;
+    const error = (await target(name, { image: "monoclaw-test/does-not-exist:1" })
+      .ensureRunning()
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain("Image not found: monoclaw-test/does-not-exist:1");
     expect(error.message).toContain("docker pull monoclaw-test/does-not-exist:1");
     expect(await inspect(name)).toBeUndefined();

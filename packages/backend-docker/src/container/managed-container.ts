@@ -65,7 +65,10 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
           await options.prepare?.(containerId);
         } catch (error) {
           // Never leave a half-made container behind in `Created`.
-          await docker.getContainer(containerId).remove({ force: true, v: true }).catch(() => undefined);
+          await docker
+            .getContainer(containerId)
+            .remove({ force: true, v: true })
+            .catch(() => undefined);
           throw creationError(error, name, options.spec.config.runtime);
         }
         return containerId;

@@ -64,7 +64,12 @@ async function refusal(volume: string, options: { hostEnv?: Record<string, strin
     expect(isBackendError(error, "INVALID"), `${volume} must be refused, got ${String(error)}`).toBe(true);
     expect(error.message).toMatch(/refusing to mount/);
     expect(error.message).toContain("allow_dangerous_mounts: true");
-    expect(await testDocker.getContainer(name).inspect().catch(() => "absent")).toBe("absent");
+    expect(
+      await testDocker
+        .getContainer(name)
+        .inspect()
+        .catch(() => "absent"),
+    ).toBe("absent");
     return error;
   } finally {
     await backend.dispose();
@@ -99,7 +104,9 @@ describe("the mount policy refuses dangerous host paths before any container exi
 
   it("never mounts a parent of a system tree: /, /var, /usr's parent", async () => {
     // `/` holds the engine's socket too, the graver reason, and the one named.
-    expect((await refusal("/:/host:ro")).message).toMatch(/refusing to mount \/: (\/ holds the whole host system|it holds \/\S+\.sock, a container engine socket)/);
+    expect((await refusal("/:/host:ro")).message).toMatch(
+      /refusing to mount \/: (\/ holds the whole host system|it holds \/\S+\.sock, a container engine socket)/,
+    );
     expect((await refusal("/var:/h")).message).toMatch(/it holds \/var\/\w+ \(host system files\)/);
   });
 

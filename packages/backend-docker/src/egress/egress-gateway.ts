@@ -66,10 +66,14 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       if (existing) {
         // Never put a sandbox on a network that has a way out, whoever made it.
         if (existing.Internal !== true || existing.Labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
-          throw new BackendError("UNAVAILABLE", `Network ${networkName} exists but is not MonoClaw's internal egress network: remove it (\`docker network rm ${networkName}\`) and retry`);
+          throw new BackendError(
+            "UNAVAILABLE",
+            `Network ${networkName} exists but is not MonoClaw's internal egress network: remove it (\`docker network rm ${networkName}\`) and retry`,
+          );
         }
         const subnet = existing.IPAM?.Config?.[0]?.Subnet;
-        if (!subnet) throw new BackendError("UNAVAILABLE", `Network ${networkName} has no IPv4 subnet: remove it (\`docker network rm ${networkName}\`) and retry`);
+        if (!subnet)
+          throw new BackendError("UNAVAILABLE", `Network ${networkName} has no IPv4 subnet: remove it (\`docker network rm ${networkName}\`) and retry`);
         return subnet;
       }
       try {
@@ -83,7 +87,8 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
           Labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_EGRESS_ROLE]: "network", [LABEL_EGRESS_FOR]: sandboxName },
         });
       } catch (error) {
-        if (statusCodeOf(error) !== 409) throw new BackendError("UNAVAILABLE", `Could not create the egress network ${networkName}: ${engineMessage(error)}`, { cause: error });
+        if (statusCodeOf(error) !== 409)
+          throw new BackendError("UNAVAILABLE", `Could not create the egress network ${networkName}: ${engineMessage(error)}`, { cause: error });
       }
     }
     throw new BackendError("UNAVAILABLE", `Could not create or find the egress network ${networkName}`);
@@ -133,23 +138,33 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
         if (stream === "stderr") stderr += Buffer.from(chunk).toString("utf8");
       },
     });
-    if (result.exitCode !== 0) throw new BackendError("UNAVAILABLE", `The egress proxy ${proxyName} did not apply its policy: ${stderr.trim() || `exit ${result.exitCode}`}`);
+    if (result.exitCode !== 0)
+      throw new BackendError("UNAVAILABLE", `The egress proxy ${proxyName} did not apply its policy: ${stderr.trim() || `exit ${result.exitCode}`}`);
   };
 
   const bringUp = async (): Promise<void> => {
     const subnet = await ensureNetwork();
     const image = await ensureImage(docker, options.egress.proxy_image, options.pull);
-    const configHash = createHash("sha256").update(JSON.stringify({ image: image.Id, source: egressProxySource(), subnet, networkName })).digest("hex").slice(0, 16);
+    const configHash = createHash("sha256")
+      .update(JSON.stringify({ image: image.Id, source: egressProxySource(), subnet, networkName }))
+      .digest("hex")
+      .slice(0, 16);
     let info = await docker
       .getContainer(proxyName)
       .inspect()
       .catch((error: unknown) => (statusCodeOf(error) === 404 ? undefined : Promise.reject(error)));
     if (info && info.Config.Labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
-      throw new BackendError("UNAVAILABLE", `A container named ${proxyName} exists but MonoClaw did not create it: remove it (\`docker rm -f ${proxyName}\`) and retry`);
+      throw new BackendError(
+        "UNAVAILABLE",
+        `A container named ${proxyName} exists but MonoClaw did not create it: remove it (\`docker rm -f ${proxyName}\`) and retry`,
+      );
     }
     if (info && info.Config.Labels?.[LABEL_CONFIG_HASH] !== configHash) {
       options.log(`Egress proxy ${proxyName} is out of date: replacing it`);
-      await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
       info = undefined;
     }
     let id = info?.Id;
@@ -157,7 +172,8 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       try {
         id = await createProxy(subnet, configHash);
       } catch (error) {
-        if (statusCodeOf(error) !== 409) throw new BackendError("UNAVAILABLE", `Could not create the egress proxy ${proxyName}: ${engineMessage(error)}`, { cause: error });
+        if (statusCodeOf(error) !== 409)
+          throw new BackendError("UNAVAILABLE", `Could not create the egress proxy ${proxyName}: ${engineMessage(error)}`, { cause: error });
         id = (await docker.getContainer(proxyName).inspect()).Id; // another process made it first
       }
     }
@@ -167,7 +183,8 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
         .getContainer(id)
         .start()
         .catch((error: unknown) => {
-          if (statusCodeOf(error) !== 304) throw new BackendError("UNAVAILABLE", `Could not start the egress proxy ${proxyName}: ${engineMessage(error)}`, { cause: error });
+          if (statusCodeOf(error) !== 304)
+            throw new BackendError("UNAVAILABLE", `Could not start the egress proxy ${proxyName}: ${engineMessage(error)}`, { cause: error });
         });
       appliedTo = undefined;
     }

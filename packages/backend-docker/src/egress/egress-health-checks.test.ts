@@ -6,7 +6,11 @@ describe("doctor's egress lines (no engine)", () => {
   it("warns that a forwarded secret on bridge can be sent anywhere, and names network: allowlist", async () => {
     const checks = await egressHealthChecks(parseDockerConfig({ network: "bridge", forward_env: ["GITHUB_TOKEN", "LANG"] }), "box", undefined);
     expect(checks).toEqual([
-      expect.objectContaining({ id: "docker.egress", level: "warn", message: "network: bridge with forward_env GITHUB_TOKEN: any command can read it and send it anywhere" }),
+      expect.objectContaining({
+        id: "docker.egress",
+        level: "warn",
+        message: "network: bridge with forward_env GITHUB_TOKEN: any command can read it and send it anywhere",
+      }),
     ]);
     expect(checks[0]!.fix).toContain("monoclaw config set terminal.docker.network allowlist");
     // Positive control for the silence below: no secret forwarded, or no network, says nothing.
@@ -22,6 +26,8 @@ describe("doctor's egress lines (no engine)", () => {
     );
     expect(checks).toHaveLength(1);
     expect(checks[0]).toMatchObject({ id: "docker.egress", level: "ok" });
-    expect(checks[0]!.message).toMatch(/^network: allowlist: the sandbox reaches only example\.org, registry\.npmjs\.org, .*github\.com.* \(preset packages; deny wins: gist\.github\.com; private allowed: 10\.1\.0\.0\/16\), through its egress proxy$/);
+    expect(checks[0]!.message).toMatch(
+      /^network: allowlist: the sandbox reaches only example\.org, registry\.npmjs\.org, .*github\.com.* \(preset packages; deny wins: gist\.github\.com; private allowed: 10\.1\.0\.0\/16\), through its egress proxy$/,
+    );
   });
 });

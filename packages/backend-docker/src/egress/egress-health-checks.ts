@@ -52,7 +52,11 @@ export async function egressHealthChecks(config: DockerConfig, sandboxName: stri
     );
   } catch (error) {
     if (statusCodeOf(error) !== 404) throw error;
-    checks.push({ id: "docker.egress.proxy", level: "ok", message: `egress proxy ${proxyName} not created yet: the first command starts it (image ${config.egress.proxy_image})` });
+    checks.push({
+      id: "docker.egress.proxy",
+      level: "ok",
+      message: `egress proxy ${proxyName} not created yet: the first command starts it (image ${config.egress.proxy_image})`,
+    });
   }
   return checks;
 }

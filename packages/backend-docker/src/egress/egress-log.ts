@@ -82,7 +82,8 @@ export async function readEgressLog(docker: Docker, sandboxName: string, options
 
 /** One line for a person: `time  REFUSED  CONNECT denied.test:443  not in terminal.docker.egress.allow`. */
 export function formatEgressRecord(record: EgressRecord): string {
-  if (record.event) return `${record.time}  ${record.event.toUpperCase()}${record.event === "policy" ? `  allow ${JSON.stringify(record.allow)} deny ${JSON.stringify(record.deny)}` : ""}`;
+  if (record.event)
+    return `${record.time}  ${record.event.toUpperCase()}${record.event === "policy" ? `  allow ${JSON.stringify(record.allow)} deny ${JSON.stringify(record.deny)}` : ""}`;
   const target = `${record.method ?? "?"} ${record.host ?? "?"}:${record.port ?? "?"}`;
   const detail =
     record.decision === "allowed"

@@ -22,9 +22,15 @@ export async function removeEgressFor(docker: Docker, sandboxName: string): Prom
     const status = statusCodeOf(error);
     if (status !== 404 && status !== 409) throw error;
   };
-  const proxy = await docker.getContainer(egressProxyName(sandboxName)).inspect().catch(() => undefined);
+  const proxy = await docker
+    .getContainer(egressProxyName(sandboxName))
+    .inspect()
+    .catch(() => undefined);
   // Only ours: a same-named container or network someone else made is left alone.
   if (proxy?.Config.Labels?.[LABEL_EGRESS_FOR] === sandboxName) await docker.getContainer(proxy.Id).remove({ force: true }).catch(ignoreMissing);
-  const network = await docker.getNetwork(egressNetworkName(sandboxName)).inspect().catch(() => undefined);
+  const network = await docker
+    .getNetwork(egressNetworkName(sandboxName))
+    .inspect()
+    .catch(() => undefined);
   if (network?.Labels?.[LABEL_EGRESS_FOR] === sandboxName) await docker.getNetwork(network.Id).remove().catch(ignoreMissing);
 }

@@ -62,7 +62,12 @@ describe("egress proxy: addresses", () => {
 
 describe("egress proxy: names", () => {
   it("matches exact names, *. wildcards (subdomains only) and ports; deny wins", () => {
-    proxy.setPolicy({ allow: ["pypi.org", "*.github.com", "files.example:8443", "198.19.0.10"], config_allow: ["pypi.org"], deny: ["gist.github.com"], allow_private: [] });
+    proxy.setPolicy({
+      allow: ["pypi.org", "*.github.com", "files.example:8443", "198.19.0.10"],
+      config_allow: ["pypi.org"],
+      deny: ["gist.github.com"],
+      allow_private: [],
+    });
     expect(proxy.decide("pypi.org", 443)).toMatchObject({ allowed: true, rule: "allow pypi.org" });
     expect(proxy.decide("pypi.org", 80)).toMatchObject({ allowed: true });
     expect(proxy.decide("pypi.org", 22)).toMatchObject({ allowed: false, rule: "not allowed" });
@@ -100,8 +105,12 @@ describe("terminal.docker.egress", () => {
   });
 
   it("rejects a malformed host rule or CIDR with the key and the expected form", () => {
-    expect(() => parseDockerConfig({ egress: { allow: ["https://pypi.org/"] } })).toThrow(/terminal\.docker\.egress\.allow\.0: must be a host name, "\*\.domain" or an IP address/);
-    expect(() => parseDockerConfig({ egress: { allow_private: ["10.0.0.0/40"] } })).toThrow(/terminal\.docker\.egress\.allow_private\.0: must be an IP address or a CIDR/);
+    expect(() => parseDockerConfig({ egress: { allow: ["https://pypi.org/"] } })).toThrow(
+      /terminal\.docker\.egress\.allow\.0: must be a host name, "\*\.domain" or an IP address/,
+    );
+    expect(() => parseDockerConfig({ egress: { allow_private: ["10.0.0.0/40"] } })).toThrow(
+      /terminal\.docker\.egress\.allow_private\.0: must be an IP address or a CIDR/,
+    );
     expect(() => parseDockerConfig({ egress: { alow: [] } })).toThrow(/terminal\.docker\.egress/);
     expect(dockerConfigSchema.parse({ egress: { allow: ["*.github.com", "pypi.org:443", "[2001:db8::1]:443"] } }).egress.allow).toHaveLength(3);
   });

@@ -9,7 +9,10 @@ describe("the egress test world", () => {
       for (const family of ["-4", "-6"]) {
         const routes = inNamespace(namespace, ["ip", family, "route", "show"]);
         expect(routes.status, `${namespace} ${family}`).toBe(0);
-        const destinations = routes.stdout.split("\n").filter(Boolean).map((line) => line.split(" ")[0]!);
+        const destinations = routes.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => line.split(" ")[0]!);
         expect(destinations, `${namespace} ${family}`).not.toContain("default");
         for (const destination of destinations) {
           // IPv4: only the benchmarking range; IPv6: at most link-local routes of the interfaces.

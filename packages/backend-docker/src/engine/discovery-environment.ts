@@ -17,10 +17,7 @@ export interface DiscoveryEnvironment {
 }
 
 /** The discovery environment of the running process. */
-export function processDiscoveryEnvironment(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  configuredHost?: string,
-): DiscoveryEnvironment {
+export function processDiscoveryEnvironment(env: Readonly<Record<string, string | undefined>> = process.env, configuredHost?: string): DiscoveryEnvironment {
   return {
     env,
     homeDir: env.HOME || homedir(),

@@ -43,9 +43,11 @@ describe("discovery strategies, each on its own", () => {
   it("DOCKER_HOST reads DOCKER_TLS_VERIFY and DOCKER_CERT_PATH", () => {
     expect(dockerHostEnvStrategy.find(fakeEnvironment())).toBeUndefined();
     expect(dockerHostEnvStrategy.find(fakeEnvironment({ env: { DOCKER_HOST: "unix:///x.sock" } }))).toEqual({ url: "unix:///x.sock", source: "DOCKER_HOST" });
-    expect(
-      dockerHostEnvStrategy.find(fakeEnvironment({ env: { DOCKER_HOST: "tcp://h:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: "/certs" } })),
-    ).toEqual({ url: "tcp://h:2376", source: "DOCKER_HOST", tls: { certPath: "/certs", verify: true } });
+    expect(dockerHostEnvStrategy.find(fakeEnvironment({ env: { DOCKER_HOST: "tcp://h:2376", DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: "/certs" } }))).toEqual({
+      url: "tcp://h:2376",
+      source: "DOCKER_HOST",
+      tls: { certPath: "/certs", verify: true },
+    });
     // DOCKER_TLS_VERIFY without a cert path: the docker CLI's default ~/.docker.
     expect(dockerHostEnvStrategy.find(fakeEnvironment({ env: { DOCKER_HOST: "tcp://h:2376", DOCKER_TLS_VERIFY: "1" } }))?.tls).toEqual({
       certPath: "/home/me/.docker",
@@ -57,7 +59,10 @@ describe("discovery strategies, each on its own", () => {
     const id = createHash("sha256").update("remote").digest("hex");
     const files = {
       "/home/me/.docker/config.json": JSON.stringify({ currentContext: "remote" }),
-      [`/home/me/.docker/contexts/meta/${id}/meta.json`]: JSON.stringify({ Name: "remote", Endpoints: { docker: { Host: "tcp://box:2376", SkipTLSVerify: false } } }),
+      [`/home/me/.docker/contexts/meta/${id}/meta.json`]: JSON.stringify({
+        Name: "remote",
+        Endpoints: { docker: { Host: "tcp://box:2376", SkipTLSVerify: false } },
+      }),
       [`/home/me/.docker/contexts/tls/${id}/docker/cert.pem`]: "",
     };
     expect(dockerContextStrategy.find(fakeEnvironment({ files }))).toEqual({
@@ -66,22 +71,26 @@ describe("discovery strategies, each on its own", () => {
       tls: { certPath: `/home/me/.docker/contexts/tls/${id}/docker`, verify: true },
     });
     expect(dockerContextStrategy.find(fakeEnvironment({ files, env: { DOCKER_CONTEXT: "default" } }))).toBeUndefined();
-    expect(() => dockerContextStrategy.find(fakeEnvironment({ files, env: { DOCKER_CONTEXT: "gone" } }))).toThrowError(/context "gone" is selected but .* does not exist/);
+    expect(() => dockerContextStrategy.find(fakeEnvironment({ files, env: { DOCKER_CONTEXT: "gone" } }))).toThrowError(
+      /context "gone" is selected but .* does not exist/,
+    );
     expect(dockerContextStrategy.find(fakeEnvironment())).toBeUndefined();
   });
 
   it("default socket: /var/run/docker.sock, then Docker Desktop's ~/.docker/run/docker.sock", () => {
     expect(defaultSocketStrategy.find(fakeEnvironment())).toBeUndefined();
-    expect(defaultSocketStrategy.find(fakeEnvironment({ files: { "/home/me/.docker/run/docker.sock": "" } }))?.url).toBe("unix:///home/me/.docker/run/docker.sock");
+    expect(defaultSocketStrategy.find(fakeEnvironment({ files: { "/home/me/.docker/run/docker.sock": "" } }))?.url).toBe(
+      "unix:///home/me/.docker/run/docker.sock",
+    );
     expect(defaultSocketStrategy.find(fakeEnvironment({ files: { "/var/run/docker.sock": "" } }))?.url).toBe("unix:///var/run/docker.sock");
   });
 
   it("rootless socket: $XDG_RUNTIME_DIR/docker.sock or /run/user/<uid>/docker.sock", () => {
     expect(rootlessSocketStrategy.find(fakeEnvironment())).toBeUndefined();
     expect(rootlessSocketStrategy.find(fakeEnvironment({ files: { "/run/user/1000/docker.sock": "" } }))?.url).toBe("unix:///run/user/1000/docker.sock");
-    expect(
-      rootlessSocketStrategy.find(fakeEnvironment({ env: { XDG_RUNTIME_DIR: "/xdg" }, files: { "/xdg/docker.sock": "" } }))?.url,
-    ).toBe("unix:///xdg/docker.sock");
+    expect(rootlessSocketStrategy.find(fakeEnvironment({ env: { XDG_RUNTIME_DIR: "/xdg" }, files: { "/xdg/docker.sock": "" } }))?.url).toBe(
+      "unix:///xdg/docker.sock",
+    );
   });
 
   it("Podman socket: rootless, then rootful", () => {
@@ -120,7 +129,10 @@ describe("connectEngine against the real engine", () => {
     const id = createHash("sha256").update("local").digest("hex");
     mkdirSync(join(configDir, "contexts", "meta", id), { recursive: true });
     writeFileSync(join(configDir, "config.json"), JSON.stringify({ currentContext: "local" }));
-    writeFileSync(join(configDir, "contexts", "meta", id, "meta.json"), JSON.stringify({ Name: "local", Endpoints: { docker: { Host: "unix:///var/run/docker.sock" } } }));
+    writeFileSync(
+      join(configDir, "contexts", "meta", id, "meta.json"),
+      JSON.stringify({ Name: "local", Endpoints: { docker: { Host: "unix:///var/run/docker.sock" } } }),
+    );
     const viaContext = await connectEngine(processDiscoveryEnvironment({ HOME: scratch, DOCKER_CONFIG: configDir }));
     expect(viaContext.endpoint.source).toMatch(/Docker context .*"local"/);
   });

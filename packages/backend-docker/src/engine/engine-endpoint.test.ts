@@ -37,7 +37,9 @@ describe("endpointToDockerOptions", () => {
   });
 
   it("names the endpoint, its source and the fix for bad input", () => {
-    expect(() => endpointToDockerOptions({ url: "ftp://x", source: "DOCKER_HOST" })).toThrowError(/"ftp:\/\/x" \(DOCKER_HOST\) uses an unsupported scheme; use unix:\/\/, tcp:\/\/ or ssh:\/\//);
+    expect(() => endpointToDockerOptions({ url: "ftp://x", source: "DOCKER_HOST" })).toThrowError(
+      /"ftp:\/\/x" \(DOCKER_HOST\) uses an unsupported scheme; use unix:\/\/, tcp:\/\/ or ssh:\/\//,
+    );
     expect(() => endpointToDockerOptions({ url: "tcp://box:2376", source: "t", tls: { certPath: join(certs, "missing"), verify: true } })).toThrowError(
       /Cannot read the TLS certificates .* DOCKER_CERT_PATH must hold ca\.pem, cert\.pem and key\.pem/,
     );

@@ -32,5 +32,7 @@ export function engineMessage(error: unknown): string {
 /** `UNAVAILABLE` for an engine that stopped answering (see {@link isConnectionError}), with the command that checks the daemon. */
 export function engineUnreachableError(error: unknown, activity?: string): BackendError {
   const during = activity === undefined ? "" : ` while ${activity}`;
-  return new BackendError("UNAVAILABLE", `The Docker engine stopped answering${during}: ${engineMessage(error)}. Is the daemon running (\`docker info\`)?`, { cause: error });
+  return new BackendError("UNAVAILABLE", `The Docker engine stopped answering${during}: ${engineMessage(error)}. Is the daemon running (\`docker info\`)?`, {
+    cause: error,
+  });
 }

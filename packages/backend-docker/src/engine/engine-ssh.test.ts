@@ -60,7 +60,15 @@ describe("an ssh:// engine endpoint (OpenSSH's sshd on 127.0.0.1)", () => {
   it("is reached as the current user with the key in ~/.ssh and a known host key, and runs commands, sessions and files", async () => {
     const home = makeHome("trusted", { key: clientKey, knownHosts: `[127.0.0.1]:${port} ${hostKeyLine}\n` });
     const asCurrentUser = `ssh://127.0.0.1:${port}`;
-    const backend = createDockerBackend({ image: BUSYBOX, network: "none", pull: "never", name: names.next(), host: asCurrentUser, hostEnv: { HOME: home }, idle_timeout: 0 });
+    const backend = createDockerBackend({
+      image: BUSYBOX,
+      network: "none",
+      pull: "never",
+      name: names.next(),
+      host: asCurrentUser,
+      hostEnv: { HOME: home },
+      idle_timeout: 0,
+    });
     try {
       const connection = await backend.engine();
       expect(connection.endpoint).toMatchObject({ url: asCurrentUser, source: "terminal.docker.host" });

@@ -27,17 +27,67 @@ function makeCertificates() {
   openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=monoclaw test CA");
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
   openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "server-cert.pem", "-days", "1", "-extfile", "server.ext");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca-key.pem",
+    "-CAcreateserial",
+    "-out",
+    "server-cert.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "server.ext",
+  );
   writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
   openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client-key.pem", "-out", "client.csr", "-subj", "/CN=monoclaw client");
-  openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", "client-cert.pem", "-days", "1", "-extfile", "client.ext");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca-key.pem",
+    "-CAcreateserial",
+    "-out",
+    "client-cert.pem",
+    "-days",
+    "1",
+    "-extfile",
+    "client.ext",
+  );
   mkdirSync(clientDir);
   writeFileSync(join(clientDir, "ca.pem"), readFileSync(join(dir, "ca.pem")));
   writeFileSync(join(clientDir, "cert.pem"), readFileSync(join(dir, "client-cert.pem")));
   writeFileSync(join(clientDir, "key.pem"), readFileSync(join(dir, "client-key.pem")));
   // A client certificate the engine's CA never signed.
   mkdirSync(noCertDir);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(noCertDir, "key.pem"), "-out", join(noCertDir, "cert.pem"), "-days", "1", "-subj", "/CN=stranger"], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(noCertDir, "key.pem"),
+      "-out",
+      join(noCertDir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=stranger",
+    ],
+    { stdio: "pipe" },
+  );
   writeFileSync(join(noCertDir, "ca.pem"), readFileSync(join(dir, "ca.pem")));
 }
 
@@ -139,7 +189,9 @@ describe("a TLS tcp:// engine endpoint with client certificates", () => {
   });
 
   it("works as terminal.docker.host too, and fails clearly with a certificate the engine does not trust", async () => {
-    const good = await connectEngine(processDiscoveryEnvironment({ HOME: dir, DOCKER_CERT_PATH: clientDir, DOCKER_TLS_VERIFY: "1" }, `tcp://127.0.0.1:${port}`));
+    const good = await connectEngine(
+      processDiscoveryEnvironment({ HOME: dir, DOCKER_CERT_PATH: clientDir, DOCKER_TLS_VERIFY: "1" }, `tcp://127.0.0.1:${port}`),
+    );
     expect(good.endpoint.source).toBe("terminal.docker.host");
     expect(good.engineVersion).toMatch(/^\d+\./);
     const error = (await connectEngine(

@@ -96,7 +96,10 @@ describe("host path translation against a real engine", () => {
   afterAll(async () => {
     const leftovers = await docker.listContainers({ all: true, filters: { name: [prefix] } });
     await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-    await docker.getVolume(volumeName).remove().catch(() => {});
+    await docker
+      .getVolume(volumeName)
+      .remove()
+      .catch(() => {});
     rmSync(projects, { recursive: true, force: true });
     rmSync(data, { recursive: true, force: true });
   });

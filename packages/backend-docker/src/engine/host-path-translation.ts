@@ -119,10 +119,7 @@ export const processProbes: ContainerProbes = {
  * Docker-in-Docker): then bind sources are already the engine's paths. Rejects
  * only when the engine cannot be reached or answers with an unexpected error.
  */
-export async function findRuntimeContainer(
-  docker: Dockerode,
-  probes: ContainerProbes = processProbes,
-): Promise<RuntimeContainer | undefined> {
+export async function findRuntimeContainer(docker: Dockerode, probes: ContainerProbes = processProbes): Promise<RuntimeContainer | undefined> {
   for (const strategy of containerIdStrategies) {
     const candidate = strategy.find(probes);
     if (candidate === undefined) continue;
@@ -201,10 +198,7 @@ export function mountHolding(container: RuntimeContainer, path: string): Runtime
  * Looks the container up once, now; rejects only when the engine cannot be
  * reached.
  */
-export async function createHostPathTranslator(
-  docker: Dockerode,
-  probes: ContainerProbes = processProbes,
-): Promise<HostPathTranslator> {
+export async function createHostPathTranslator(docker: Dockerode, probes: ContainerProbes = processProbes): Promise<HostPathTranslator> {
   const container = await findRuntimeContainer(docker, probes);
   if (container === undefined) return (path) => path;
   return (path) => translateToHostPath(container, path);
@@ -215,11 +209,7 @@ export async function createHostPathTranslator(
  * `sources` are the configured bind-mount sources (expanded, symlinks
  * resolved); each one no mount of the runtime container holds fails the check.
  */
-export async function hostPathHealthCheck(
-  docker: Dockerode,
-  sources: readonly string[] = [],
-  probes: ContainerProbes = processProbes,
-): Promise<HealthCheck> {
+export async function hostPathHealthCheck(docker: Dockerode, sources: readonly string[] = [], probes: ContainerProbes = processProbes): Promise<HealthCheck> {
   const id = "docker.host_paths";
   let container: RuntimeContainer | undefined;
   try {

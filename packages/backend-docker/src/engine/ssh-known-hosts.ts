@@ -65,6 +65,9 @@ function patternMatches(pattern: string, name: string): boolean {
     if (salt === undefined || hash === undefined) return false;
     return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
   }
-  const glob = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const glob = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${glob}$`, "i").test(name);
 }

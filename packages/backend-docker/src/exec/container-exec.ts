@@ -60,11 +60,7 @@ export function createAttachedExec(docker: Docker, containerId: string, spec: At
  * with `exitCode: null` and does NOT end the process: see kill-tree usage in
  * the backend.
  */
-export async function runContainerExec(
-  docker: Docker,
-  containerId: string,
-  request: ContainerExecRequest,
-): Promise<ContainerExecResult> {
+export async function runContainerExec(docker: Docker, containerId: string, request: ContainerExecRequest): Promise<ContainerExecResult> {
   const exec = await createAttachedExec(docker, containerId, {
     cmd: request.cmd,
     env: request.env,

@@ -8,7 +8,13 @@ import { SESSION_SHELL } from "./docker-shell-transport.js";
 /** The terminal `monoclaw sandbox shell` connects to the container. */
 export interface InteractiveShellIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on?(event: "resize", listener: () => void): unknown; off?(event: "resize", listener: () => void): unknown };
+  stdout: NodeJS.WritableStream & {
+    isTTY?: boolean;
+    columns?: number;
+    rows?: number;
+    on?(event: "resize", listener: () => void): unknown;
+    off?(event: "resize", listener: () => void): unknown;
+  };
   stderr: NodeJS.WritableStream;
 }
 

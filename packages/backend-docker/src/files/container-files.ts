@@ -85,7 +85,9 @@ export function createContainerFiles(
 ): ContainerFiles {
   /** Errors from the channel name the absolute path; the caller gave `path`. */
   const renamed = (error: unknown, absolute: string, path: string): unknown =>
-    error instanceof BackendError && error.path === absolute ? new BackendError(error.code, error.message.replace(absolute, path), { path, cause: error }) : error;
+    error instanceof BackendError && error.path === absolute
+      ? new BackendError(error.code, error.message.replace(absolute, path), { path, cause: error })
+      : error;
   const resolvePath = (path: string): string => {
     if (path === "") throw new BackendError("INVALID", "The path is empty; give a file path such as notes.txt", { path });
     if (path.includes("\0")) throw new BackendError("INVALID", `The path ${JSON.stringify(path)} contains a NUL byte`, { path });
@@ -93,7 +95,8 @@ export function createContainerFiles(
   };
 
   const fail = (operation: "read" | "write" | "list" | "stat", path: string, exitCode: number | null, stderr: string): never => {
-    const special = exitCode !== null && (operation === "read" || operation === "write") ? specialFileStatusError(operation, path, exitCode, stderr) : undefined;
+    const special =
+      exitCode !== null && (operation === "read" || operation === "write") ? specialFileStatusError(operation, path, exitCode, stderr) : undefined;
     if (special !== undefined) throw special;
     const code = (exitCode !== null && EXIT_TO_CODE[exitCode]) || (/read-only/i.test(stderr) ? "EACCES" : "IO");
     const what: Record<BackendErrorCode, string> = {

@@ -32,7 +32,8 @@ async function turn(command: string, approve?: (request: ApprovalRequest) => Pro
   ctx.server.enqueue(step.toolCall("bash", { command }), step.text("ok"));
   const events: AgentEvent[] = [];
   const model = scriptedModel("openai", ctx.server);
-  for await (const event of runAgentTurn({ model, backend: ctx.workspace.backend, prompt: "clean up", ...(approve === undefined ? {} : { approve }) })) events.push(event);
+  for await (const event of runAgentTurn({ model, backend: ctx.workspace.backend, prompt: "clean up", ...(approve === undefined ? {} : { approve }) }))
+    events.push(event);
   return events;
 }
 
@@ -52,7 +53,9 @@ describe("the agent's approval gate reads commands as a shell does", () => {
       return false;
     });
     expect(await ran()).toBe(false);
-    expect(asked).toEqual([expect.objectContaining({ command: SH_C, backend: "host", reason: "this command recursively deletes / , home or a system directory" })]);
+    expect(asked).toEqual([
+      expect.objectContaining({ command: SH_C, backend: "host", reason: "this command recursively deletes / , home or a system directory" }),
+    ]);
     expect(ofType(events, "tool-end")[0]!.output).toContain("the user declined this command");
   });
 

@@ -23,7 +23,8 @@ describe("approvals", () => {
   it("without an approve hook, a destructive command is refused and the model is told why", async () => {
     ctx.server.enqueue(step.toolCall("bash", { command: RISKY }), step.text("ok"));
     const events: AgentEvent[] = [];
-    for await (const event of runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "install" })) events.push(event);
+    for await (const event of runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "install" }))
+      events.push(event);
     expect(await ran()).toBe(false);
     const [end] = ofType(events, "tool-end");
     expect(end).toMatchObject({ isError: true });
@@ -39,10 +40,16 @@ describe("approvals", () => {
       requests.push({ request, seenBefore: seen.map((e) => e.type) });
       return false;
     };
-    for await (const event of runAgentTurn({ model: scriptedModel("anthropic", ctx.server), backend: ctx.workspace.backend, prompt: "install", approve })) seen.push(event);
+    for await (const event of runAgentTurn({ model: scriptedModel("anthropic", ctx.server), backend: ctx.workspace.backend, prompt: "install", approve }))
+      seen.push(event);
     expect(await ran()).toBe(false);
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.request).toMatchObject({ toolName: "bash", command: RISKY, backend: "host", reason: "this command downloads a script and runs it without showing it first" });
+    expect(requests[0]!.request).toMatchObject({
+      toolName: "bash",
+      command: RISKY,
+      backend: "host",
+      reason: "this command downloads a script and runs it without showing it first",
+    });
     expect(requests[0]!.seenBefore.at(-1)).toBe("tool-start");
     expect(ofType(seen, "tool-end")[0]!.output).toBe("Not run: the user declined this command. Do not retry it; ask the user how to proceed.");
     expect(turnEnd(seen).reason).toBe("stop");
@@ -51,7 +58,12 @@ describe("approvals", () => {
   it("runs the command when the hook says yes", async () => {
     ctx.server.enqueue(step.toolCall("bash", { command: RISKY }), step.text("ok"));
     const events: AgentEvent[] = [];
-    for await (const event of runAgentTurn({ model: scriptedModel("openai", ctx.server), backend: ctx.workspace.backend, prompt: "install", approve: async () => true })) {
+    for await (const event of runAgentTurn({
+      model: scriptedModel("openai", ctx.server),
+      backend: ctx.workspace.backend,
+      prompt: "install",
+      approve: async () => true,
+    })) {
       events.push(event);
     }
     expect(await ran()).toBe(true);

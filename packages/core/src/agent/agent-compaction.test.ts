@@ -21,7 +21,12 @@ describe("compaction", () => {
   it("summarises older turns with the model before the call when the conversation nears the context window", async () => {
     ctx.server.enqueue(step.text("SUMMARY: the user asked six questions about q and got answers about a."), step.text("fresh answer"));
     const events = await collect(
-      runAgentTurn({ model: scriptedModel("anthropic", ctx.server, { contextWindow: 4000 }), backend: ctx.workspace.backend, prompt: "next question", messages: history(6, 2000) }),
+      runAgentTurn({
+        model: scriptedModel("anthropic", ctx.server, { contextWindow: 4000 }),
+        backend: ctx.workspace.backend,
+        prompt: "next question",
+        messages: history(6, 2000),
+      }),
     );
     const [compaction] = ofType(events, "compaction");
     expect(compaction).toBeDefined();
@@ -61,7 +66,12 @@ describe("compaction", () => {
   it("goes on with the full conversation when the summary call fails", async () => {
     ctx.server.enqueue(step.error(400, { message: "bad summary request" }), step.text("still answered"));
     const events = await collect(
-      runAgentTurn({ model: scriptedModel("openai", ctx.server, { contextWindow: 4000 }), backend: ctx.workspace.backend, prompt: "go", messages: history(6, 2000) }),
+      runAgentTurn({
+        model: scriptedModel("openai", ctx.server, { contextWindow: 4000 }),
+        backend: ctx.workspace.backend,
+        prompt: "go",
+        messages: history(6, 2000),
+      }),
     );
     expect(ofType(events, "compaction")).toHaveLength(0);
     expect(ofType(events, "error")[0]!.message).toContain("Could not summarise older messages");

@@ -59,7 +59,11 @@ afterAll(() => {
 
 describe("agent on the Docker backend (real engine, busybox, network none)", () => {
   it("runs multi-step tool use inside the container with shell state, and file tools use container paths", async () => {
-    const agent = createAgent({ model: scriptedModel("anthropic", server), backend, approvals: { mode: "ask", sandboxed: isSandboxedStatus(await backend.status()) } });
+    const agent = createAgent({
+      model: scriptedModel("anthropic", server),
+      backend,
+      approvals: { mode: "ask", sandboxed: isSandboxedStatus(await backend.status()) },
+    });
     server.enqueue(
       step.toolCall("bash", { command: "mkdir -p /workspace/app && cd /workspace/app && export STAGE=container" }),
       step.toolCall("write", { path: "/workspace/app/config.txt", content: "mode=dev\n" }),

@@ -34,7 +34,11 @@ describe.each<WireFormat>(["openai", "anthropic"])("agent turn over the %s wire 
     expect(events[0]).toMatchObject({ type: "turn-start" });
     const end = turnEnd(events);
     expect(end).toMatchObject({ reason: "stop", text: "All done: hello from sub." });
-    expect(ofType(events, "text-delta").map((e) => e.text).join("")).toBe("Setting up.All done: hello from sub.");
+    expect(
+      ofType(events, "text-delta")
+        .map((e) => e.text)
+        .join(""),
+    ).toBe("Setting up.All done: hello from sub.");
     const toolEnds = ofType(events, "tool-end");
     expect(toolEnds).toHaveLength(2);
     expect(toolEnds[0]).toMatchObject({ toolName: "bash", isError: false, exitCode: 0, output: "ready" });
@@ -138,13 +142,15 @@ describe("agent turn: failures and limits", () => {
 
   it("abandons a model call that sends nothing for modelIdleTimeoutMs and retries it", async () => {
     server.enqueue(step.hang(), { text: "half", hangAfterText: true }, step.text("finally"));
-    const events = await collect(
-      runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "hi", retry: fastRetry, modelIdleTimeoutMs: 2000 }),
-    );
+    const events = await collect(runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "hi", retry: fastRetry, modelIdleTimeoutMs: 2000 }));
     // The silent call is retried; the one that stalled after showing text is not (the text was already shown).
     expect(ofType(events, "retry").map((e) => e.reason)).toEqual(["no response for 2 s"]);
     expect(ofType(events, "error")[0]).toMatchObject({ kind: "model", message: "The model sent nothing for 2 s." });
-    expect(ofType(events, "text-delta").map((e) => e.text).join("")).toBe("half");
+    expect(
+      ofType(events, "text-delta")
+        .map((e) => e.text)
+        .join(""),
+    ).toBe("half");
     // What the person saw stays in the conversation.
     expect(turnEnd(events)).toMatchObject({ reason: "error", text: "half", messages: [{ role: "assistant", content: "half" }] });
     expect(server.requests).toHaveLength(2);
@@ -195,7 +201,11 @@ describe("agent turn: failures and limits", () => {
     const everything = JSON.stringify(events) + JSON.stringify(server.requests.map((r) => r.body));
     expect(everything).not.toContain("sup3rs3cr3tvalue42");
     expect(ofType(events, "tool-end").map((e) => e.output)).toEqual(["token=[REDACTED:DEPLOY_TOKEN]", "     1\ttoken=[REDACTED:DEPLOY_TOKEN]"]);
-    expect(ofType(events, "tool-output").map((e) => e.text).join("")).toBe("token=[REDACTED:DEPLOY_TOKEN]\n");
+    expect(
+      ofType(events, "tool-output")
+        .map((e) => e.text)
+        .join(""),
+    ).toBe("token=[REDACTED:DEPLOY_TOKEN]\n");
   });
 
   it("gives the model head and tail of long output plus a file that read pages through", async () => {
@@ -214,13 +224,19 @@ describe("agent turn: failures and limits", () => {
     expect(bashEnd!.output).toContain("Page through it with the read tool");
     expect(Buffer.byteLength(bashEnd!.output)).toBeLessThan(60 * 1024);
     expect(readEnd!.output).toBe(" 54321\t54321\n 54322\t54322\n[lines 54321-54322 of 100000; continue with offset=54323]");
-    expect(ofType(events, "tool-output").map((e) => e.text).join("").length).toBe(588_895);
+    expect(
+      ofType(events, "tool-output")
+        .map((e) => e.text)
+        .join("").length,
+    ).toBe(588_895);
   });
 
   it("stops live output past liveOutputLimit with one note, while the model still gets head and tail", async () => {
     server.enqueue(step.toolCall("bash", { command: "seq 1 100000" }), step.text("ok"));
     const events = await collect(runAgentTurn({ model: scriptedModel("openai", server), backend, prompt: "count", liveOutputLimit: 10_000 }));
-    const live = ofType(events, "tool-output").map((e) => e.text).join("");
+    const live = ofType(events, "tool-output")
+      .map((e) => e.text)
+      .join("");
     expect(live.length).toBeLessThan(200_000);
     expect(live).toContain("[... live output stops here (more than 10000 characters); the rest is in the tool result ...]");
     expect(live.endsWith("...]\n")).toBe(true);

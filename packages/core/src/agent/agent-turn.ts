@@ -83,9 +83,7 @@ let defaultTools: AgentTool[] | undefined;
 /** Marks an abort travelling up the stack; never escapes this module. */
 class TurnAborted extends Error {}
 
-type StepOutcome =
-  | { kind: "done"; text: string; calls: ToolCallPart[]; assistant: ModelMessage[] }
-  | { kind: "aborted"; text: string };
+type StepOutcome = { kind: "done"; text: string; calls: ToolCallPart[]; assistant: ModelMessage[] } | { kind: "aborted"; text: string };
 
 /**
  * Runs one turn of the agent: the prompt goes to the model, its tool calls
@@ -133,8 +131,7 @@ class AgentTurn {
     const tools = options.tools ?? (defaultTools ??= createDefaultTools());
     this.tools = new Map(tools.map((t) => [t.name, t]));
     this.toolSet = Object.fromEntries(tools.map((t) => [t.name, sdkTool(t)]));
-    this.redactor =
-      options.redactor ?? createRedactor({ env: process.env, secrets: [{ label: "model API key", value: options.model.apiKey }] });
+    this.redactor = options.redactor ?? createRedactor({ env: process.env, secrets: [{ label: "model API key", value: options.model.apiKey }] });
     this.outputStore = options.outputStore ?? createToolOutputStore();
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.contextWindow = options.model.contextWindow ?? DEFAULT_CONTEXT_WINDOW;
@@ -310,7 +307,11 @@ class AgentTurn {
       });
     } catch (error) {
       if (error instanceof TurnAborted || this.signal.aborted) throw new TurnAborted();
-      this.out.push({ type: "error", kind: "model", message: `Could not summarise older messages (${describeModelError(error)}); going on with the full conversation.` });
+      this.out.push({
+        type: "error",
+        kind: "model",
+        message: `Could not summarise older messages (${describeModelError(error)}); going on with the full conversation.`,
+      });
       return;
     }
     this.conversation = compactedConversation(summary, split.kept);
@@ -455,4 +456,3 @@ function safeTitle(tool: AgentTool, input: unknown): string {
     return tool.name;
   }
 }
-

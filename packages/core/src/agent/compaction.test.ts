@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { compactedConversation, estimateTokens, splitForCompaction, transcriptOf } from "./compaction.js";
 
 const user = (text: string): ModelMessage => ({ role: "user", content: text });
-const call = (id: string): ModelMessage => ({ role: "assistant", content: [{ type: "tool-call", toolCallId: id, toolName: "bash", input: { command: "ls" } }] });
+const call = (id: string): ModelMessage => ({
+  role: "assistant",
+  content: [{ type: "tool-call", toolCallId: id, toolName: "bash", input: { command: "ls" } }],
+});
 const result = (id: string, text: string): ModelMessage => ({
   role: "tool",
   content: [{ type: "tool-result", toolCallId: id, toolName: "bash", output: { type: "text", value: text } }],

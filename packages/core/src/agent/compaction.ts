@@ -27,10 +27,7 @@ function binaryAsLength(_key: string, value: unknown): unknown {
  * or assistant message, so no tool result is separated from its call.
  * Returns undefined when nothing older can be summarised.
  */
-export function splitForCompaction(
-  messages: readonly ModelMessage[],
-  keepTokens: number,
-): { older: ModelMessage[]; kept: ModelMessage[] } | undefined {
+export function splitForCompaction(messages: readonly ModelMessage[], keepTokens: number): { older: ModelMessage[]; kept: ModelMessage[] } | undefined {
   let kept = 0;
   let split = messages.length;
   for (let i = messages.length - 1; i > 0; i -= 1) {
@@ -75,8 +72,5 @@ export const SUMMARY_SYSTEM_PROMPT =
 
 /** The conversation after compaction: the summary as a user message, then the kept messages. */
 export function compactedConversation(summary: string, kept: readonly ModelMessage[]): ModelMessage[] {
-  return [
-    { role: "user", content: `[Summary of the earlier conversation, which was too long to keep in full]\n${summary}` },
-    ...kept,
-  ];
+  return [{ role: "user", content: `[Summary of the earlier conversation, which was too long to keep in full]\n${summary}` }, ...kept];
 }

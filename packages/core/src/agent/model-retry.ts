@@ -88,11 +88,7 @@ export function describeModelError(error: unknown): string {
     if (error.statusCode === undefined) return `Cannot reach the model at ${where} (${networkCause(error)}).`;
     const body = error.responseBody === undefined ? "" : `: ${extractMessage(error.responseBody)}`;
     const hint =
-      error.statusCode === 401 || error.statusCode === 403
-        ? " Check the API key."
-        : error.statusCode === 404
-          ? " Check the model id and base URL."
-          : "";
+      error.statusCode === 401 || error.statusCode === 403 ? " Check the API key." : error.statusCode === 404 ? " Check the model id and base URL." : "";
     return `The model server answered HTTP ${error.statusCode}${body} (${where}).${hint}`;
   }
   return error instanceof Error ? error.message : String(error);
@@ -101,7 +97,7 @@ export function describeModelError(error: unknown): string {
 function extractMessage(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof parsed.error === "object" ? parsed.error?.message : parsed.error ?? parsed.message;
+    const message = typeof parsed.error === "object" ? parsed.error?.message : (parsed.error ?? parsed.message);
     if (typeof message === "string") return message;
   } catch {
     // not JSON: use the text

@@ -26,4 +26,3 @@ export function sdkTool(tool: AgentTool): Tool {
   }
   return made;
 }
-

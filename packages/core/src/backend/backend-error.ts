@@ -3,17 +3,7 @@
  * (`EFBIG`: more bytes than the caller's cap), plus `UNAVAILABLE` (the backend cannot run anything: engine down, container
  * gone and not re-creatable) and `INVALID` (bad input such as an empty path).
  */
-export type BackendErrorCode =
-  | "ENOENT"
-  | "EISDIR"
-  | "ENOTDIR"
-  | "EACCES"
-  | "EEXIST"
-  | "EFBIG"
-  | "CWD_NOT_FOUND"
-  | "UNAVAILABLE"
-  | "INVALID"
-  | "IO";
+export type BackendErrorCode = "ENOENT" | "EISDIR" | "ENOTDIR" | "EACCES" | "EEXIST" | "EFBIG" | "CWD_NOT_FOUND" | "UNAVAILABLE" | "INVALID" | "IO";
 
 /**
  * The one error type a backend rejects with. Its message is written for a

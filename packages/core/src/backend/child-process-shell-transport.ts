@@ -39,9 +39,19 @@ export function childProcessShellTransport(options: ChildProcessShellOptions): O
       child.stdin.on("error", () => undefined); // EPIPE once the shell is gone: reported through exit
       child.once("error", (error: NodeJS.ErrnoException) => {
         if (!existsSync(options.cwd)) {
-          reject(new BackendError("CWD_NOT_FOUND", `Cannot start a shell in ${options.cwd}: the directory does not exist. Create it or choose another working directory.`, { path: options.cwd, cause: error }));
+          reject(
+            new BackendError(
+              "CWD_NOT_FOUND",
+              `Cannot start a shell in ${options.cwd}: the directory does not exist. Create it or choose another working directory.`,
+              { path: options.cwd, cause: error },
+            ),
+          );
         } else {
-          reject(new BackendError("UNAVAILABLE", `Cannot start the shell ${options.command}: ${error.message}. Check that it is installed (terminal.host.shell).`, { cause: error }));
+          reject(
+            new BackendError("UNAVAILABLE", `Cannot start the shell ${options.command}: ${error.message}. Check that it is installed (terminal.host.shell).`, {
+              cause: error,
+            }),
+          );
         }
         exitReported = true;
         onExitReported();

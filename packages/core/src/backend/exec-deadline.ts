@@ -17,10 +17,7 @@ export interface Deadline {
  * comes first (an already-aborted signal fires on the next microtask, so the
  * caller has finished its setup). Never fires after `dispose`.
  */
-export function watchDeadline(
-  options: { timeoutMs: number; signal?: AbortSignal | undefined },
-  onStop: (reason: StopReason) => void,
-): Deadline {
+export function watchDeadline(options: { timeoutMs: number; signal?: AbortSignal | undefined }, onStop: (reason: StopReason) => void): Deadline {
   let reason: StopReason | undefined;
   let disposed = false;
   const fire = (why: StopReason): void => {

@@ -14,10 +14,7 @@ export interface ExecOutput {
  * thrown by `onOutput` is swallowed so a faulty listener cannot break the
  * command's bookkeeping; capture goes on.
  */
-export function createExecOutput(
-  options: Pick<ExecOptions, "onOutput" | "maxOutputBytes" | "maxSpillBytes">,
-  spillDirectory?: string,
-): ExecOutput {
+export function createExecOutput(options: Pick<ExecOptions, "onOutput" | "maxOutputBytes" | "maxSpillBytes">, spillDirectory?: string): ExecOutput {
   const base = { maxBytes: options.maxOutputBytes, maxSpillBytes: options.maxSpillBytes, spillDirectory };
   const stdout = createOutputCapture({ ...base, label: "stdout" });
   const stderr = createOutputCapture({ ...base, label: "stderr" });

@@ -9,11 +9,7 @@ import { ENVIRONMENT_VARIABLE_NAME } from "./environment-variable-name.js";
  * after an abort, else the process's own code, or 128 + the signal number
  * when a signal ended it (the shell convention).
  */
-export function execStatus(
-  code: number | null,
-  signal: string | null,
-  stopped: StopReason | undefined,
-): { exitCode: number; signal: string | null } {
+export function execStatus(code: number | null, signal: string | null, stopped: StopReason | undefined): { exitCode: number; signal: string | null } {
   if (stopped === "timeout") return { exitCode: EXIT_CODE_TIMEOUT, signal };
   if (stopped === "abort") return { exitCode: EXIT_CODE_ABORTED, signal };
   if (code !== null) return { exitCode: code, signal: null };
@@ -30,7 +26,10 @@ export function assertEnvNames(env: Record<string, string> | undefined, where = 
   if (env === undefined) return;
   for (const [name, value] of Object.entries(env)) {
     if (!ENVIRONMENT_VARIABLE_NAME.test(name)) {
-      throw new BackendError("INVALID", `${where}: ${JSON.stringify(name)} is not a valid environment variable name (letters, digits and '_', not starting with a digit)`);
+      throw new BackendError(
+        "INVALID",
+        `${where}: ${JSON.stringify(name)} is not a valid environment variable name (letters, digits and '_', not starting with a digit)`,
+      );
     }
     if (typeof value !== "string" || value.includes("\0")) {
       throw new BackendError("INVALID", `${where}.${name}: the value must be a string without NUL bytes`);

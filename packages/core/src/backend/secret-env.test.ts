@@ -44,10 +44,22 @@ describe("isSecretEnvName", () => {
     "signing-secret",
   ])("%s is a secret", (name) => expect(isSecretEnvName(name)).toBe(true));
 
-  it.each(["PATH", "HOME", "PWD", "OLDPWD", "LANG", "TERM", "SSH_AUTH_SOCK", "TOKENIZERS_PARALLELISM", "PASSWORD_STORE_DIR", "KEYBOARD", "FOO", "DATABASE_URL", "image", "base_url"])(
-    "%s is not a secret",
-    (name) => expect(isSecretEnvName(name)).toBe(false),
-  );
+  it.each([
+    "PATH",
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "LANG",
+    "TERM",
+    "SSH_AUTH_SOCK",
+    "TOKENIZERS_PARALLELISM",
+    "PASSWORD_STORE_DIR",
+    "KEYBOARD",
+    "FOO",
+    "DATABASE_URL",
+    "image",
+    "base_url",
+  ])("%s is not a secret", (name) => expect(isSecretEnvName(name)).toBe(false));
 });
 
 describe("looksLikeSecretValue", () => {
@@ -113,7 +125,10 @@ describe("buildChildEnv", () => {
   });
 
   it.each(Object.keys(SECRET_ENV_SAMPLES))("withholds %s (by name, by value, or as a configured key)", (name) => {
-    const { env, withheld } = buildChildEnv({ base: { PATH: "/bin", HOME: "/root", FOO: "bar", ...SECRET_ENV_SAMPLES }, secretValues: [CONFIGURED_KEY_SAMPLE] });
+    const { env, withheld } = buildChildEnv({
+      base: { PATH: "/bin", HOME: "/root", FOO: "bar", ...SECRET_ENV_SAMPLES },
+      secretValues: [CONFIGURED_KEY_SAMPLE],
+    });
     expect(env[name]).toBeUndefined();
     expect(withheld).toContain(name);
     // Positive control: ordinary variables survive the same filter.

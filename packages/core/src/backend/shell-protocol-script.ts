@@ -54,8 +54,7 @@ export function readyTag(sessionId: string): string {
 /** The script written once to a new shell. `sessionId`: letters and digits, unguessable. */
 export function shellInitScript(sessionId: string): string {
   if (!/^[A-Za-z0-9]+$/.test(sessionId)) throw new TypeError(`Invalid session id ${JSON.stringify(sessionId)}`);
-  const sentinel = (status: string): string =>
-    `printf '__MC%s_%s:%s\\n' "$__mc_sid" "$__mc_n" ${status}; printf '__MC%s_%s:\\n' "$__mc_sid" "$__mc_n" >&2`;
+  const sentinel = (status: string): string => `printf '__MC%s_%s:%s\\n' "$__mc_sid" "$__mc_n" ${status}; printf '__MC%s_%s:\\n' "$__mc_sid" "$__mc_n" >&2`;
   return [
     "exec 7>&1 8>&2",
     `__mc_sid='${sessionId}'; __mc_in=0; __mc_w=; __mc_i=; __mc_n=0; __mc_m=`,

@@ -35,7 +35,4 @@ export interface ShellTransport {
  * environment (so the processes it starts can be found and killed), and
  * resolves once it is running. Rejects with a BackendError when it cannot start.
  */
-export type OpenShellTransport = (
-  events: ShellTransportEvents,
-  markerEnv: Record<string, string>,
-) => Promise<ShellTransport>;
+export type OpenShellTransport = (events: ShellTransportEvents, markerEnv: Record<string, string>) => Promise<ShellTransport>;

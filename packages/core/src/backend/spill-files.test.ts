@@ -70,7 +70,10 @@ describe("spill files belong to a process", () => {
       console.log(output.spillPath);
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const spillPath = await new Promise<string>((resolve) => child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim())));
     expect(spillPath.startsWith(join(root, `${child.pid}-${startTicks(child.pid!)}`))).toBe(true);
     expect(statSync(spillPath).size).toBe(3 * 1024 * 1024);

@@ -7,10 +7,7 @@ import type { Readable } from "node:stream";
  * `idleMs`, or after `maxMs` in all; the streams are then destroyed (later
  * output of such a background process is not read).
  */
-export function waitForStreamsEnd(
-  streams: ReadonlyArray<Readable | null | undefined>,
-  options: { idleMs?: number; maxMs?: number } = {},
-): Promise<void> {
+export function waitForStreamsEnd(streams: ReadonlyArray<Readable | null | undefined>, options: { idleMs?: number; maxMs?: number } = {}): Promise<void> {
   const open = streams.filter((s): s is Readable => s != null && !s.readableEnded && !s.destroyed);
   if (open.length === 0) return Promise.resolve();
   const idleMs = options.idleMs ?? 200;

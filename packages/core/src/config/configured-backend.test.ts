@@ -15,7 +15,9 @@ describe("createConfiguredBackend", () => {
     const env = { PATH: "/bin" };
     const backend = createConfiguredBackend(config, factories, { env });
     expect(backend.name).toBe("host");
-    expect(created).toEqual([{ name: "host", config: { forward_env: [] }, context: { terminal: { cwd: "/work", timeoutMs: 180_000 }, env, secretValues: [] } }]);
+    expect(created).toEqual([
+      { name: "host", config: { forward_env: [] }, context: { terminal: { cwd: "/work", timeoutMs: 180_000 }, env, secretValues: [] } },
+    ]);
   });
 
   it("hands the backend every configured provider API key, so no variable carries one to a command", async () => {

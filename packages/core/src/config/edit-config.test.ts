@@ -84,7 +84,13 @@ terminal:
     await writeFile(file, COMMENTED);
     const error = await rejection(setConfigValue("terminal.timeout", "soon", options));
     expect(error.problems).toEqual([
-      { file, key: "terminal.timeout", message: 'is "soon"', allowed: "a number of seconds from 0.001 to 2147483 (about 24.8 days)", fix: expect.stringContaining("monoclaw config set terminal.timeout") },
+      {
+        file,
+        key: "terminal.timeout",
+        message: 'is "soon"',
+        allowed: "a number of seconds from 0.001 to 2147483 (about 24.8 days)",
+        fix: expect.stringContaining("monoclaw config set terminal.timeout"),
+      },
     ]);
     const backend = await rejection(setConfigValue("terminal.backend", "ssh", options));
     expect(backend.problems[0]).toMatchObject({ key: "terminal.backend", allowed: "the name of a backend: host, docker" });
@@ -191,7 +197,7 @@ describe("setConfigValue on an existing scalar", () => {
       "  backend:   host    # spaced out",
       "  docker:",
       "    image: 'ubuntu:24.04'",
-      "    volumes: [ \"/a:/a\",   \"/b:/b\" ]",
+      '    volumes: [ "/a:/a",   "/b:/b" ]',
       "    env:",
       "      A: '1'",
       "      NOTE: >",

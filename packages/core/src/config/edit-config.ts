@@ -172,9 +172,7 @@ async function editFile(file: string, key: string, segments: string[], context: 
 export function checkConfigKey(key: string, file: string, context: ConfigContext): string[] {
   const segments = parseKeyPath(key);
   if (segments === undefined) {
-    throw new ConfigError(file, [
-      { file, key, message: "is not a key path", allowed: "dot-separated key names, e.g. terminal.backend" },
-    ]);
+    throw new ConfigError(file, [{ file, key, message: "is not a key path", allowed: "dot-separated key names, e.g. terminal.backend" }]);
   }
   const lookup = lookupKey(createConfigSchema({ factories: context.factories, startDir: context.startDir ?? process.cwd() }), segments);
   if (lookup.found) return segments;
@@ -185,13 +183,8 @@ export function checkConfigKey(key: string, file: string, context: ConfigContext
     {
       file,
       key,
-      message:
-        lookup.unknownAt === segments.length - 1
-          ? "is not a known key"
-          : `is not a known key (${formatKeyPath([...parent, wrong])} does not exist)`,
-      ...(lookup.known.length > 0
-        ? { allowed: `under ${parent.length > 0 ? formatKeyPath(parent) : "the top level"}: ${lookup.known.join(", ")}` }
-        : {}),
+      message: lookup.unknownAt === segments.length - 1 ? "is not a known key" : `is not a known key (${formatKeyPath([...parent, wrong])} does not exist)`,
+      ...(lookup.known.length > 0 ? { allowed: `under ${parent.length > 0 ? formatKeyPath(parent) : "the top level"}: ${lookup.known.join(", ")}` } : {}),
       ...(suggestion !== undefined ? { fix: `did you mean ${formatKeyPath([...parent, suggestion, ...segments.slice(lookup.unknownAt + 1)])}?` } : {}),
     },
   ]);

@@ -103,7 +103,13 @@ describe("loadConfig", () => {
   it("names the file, line, key, what is allowed and the fix for an invalid value", async () => {
     const error = await loadError("terminal:\n  backend: host\n  timeout: fast\n");
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatchObject({ file, key: "terminal.timeout", line: 3, message: 'is "fast"', allowed: "a number of seconds from 0.001 to 2147483 (about 24.8 days)" });
+    expect(error.problems[0]).toMatchObject({
+      file,
+      key: "terminal.timeout",
+      line: 3,
+      message: 'is "fast"',
+      allowed: "a number of seconds from 0.001 to 2147483 (about 24.8 days)",
+    });
     expect(error.message).toBe(
       `${file}:3:3: terminal.timeout is "fast"; allowed: a number of seconds from 0.001 to 2147483 (about 24.8 days); fix: give it an allowed value (\`monoclaw config set terminal.timeout <value>\`), or \`monoclaw config unset terminal.timeout\` for the default`,
     );

@@ -326,7 +326,9 @@ describe("ConfinedDir without /proc/self/fd", () => {
     const run = (withoutProc: boolean) =>
       new Promise<string>((resolve) => {
         const command = withoutProc ? `mount -t tmpfs none /proc && ${node}` : node;
-        execFile("unshare", ["--mount", "--propagation", "private", "sh", "-c", command], (error, stdout, stderr) => resolve(`${stdout}${error ? stderr : ""}`));
+        execFile("unshare", ["--mount", "--propagation", "private", "sh", "-c", command], (error, stdout, stderr) =>
+          resolve(`${stdout}${error ? stderr : ""}`),
+        );
       });
     // Positive control: the same code with /proc reads and appends.
     expect(await run(false)).toBe("SUCCEEDED\nSUCCEEDED\n");

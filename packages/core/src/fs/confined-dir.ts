@@ -193,11 +193,7 @@ export class ConfinedDir {
    * written through. `data` may be a stream of chunks; when it throws, the
    * temporary file is removed and the name is untouched.
    */
-  async writeFileAtomic(
-    path: string,
-    data: string | Uint8Array | AsyncIterable<Uint8Array>,
-    options: ConfinedWriteOptions = {},
-  ): Promise<void> {
+  async writeFileAtomic(path: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, options: ConfinedWriteOptions = {}): Promise<void> {
     const { parts, name } = this.split(path, false);
     await this.inParent(parts, options.makeParents ?? false, async (dir) => {
       const temp = `.${name.slice(0, 200)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
@@ -415,7 +411,11 @@ export class ConfinedDir {
     const what = describeKind(info);
     return wanted === "directory"
       ? new ConfinedPathError("not-a-directory", relative, `refused: ${relative} in ${this.label} is ${what}, not a directory`)
-      : new ConfinedPathError("not-a-file", relative, `refused: ${relative} in ${this.label} is ${what}, not a regular file; only regular files are read or written`);
+      : new ConfinedPathError(
+          "not-a-file",
+          relative,
+          `refused: ${relative} in ${this.label} is ${what}, not a regular file; only regular files are read or written`,
+        );
   }
 }
 

@@ -73,10 +73,7 @@ describe("preflightModel", () => {
     plain = createServer(() => undefined);
     await new Promise<void>((resolve) => plain!.listen(0, "127.0.0.1", resolve));
     const { port } = plain.address() as AddressInfo;
-    const result = await preflightModel(
-      { model: "vllm/llama", providers: { vllm: { base_url: `http://127.0.0.1:${port}/v1` } } },
-      { timeoutMs: 300 },
-    );
+    const result = await preflightModel({ model: "vllm/llama", providers: { vllm: { base_url: `http://127.0.0.1:${port}/v1` } } }, { timeoutMs: 300 });
     plain.closeAllConnections();
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toContain("no answer within 300 ms");

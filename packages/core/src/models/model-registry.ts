@@ -132,18 +132,15 @@ export function resolveModel(settings: ModelSettings): ResolvedModel {
     const envKey = env[envKeyName] === "" ? undefined : env[envKeyName];
     const apiKey = configuredKey ?? envKey;
     if (apiKey === undefined) {
-      throw new ModelSetupError(
-        "MISSING_KEY",
-        `No API key for ${settings.model}: set ${envKeyName} in the environment or ${keySetting} in the config.`,
-        { setting: envKeyName },
-      );
+      throw new ModelSetupError("MISSING_KEY", `No API key for ${settings.model}: set ${envKeyName} in the environment or ${keySetting} in the config.`, {
+        setting: envKeyName,
+      });
     }
     const urlSource = configuredURL !== undefined ? urlSetting : env[envURLName] ? envURLName : undefined;
     const rawURL = configuredURL ?? (env[envURLName] || undefined);
     let baseURL = rawURL === undefined ? DEFAULT_BASE_URLS[provider] : checkURL(rawURL, urlSource ?? urlSetting);
     if (provider === "anthropic") baseURL = anthropicBaseURL(baseURL);
-    const model =
-      provider === "anthropic" ? createAnthropic({ apiKey, baseURL })(modelId) : createOpenAI({ apiKey, baseURL }).chat(modelId);
+    const model = provider === "anthropic" ? createAnthropic({ apiKey, baseURL })(modelId) : createOpenAI({ apiKey, baseURL }).chat(modelId);
     return {
       model,
       provider,

@@ -22,7 +22,9 @@ function localDate(now: Date): string {
 }
 
 function cap(content: string): string {
-  return content.length <= MAX_INSTRUCTIONS_CHARS ? content : `${content.slice(0, MAX_INSTRUCTIONS_CHARS)}\n[... AGENTS.md cut at ${MAX_INSTRUCTIONS_CHARS} characters]`;
+  return content.length <= MAX_INSTRUCTIONS_CHARS
+    ? content
+    : `${content.slice(0, MAX_INSTRUCTIONS_CHARS)}\n[... AGENTS.md cut at ${MAX_INSTRUCTIONS_CHARS} characters]`;
 }
 
 /**

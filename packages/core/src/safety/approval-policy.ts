@@ -37,8 +37,7 @@ export const ALWAYS_ASK_REASON = 'terminal.approvals is "always"';
 
 export type ApprovalDecision =
   /** `unseen`: what the destructive-command check could not see into (scripts, inline code, unknown variables), when any. */
-  | { action: "run"; unseen?: string[] }
-  | { action: "ask"; reason: string };
+  { action: "run"; unseen?: string[] } | { action: "ask"; reason: string };
 
 /**
  * Decides whether `command` may run without asking. Pure: it never prompts.

@@ -63,7 +63,25 @@ export const MAX_WALKED_COMMANDS = 100_000;
 
 const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh", "fish", "rbash"]);
 const DOWNLOADERS = new Set(["curl", "wget", "fetch"]);
-const INTERPRETERS = new Set(["python", "python2", "python3", "perl", "ruby", "node", "nodejs", "deno", "bun", "php", "lua", "Rscript", "osascript", "tclsh", "awk", "gawk", "mawk"]);
+const INTERPRETERS = new Set([
+  "python",
+  "python2",
+  "python3",
+  "perl",
+  "ruby",
+  "node",
+  "nodejs",
+  "deno",
+  "bun",
+  "php",
+  "lua",
+  "Rscript",
+  "osascript",
+  "tclsh",
+  "awk",
+  "gawk",
+  "mawk",
+]);
 const WRITE_OPS = new Set([">", ">|", "&>", "<>"]);
 /** Where a shell would read commands from, when it reads them from its input. */
 type Stdin =
@@ -98,7 +116,8 @@ class CommandWalker<T> {
     }
     const parsed = parseShell(code);
     this.walkList(parsed.list, scope, depth);
-    if (parsed.truncated) this.suspect("too-complex", `is too long or too deeply nested for the approval check to read in full (${parsed.problems.at(-1) ?? "cut short"})`);
+    if (parsed.truncated)
+      this.suspect("too-complex", `is too long or too deeply nested for the approval check to read in full (${parsed.problems.at(-1) ?? "cut short"})`);
   }
 
   private walkList(list: ShellList, scope: Scope, depth: number): void {
@@ -117,7 +136,8 @@ class CommandWalker<T> {
 
   private walkCommand(command: ShellCommand, scope: Scope, depth: number, stdin: Stdin | undefined): SeenCommand | undefined {
     if (++this.walked > MAX_WALKED_COMMANDS) {
-      if (this.walked === MAX_WALKED_COMMANDS + 1) this.suspect("too-complex", `runs more than ${MAX_WALKED_COMMANDS} commands, more than the approval check reads`);
+      if (this.walked === MAX_WALKED_COMMANDS + 1)
+        this.suspect("too-complex", `runs more than ${MAX_WALKED_COMMANDS} commands, more than the approval check reads`);
       return undefined;
     }
     for (const redirect of command.redirects) this.walkRedirect(redirect, scope, depth);
@@ -168,14 +188,20 @@ class CommandWalker<T> {
       const name = commandName(head.text);
       const tail = rest.slice(1);
       if (name === "xargs") {
-        const unwrapped = unwrap(name, tail.map((a) => a.text));
+        const unwrapped = unwrap(
+          name,
+          tail.map((a) => a.text),
+        );
         if (unwrapped.commandAt === -1) return undefined;
         rest = [...tail.slice(unwrapped.commandAt), ...argsFromInput(stdin)];
         stdin = undefined;
         continue;
       }
       if (isWrapper(name)) {
-        const unwrapped = unwrap(name, tail.map((a) => a.text));
+        const unwrapped = unwrap(
+          name,
+          tail.map((a) => a.text),
+        );
         if (unwrapped.assignments.length > 0 || unwrapped.chdir !== undefined) inner = fork(inner);
         for (const assignment of unwrapped.assignments) {
           const eq = assignment.indexOf("=");
@@ -301,8 +327,22 @@ class CommandWalker<T> {
       const positional = fork(scope);
       for (const name of [...positional.vars.keys()]) if (/^[0-9@*#]$/.test(name)) positional.vars.delete(name);
       args.slice(i + 1).forEach((arg, n) => setVar(positional, String(n), arg.text));
-      setVar(positional, "@", args.slice(i + 2).map((a) => a.text).join(" "));
-      setVar(positional, "*", args.slice(i + 2).map((a) => a.text).join(" "));
+      setVar(
+        positional,
+        "@",
+        args
+          .slice(i + 2)
+          .map((a) => a.text)
+          .join(" "),
+      );
+      setVar(
+        positional,
+        "*",
+        args
+          .slice(i + 2)
+          .map((a) => a.text)
+          .join(" "),
+      );
       this.runShellCode(operand, positional, depth);
       return;
     }
@@ -317,7 +357,7 @@ class CommandWalker<T> {
   private runShellCode(code: Arg, scope: Scope, depth: number): void {
     if (this.downloads(code.substitutions)) return this.suspectDownload();
     if (code.text.trimStart().startsWith(UNKNOWN)) {
-      this.suspect("opaque-shell", "runs shell code that is only known at run time (such as sh -c \"$CMD\"), which the approval check cannot read");
+      this.suspect("opaque-shell", 'runs shell code that is only known at run time (such as sh -c "$CMD"), which the approval check cannot read');
       return;
     }
     if (!isKnown(code.text)) this.note("values of variables inside shell code");
@@ -506,7 +546,11 @@ function printedText(command: SeenCommand): string | undefined {
 function argsFromInput(stdin: Stdin | undefined): Arg[] {
   const source = stdin?.kind === "pipe" ? stdin.from[stdin.count - 1] : undefined;
   const printed = source === undefined ? undefined : printedText(source);
-  if (printed !== undefined) return printed.split(/\s+/).filter((t) => t !== "").map((text) => ({ text, glob: false, substitutions: [] }));
+  if (printed !== undefined)
+    return printed
+      .split(/\s+/)
+      .filter((t) => t !== "")
+      .map((text) => ({ text, glob: false, substitutions: [] }));
   if (source?.name === "find") {
     const roots = source.args.filter((_, i) => !source.args.slice(0, i + 1).some((a) => /^[-(!]/.test(a.text)));
     const resolved = (roots.length > 0 ? roots.map((a) => a.text) : ["."]).map((text) => resolvePath(text, source.cwd) ?? UNKNOWN);

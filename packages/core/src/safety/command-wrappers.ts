@@ -22,7 +22,13 @@ interface WrapperSpec {
 }
 
 const WRAPPERS: Record<string, WrapperSpec> = {
-  sudo: { shortWithValue: "ugCDhprtTU", longWithValue: ["--user", "--group", "--close-from", "--chdir", "--host", "--prompt", "--role", "--type", "--command-timeout", "--other-user"], assignments: true, runsNothingWith: "lvV", chdirOptions: ["-D", "--chdir"] },
+  sudo: {
+    shortWithValue: "ugCDhprtTU",
+    longWithValue: ["--user", "--group", "--close-from", "--chdir", "--host", "--prompt", "--role", "--type", "--command-timeout", "--other-user"],
+    assignments: true,
+    runsNothingWith: "lvV",
+    chdirOptions: ["-D", "--chdir"],
+  },
   doas: { shortWithValue: "uC", runsNothingWith: "L" },
   env: { shortWithValue: "uCS", longWithValue: ["--unset", "--chdir", "--split-string"], assignments: true, chdirOptions: ["-C", "--chdir"] },
   nice: { shortWithValue: "n", longWithValue: ["--adjustment"], numericOptions: true },
@@ -36,7 +42,10 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   exec: { shortWithValue: "a" },
   time: { shortWithValue: "fo", longWithValue: ["--format", "--output"] },
   stdbuf: { shortWithValue: "ioe", longWithValue: ["--input", "--output", "--error"] },
-  xargs: { shortWithValue: "adEILnPs", longWithValue: ["--arg-file", "--delimiter", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"] },
+  xargs: {
+    shortWithValue: "adEILnPs",
+    longWithValue: ["--arg-file", "--delimiter", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"],
+  },
   busybox: {},
   chrt: { numericOptions: true, operands: 1 },
   taskset: { operands: 1 },

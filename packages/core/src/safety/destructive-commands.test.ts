@@ -376,9 +376,12 @@ describe("the gate on hostile input", () => {
     expect(promptly(`f() { ${"a".repeat(MB)}; }`).match).toBeUndefined();
   });
 
-  it.each([["echo 'rm -rf /"], ['echo "rm -rf /'], ["echo $'rm -rf /"], ["echo `rm -rf /"], ["echo $(rm -rf /"]])("reads the unterminated %s without throwing", (command) => {
-    expect(() => promptly(command)).not.toThrow();
-  });
+  it.each([["echo 'rm -rf /"], ['echo "rm -rf /'], ["echo $'rm -rf /"], ["echo `rm -rf /"], ["echo $(rm -rf /"]])(
+    "reads the unterminated %s without throwing",
+    (command) => {
+      expect(() => promptly(command)).not.toThrow();
+    },
+  );
 
   it("still finds rm -rf / inside an unterminated substitution (a shell would run it)", () => {
     expect(promptly("echo $(rm -rf /").match).toMatchObject({ rule: "rm-root" });
@@ -388,4 +391,3 @@ describe("the gate on hostile input", () => {
     expect(promptly(`rm -rf ${"{a,b}".repeat(10_000)}`).match).toBeUndefined();
   });
 });
-

@@ -85,7 +85,11 @@ const rmRoot: CommandRule = (command, note) => {
   if (!recursive) return undefined;
   const danger = firstDangerousTarget(operands, command.cwd, note, "rm");
   if (danger === "system") return RM_ROOT;
-  if (danger === "if-empty") return { rule: "rm-empty-variable", reason: "recursively deletes a path built from a variable (such as $DIR/*) that is / , home or a system directory if the variable is empty" };
+  if (danger === "if-empty")
+    return {
+      rule: "rm-empty-variable",
+      reason: "recursively deletes a path built from a variable (such as $DIR/*) that is / , home or a system directory if the variable is empty",
+    };
   return undefined;
 };
 
@@ -112,7 +116,9 @@ const findDeleteRoot: CommandRule = (command) => {
   const firstExpression = rest.findIndex((a) => /^[-(!]/.test(a.text));
   const roots = rest.slice(0, firstExpression === -1 ? rest.length : firstExpression);
   const starts = roots.length > 0 ? roots : [{ text: ".", glob: false, substitutions: [] }];
-  return starts.some((root) => targetDanger(root, command.cwd) !== undefined) ? { rule: "find-delete-root", reason: "deletes files found from / or a system directory" } : undefined;
+  return starts.some((root) => targetDanger(root, command.cwd) !== undefined)
+    ? { rule: "find-delete-root", reason: "deletes files found from / or a system directory" }
+    : undefined;
 };
 
 const mvRoot: CommandRule = (command) => {
@@ -129,7 +135,9 @@ const rsyncDeleteRoot: CommandRule = (command) => {
   const { options, operands } = splitOptions(command.args);
   if (!options.some((o) => o.startsWith("--delete")) || operands.length < 2) return undefined;
   const destination = operands.at(-1)!;
-  return targetDanger(destination, command.cwd) === "system" ? { rule: "rm-root", reason: "deletes files in / , home or a system directory (rsync --delete)" } : undefined;
+  return targetDanger(destination, command.cwd) === "system"
+    ? { rule: "rm-root", reason: "deletes files in / , home or a system directory (rsync --delete)" }
+    : undefined;
 };
 
 const formatsDisk: CommandRule = (command) => (FORMATTERS.test(command.name) ? { rule: "mkfs", reason: "formats a filesystem" } : undefined);
@@ -167,7 +175,9 @@ const writesSystemFile: CommandRule = (command) => {
   }
   if (command.name === "truncate") {
     // -s SIZE and -r FILE take the next word; it names no file truncate writes.
-    const files = command.args.filter((arg, i) => !arg.text.startsWith("-") && !["-s", "-r", "--size", "--reference"].includes(command.args[i - 1]?.text ?? ""));
+    const files = command.args.filter(
+      (arg, i) => !arg.text.startsWith("-") && !["-s", "-r", "--size", "--reference"].includes(command.args[i - 1]?.text ?? ""),
+    );
     for (const file of files) {
       const found = writeRule({ path: file, cwd: command.cwd });
       if (found !== undefined) return found;
@@ -195,7 +205,19 @@ const power: CommandRule = (command) => {
   return undefined;
 };
 
-const COMMAND_RULES: CommandRule[] = [rmRoot, rsyncDeleteRoot, formatsDisk, ddDevice, chmodRoot, findDeleteRoot, mvRoot, shredSystem, writesSystemFile, killAll, power];
+const COMMAND_RULES: CommandRule[] = [
+  rmRoot,
+  rsyncDeleteRoot,
+  formatsDisk,
+  ddDevice,
+  chmodRoot,
+  findDeleteRoot,
+  mvRoot,
+  shredSystem,
+  writesSystemFile,
+  killAll,
+  power,
+];
 
 /** Redirections (`> file`) and `tee` onto disks and system files. */
 function writeRule(write: SeenWrite): DestructiveMatch | undefined {
@@ -226,7 +248,8 @@ function basename(text: string): string {
  * before running it on a machine that matters, and what it could not see.
  */
 export function inspectCommand(command: string): CommandInspection {
-  if (DEFINES_FUNCTION.test(command) && FORK_BOMB.test(command)) return { match: { rule: "fork-bomb", reason: "is a fork bomb (starts processes until the machine stops)" }, unseen: [] };
+  if (DEFINES_FUNCTION.test(command) && FORK_BOMB.test(command))
+    return { match: { rule: "fork-bomb", reason: "is a fork bomb (starts processes until the machine stops)" }, unseen: [] };
   const notes: string[] = [];
   const note = (what: string) => {
     if (notes.length < 20 && !notes.includes(what)) notes.push(what);

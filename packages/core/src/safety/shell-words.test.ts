@@ -25,15 +25,30 @@ function commands(list: ShellList): string[][] {
 describe("parseShell", () => {
   const cases: Array<[string, string, string[][]]> = [
     ["single quotes keep blanks and operators literal", "echo 'a; b | c && d'", [["echo", "a; b | c && d"]]],
-    ["double quotes keep blanks; backslash escapes \" and $ inside them", 'echo "a \\"b\\" \\$x"', [["echo", 'a "b" $x']]],
+    ['double quotes keep blanks; backslash escapes " and $ inside them', 'echo "a \\"b\\" \\$x"', [["echo", 'a "b" $x']]],
     ["ANSI-C $'...' decodes hex, octal, \\' and \\n", "$'\\x72\\155' $'it\\'s' $'a\\nb'", [["rm", "it's", "a\nb"]]],
     ["a backslash outside quotes escapes the next character", "\\rm a\\ b", [["rm", "a b"]]],
     ["adjacent quoted pieces join into one word", "r''m \"-\"rf '/'", [["rm", "-rf", "/"]]],
     ["backslash-newline continues the line", "rm -rf \\\n/", [["rm", "-rf", "/"]]],
     ["every separator ends a command: ; && || | & newline", "a;b&&c||d|e&f\ng", [["a"], ["b"], ["c"], ["d"], ["e"], ["f"], ["g"]]],
     ["subshells and brace groups hold their commands", "(a; b) && { c; }", [["a"], ["b"], ["c"]]],
-    ["$( ) and backtick bodies are parsed as commands", "echo $(a x) `b y`", [["echo", "$(…)", "$(…)"], ["a", "x"], ["b", "y"]]],
-    ["a substitution inside double quotes is still a command", 'echo "$(a x)"', [["echo", "$(…)"], ["a", "x"]]],
+    [
+      "$( ) and backtick bodies are parsed as commands",
+      "echo $(a x) `b y`",
+      [
+        ["echo", "$(…)", "$(…)"],
+        ["a", "x"],
+        ["b", "y"],
+      ],
+    ],
+    [
+      "a substitution inside double quotes is still a command",
+      'echo "$(a x)"',
+      [
+        ["echo", "$(…)"],
+        ["a", "x"],
+      ],
+    ],
     ["process substitution <( ) is a command", "diff <(a) x", [["diff", "$(…)", "x"], ["a"]]],
     ["a comment ends at the newline", "a # b; c\nd", [["a"], ["d"]]],
     ["# inside a word is not a comment", "echo a#b", [["echo", "a#b"]]],
@@ -136,7 +151,7 @@ describe("parseShell on hostile input", () => {
 
   it("never throws on random shell-ish text (a fixed seed, so a failure repeats)", () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const alphabet = ["a", " ", "'", '"', "$", "(", ")", "{", "}", "`", "\\", ";", "&", "|", "<", ">", "\n", "#", "=", "*", "~", "$(", "${", "<<", "E", "-"];
     for (let i = 0; i < 2_000; i++) {
       const input = Array.from({ length: 1 + Math.floor(random() * 80) }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");

@@ -429,7 +429,21 @@ class ShellParser {
   private readAnsiC(): string {
     let text = "";
     this.pos++; // the opening quote
-    const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+    const simple: Record<string, string> = {
+      n: "\n",
+      t: "\t",
+      r: "\r",
+      a: "\x07",
+      b: "\b",
+      e: "\x1b",
+      E: "\x1b",
+      f: "\f",
+      v: "\v",
+      "\\": "\\",
+      "'": "'",
+      '"': '"',
+      "?": "?",
+    };
     while (!this.atEnd()) {
       const c = this.input[this.pos]!;
       if (c === "'") {
@@ -567,7 +581,8 @@ class ShellParser {
       const c = this.input[this.pos];
       if (c !== undefined && BLANK.has(c)) this.pos++;
       else if (c === "\\" && this.input[this.pos + 1] === "\n") this.pos += 2;
-      else if (c === "#") this.readWord(); // a comment: skipped to the end of the line
+      else if (c === "#")
+        this.readWord(); // a comment: skipped to the end of the line
       else return;
     }
   }

@@ -12,11 +12,48 @@ export const UNKNOWN = "\0";
 
 /** Top-level directories of Linux and macOS whose recursive removal or re-permissioning breaks the system. */
 const SYSTEM_DIRS = new Set([
-  "bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "nix", "opt", "proc", "root", "run", "sbin", "snap", "srv", "sys", "usr", "var",
-  "Applications", "Library", "System", "Users", "Volumes", "private",
+  "bin",
+  "boot",
+  "dev",
+  "etc",
+  "home",
+  "lib",
+  "lib32",
+  "lib64",
+  "libx32",
+  "nix",
+  "opt",
+  "proc",
+  "root",
+  "run",
+  "sbin",
+  "snap",
+  "srv",
+  "sys",
+  "usr",
+  "var",
+  "Applications",
+  "Library",
+  "System",
+  "Users",
+  "Volumes",
+  "private",
 ]);
 /** Second-level directories that matter as much as their parent. */
-const SYSTEM_SUBDIRS = new Set(["usr/bin", "usr/sbin", "usr/lib", "usr/lib64", "usr/libexec", "usr/share", "usr/include", "usr/local", "var/lib", "var/log", "private/etc", "private/var"]);
+const SYSTEM_SUBDIRS = new Set([
+  "usr/bin",
+  "usr/sbin",
+  "usr/lib",
+  "usr/lib64",
+  "usr/libexec",
+  "usr/share",
+  "usr/include",
+  "usr/local",
+  "var/lib",
+  "var/log",
+  "private/etc",
+  "private/var",
+]);
 /** Directories holding other users' homes: `/home/alice` is as precious as `~`. */
 const HOME_PARENTS = new Set(["home", "Users"]);
 /** Top-level directories whose files are system programs, libraries or configuration. */

@@ -23,7 +23,9 @@ export interface BashToolOptions {
 function ending(result: { exitCode: number; timedOut: boolean; aborted: boolean; sessionReset?: boolean }, timeoutSeconds?: number): string {
   const notes: string[] = [];
   if (result.timedOut) {
-    notes.push(`[timed out${timeoutSeconds === undefined ? "" : ` after ${timeoutSeconds} s`}: the command and every process it started were ended. Run long jobs with a larger timeout, or in the background with output to a file.]`);
+    notes.push(
+      `[timed out${timeoutSeconds === undefined ? "" : ` after ${timeoutSeconds} s`}: the command and every process it started were ended. Run long jobs with a larger timeout, or in the background with output to a file.]`,
+    );
   } else if (result.aborted) {
     notes.push("[aborted by the user: the command and every process it started were ended]");
   } else if (result.exitCode !== 0) {

@@ -24,7 +24,12 @@ export async function withFileDeadline<T>(
   };
   const onAbort = () => end(new ToolError(`${what} was stopped: the turn was aborted.`));
   const timer = setTimeout(
-    () => end(new ToolError(`${what} did not finish within ${timeoutMs / 1000} s and was stopped (a slow or stuck file system?). Try it with bash and a timeout instead.`)),
+    () =>
+      end(
+        new ToolError(
+          `${what} did not finish within ${timeoutMs / 1000} s and was stopped (a slow or stuck file system?). Try it with bash and a timeout instead.`,
+        ),
+      ),
     timeoutMs,
   );
   if (signal.aborted) onAbort();

@@ -101,9 +101,7 @@ async function readPage(input: z.infer<typeof readInput>, context: ToolContext, 
     return { output: `${input.path}: ${image} image, ${bytes.length} bytes, attached.`, images: [{ data: bytes, mediaType: image }] };
   }
   if (!isText(bytes)) {
-    throw new ToolError(
-      `${input.path} is a binary file (${bytes.length} bytes), not text. Inspect it with bash instead (file, xxd | head, strings | head).`,
-    );
+    throw new ToolError(`${input.path} is a binary file (${bytes.length} bytes), not text. Inspect it with bash instead (file, xxd | head, strings | head).`);
   }
   return { output: formatPage(pageOfText(decodeText(bytes), offset, limit), offset, input.path) };
 }

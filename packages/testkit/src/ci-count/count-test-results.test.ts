@@ -65,7 +65,12 @@ describe("the CI count line", () => {
   });
 
   it("counts a test file that failed outside its tests (an import error) as a named failure", () => {
-    const root = workspace({ "packages/a": [{ status: "failed", tests: [], message: "Cannot find module x" }, { status: "passed", tests: ["passed"] }] });
+    const root = workspace({
+      "packages/a": [
+        { status: "failed", tests: [], message: "Cannot find module x" },
+        { status: "passed", tests: ["passed"] },
+      ],
+    });
     const result = count(root);
     expect(result).toMatchObject({ line: "1 passed, 1 failed, 0 skipped", exitCode: 1 });
     expect(result.log).toContain("Cannot find module x");
@@ -91,11 +96,16 @@ describe("the CI count line", () => {
   });
 
   it("sums every run listed in .test-runs and names a package that has no report for one of them", () => {
-    const root = workspace({ "packages/a": [{ status: "passed", tests: ["passed", "passed"] }], "apps/b": [{ status: "passed", tests: ["passed"] }] }, "node20");
+    const root = workspace(
+      { "packages/a": [{ status: "passed", tests: ["passed", "passed"] }], "apps/b": [{ status: "passed", tests: ["passed"] }] },
+      "node20",
+    );
     mkdirSync(join(root, "packages/a/.test-results/node24"));
     writeFileSync(
       join(root, "packages/a/.test-results/node24/vitest.json"),
-      JSON.stringify({ testResults: [{ name: join(root, "packages/a/src/f.test.ts"), status: "passed", assertionResults: [{ status: "passed", fullName: "t" }] }] }),
+      JSON.stringify({
+        testResults: [{ name: join(root, "packages/a/src/f.test.ts"), status: "passed", assertionResults: [{ status: "passed", fullName: "t" }] }],
+      }),
     );
     writeFileSync(join(root, ".test-runs"), "node20\nnode24\n");
     const result = count(root);
@@ -113,7 +123,11 @@ describe("the CI count line", () => {
       ],
     });
     expect(count(root)).toMatchObject({
-      engines: ["engine docker (runc): 2 passed, 0 failed, 0 skipped", "engine docker (runsc): 1 passed, 1 failed, 0 skipped", "engine podman (rootful): 1 passed, 0 failed, 0 skipped"],
+      engines: [
+        "engine docker (runc): 2 passed, 0 failed, 0 skipped",
+        "engine docker (runsc): 1 passed, 1 failed, 0 skipped",
+        "engine podman (rootful): 1 passed, 0 failed, 0 skipped",
+      ],
       line: "5 passed, 1 failed, 0 skipped",
       exitCode: 1,
     });

@@ -47,7 +47,13 @@ function requireBot(token: string | undefined, state: WebApiState): WebApiAnswer
 function page<T>(items: T[], args: Record<string, unknown>): { items: T[]; nextCursor: string } {
   const limit = Math.max(1, Math.min(1000, Number(str(args, "limit") ?? 100) || 100));
   const cursor = str(args, "cursor");
-  const offset = cursor ? Number(Buffer.from(cursor, "base64").toString("utf8").replace(/^offset:/, "")) || 0 : 0;
+  const offset = cursor
+    ? Number(
+        Buffer.from(cursor, "base64")
+          .toString("utf8")
+          .replace(/^offset:/, ""),
+      ) || 0
+    : 0;
   const slice = items.slice(offset, offset + limit);
   const next = offset + limit < items.length ? Buffer.from(`offset:${offset + limit}`).toString("base64") : "";
   return { items: slice, nextCursor: next };
@@ -260,12 +266,7 @@ export function fileObject(state: WebApiState, id: string, name: string, size: n
 }
 
 /** Answers one Web API method; unknown methods get Slack's `unknown_method`. */
-export function answerWebApi(
-  state: WebApiState,
-  method: string,
-  args: Record<string, unknown>,
-  token: string | undefined,
-): WebApiAnswer {
+export function answerWebApi(state: WebApiState, method: string, args: Record<string, unknown>, token: string | undefined): WebApiAnswer {
   const handler = handlers[method];
   if (!handler) return { status: 404, body: { ok: false, error: "unknown_method" } };
   return handler(state, args, token);

@@ -1,6 +1,6 @@
 import { App, LogLevel } from "@slack/bolt";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeSlack, startFakeSlack } from "./fake-slack.js";
+import { type FakeSlack, startFakeSlack } from "./fake-slack.js";
 
 const apps: App[] = [];
 const fakes: FakeSlack[] = [];

@@ -41,7 +41,9 @@ describe("scripted model server, OpenAI chat completions", () => {
 
     const second = await sseData(await post("/v1/chat/completions", { model: "m", stream: true, messages: [] }));
     const deltas = second.flatMap((f) =>
-      typeof f === "object" ? ((f as { choices: { delta: { tool_calls?: { id?: string; function: { arguments: string; name?: string } }[] } }[] }).choices ?? []) : [],
+      typeof f === "object"
+        ? ((f as { choices: { delta: { tool_calls?: { id?: string; function: { arguments: string; name?: string } }[] } }[] }).choices ?? [])
+        : [],
     );
     const calls = deltas.flatMap((c) => c.delta.tool_calls ?? []);
     expect(calls[0]).toMatchObject({ id: "call_x", function: { name: "bash", arguments: "" } });
@@ -101,7 +103,9 @@ describe("scripted model server, OpenAI chat completions", () => {
     server = await startModelServer([step.toolCall("read", { path: "a.txt" }, { id: "c9", text: "reading" })]);
     const body = await (await post("/v1/chat/completions", { messages: [] })).json();
     expect(body).toMatchObject({
-      choices: [{ message: { content: "reading", tool_calls: [{ id: "c9", function: { name: "read", arguments: '{"path":"a.txt"}' } }] }, finish_reason: "tool_calls" }],
+      choices: [
+        { message: { content: "reading", tool_calls: [{ id: "c9", function: { name: "read", arguments: '{"path":"a.txt"}' } }] }, finish_reason: "tool_calls" },
+      ],
     });
   });
 });
@@ -112,12 +116,18 @@ describe("scripted model server, Anthropic messages", () => {
     const response = await post("/v1/messages", { model: "claude", stream: true, messages: [{ role: "user", content: "look" }] });
     const frames = (await sseData(response)) as Array<Record<string, any>>;
     expect(frames[0]).toMatchObject({ type: "message_start", message: { role: "assistant" } });
-    const text = frames.filter((f) => f.delta?.type === "text_delta").map((f) => f.delta.text).join("");
+    const text = frames
+      .filter((f) => f.delta?.type === "text_delta")
+      .map((f) => f.delta.text)
+      .join("");
     expect(text).toBe("Let me look.");
     expect(frames.find((f) => f.content_block?.type === "tool_use")).toMatchObject({
       content_block: { id: "toolu_a", name: "read" },
     });
-    const json = frames.filter((f) => f.delta?.type === "input_json_delta").map((f) => f.delta.partial_json).join("");
+    const json = frames
+      .filter((f) => f.delta?.type === "input_json_delta")
+      .map((f) => f.delta.partial_json)
+      .join("");
     expect(JSON.parse(json)).toEqual({ path: "/etc/hostname" });
     expect(frames.at(-2)).toMatchObject({ type: "message_delta", delta: { stop_reason: "tool_use" } });
     expect(frames.at(-1)).toMatchObject({ type: "message_stop" });
@@ -135,7 +145,15 @@ describe("scripted model server, Anthropic messages", () => {
         {
           role: "user",
           content: [
-            { type: "tool_result", tool_use_id: "t1", is_error: true, content: [{ type: "text", text: "bad" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } }] },
+            {
+              type: "tool_result",
+              tool_use_id: "t1",
+              is_error: true,
+              content: [
+                { type: "text", text: "bad" },
+                { type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } },
+              ],
+            },
           ],
         },
       ],
@@ -176,7 +194,7 @@ describe("scripted model server, hangs and dynamic steps", () => {
       const { value } = await reader.read();
       received += new TextDecoder().decode(value);
     }
-    expect(received).not.toContain("finish_reason\":\"stop");
+    expect(received).not.toContain('finish_reason":"stop');
     controller.abort();
   });
 

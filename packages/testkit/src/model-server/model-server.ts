@@ -167,8 +167,7 @@ export async function startModelServer(script: ScriptedStep[] = [], options: Mod
     get remaining() {
       return steps.length;
     },
-    waitForRequests: (count) =>
-      requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+    waitForRequests: (count) => (requests.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -48,10 +48,7 @@ function textOf(content: unknown): string {
 }
 
 /** Reads the fields tests assert on out of a request body. */
-export function describeRequest(
-  format: WireFormat,
-  body: Json,
-): Pick<RecordedRequest, "toolNames" | "system" | "toolResults" | "lastUserText"> {
+export function describeRequest(format: WireFormat, body: Json): Pick<RecordedRequest, "toolNames" | "system" | "toolResults" | "lastUserText"> {
   const messages = asArray(body.messages);
   const toolResults: ReceivedToolResult[] = [];
   let lastUserText = "";

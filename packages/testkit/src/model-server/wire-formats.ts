@@ -149,9 +149,7 @@ export function renderAnthropic(reply: ScriptedReply, context: ReplyContext): Re
       ),
     );
     for (const piece of chunks(argumentsOf(call), size)) {
-      frames.push(
-        sse({ type: "content_block_delta", index: blockIndex, delta: { type: "input_json_delta", partial_json: piece } }, "content_block_delta"),
-      );
+      frames.push(sse({ type: "content_block_delta", index: blockIndex, delta: { type: "input_json_delta", partial_json: piece } }, "content_block_delta"));
     }
     frames.push(sse({ type: "content_block_stop", index: blockIndex }, "content_block_stop"));
     blockIndex += 1;

@@ -182,7 +182,8 @@ function ruleMatches(rule, host, port, ports) {
   const portOk = rule.port !== undefined ? rule.port === port : ports.includes(port);
   if (!portOk) return false;
   if (rule.host.startsWith("*.")) return host.endsWith(rule.host.slice(1));
-  if (parseAddress(rule.host) && parseAddress(host)) return parseAddress(rule.host).value === parseAddress(host).value && parseAddress(rule.host).family === parseAddress(host).family;
+  if (parseAddress(rule.host) && parseAddress(host))
+    return parseAddress(rule.host).value === parseAddress(host).value && parseAddress(rule.host).family === parseAddress(host).family;
   return rule.host === host;
 }
 
@@ -226,9 +227,19 @@ function allowCommand(host, port) {
 
 /** Decides on a name and port: { allowed, rule, reason }. */
 function decide(host, port) {
-  if (!policy.loaded) return { allowed: false, rule: "no policy loaded", reason: `refused ${host}:${port}: the egress policy is not loaded yet (MonoClaw loads it when it starts the sandbox)` };
+  if (!policy.loaded)
+    return {
+      allowed: false,
+      rule: "no policy loaded",
+      reason: `refused ${host}:${port}: the egress policy is not loaded yet (MonoClaw loads it when it starts the sandbox)`,
+    };
   const deny = policy.deny.find((rule) => ruleMatches(rule, host, port, rule.port === undefined ? [port] : []));
-  if (deny) return { allowed: false, rule: `deny ${deny.text}`, reason: `refused ${host}:${port}: terminal.docker.egress.deny has "${deny.text}"; remove it with: monoclaw config set terminal.docker.egress.deny '${JSON.stringify(policy.deny.map((r) => r.text).filter((t) => t !== deny.text))}'` };
+  if (deny)
+    return {
+      allowed: false,
+      rule: `deny ${deny.text}`,
+      reason: `refused ${host}:${port}: terminal.docker.egress.deny has "${deny.text}"; remove it with: monoclaw config set terminal.docker.egress.deny '${JSON.stringify(policy.deny.map((r) => r.text).filter((t) => t !== deny.text))}'`,
+    };
   const allow = policy.allow.find((rule) => ruleMatches(rule, host, port, DEFAULT_PORTS));
   if (!allow) {
     const what = parseAddress(host) ? "a literal IP address that terminal.docker.egress.allow does not list" : "not in terminal.docker.egress.allow";
@@ -242,14 +253,25 @@ function resolveChecked(host, callback) {
   const literal = host.replace(/^\[|\]$/g, "");
   if (net.isIP(literal)) {
     const why = refusalOf(literal, policy);
-    return callback(why ? { reason: `refused ${host}: ${why}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), literal])}'` } : undefined, literal);
+    return callback(
+      why
+        ? {
+            reason: `refused ${host}: ${why}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), literal])}'`,
+          }
+        : undefined,
+      literal,
+    );
   }
   dns.lookup(host, { all: true, verbatim: true }, (error, addresses) => {
-    if (error || !addresses || addresses.length === 0) return callback({ reason: `refused ${host}: the name does not resolve (${error ? error.code : "no address"})`, rule: "unresolvable" });
+    if (error || !addresses || addresses.length === 0)
+      return callback({ reason: `refused ${host}: the name does not resolve (${error ? error.code : "no address"})`, rule: "unresolvable" });
     const usable = addresses.find((a) => !refusalOf(a.address, policy));
     if (usable) return callback(undefined, usable.address);
     const first = addresses[0].address;
-    callback({ reason: `refused ${host}: it resolves to ${refusalOf(first, policy)}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), `${first}/${net.isIPv6(first) ? 128 : 32}`])}'`, rule: "private address" });
+    callback({
+      reason: `refused ${host}: it resolves to ${refusalOf(first, policy)}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), `${first}/${net.isIPv6(first) ? 128 : 32}`])}'`,
+      rule: "private address",
+    });
   });
 }
 
@@ -264,21 +286,29 @@ function splitAuthority(authority, defaultPort) {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority);
   if (bracketed) return { host: bracketed[1].toLowerCase(), port: Number(bracketed[2] ?? defaultPort) };
   const index = authority.lastIndexOf(":");
-  if (index > 0 && /^\d+$/.test(authority.slice(index + 1))) return { host: authority.slice(0, index).toLowerCase().replace(/\.$/, ""), port: Number(authority.slice(index + 1)) };
+  if (index > 0 && /^\d+$/.test(authority.slice(index + 1)))
+    return { host: authority.slice(0, index).toLowerCase().replace(/\.$/, ""), port: Number(authority.slice(index + 1)) };
   return { host: authority.toLowerCase().replace(/\.$/, ""), port: defaultPort };
 }
 
 function refuseHttp(response, host, port, method, rule, reason) {
   record({ decision: "refused", method, host, port, rule, reason });
   const body = `MonoClaw egress: ${reason}\n`;
-  response.writeHead(403, { "content-type": "text/plain; charset=utf-8", "x-monoclaw-egress": "refused", "content-length": Buffer.byteLength(body), connection: "close" });
+  response.writeHead(403, {
+    "content-type": "text/plain; charset=utf-8",
+    "x-monoclaw-egress": "refused",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
   response.end(body);
 }
 
 function refuseConnect(socket, host, port, rule, reason) {
   record({ decision: "refused", method: "CONNECT", host, port, rule, reason });
   const body = `MonoClaw egress: ${reason}\n`;
-  socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-MonoClaw-Egress: refused\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-MonoClaw-Egress: refused\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Checks name, then address; calls `onAllowed(address, rule)` or refuses through `refuse(rule, reason)`. */
@@ -300,59 +330,76 @@ const server = http.createServer((request, response) => {
     return response.end("MonoClaw egress proxy: send requests in absolute form (http://host/path) or use CONNECT\n");
   }
   const method = request.method ?? "GET";
-  if (url.protocol !== "http:") return refuseHttp(response, url.hostname, Number(url.port || 0), method, "scheme", `refused ${url.href}: only http:// is forwarded; use CONNECT for https`);
+  if (url.protocol !== "http:")
+    return refuseHttp(response, url.hostname, Number(url.port || 0), method, "scheme", `refused ${url.href}: only http:// is forwarded; use CONNECT for https`);
   const { host, port } = splitAuthority(url.host, 80);
-  authorize(host, port, (rule, reason) => refuseHttp(response, host, port, method, rule, reason), (address, rule) => {
-    // Host is the checked name: another Host on the same address (a CDN's other customer) is not reachable by fronting.
-    const headers = { ...request.headers, host: url.host };
-    delete headers["proxy-connection"];
-    delete headers["proxy-authorization"];
-    let up = 0;
-    let down = 0;
-    request.on("data", (chunk) => (up += chunk.length));
-    const upstream = http.request({ host: address, port, method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: CONNECT_TIMEOUT_MS }, (upstreamResponse) => {
-      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-      upstreamResponse.on("data", (chunk) => (down += chunk.length));
-      upstreamResponse.pipe(response);
-      upstreamResponse.on("end", () => record({ decision: "allowed", method, host, port, address, rule, bytes_up: up, bytes_down: down }));
-    });
-    upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
-    upstream.on("error", (error) => {
-      record({ decision: "failed", method, host, port, address, rule, error: error.message });
-      if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });
-      response.end(`MonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
-    });
-    request.pipe(upstream);
-  });
+  authorize(
+    host,
+    port,
+    (rule, reason) => refuseHttp(response, host, port, method, rule, reason),
+    (address, rule) => {
+      // Host is the checked name: another Host on the same address (a CDN's other customer) is not reachable by fronting.
+      const headers = { ...request.headers, host: url.host };
+      delete headers["proxy-connection"];
+      delete headers["proxy-authorization"];
+      let up = 0;
+      let down = 0;
+      request.on("data", (chunk) => (up += chunk.length));
+      const upstream = http.request(
+        { host: address, port, method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: CONNECT_TIMEOUT_MS },
+        (upstreamResponse) => {
+          response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+          upstreamResponse.on("data", (chunk) => (down += chunk.length));
+          upstreamResponse.pipe(response);
+          upstreamResponse.on("end", () => record({ decision: "allowed", method, host, port, address, rule, bytes_up: up, bytes_down: down }));
+        },
+      );
+      upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
+      upstream.on("error", (error) => {
+        record({ decision: "failed", method, host, port, address, rule, error: error.message });
+        if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });
+        response.end(`MonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
+      });
+      request.pipe(upstream);
+    },
+  );
 });
 
 server.on("connect", (request, client, head) => {
   const { host, port } = splitAuthority(request.url ?? "", 443);
   client.on("error", () => undefined);
-  authorize(host, port, (rule, reason) => refuseConnect(client, host, port, rule, reason), (address, rule) => {
-    let up = head.length;
-    let down = 0;
-    const upstream = net.connect({ host: address, port, timeout: CONNECT_TIMEOUT_MS });
-    upstream.once("connect", () => {
-      upstream.setTimeout(0);
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.length) upstream.write(head);
-      client.on("data", (chunk) => (up += chunk.length));
-      upstream.on("data", (chunk) => (down += chunk.length));
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
-    upstream.on("error", (error) => {
-      if (!client.writableEnded && down === 0 && up === head.length) client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nMonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
-      else client.destroy();
-    });
-    upstream.on("close", () => {
-      client.destroy();
-      record({ decision: "allowed", method: "CONNECT", host, port, address, rule, bytes_up: up, bytes_down: down });
-    });
-    client.on("close", () => upstream.destroy());
-  });
+  authorize(
+    host,
+    port,
+    (rule, reason) => refuseConnect(client, host, port, rule, reason),
+    (address, rule) => {
+      let up = head.length;
+      let down = 0;
+      const upstream = net.connect({ host: address, port, timeout: CONNECT_TIMEOUT_MS });
+      upstream.once("connect", () => {
+        upstream.setTimeout(0);
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        if (head.length) upstream.write(head);
+        client.on("data", (chunk) => (up += chunk.length));
+        upstream.on("data", (chunk) => (down += chunk.length));
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
+      upstream.on("error", (error) => {
+        if (!client.writableEnded && down === 0 && up === head.length)
+          client.end(
+            `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nMonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`,
+          );
+        else client.destroy();
+      });
+      upstream.on("close", () => {
+        client.destroy();
+        record({ decision: "allowed", method: "CONNECT", host, port, address, rule, bytes_up: up, bytes_down: down });
+      });
+      client.on("close", () => upstream.destroy());
+    },
+  );
 });
 
 /** Only the sandbox's network may reach the proxy: its address in that subnet (every address when none is given). */
@@ -378,5 +425,15 @@ function main() {
   server.listen(PORT, listen, () => record({ event: "listening", address: listen, port: PORT }));
 }
 
-module.exports = { parseAddress, parseCidr, refusalOf, decide, compilePolicy, parseRule, ruleMatches, setPolicy: (raw) => (policy = compilePolicy(raw)), splitAuthority };
+module.exports = {
+  parseAddress,
+  parseCidr,
+  refusalOf,
+  decide,
+  compilePolicy,
+  parseRule,
+  ruleMatches,
+  setPolicy: (raw) => (policy = compilePolicy(raw)),
+  splitAuthority,
+};
 if (require.main === module || module.id === "[eval]" || process.env.MONOCLAW_EGRESS_MAIN === "1") main();
