@@ -42,6 +42,21 @@ export function createTestHome(): TestHome {
   };
 }
 
+/** A config.yaml for the Docker backend on the sh-only test image: no network, never pulling, kept warm between commands. */
+export function dockerTestConfig(workdir: string): string {
+  return [
+    "terminal:",
+    "  backend: docker",
+    `  cwd: ${workdir}`,
+    "  docker:",
+    "    image: monoclaw-test/busybox:latest",
+    "    network: none",
+    "    pull: never",
+    "    keep_warm: true",
+    "",
+  ].join("\n");
+}
+
 export interface BinResult {
   code: number | null;
   signal: NodeJS.Signals | null;

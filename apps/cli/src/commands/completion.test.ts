@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged } from "@monoclaw/backend-docker";
 import { spawnInPty, type PtyCli } from "../agent/cli-process.test-helpers.js";
-import { BIN, createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
+import { BIN, createTestHome, dockerTestConfig, runBin, type TestHome } from "../cli.test-helpers.js";
 
 /**
  * `monoclaw completion bash|zsh|fish`: each script is loaded into the real
@@ -16,19 +16,7 @@ let containerName: string;
 
 beforeAll(async () => {
   t = createTestHome();
-  t.writeConfig(
-    [
-      "terminal:",
-      "  backend: docker",
-      `  cwd: ${t.workdir}`,
-      "  docker:",
-      "    image: monoclaw-test/busybox:latest",
-      "    network: none",
-      "    pull: never",
-      "    keep_warm: true",
-      "",
-    ].join("\n"),
-  );
+  t.writeConfig(dockerTestConfig(t.workdir));
   // `monoclaw` on PATH, as an installed bin would be: the scripts call it for container names.
   const bin = join(t.root, "bin");
   mkdirSync(bin);

@@ -2,7 +2,7 @@ import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
-import { createTestHome, runBin, type TestHome } from "../cli.test-helpers.js";
+import { createTestHome, dockerTestConfig, runBin, type TestHome } from "../cli.test-helpers.js";
 import { spawnCliInPty } from "../agent/cli-process.test-helpers.js";
 
 /**
@@ -20,19 +20,7 @@ const run = (args: string[], input?: string) => runBin(args, { env: t.env, cwd: 
 beforeAll(async () => {
   docker = (await connectEngine(processDiscoveryEnvironment())).docker;
   t = createTestHome();
-  t.writeConfig(
-    [
-      "terminal:",
-      "  backend: docker",
-      `  cwd: ${t.workdir}`,
-      "  docker:",
-      "    image: monoclaw-test/busybox:latest",
-      "    network: none",
-      "    pull: never",
-      "    keep_warm: true",
-      "",
-    ].join("\n"),
-  );
+  t.writeConfig(dockerTestConfig(t.workdir));
 });
 
 afterAll(async () => {
