@@ -25,8 +25,7 @@ status=0
 # Formatting and lint (Biome) first: a failure fails the run but the tests still run.
 if ! node_modules/.bin/biome format . >/dev/null 2>&1 || ! node_modules/.bin/biome lint . >/dev/null 2>&1; then
   echo "[test-all] biome: formatting or lint problems; see pnpm lint (pnpm format fixes the formatting)" >&2
-  node_modules/.bin/biome format . 2>&1 | tail -20 >&2
-  node_modules/.bin/biome lint . 2>&1 | tail -20 >&2
+  { node_modules/.bin/biome format . 2>&1 | tail -20; node_modules/.bin/biome lint . 2>&1 | tail -20; } >&2 || true
   status=1
 fi
 for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do

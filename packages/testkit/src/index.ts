@@ -1,4 +1,3 @@
-
 export * from "./fake-slack/index.js";
 export * from "./model-server/index.js";
 export * from "./local-sshd/index.js";

@@ -189,7 +189,8 @@ async function readSavedImage(docker: Docker, image: string): Promise<{ config: 
   const config = JSON.parse(read(entry.Config).toString("utf8")) as ImageConfig;
   const layers = entry.Layers.map(read);
   layers.forEach((layer, i) => {
-    if (sha256(layer) !== config.rootfs.diff_ids[i]) throw new Error(`layer ${entry.Layers[i]} of ${image} does not match diff_id ${config.rootfs.diff_ids[i]}`);
+    if (sha256(layer) !== config.rootfs.diff_ids[i])
+      throw new Error(`layer ${entry.Layers[i]} of ${image} does not match diff_id ${config.rootfs.diff_ids[i]}`);
   });
   return { config, layers };
 }

@@ -207,7 +207,7 @@ describe("image pulls from a registry (real engine, fake registry on 127.0.0.1)"
     const ref = registry.reference(tag);
     const { name, error } = await firstCommandFailure(tag, "missing");
     expect(isBackendError(error, "UNAVAILABLE")).toBe(true);
-    expect(error.message).toMatch(new RegExp(`^Image not found: ${escape(ref)} is not present and pulling it failed \\(.*manifest unknown.*\\)\\. `));
+    expect(error.message).toMatch(new RegExp(`^Image not found: ${escapeRegExp(ref)} is not present and pulling it failed \\(.*manifest unknown.*\\)\\. `));
     expect(error.message).toContain(`Run \`docker pull ${ref}\` or build your custom image`);
     expect(error.message).not.toMatch(/\n\s+at /);
     expect(error.message.split("\n")).toHaveLength(1);
@@ -217,6 +217,6 @@ describe("image pulls from a registry (real engine, fake registry on 127.0.0.1)"
   });
 });
 
-function escape(literal: string): string {
+function escapeRegExp(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -75,11 +75,7 @@ export async function pullImage(docker: Docker, image: string, onProgress?: (eve
 }
 
 /** Reads an engine JSON progress stream to its end; rejects on an `error` event. */
-export function followProgress(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  onProgress?: (event: ProgressEvent) => void,
-): Promise<ProgressEvent[]> {
+export function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onProgress?: (event: ProgressEvent) => void): Promise<ProgressEvent[]> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(
       stream,

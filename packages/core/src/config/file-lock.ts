@@ -20,8 +20,7 @@ export class FileLockTimeoutError extends Error {
   ) {
     const holder = holderPid === undefined ? "another process" : `process ${holderPid}`;
     super(
-      `${lockFile} is held by ${holder}, which is editing the same file. ` +
-        `Try again when it is done; if no such process is running, delete ${lockFile}.`,
+      `${lockFile} is held by ${holder}, which is editing the same file. ` + `Try again when it is done; if no such process is running, delete ${lockFile}.`,
     );
   }
 }

@@ -72,9 +72,7 @@ export function keyStructure(schema: z.ZodType): KeyStructure {
 }
 
 /** Result of looking a key path up in a schema. */
-export type KeyLookup =
-  | { found: true; schema: z.ZodType | undefined }
-  | { found: false; unknownAt: number; known: string[] };
+export type KeyLookup = { found: true; schema: z.ZodType | undefined } | { found: false; unknownAt: number; known: string[] };
 
 /**
  * Follows `segments` through `schema`. `found: false` says which segment is
