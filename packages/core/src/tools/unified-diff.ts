@@ -80,8 +80,8 @@ export function unifiedDiff(path: string, before: string, after: string, context
     // A hunk: back up `context` lines, then run until `2 * context` unchanged lines in a row.
     const back = Math.min(context, i, oldLine - 1);
     let start = i - back;
-    let hunkOld = oldLine - back;
-    let hunkNew = newLine - back;
+    const hunkOld = oldLine - back;
+    const hunkNew = newLine - back;
     let end = i;
     let sameRun = 0;
     while (end < ops.length && (ops[end]!.kind !== "same" || sameRun < 2 * context)) {
