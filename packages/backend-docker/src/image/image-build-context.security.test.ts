@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { extract, pack } from "tar-stream";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { fillContext, readDockerignore } from "./image-build.js";
+import { readDockerignore } from "./dockerignore.js";
+import { fillContext } from "./image-build.js";
 
 // `monoclaw image build` may be run on a workspace a container writes. The
 // context tar goes to the engine and into the image the sandbox then runs,

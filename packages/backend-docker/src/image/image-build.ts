@@ -2,8 +2,9 @@ import { realpathSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { pack, type Pack } from "tar-stream";
-import { ConfinedDir, isNotFoundError } from "@monoclaw/core";
+import { ConfinedDir } from "@monoclaw/core";
 import { BackendError } from "@monoclaw/core/backend";
+import { type ContextFilter, readDockerignore } from "./dockerignore.js";
 import { followProgress, type ProgressEvent } from "./image-pull.js";
 
 export interface BuildImageOptions {
@@ -23,7 +24,7 @@ const DOCKERFILE_ENTRY = ".monoclaw.Dockerfile";
 
 /**
  * Builds an image through the Engine API (no docker CLI): the context
- * directory is streamed as a tar (honouring simple `.dockerignore` patterns),
+ * directory is streamed as a tar (honouring `.dockerignore` by Docker's rules),
  * with the Dockerfile added under its own name so it may live anywhere.
  * Progress goes to `onProgress`. Rejects with a BackendError carrying the
  * build's own error message (the failing step's output was already shown).
@@ -53,13 +54,19 @@ export async function buildImage(docker: Docker, options: BuildImageOptions): Pr
  * is archived as a link, never followed, and a directory or file swapped for
  * a link while the walk runs is refused instead of read from the host.
  */
-export async function fillContext(archive: Pack, contextDir: string, ignored: (path: string) => boolean, dockerfile: string): Promise<void> {
+export async function fillContext(archive: Pack, contextDir: string, filter: ContextFilter, dockerfile: string): Promise<void> {
   const files = new ConfinedDir(realpathSync(contextDir), { label: "the build context" });
   const walk = async (dir: string): Promise<void> => {
     const entries = (await files.readdir(dir)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { name, kind } of entries) {
       const path = dir === "" ? name : `${dir}/${name}`;
-      if (path === DOCKERFILE_ENTRY || ignored(path)) continue;
+      if (path === DOCKERFILE_ENTRY) continue;
+      if (filter.ignores(path)) {
+        // An ignored directory is not archived, but an exception may bring back
+        // a file under it (`dir` + `!dir/keep`); the engine makes its parents.
+        if (kind === "directory" && filter.mayIncludeUnder(path)) await walk(path);
+        continue;
+      }
       if (kind === "directory") {
         const info = await files.stat(path);
         archive.entry({ name: path, type: "directory", mode: info?.mode ?? 0o755, ...(info ? { mtime: new Date(info.mtimeMs) } : {}) });
@@ -82,36 +89,4 @@ export async function fillContext(archive: Pack, contextDir: string, ignored: (p
   await walk("");
   archive.entry({ name: DOCKERFILE_ENTRY, mode: 0o644 }, dockerfile);
   archive.finalize();
-}
-
-/** A matcher for `.dockerignore`: `name`, `dir/`, `*.log`, `**` globs and `!` exceptions, like the docker CLI's common cases. */
-export async function readDockerignore(contextDir: string): Promise<(path: string) => boolean> {
-  let text = "";
-  try {
-    // Never followed as a link (the context may be a directory a sandbox writes).
-    text = (await new ConfinedDir(realpathSync(contextDir), { label: "the build context" }).readFile(".dockerignore", { maxBytes: 1024 * 1024 })).bytes.toString("utf8");
-  } catch (error) {
-    if (!isNotFoundError(error)) throw new BackendError("INVALID", `cannot read .dockerignore: ${(error as Error).message}`);
-    return () => false;
-  }
-  const rules = text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"))
-    .map((line) => {
-      const negate = line.startsWith("!");
-      const pattern = (negate ? line.slice(1) : line).replace(/^\/+|\/+$/g, "");
-      const regex = new RegExp(
-        `^${pattern
-          .split("**")
-          .map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
-          .join(".*")}(/.*)?$`,
-      );
-      return { negate, regex };
-    });
-  return (path) => {
-    let ignored = false;
-    for (const rule of rules) if (rule.regex.test(path)) ignored = !rule.negate;
-    return ignored;
-  };
 }
