@@ -26,7 +26,9 @@ const NOTHING_IGNORED: ContextFilter = { ignores: () => false, mayIncludeUnder: 
 export async function readDockerignore(contextDir: string): Promise<ContextFilter> {
   let text: string;
   try {
-    text = (await new ConfinedDir(realpathSync(contextDir), { label: "the build context" }).readFile(".dockerignore", { maxBytes: 1024 * 1024 })).bytes.toString("utf8");
+    text = (
+      await new ConfinedDir(realpathSync(contextDir), { label: "the build context" }).readFile(".dockerignore", { maxBytes: 1024 * 1024 })
+    ).bytes.toString("utf8");
   } catch (error) {
     if (!isNotFoundError(error)) throw new BackendError("INVALID", `cannot read .dockerignore: ${(error as Error).message}`);
     return NOTHING_IGNORED;

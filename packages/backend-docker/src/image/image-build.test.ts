@@ -13,7 +13,10 @@ const dir = mkdtempSync(join(tmpdir(), "monoclaw-build-"));
 const TAG = `mc-test-image-build:${process.pid}`;
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await testDocker.getImage(TAG).remove({ force: true }).catch(() => undefined);
+  await testDocker
+    .getImage(TAG)
+    .remove({ force: true })
+    .catch(() => undefined);
 });
 
 describe("image build", () => {
@@ -27,7 +30,19 @@ describe("image build", () => {
   it("builds an image whose files follow .dockerignore by Docker's rules (dir + !dir/keep, **/*.log, !important.log, leading /, # comments)", async () => {
     const context = mkdtempSync(join(tmpdir(), "monoclaw-build-ignore-"));
     try {
-      const files = ["kept.txt", "dir/keep", "dir/drop", "dir/sub/drop", "a.log", "x/y/b.log", "important.log", "x/important.log", "build/out", "src/build/in", "#c.txt"];
+      const files = [
+        "kept.txt",
+        "dir/keep",
+        "dir/drop",
+        "dir/sub/drop",
+        "a.log",
+        "x/y/b.log",
+        "important.log",
+        "x/important.log",
+        "build/out",
+        "src/build/in",
+        "#c.txt",
+      ];
       for (const file of files) {
         mkdirSync(dirname(join(context, file)), { recursive: true });
         writeFileSync(join(context, file), file);
@@ -55,7 +70,7 @@ describe("image build", () => {
       const out = await runInBuiltImage(
         context,
         `${TAG}-link`,
-        "for f in passwd secret hostdir; do [ -L /ctx/$f ] && echo \"$f -> $(readlink /ctx/$f)\"; done; cat /ctx/real.txt; echo; grep -r HOST-SECRET /ctx 2>/dev/null; echo ==image; cat /etc/passwd; echo ==link; cat /ctx/passwd; true",
+        'for f in passwd secret hostdir; do [ -L /ctx/$f ] && echo "$f -> $(readlink /ctx/$f)"; done; cat /ctx/real.txt; echo; grep -r HOST-SECRET /ctx 2>/dev/null; echo ==image; cat /etc/passwd; echo ==link; cat /ctx/passwd; true',
       );
       expect(out).toContain("context file"); // positive control: the context's own file is in the image
       expect(out).toContain("passwd -> /etc/passwd");
@@ -64,7 +79,9 @@ describe("image build", () => {
       expect(out).not.toContain("HOST-SECRET-not-in-the-image");
       // Through the link the image reads its own /etc/passwd, never a line only the host's has.
       const [imagePasswd = "", viaLink = ""] = out.split("==image\n")[1]?.split("==link\n") ?? [];
-      const hostOnly = readFileSync("/etc/passwd", "utf8").split("\n").filter((line) => line !== "" && !imagePasswd.includes(line));
+      const hostOnly = readFileSync("/etc/passwd", "utf8")
+        .split("\n")
+        .filter((line) => line !== "" && !imagePasswd.includes(line));
       expect(hostOnly.length).toBeGreaterThan(0);
       expect(viaLink).toBe(imagePasswd);
       for (const line of hostOnly) expect(out).not.toContain(line);
@@ -80,7 +97,7 @@ describe("image build", () => {
     const events: string[] = [];
     await buildImage(testDocker, {
       contextDir: dir,
-      dockerfile: "FROM monoclaw-test/busybox:latest\nARG GREETING\nCOPY . /ctx/\nRUN echo \"$GREETING\" > /greeting\n",
+      dockerfile: 'FROM monoclaw-test/busybox:latest\nARG GREETING\nCOPY . /ctx/\nRUN echo "$GREETING" > /greeting\n',
       tag: TAG,
       buildArgs: { GREETING: "hello" },
       onProgress: (event) => event.stream && events.push(event.stream),
@@ -99,7 +116,10 @@ async function runInBuiltImage(context: string, tag: string, script: string): Pr
   try {
     return await runImage(tag, script);
   } finally {
-    await testDocker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    await testDocker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 
