@@ -32,7 +32,11 @@ for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do
   node_bin=$(bash scripts/ensure-node.sh "$major")
   echo "node$major" >> .test-runs
   echo "[test-all] the suite on Node.js $(PATH="$node_bin:$PATH" node --version)" >&2
-  PATH="$node_bin:$PATH" pnpm turbo test --concurrency=1 --continue || status=1
+  # The engine matrix (gVisor, Podman) tests engines, not Node.js: it runs on the first major only,
+  # which keeps two full runs inside CI's 90 minutes.
+  extra=()
+  [ "$major" = "${majors%% *}" ] || extra=(-- --exclude '**/podman-*.test.ts' --exclude '**/*runsc*.test.ts')
+  PATH="$node_bin:$PATH" pnpm turbo test --concurrency=1 --continue "${extra[@]}" || status=1
   for results in packages/*/.test-results apps/*/.test-results; do
     [ -d "$results" ] || continue
     mkdir -p "$results/node$major"
