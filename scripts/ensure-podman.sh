@@ -81,7 +81,8 @@ if ! answers "$ROOTFUL_SOCKET"; then
   log "starting the rootful API service on unix://$ROOTFUL_SOCKET"
   mkdir -p /run/podman /var/log
   rm -f "$ROOTFUL_SOCKET"
-  nohup podman system service --time=0 "unix://$ROOTFUL_SOCKET" >/var/log/monoclaw-podman.log 2>&1 &
+  # From /: conmon needs the service's working directory for as long as it runs (a CI clone may go away).
+  (cd / && exec nohup podman system service --time=0 "unix://$ROOTFUL_SOCKET") </dev/null >/var/log/monoclaw-podman.log 2>&1 &
   echo $! >/run/podman/monoclaw-service.pid
   for _ in $(seq 1 60); do
     answers "$ROOTFUL_SOCKET" && break
@@ -117,7 +118,7 @@ if answers "$rootless_socket"; then
 elif probe=$(as_rootless podman unshare true 2>&1); then
   log "starting the rootless API service on unix://$rootless_socket"
   as_rootless mkdir -p "$runtime_dir/podman"
-  as_rootless nohup podman system service --time=0 "unix://$rootless_socket" >/var/log/monoclaw-podman-rootless.log 2>&1 &
+  (cd / && exec runuser -u "$ROOTLESS_USER" -- env HOME="$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)" XDG_RUNTIME_DIR="$runtime_dir" nohup podman system service --time=0 "unix://$rootless_socket") </dev/null >/var/log/monoclaw-podman-rootless.log 2>&1 &
   for _ in $(seq 1 30); do
     answers "$rootless_socket" && break
     sleep 1
