@@ -154,12 +154,13 @@ describe("monoclaw-runtime image", () => {
   });
 
   it("refuses a bind-mount source that lives only inside the runtime container, saying how to fix it", async () => {
-    await useConfig(dockerSandboxConfig("/opt/monoclaw:/workspace"));
+    // /srv: a directory of the image that the mount policy allows (/opt, where MonoClaw lives, is a protected system tree).
+    await useConfig(dockerSandboxConfig("/srv:/workspace"));
     const result = await runtime(["monoclaw", "exec", "--", "ls", "/workspace"]);
     expect(result.exitCode).not.toBe(0);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/\/opt\/monoclaw is inside the MonoClaw container .* not on one of its mounts/);
-    expect(result.stderr).toContain("docker run -v /host/dir:/opt/monoclaw");
+    expect(result.stderr).toMatch(/\/srv is inside the MonoClaw container .* not on one of its mounts/);
+    expect(result.stderr).toContain("docker run -v /host/dir:/srv");
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });
