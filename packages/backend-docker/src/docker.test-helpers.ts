@@ -11,20 +11,20 @@ export const DEBIAN = "monoclaw-test/debian:bookworm";
  * Per-test-file container names: `prefix` must be unique per file so parallel
  * files never touch each other's containers.
  */
-export function containerNames(prefix: string) {
+export function containerNames(prefix: string, engine: Docker = testDocker) {
   let counter = 0;
   const base = `${prefix}-${process.pid}-`;
   return {
     base,
     next: () => `${base}${++counter}`,
-    /** Removes every container (and anonymous volume) whose name starts with this file's prefix. */
+    /** Removes every container (and anonymous volume) of `engine` whose name starts with this file's prefix. */
     async cleanup() {
-      const all = await testDocker.listContainers({ all: true });
+      const all = await engine.listContainers({ all: true });
       await Promise.all(
         all
-          .filter((c) => c.Names.some((n) => n.startsWith(`/${base}`)))
+          .filter((c) => c.Names.some((n) => n.replace(/^\//, "").startsWith(base)))
           .map((c) =>
-            testDocker
+            engine
               .getContainer(c.Id)
               .remove({ force: true, v: true })
               .catch(() => undefined),

@@ -1,7 +1,7 @@
 import Docker from "dockerode";
 import type { BackendConformanceOptions } from "@monoclaw/core/testing";
 import type { DockerBackend, DockerBackendOptions } from "./docker-backend.js";
-import { testBackend } from "./docker.test-helpers.js";
+import { containerNames, testBackend } from "./docker.test-helpers.js";
 
 /**
  * Rootful Podman's Docker-compatible API, started by scripts/ensure-podman.sh
@@ -19,25 +19,7 @@ export function podmanBackend(name: string, options: DockerBackendOptions = {}):
 
 /** Per-file container names on Podman, with a cleanup that removes this file's containers from Podman's store. */
 export function podmanContainerNames(prefix: string) {
-  let counter = 0;
-  const base = `${prefix}-${process.pid}-`;
-  return {
-    base,
-    next: () => `${base}${++counter}`,
-    async cleanup() {
-      const all = await testPodman.listContainers({ all: true });
-      await Promise.all(
-        all
-          .filter((c) => c.Names.some((n) => n.replace(/^\//, "").startsWith(base)))
-          .map((c) =>
-            testPodman
-              .getContainer(c.Id)
-              .remove({ force: true, v: true })
-              .catch(() => undefined),
-          ),
-      );
-    },
-  };
+  return containerNames(prefix, testPodman);
 }
 
 /** The command lines of every process in a Podman container, listed by Podman (`podman top`). */
