@@ -28,7 +28,8 @@ if ! node_modules/.bin/biome format . >/dev/null 2>&1 || ! node_modules/.bin/bio
   { node_modules/.bin/biome format . 2>&1 | tail -20; node_modules/.bin/biome lint . 2>&1 | tail -20; } >&2 || true
   status=1
 fi
-for major in ${MONOCLAW_TEST_NODE_MAJORS:-20 24}; do
+majors=${MONOCLAW_TEST_NODE_MAJORS:-20 24}
+for major in $majors; do
   node_bin=$(bash scripts/ensure-node.sh "$major")
   echo "node$major" >> .test-runs
   echo "[test-all] the suite on Node.js $(PATH="$node_bin:$PATH" node --version)" >&2
