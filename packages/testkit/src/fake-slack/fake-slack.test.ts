@@ -128,4 +128,44 @@ describe("fake Slack with the real @slack/bolt client in Socket Mode", () => {
     expect(fake.callsOf("chat.postMessage")).toHaveLength(2);
     expect(fake.botMessages("CGENERAL").map((m) => m.text)).toEqual(["after a retry"]);
   });
+
+  it("answers a delayed method only after the delay, and other methods at once", async () => {
+    const { fake, app } = await setup();
+    fake.delayResponses(["chat.postMessage"], 600);
+    const started = Date.now();
+    await app.client.chat.postMessage({ channel: "CGENERAL", text: "slow" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    const quick = Date.now();
+    await app.client.users.info({ user: "UALICE" });
+    expect(Date.now() - quick).toBeLessThan(500);
+    fake.delayResponses(["chat.postMessage"], 0);
+    const undelayed = Date.now();
+    await app.client.chat.postMessage({ channel: "CGENERAL", text: "fast" });
+    expect(Date.now() - undelayed).toBeLessThan(500);
+    expect(fake.botMessages("CGENERAL").map((m) => m.text)).toEqual(["slow", "fast"]);
+  });
+
+  it("holds every request unanswered after stopAnswering, records it, and close() still ends", async () => {
+    const { fake, app } = await setup();
+    await app.client.chat.postMessage({ channel: "CGENERAL", text: "before" }); // positive control: it answered
+    fake.stopAnswering();
+    let settled = false;
+    const call = app.client.chat.postMessage({ channel: "CGENERAL", text: "into the void" }).finally(() => {
+      settled = true;
+    });
+    call.catch(() => undefined);
+    await fake.waitFor(() => fake.callsOf("chat.postMessage").length === 2, { description: "the held call recorded" });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(settled).toBe(false);
+    const raw = await Promise.race([
+      fetch(fake.apiUrl + "auth.test", { method: "POST" }).then(() => "answered"),
+      new Promise((r) => setTimeout(() => r("held"), 500)),
+    ]);
+    expect(raw).toBe("held");
+    expect(fake.botMessages("CGENERAL").map((m) => m.text)).toEqual(["before"]);
+    const closing = Date.now();
+    await fake.close();
+    expect(Date.now() - closing).toBeLessThan(3000);
+    fakes.splice(fakes.indexOf(fake), 1);
+  });
 });

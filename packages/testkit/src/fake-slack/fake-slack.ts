@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type {
   FakeSlackChannel,
@@ -97,6 +98,10 @@ export class FakeSlack {
   private readonly pending: RecordedEnvelope[] = [];
   private readonly inFlight = new Map<string, { envelope: RecordedEnvelope; socket: WebSocket }>();
   private readonly tickets = new Set<string>();
+  private readonly delays = new Map<string, number>();
+  private readonly held = new Set<ServerResponse>();
+  private readonly heldUpgrades = new Set<Duplex>();
+  private unresponsive = false;
   private socket: WebSocket | undefined;
   private port = 0;
   private lastTs = 0;
@@ -122,6 +127,12 @@ export class FakeSlack {
     });
     this.wss = new WebSocketServer({ noServer: true });
     this.server.on("upgrade", (req, socket, head) => {
+      if (this.unresponsive) {
+        // Held: the client waits for an answer that never comes.
+        this.heldUpgrades.add(socket);
+        socket.once("close", () => this.heldUpgrades.delete(socket));
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
       const ticket = url.searchParams.get("ticket") ?? "";
       if (url.pathname !== "/socket" || !this.tickets.delete(ticket)) {
@@ -269,6 +280,29 @@ export class FakeSlack {
     this.failures.set(method, list);
   }
 
+  /**
+   * Delays the answers to these Web API methods by `ms` (0 removes the
+   * delay), as a slow or rate-limited Slack would: the call is recorded when
+   * it arrives and answered later.
+   */
+  delayResponses(methods: readonly string[], ms: number): void {
+    for (const method of methods) {
+      if (ms > 0) this.delays.set(method, ms);
+      else this.delays.delete(method);
+    }
+  }
+
+  /**
+   * Slack stops answering, as behind a network black hole: every HTTP
+   * request (Web API, upload, download, a new socket's upgrade) is held open
+   * unanswered, and every Socket Mode connection stops reading and writing
+   * (no acks, no pongs). Nothing is closed. Calls are still recorded.
+   */
+  stopAnswering(): void {
+    this.unresponsive = true;
+    for (const client of this.wss.clients) client.pause();
+  }
+
   /** Drops the Socket Mode connection abruptly (no close frame), as a network failure would. */
   dropSocket(): void {
     for (const client of this.wss.clients) client.terminate();
@@ -319,6 +353,10 @@ export class FakeSlack {
   /** Closes every socket and the server. */
   async close(): Promise<void> {
     this.socket = undefined;
+    for (const res of this.held) res.destroy();
+    for (const socket of this.heldUpgrades) socket.destroy();
+    this.held.clear();
+    this.heldUpgrades.clear();
     await Promise.all(
       [...this.wss.clients].map(
         (client) =>
@@ -331,7 +369,8 @@ export class FakeSlack {
               clearTimeout(timer);
               resolve();
             });
-            client.close(1001, "server closing");
+            if (this.unresponsive) client.terminate();
+            else client.close(1001, "server closing");
           }),
       ),
     );
@@ -411,6 +450,10 @@ export class FakeSlack {
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const body = await readBody(req);
+    if (this.unresponsive && !url.pathname.startsWith("/api/")) {
+      this.hold(res);
+      return;
+    }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
 
     if (url.pathname.startsWith("/api/")) {
@@ -419,6 +462,13 @@ export class FakeSlack {
       const token = bearer ?? (typeof args.token === "string" ? args.token : undefined);
       delete args.token;
       this.calls.push({ method, args, token, at: Date.now() });
+      this.changed();
+      const delay = this.delays.get(method);
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.unresponsive) {
+        this.hold(res);
+        return;
+      }
       const failure = this.failures.get(method)?.shift();
       const answer = failure ?? answerWebApi(this.webState(), method, args, token);
       res.writeHead(answer.status ?? 200, { "content-type": "application/json; charset=utf-8", ...answer.headers });
@@ -461,6 +511,12 @@ export class FakeSlack {
     }
 
     res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  }
+
+  /** Keeps a request open without answering; `close` destroys it. */
+  private hold(res: ServerResponse): void {
+    this.held.add(res);
+    res.once("close", () => this.held.delete(res));
   }
 
   private messageEvent(message: FakeSlackMessage, channel: FakeSlackChannel): Record<string, unknown> {
