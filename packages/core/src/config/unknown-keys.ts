@@ -17,7 +17,7 @@ export interface UnknownKey {
  */
 export function findUnknownKeys(data: unknown, schema: z.ZodType): { pruned: unknown; unknown: UnknownKey[] } {
   const unknown: UnknownKey[] = [];
-  const walk = (value: unknown, current: z.ZodType, path: string[]): unknown => {
+  const walk = (value: unknown, current: z.core.$ZodType, path: string[]): unknown => {
     if (value === null || typeof value !== "object") return value;
     const structure = keyStructure(current);
     if (Array.isArray(value)) {
