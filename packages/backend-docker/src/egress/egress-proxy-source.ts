@@ -1,13 +1,37 @@
 import { readFileSync } from "node:fs";
 
-/** The proxy's program (plain Node, no dependencies), run in the proxy container as `node -e <source>`. */
+/** The proxy's own modules besides its entry point, as it `local()`-requires them. */
+const PROXY_MODULES = ["./x509.cjs", "./secret-injection.cjs"] as const;
+
+const proxyFile = (name: string) => readFileSync(new URL(`./proxy/${name.replace(/^\.\//, "")}`, import.meta.url), "utf8");
+
+/**
+ * The proxy's program (plain Node, no dependencies), run in the proxy
+ * container as `node -e <source>`: its modules are bundled in front of the
+ * entry point, each in a CommonJS wrapper, behind `__monoclawModules(name)`.
+ */
 let cached: string | undefined;
 export function egressProxySource(): string {
-  cached ??= readFileSync(new URL("./proxy/egress-proxy.cjs", import.meta.url), "utf8");
+  cached ??= [
+    '"use strict";',
+    "var __monoclawModules = (() => {",
+    "  const factories = {",
+    ...PROXY_MODULES.map((name) => `    ${JSON.stringify(name)}: (module, exports) => {\n${proxyFile(name)}\n    },`),
+    "  };",
+    "  const loaded = {};",
+    "  return (name) => {",
+    "    if (!loaded[name]) { const module = { exports: {} }; factories[name](module, module.exports); loaded[name] = module.exports; }",
+    "    return loaded[name];",
+    "  };",
+    "})();",
+    proxyFile("egress-proxy.cjs"),
+  ].join("\n");
   return cached;
 }
 
 /** Where the proxy keeps its policy (a tmpfs only the proxy's user can write). */
 export const EGRESS_STATE_DIR = "/run/monoclaw-egress";
+/** The proxy's CA certificate in its state directory (the key stays in the proxy's memory). */
+export const EGRESS_CA_FILE = `${EGRESS_STATE_DIR}/ca.pem`;
 /** The proxy's port on the sandbox's network. */
 export const EGRESS_PROXY_PORT = 3128;

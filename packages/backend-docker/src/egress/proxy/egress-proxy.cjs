@@ -14,20 +14,33 @@
 //   the address. A literal IP is reached only when listed in allow.
 // - Policy: JSON in POLICY_FILE, re-read on SIGHUP (live changes); until one is
 //   loaded everything is refused. Each load writes its hash to APPLIED_FILE.
+// - Secrets (secret-injection.cjs): for a host a secret is bound to, the
+//   proxy terminates TLS with its own per-sandbox CA (x509.cjs) and puts the
+//   real value where the sandbox sent the placeholder; every other host is
+//   tunnelled untouched.
 // - Every decision is one JSON line on stdout (the engine keeps it; the sandbox
 //   cannot write it).
 "use strict";
 const net = require("node:net");
 const http = require("node:http");
+const https = require("node:https");
+const tls = require("node:tls");
 const dns = require("node:dns");
 const fs = require("node:fs");
 const os = require("node:os");
 const crypto = require("node:crypto");
 
+/* global __monoclawModules */
+// In the proxy container the sibling files arrive bundled (egress-proxy-source.ts); in tests they are files.
+const local = (name) => (typeof __monoclawModules !== "undefined" ? __monoclawModules(name) : require(name));
+const { createCertificateAuthority } = local("./x509.cjs");
+const secretInjection = local("./secret-injection.cjs");
+
 const STATE_DIR = process.env.MONOCLAW_EGRESS_STATE_DIR || "/run/monoclaw-egress";
 const POLICY_FILE = `${STATE_DIR}/policy.json`;
 const APPLIED_FILE = `${STATE_DIR}/applied`;
 const PORT = Number(process.env.MONOCLAW_EGRESS_PORT || 3128);
+const CA_FILE = `${STATE_DIR}/ca.pem`;
 const CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_PORTS = [80, 443];
 
@@ -201,6 +214,21 @@ function compilePolicy(raw) {
     deny: (source.deny ?? []).map(parseRule),
     allowPrivate: (source.allow_private ?? []).map(parseCidr).filter(Boolean),
     hostRanges: (source.host_addresses ?? []).map((a) => ({ ...parseCidr(a), why: "the engine's host" })).filter((r) => r.family),
+    secrets: (source.secrets ?? []).map(compileSecret),
+    // Extra CAs for upstream TLS where the proxy terminates it (egress.upstream_ca_file); the system's roots otherwise.
+    upstreamCa: source.upstream_ca ? [...tls.rootCertificates, String(source.upstream_ca)] : undefined,
+  };
+}
+
+/** A bound secret: `hosts` are rules like allow's (a name or `*.domain`, port 443 unless given). */
+function compileSecret(raw) {
+  const hosts = (raw.hosts ?? []).map(parseRule);
+  return {
+    name: String(raw.name),
+    placeholder: String(raw.placeholder),
+    value: String(raw.value),
+    hostTexts: hosts.map((rule) => rule.text),
+    binds: (host, port) => hosts.some((rule) => ruleMatches(rule, host, port, [443])),
   };
 }
 
@@ -211,7 +239,9 @@ function loadPolicy() {
     ownRanges = ownNetworks();
     const hash = crypto.createHash("sha256").update(text).digest("hex");
     fs.writeFileSync(APPLIED_FILE, hash);
-    record({ event: "policy", allow: policy.allowTexts, deny: policy.deny.map((r) => r.text), hash: hash.slice(0, 16) });
+    // Secrets by name and hosts, never by value.
+    const secrets = policy.secrets.map((secret) => ({ name: secret.name, hosts: secret.hostTexts }));
+    record({ event: "policy", allow: policy.allowTexts, deny: policy.deny.map((r) => r.text), secrets, hash: hash.slice(0, 16) });
   } catch (error) {
     if (error && error.code === "ENOENT") return;
     record({ event: "policy-error", error: String(error && error.message) });
@@ -291,8 +321,8 @@ function splitAuthority(authority, defaultPort) {
   return { host: authority.toLowerCase().replace(/\.$/, ""), port: defaultPort };
 }
 
-function refuseHttp(response, host, port, method, rule, reason) {
-  record({ decision: "refused", method, host, port, rule, reason });
+function refuseHttp(response, host, port, method, rule, reason, extra = {}) {
+  record({ decision: "refused", method, host, port, rule, reason, ...extra });
   const body = `MonoClaw egress: ${reason}\n`;
   response.writeHead(403, {
     "content-type": "text/plain; charset=utf-8",
@@ -303,8 +333,8 @@ function refuseHttp(response, host, port, method, rule, reason) {
   response.end(body);
 }
 
-function refuseConnect(socket, host, port, rule, reason) {
-  record({ decision: "refused", method: "CONNECT", host, port, rule, reason });
+function refuseConnect(socket, host, port, rule, reason, extra = {}) {
+  record({ decision: "refused", method: "CONNECT", host, port, rule, reason, ...extra });
   const body = `MonoClaw egress: ${reason}\n`;
   socket.end(
     `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nX-MonoClaw-Egress: refused\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -321,6 +351,114 @@ function authorize(host, port, refuse, onAllowed) {
   });
 }
 
+/** The refusal of a request that carries a placeholder where it may not go. */
+function exfiltrationReason(secret, host, port, where) {
+  const bound = policy.secrets.find((s) => s.name === secret)?.hostTexts ?? [];
+  return `refused ${host}:${port}: the request carries the placeholder of secret ${secret} ${where}, but ${secret} is bound only to ${bound.join(", ") || "no host"} over HTTPS (headers only); recorded as an exfiltration attempt`;
+}
+
+/**
+ * Passes a request body on through a placeholder scanner: a placeholder in a
+ * body is never sent (it is substituted in headers only). Calls `onFound` once
+ * with the secret's name and stops forwarding.
+ */
+function forwardBody(request, upstream, onFound, counter) {
+  const scanner = secretInjection.placeholderScanner(policy.secrets);
+  let stopped = false;
+  const check = () => {
+    if (stopped || !scanner.found) return false;
+    stopped = true;
+    upstream.destroy();
+    onFound(scanner.found);
+    return true;
+  };
+  request.on("data", (chunk) => {
+    counter.up += chunk.length;
+    if (stopped) return;
+    const safe = scanner.push(chunk);
+    if (check()) return;
+    if (safe.length && !upstream.write(safe)) request.pause();
+  });
+  upstream.on("drain", () => request.resume());
+  request.on("end", () => {
+    if (stopped) return;
+    const rest = scanner.end();
+    if (check()) return;
+    upstream.end(rest);
+  });
+}
+
+/** Pipes an upstream response back, real secret values turned into their placeholders. */
+function returnResponse(upstreamResponse, response, counter, onEnd) {
+  const scrubber = secretInjection.valueScrubber(policy.secrets);
+  response.writeHead(upstreamResponse.statusCode ?? 502, secretInjection.scrubHeaders(upstreamResponse.headers, policy.secrets));
+  upstreamResponse.on("data", (chunk) => {
+    counter.down += chunk.length;
+    const safe = scrubber.push(chunk);
+    if (safe.length && !response.write(safe)) upstreamResponse.pause();
+  });
+  response.on("drain", () => upstreamResponse.resume());
+  upstreamResponse.on("end", () => {
+    response.end(scrubber.end());
+    onEnd();
+  });
+}
+
+/** Forwards one request (plain HTTP, or HTTPS the proxy terminated) to the checked address. */
+function forward(request, response, target) {
+  const { host, port, address, rule, method, secure, headers, substituted } = target;
+  const counter = { up: 0, down: 0 };
+  const refuse = (secret) =>
+    refuseHttp(response, host, port, method, "exfiltration", exfiltrationReason(secret, host, port, "in the request body"), { secret });
+  const send = secure ? https.request : http.request;
+  const upstream = send(
+    {
+      host: address,
+      port,
+      method,
+      path: target.path,
+      headers,
+      setHost: false,
+      timeout: CONNECT_TIMEOUT_MS,
+      ...(secure ? { servername: net.isIP(host) ? undefined : host, ...(policy.upstreamCa ? { ca: policy.upstreamCa } : {}) } : {}),
+    },
+    (upstreamResponse) =>
+      returnResponse(upstreamResponse, response, counter, () =>
+        record({
+          decision: "allowed",
+          method,
+          host,
+          port,
+          address,
+          rule,
+          ...(secure ? { tls: "terminated" } : {}),
+          ...(substituted.length ? { secrets: substituted } : {}),
+          bytes_up: counter.up,
+          bytes_down: counter.down,
+        }),
+      ),
+  );
+  upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
+  upstream.on("error", (error) => {
+    if (response.writableEnded) return;
+    record({ decision: "failed", method, host, port, address, rule, error: error.message });
+    if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });
+    response.end(`MonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
+  });
+  forwardBody(request, upstream, refuse, counter);
+}
+
+/** Raw headers without the hop-by-hop proxy ones, Host set to the checked name. */
+function forwardedHeaders(rawHeaders, authority) {
+  const headers = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i].toLowerCase();
+    if (name === "proxy-connection" || name === "proxy-authorization" || name === "host") continue;
+    headers.push(rawHeaders[i], rawHeaders[i + 1]);
+  }
+  return ["Host", authority, ...headers];
+}
+
 const server = http.createServer((request, response) => {
   let url;
   try {
@@ -333,46 +471,99 @@ const server = http.createServer((request, response) => {
   if (url.protocol !== "http:")
     return refuseHttp(response, url.hostname, Number(url.port || 0), method, "scheme", `refused ${url.href}: only http:// is forwarded; use CONNECT for https`);
   const { host, port } = splitAuthority(url.host, 80);
+  const carried = secretInjection.placeholderInRequest(request.url ?? "", request.rawHeaders, policy.secrets);
+  if (carried)
+    return refuseHttp(response, host, port, method, "exfiltration", exfiltrationReason(carried.name, host, port, "over plain HTTP"), { secret: carried.name });
   authorize(
     host,
     port,
     (rule, reason) => refuseHttp(response, host, port, method, rule, reason),
-    (address, rule) => {
+    (address, rule) =>
       // Host is the checked name: another Host on the same address (a CDN's other customer) is not reachable by fronting.
-      const headers = { ...request.headers, host: url.host };
-      delete headers["proxy-connection"];
-      delete headers["proxy-authorization"];
-      let up = 0;
-      let down = 0;
-      request.on("data", (chunk) => (up += chunk.length));
-      const upstream = http.request(
-        { host: address, port, method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: CONNECT_TIMEOUT_MS },
-        (upstreamResponse) => {
-          response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-          upstreamResponse.on("data", (chunk) => (down += chunk.length));
-          upstreamResponse.pipe(response);
-          upstreamResponse.on("end", () => record({ decision: "allowed", method, host, port, address, rule, bytes_up: up, bytes_down: down }));
-        },
-      );
-      upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
-      upstream.on("error", (error) => {
-        record({ decision: "failed", method, host, port, address, rule, error: error.message });
-        if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" });
-        response.end(`MonoClaw egress: ${host}:${port} (${address}) did not answer: ${error.message}\n`);
-      });
-      request.pipe(upstream);
-    },
+      forward(request, response, {
+        host,
+        port,
+        address,
+        rule,
+        method,
+        secure: false,
+        path: `${url.pathname}${url.search}`,
+        headers: forwardedHeaders(request.rawHeaders, url.host),
+        substituted: [],
+      }),
   );
 });
+
+/** Serves the HTTPS requests of CONNECT tunnels the proxy terminated (hosts a secret is bound to). */
+const terminated = http.createServer((request, response) => {
+  const tunnel = request.socket.monoclawTunnel;
+  const { host, port } = tunnel;
+  const method = request.method ?? "GET";
+  const refuse = (rule, reason, extra) => refuseHttp(response, host, port, method, rule, reason, extra);
+  const servername = request.socket.servername;
+  if (!net.isIP(host) && servername !== host)
+    return refuse("server name", `refused ${host}:${port}: the TLS server name (${servername || "none"}) is not the host of the CONNECT request`);
+  const hostHeader = splitAuthority(String(request.headers.host ?? ""), port);
+  if (hostHeader.host !== host || hostHeader.port !== port)
+    return refuse(
+      "host header",
+      `refused ${host}:${port}: the Host header (${request.headers.host ?? "none"}) does not agree with the TLS server name ${host}`,
+    );
+  if (!(request.url ?? "").startsWith("/")) return refuse("request form", `refused ${host}:${port}: send requests in origin form (/path) inside the tunnel`);
+  const inUrl = secretInjection.placeholderInRequest(request.url ?? "", [], policy.secrets);
+  if (inUrl) return refuse("exfiltration", exfiltrationReason(inUrl.name, host, port, "in the URL"), { secret: inUrl.name });
+  const injected = secretInjection.injectSecrets(request.rawHeaders, host, port, policy.secrets);
+  if (injected.foreign)
+    return refuse("exfiltration", exfiltrationReason(injected.foreign.secret, host, port, `in the ${injected.foreign.header} header`), {
+      secret: injected.foreign.secret,
+    });
+  // identity: the proxy must see a real value that comes back, to turn it into the placeholder again.
+  const headers = forwardedHeaders(injected.headers, String(request.headers.host)).filter((_, i, all) =>
+    i % 2 === 0 ? all[i].toLowerCase() !== "accept-encoding" : all[i - 1].toLowerCase() !== "accept-encoding",
+  );
+  headers.push("Accept-Encoding", "identity");
+  forward(request, response, {
+    host,
+    port,
+    address: tunnel.address,
+    rule: tunnel.rule,
+    method,
+    secure: true,
+    path: request.url,
+    headers,
+    substituted: injected.substituted,
+  });
+});
+
+/** Answers a CONNECT for a host a secret is bound to with TLS of its own (a leaf of the sandbox's CA). */
+function terminate(client, head, host, port, address, rule) {
+  client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+  if (head.length) client.unshift(head);
+  const secure = new tls.TLSSocket(client, {
+    isServer: true,
+    secureContext: tls.createSecureContext({ key: authority.leafKeyPem, cert: authority.leafFor(host) }),
+    ALPNProtocols: ["http/1.1"],
+  });
+  secure.monoclawTunnel = { host, port, address, rule };
+  secure.on("error", (error) => {
+    record({ decision: "failed", method: "CONNECT", host, port, address, rule, tls: "terminated", error: error.message });
+    secure.destroy();
+  });
+  terminated.emit("connection", secure);
+}
 
 server.on("connect", (request, client, head) => {
   const { host, port } = splitAuthority(request.url ?? "", 443);
   client.on("error", () => undefined);
+  const carried = secretInjection.placeholderInRequest(request.url ?? "", request.rawHeaders, policy.secrets);
+  if (carried)
+    return refuseConnect(client, host, port, "exfiltration", exfiltrationReason(carried.name, host, port, "in the CONNECT request"), { secret: carried.name });
   authorize(
     host,
     port,
     (rule, reason) => refuseConnect(client, host, port, rule, reason),
     (address, rule) => {
+      if (policy.secrets.some((secret) => secret.binds(host, port))) return terminate(client, head, host, port, address, rule);
       let up = head.length;
       let down = 0;
       const upstream = net.connect({ host: address, port, timeout: CONNECT_TIMEOUT_MS });
@@ -415,14 +606,20 @@ function listenAddress(subnet) {
   throw new Error(`no interface in ${subnet}: the proxy is not on the sandbox's network`);
 }
 
+/** This proxy's certificate authority: made at start, its key only in this process's memory. */
+let authority;
+
 function main() {
   fs.mkdirSync(STATE_DIR, { recursive: true });
+  authority = createCertificateAuthority(`MonoClaw egress CA ${crypto.randomBytes(4).toString("hex")}`);
+  // MonoClaw copies the certificate (never the key) into the sandbox's trust store.
+  fs.writeFileSync(CA_FILE, authority.certificatePem, { mode: 0o644 });
   loadPolicy();
   process.on("SIGHUP", loadPolicy);
   process.on("SIGTERM", () => process.exit(0));
   process.on("SIGINT", () => process.exit(0));
   const listen = listenAddress(process.env.MONOCLAW_EGRESS_LISTEN_SUBNET);
-  server.listen(PORT, listen, () => record({ event: "listening", address: listen, port: PORT }));
+  server.listen(PORT, listen, () => record({ event: "listening", address: listen, port: server.address().port }));
 }
 
 module.exports = {

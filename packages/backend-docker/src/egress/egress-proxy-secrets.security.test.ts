@@ -1,0 +1,268 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, X509Certificate } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import tls from "node:tls";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { egressProxySource } from "./egress-proxy-source.js";
+
+// The real proxy program (the bundle the proxy container runs) as a child process on 127.0.0.1,
+// with real HTTPS servers behind it: TLS termination, substitution and refusals end to end.
+const { createCertificateAuthority } = createRequire(import.meta.url)("./proxy/x509.cjs") as {
+  createCertificateAuthority(name: string): { certificatePem: string; leafKeyPem: string; leafFor(host: string): string };
+};
+
+const REAL = "ghp_R3alS3cretValue0123456789abcdefABCD";
+const PLACEHOLDER = "ghp_PlaceholderValue0123456789abcdefXYZ";
+const OTHER_REAL = "sk-OtherRealValue000000000000000000";
+const OTHER_PLACEHOLDER = "sk-OtherPlaceholder0000000000000000";
+
+interface Seen {
+  server: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+const seen: Seen[] = [];
+const upstreamCa = createCertificateAuthority("upstream test CA");
+const state = mkdtempSync(join(tmpdir(), "monoclaw-egress-state-"));
+let proxy: ChildProcess;
+let proxyPort = 0;
+let proxyOutput = "";
+const servers: http.Server[] = [];
+let boundPort = 0;
+let unboundPort = 0;
+let plainPort = 0;
+
+function echoServer(name: string, secure: boolean): Promise<number> {
+  const handler: http.RequestListener = (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const entry = { server: name, url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
+      seen.push(entry);
+      // Like httpbin: the request comes back, credentials and all.
+      const body = JSON.stringify(entry);
+      response.writeHead(200, { "content-type": "application/json", "x-echo-authorization": String(request.headers.authorization ?? "") });
+      response.end(body);
+    });
+  };
+  const server = secure ? https.createServer({ key: upstreamCa.leafKeyPem, cert: upstreamCa.leafFor("localhost") }, handler) : http.createServer(handler);
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
+async function applyPolicy(extra: Record<string, unknown>): Promise<void> {
+  const policy = JSON.stringify({
+    sandbox: "test-box",
+    allow: [`localhost:${boundPort}`, `localhost:${unboundPort}`, `localhost:${plainPort}`],
+    config_allow: [],
+    deny: [],
+    allow_private: ["127.0.0.0/8"],
+    host_addresses: [],
+    secrets: [
+      { name: "GITHUB_TOKEN", placeholder: PLACEHOLDER, value: REAL, hosts: [`localhost:${boundPort}`] },
+      { name: "OTHER_KEY", placeholder: OTHER_PLACEHOLDER, value: OTHER_REAL, hosts: ["elsewhere.example"] },
+    ],
+    upstream_ca: upstreamCa.certificatePem,
+    ...extra,
+  });
+  writeFileSync(join(state, "policy.json"), policy);
+  const hash = createHash("sha256").update(policy).digest("hex");
+  for (let i = 0; i < 100; i++) {
+    proxy.kill("SIGHUP");
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    if (readFileSync(join(state, "applied"), "utf8") === hash) return;
+  }
+  throw new Error("the proxy did not apply the policy");
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** An HTTPS request as a sandboxed client makes it: CONNECT through the proxy, then TLS verified against `ca`. */
+function viaConnect(options: {
+  port: number;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  ca: string;
+  servername?: string;
+}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const connect = http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: `localhost:${options.port}` });
+    connect.on("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        let body = "";
+        socket.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+        socket.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+        return;
+      }
+      const secure = tls.connect({ socket, servername: options.servername ?? "localhost", ca: options.ca });
+      secure.on("error", reject);
+      const request = https.request(
+        {
+          createConnection: () => secure,
+          path: options.path ?? "/",
+          method: options.body ? "POST" : "GET",
+          headers: { host: `localhost:${options.port}`, ...options.headers },
+        },
+        (reply) => {
+          let body = "";
+          reply.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+          reply.on("end", () => resolve({ status: reply.statusCode ?? 0, headers: reply.headers, body }));
+        },
+      );
+      request.on("error", reject);
+      request.end(options.body);
+    });
+    connect.on("error", reject);
+    connect.end();
+  });
+}
+
+/** A plain-HTTP request in absolute form through the proxy. */
+function viaPlainHttp(path: string, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: "127.0.0.1", port: proxyPort, path: `http://localhost:${plainPort}${path}`, headers }, (reply) => {
+      let body = "";
+      reply.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      reply.on("end", () => resolve({ status: reply.statusCode ?? 0, headers: reply.headers, body }));
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+/** The proxy writes its record of a request when the response has ended: wait for it (2 s at most). */
+async function recorded(pattern: string | RegExp): Promise<void> {
+  const found = () => (typeof pattern === "string" ? proxyOutput.includes(pattern) : pattern.test(proxyOutput));
+  for (let i = 0; i < 80 && !found(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (typeof pattern === "string") expect(proxyOutput).toContain(pattern);
+  else expect(proxyOutput).toMatch(pattern);
+}
+
+const proxyCa = () => readFileSync(join(state, "ca.pem"), "utf8");
+
+beforeAll(async () => {
+  boundPort = await echoServer("bound", true);
+  unboundPort = await echoServer("unbound", true);
+  plainPort = await echoServer("plain", false);
+  proxy = spawn(process.execPath, ["-e", egressProxySource()], {
+    env: { PATH: process.env.PATH, MONOCLAW_EGRESS_STATE_DIR: state, MONOCLAW_EGRESS_PORT: "0", MONOCLAW_EGRESS_LISTEN_SUBNET: "127.0.0.0/8" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  proxy.stdout?.on("data", (chunk: Buffer) => (proxyOutput += chunk.toString("utf8")));
+  for (let i = 0; i < 200 && !/"event":"listening"/.test(proxyOutput); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  const listening = proxyOutput.split("\n").find((line) => line.includes('"listening"'));
+  if (!listening) throw new Error(`the proxy did not start: ${proxyOutput}`);
+  proxyPort = Number(JSON.parse(listening).port);
+});
+
+afterAll(() => {
+  proxy?.kill("SIGKILL");
+  for (const server of servers) server.close();
+  rmSync(state, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  seen.length = 0;
+  await applyPolicy({});
+});
+
+describe("egress proxy: secretless credentials", () => {
+  it("puts the real value into the Authorization header only on its way to the bound host, and hands the sandbox the placeholder back", async () => {
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headers.authorization).toBe(`Bearer ${REAL}`);
+    // The echo of the credential comes back as the placeholder, in the body and in headers.
+    expect(reply.body).toContain(PLACEHOLDER);
+    expect(reply.body).not.toContain(REAL);
+    expect(reply.headers["x-echo-authorization"]).toBe(`Bearer ${PLACEHOLDER}`);
+    await recorded('"secrets":["GITHUB_TOKEN"]');
+    expect(proxyOutput).not.toContain(REAL);
+  });
+
+  it("substitutes inside Basic credentials and in x-api-key-style headers", async () => {
+    const basic = Buffer.from(`x-access-token:${PLACEHOLDER}`).toString("base64");
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Basic ${basic}`, "x-api-key": PLACEHOLDER }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    expect(Buffer.from(String(seen[0]?.headers.authorization).replace(/^Basic /, ""), "base64").toString()).toBe(`x-access-token:${REAL}`);
+    expect(seen[0]?.headers["x-api-key"]).toBe(REAL);
+  });
+
+  it("refuses a placeholder of a secret bound to another host, and sends nothing", async () => {
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${OTHER_PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toContain("secret OTHER_KEY");
+    expect(reply.body).toContain("exfiltration attempt");
+    expect(seen).toHaveLength(0);
+    await recorded(/"rule":"exfiltration".*"secret":"OTHER_KEY"/);
+  });
+
+  it("refuses a placeholder in a request body and never forwards it", async () => {
+    const reply = await viaConnect({ port: boundPort, body: `token=${PLACEHOLDER}&x=1`, ca: proxyCa() });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toContain("in the request body");
+    expect(seen.some((entry) => entry.body.includes(PLACEHOLDER) || entry.body.includes(REAL))).toBe(false);
+    // Positive control: a body without a placeholder arrives whole.
+    const fine = await viaConnect({ port: boundPort, body: "token=none&x=1", ca: proxyCa() });
+    expect(fine.status).toBe(200);
+    expect(seen.at(-1)?.body).toBe("token=none&x=1");
+  });
+
+  it("refuses a placeholder in the URL", async () => {
+    const reply = await viaConnect({ port: boundPort, path: `/?access_token=${PLACEHOLDER}`, ca: proxyCa() });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toContain("in the URL");
+    expect(seen).toHaveLength(0);
+  });
+
+  it("refuses a Host header that disagrees with the TLS server name (no substitution for a fronted host)", async () => {
+    const reply = await viaConnect({ port: boundPort, headers: { host: "elsewhere.example", authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toContain("does not agree with the TLS server name");
+    expect(seen).toHaveLength(0);
+  });
+
+  it("refuses a placeholder over plain HTTP, even to an allowed host", async () => {
+    const reply = await viaPlainHttp("/", { authorization: `Bearer ${PLACEHOLDER}` });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toContain("over plain HTTP");
+    expect(seen).toHaveLength(0);
+    const fine = await viaPlainHttp("/ok", { authorization: "Bearer nothing-secret" });
+    expect(fine.status).toBe(200);
+    expect(seen.at(-1)?.url).toBe("/ok");
+  });
+
+  it("verifies the upstream's certificate: an untrusted upstream gets no request and no secret", async () => {
+    await applyPolicy({ upstream_ca: undefined });
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(502);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("tunnels a host no secret is bound to untouched (the client sees the upstream's own certificate)", async () => {
+    const reply = await viaConnect({ port: unboundPort, headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: upstreamCa.certificatePem });
+    expect(reply.status).toBe(200);
+    // Not substituted: the unbound host gets the worthless placeholder.
+    expect(seen[0]?.headers.authorization).toBe(`Bearer ${PLACEHOLDER}`);
+    await expect(viaConnect({ port: unboundPort, ca: proxyCa() })).rejects.toThrow(/certificate/);
+  });
+
+  it("keeps its CA's private key in memory: the state directory holds the certificate only", () => {
+    const certificate = new X509Certificate(proxyCa());
+    expect(certificate.ca).toBe(true);
+    for (const file of readdirSync(state)) expect(readFileSync(join(state, file), "utf8")).not.toContain("PRIVATE KEY");
+  });
+});
