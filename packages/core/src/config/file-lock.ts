@@ -63,6 +63,9 @@ const heldHere = new Map<string, Promise<void>>();
  * file has not been refreshed for `staleMs`.
  */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  if (!(heartbeatMs > 0))
+    throw new RangeError(`withFileLock: heartbeatMs is ${heartbeatMs}; give a positive number of milliseconds (default ${DEFAULT_HEARTBEAT_MS})`);
   const lockFile = `${await realpath(file).catch(() => file)}.lock`;
   const previous = heldHere.get(lockFile) ?? Promise.resolve();
   let release!: () => void;
@@ -76,7 +79,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
       const now = new Date();
       // Through the handle: a lock file that replaced ours is never refreshed by us.
       handle.utimes(now, now).catch(() => undefined);
-    }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    }, heartbeatMs);
     heartbeat.unref();
     try {
       return await fn();
