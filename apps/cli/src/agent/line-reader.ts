@@ -1,4 +1,5 @@
-import { createInterface, type Interface } from "node:readline";
+import { createInterface } from "node:readline";
+import { acceptBracketedPaste } from "./bracketed-paste.js";
 import { HISTORY_SIZE, type HistoryFile } from "./history-file.js";
 import type { TerminalInput } from "./interrupt-watcher.js";
 
@@ -36,15 +37,15 @@ export interface OpenPrompt {
  */
 export function openPrompt(options: ReadLineOptions): OpenPrompt {
   const { input, output, prompt, history, signal } = options;
+  const pastes = input.isTTY === true ? acceptBracketedPaste(input, output) : undefined;
   const readline = createInterface({
-    input,
+    input: pastes?.input ?? input,
     output,
     terminal: input.isTTY === true,
     history: history.entries(),
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
   });
-  const pastes = input.isTTY === true ? acceptBracketedPaste(readline, output) : undefined;
   let interrupt: () => void = () => {};
   const result = new Promise<PromptResult>((resolve) => {
     let settled = false;
@@ -76,51 +77,4 @@ export function openPrompt(options: ReadLineOptions): OpenPrompt {
     readline.prompt();
   });
   return { result, interrupt: () => interrupt() };
-}
-
-/** The readline method every key goes through (node:readline keeps it overridable per instance). */
-type TtyWrite = (sequence: string | undefined, key: { name?: string } | undefined) => void;
-
-/**
- * Multi-line pastes at the prompt. With bracketed paste on, the terminal
- * wraps pasted text in `ESC[200~` ... `ESC[201~`; the newlines inside are
- * kept instead of each submitting a line. A one-line paste is typed in as
- * is; a longer one shows as `[pasted text #1, 12 lines]` (the prompt stays
- * one line) and `expand` puts the text back when the line is entered.
- * `stop` turns bracketed paste off again, so the shell gets the terminal as
- * it was.
- */
-function acceptBracketedPaste(readline: Interface, output: NodeJS.WritableStream): { expand(line: string): string; stop(): void } {
-  const editor = readline as unknown as { _ttyWrite: TtyWrite };
-  const typeKey = editor._ttyWrite.bind(readline);
-  const pasted = new Map<string, string>();
-  let buffer: string | undefined;
-  editor._ttyWrite = (sequence, key) => {
-    if (key?.name === "paste-start") {
-      buffer = "";
-    } else if (key?.name === "paste-end") {
-      const text = (buffer ?? "").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
-      buffer = undefined;
-      if (!text.includes("\n")) {
-        readline.write(text);
-      } else {
-        const label = `[pasted text #${pasted.size + 1}, ${text.split("\n").length} lines]`;
-        pasted.set(label, text);
-        readline.write(label);
-      }
-    } else if (buffer !== undefined) {
-      buffer += key?.name === "return" || key?.name === "enter" ? "\n" : (sequence ?? "");
-    } else {
-      typeKey(sequence, key);
-    }
-  };
-  output.write("\u001b[?2004h");
-  return {
-    expand: (line) => {
-      let expanded = line;
-      for (const [label, text] of pasted) expanded = expanded.split(label).join(text);
-      return expanded;
-    },
-    stop: () => void output.write("\u001b[?2004l"),
-  };
 }
