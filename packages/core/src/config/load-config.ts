@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument, type Document } from "yaml";
+import { isPair, isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import type { BackendFactory } from "../backend/backend-factory.js";
 import { resolveConfigFile, type Env } from "./config-home.js";
@@ -133,7 +133,7 @@ export function evaluateConfig(
     return location ? { line: location.line, column: location.column } : {};
   };
 
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  const raw: unknown = expandAliases(parsed) ?? {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
     throw new ConfigError(file, [
       {
@@ -187,6 +187,41 @@ export function evaluateConfig(
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   return { config: (result as { data: MonoclawConfig }).data, warnings };
+}
+
+/** How many alias expansions a config may make; more is an alias bomb (a few lines that expand to gigabytes). */
+const MAX_ALIAS_COUNT = 1000;
+
+/** The document as plain values; an alias bomb is a ConfigError located at its first alias, not a crash. */
+function expandAliases({ file, doc, lineCounter }: ConfigDocument): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError) || !/alias count/i.test(error.message)) throw error;
+    let first: { alias: string; offset: number; path: string[] } | undefined;
+    visit(doc, {
+      Alias(_key, node, ancestors) {
+        const path = ancestors.flatMap((ancestor) => (isPair(ancestor) && isScalar(ancestor.key) ? [String(ancestor.key.value)] : []));
+        first = { alias: node.source, offset: node.range?.[0] ?? 0, path };
+        return visit.BREAK;
+      },
+    });
+    const position = lineCounter.linePos(first?.offset ?? 0);
+    throw new ConfigError(
+      file,
+      [
+        {
+          file,
+          ...(first !== undefined && first.path.length > 0 ? { key: formatKeyPath(first.path) } : {}),
+          line: position.line,
+          column: position.col,
+          message: `uses YAML aliases${first === undefined ? "" : ` (*${first.alias})`} that expand to more than ${MAX_ALIAS_COUNT} copies (an alias bomb?)`,
+          fix: "write the values out in full instead of repeating them with & anchors and * aliases",
+        },
+      ],
+      { cause: error },
+    );
+  }
 }
 
 function describeIssue(
