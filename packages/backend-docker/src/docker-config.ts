@@ -10,6 +10,23 @@ export const DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
 const IDLE_TIMEOUT_RULE = { zeroAllowed: true, zeroMeans: "stop only at exit", wholeSeconds: true } as const;
 const IDLE_TIMEOUT_RANGE = durationRangeText(IDLE_TIMEOUT_RULE);
 
+/** The engine refuses a memory limit below 6 MiB (`Minimum memory limit allowed is 6MB`). */
+export const MINIMUM_MEMORY_BYTES = 6 * 1024 * 1024;
+/** The engine's smallest CPU limit. */
+export const MINIMUM_CPUS = 0.01;
+const MEMORY_SIZE = /^\d+(\.\d+)?\s*[bkmgBKMG]?[bB]?$/;
+const MEMORY_ALLOWED = "a size of at least 6m (the engine's minimum), such as 512m or 2g";
+const CPUS_ALLOWED = `a number of CPU cores from ${MINIMUM_CPUS} up to the engine's CPU count, such as 1.5`;
+/** `name`, `uid`, `name:group` or `uid:gid` as the engine resolves them in the image's /etc/passwd and /etc/group, or `host`. */
+const CONTAINER_USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?(:[A-Za-z0-9_][A-Za-z0-9_.-]*\$?)?$/;
+const USER_ALLOWED = "a user name, uid or uid:gid of the image (such as node, 1000 or 1000:1000), or host for your own uid:gid";
+const HOST_ALLOWED = "an engine URL: unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host";
+
+/** A file path where an engine URL belongs (a scheme-less `host:port` is still taken as tcp, as DOCKER_HOST does). */
+function isBarePath(host: string): boolean {
+  return /^[/~.]/.test(host);
+}
+
 const envName = z.string().regex(ENVIRONMENT_VARIABLE_NAME, `must be ${ENVIRONMENT_VARIABLE_NAME_HINT}`);
 
 /**
@@ -61,20 +78,30 @@ export const dockerConfigSchema = z
       .number({ error: IDLE_TIMEOUT_RANGE })
       .refine((seconds) => isTimerDurationSeconds(seconds, IDLE_TIMEOUT_RULE), { error: IDLE_TIMEOUT_RANGE })
       .default(DEFAULT_IDLE_TIMEOUT_SECONDS),
-    /** Memory limit: bytes, or a number with a unit such as `512m` or `2g`. */
-    memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*[bkmgBKMG]?[bB]?$/, "use a size such as 512m or 2g")]).optional(),
-    /** CPU limit in cores, e.g. 1.5. */
-    cpus: z.number().positive().optional(),
+    /** Memory limit: bytes, or a number with a unit such as `512m` or `2g`; at least the engine's minimum of 6 MiB. */
+    memory: z
+      .union([z.number({ error: MEMORY_ALLOWED }).int({ error: MEMORY_ALLOWED }), z.string().regex(MEMORY_SIZE, { error: MEMORY_ALLOWED })], {
+        error: MEMORY_ALLOWED,
+      })
+      // Below 6 MiB the engine refuses to start the container; 0 would mean no limit at all.
+      .refine((memory) => memoryToBytes(memory) >= MINIMUM_MEMORY_BYTES, { error: MEMORY_ALLOWED })
+      .optional(),
+    /** CPU limit in cores, e.g. 1.5 (at most the engine's CPU count, checked when the container is created). */
+    cpus: z.number({ error: CPUS_ALLOWED }).min(MINIMUM_CPUS, { error: CPUS_ALLOWED }).optional(),
     /** Maximum number of processes in the container. */
     pids_limit: z.number().int().positive().default(DEFAULT_PIDS_LIMIT),
     /** `uid`, `uid:gid`, a user name, or `host` for the uid:gid MonoClaw runs as (files in bind mounts then belong to you). */
-    user: z.string().min(1).optional(),
+    user: z.string().regex(CONTAINER_USER, { error: USER_ALLOWED }).optional(),
     /** Mount the image's root filesystem read-only (writable: volumes, workdir volume and /tmp). */
     read_only_root: z.boolean().default(false),
     /** Mount a tmpfs on /tmp (default true). */
     tmpfs_tmp: z.boolean().default(true),
     /** Explicit Engine endpoint: `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
-    host: z.string().min(1).optional(),
+    host: z
+      .string({ error: HOST_ALLOWED })
+      .min(1, { error: HOST_ALLOWED })
+      .refine((host) => !isBarePath(host), { error: (issue) => `${HOST_ALLOWED} (a socket path needs unix://, e.g. unix://${String(issue.input)})` })
+      .optional(),
     /** Allow mounting engine sockets, system trees (`/etc`, `/usr`, `/var/lib`...), the home directory, writable key directories and other dangerous host paths. */
     allow_dangerous_mounts: z.boolean().default(false),
     /** With `container`: use it even when it is `--privileged` or has an engine socket mounted (other risks are only warned about). */
