@@ -26,6 +26,7 @@ import {
 import { createFileChannel } from "./files/file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./files/container-files.js";
 import { runContainerExec } from "./exec/container-exec.js";
+import { OOM_KILL_COUNTER_SCRIPT, withOomKillNotes } from "./exec/oom-kill-note.js";
 import { scopedContainerName, type ContainerScope } from "./container/container-spec.js";
 import { removeManaged } from "./container/container-reaper.js";
 import type { ContainerTarget } from "./container/container-target.js";
@@ -503,7 +504,13 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       if (!config.keep_warm) await egress?.stop().catch(() => undefined);
     },
   };
-  return backend;
+  // A command the OOM killer ended says so on its stderr, naming terminal.docker.memory.
+  const readOomKills = async (): Promise<string> => {
+    let text = "";
+    await scriptRunner(OOM_KILL_COUNTER_SCRIPT, [], { onStdout: (chunk) => (text += Buffer.from(chunk).toString("utf8")) });
+    return text;
+  };
+  return withOomKillNotes(backend, readOomKills, config.memory);
 }
 
 /** A pooled `exec` runs in a fresh `sh`; a shell reset in the pool is invisible to the caller. */

@@ -10,6 +10,7 @@ import type { EngineConnection } from "./engine/engine-discovery.js";
 import { createHostPathTranslator, hostPathHealthCheck, type HostPathTranslator } from "./engine/host-path-translation.js";
 import { imageExists, imageNotFoundFix } from "./image/image-pull.js";
 import { isRootUser } from "./container/user-spec.js";
+import { userHealthCheck } from "./container/container-user-check.js";
 import { runtimeHealthChecks } from "./container/isolation-runtime.js";
 import { checkEngineHostPath, type VolumeMount } from "./container/volume-mounts.js";
 
@@ -81,8 +82,12 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
   if (config.container === undefined) {
     try {
       const present = await imageExists(docker, config.image);
-      if (present) checks.push({ id: "docker.image", level: "ok", message: `image ${config.image} is present` });
-      else if (config.pull === "never")
+      if (present) {
+        checks.push({ id: "docker.image", level: "ok", message: `image ${config.image} is present` });
+        // Without this line an unknown user leaves doctor all green while every command fails with exit code 126.
+        const user = await userHealthCheck(docker, context.user, config.image);
+        if (user) checks.push(user);
+      } else if (config.pull === "never")
         checks.push({
           id: "docker.image",
           level: "fail",

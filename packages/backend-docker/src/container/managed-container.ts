@@ -7,6 +7,7 @@ import { engineMessage, engineUnreachableError, isConnectionError, statusCodeOf 
 import { ensureImage, type ProgressEvent } from "../image/image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
 import { unknownRuntimeMessage } from "./isolation-runtime.js";
+import { resourceLimitMessage } from "./resource-limit-errors.js";
 import { claimPoolMember, refillPool } from "./warm-pool.js";
 
 export interface ManagedContainerOptions {
@@ -57,7 +58,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
             await delay(25 * (attempt + 1));
             continue;
           }
-          throw creationError(error, name, options.spec.config.runtime);
+          throw creationError(error, name, options.spec.config);
         }
         try {
           // Another process that found it in `Created` may have started it already (304).
@@ -69,7 +70,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
             .getContainer(containerId)
             .remove({ force: true, v: true })
             .catch(() => undefined);
-          throw creationError(error, name, options.spec.config.runtime);
+          throw creationError(error, name, options.spec.config);
         }
         return containerId;
       }
@@ -155,10 +156,12 @@ async function startQuietly(docker: Docker, id: string): Promise<void> {
   }
 }
 
-function creationError(error: unknown, name: string, runtime: string | undefined): BackendError {
+function creationError(error: unknown, name: string, config: ContainerSpecInput["config"]): BackendError {
   if (error instanceof BackendError) return error;
   const message = engineMessage(error);
-  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${unknownRuntimeMessage(message, runtime) ?? message}`, { cause: error });
+  const limit = resourceLimitMessage(message, config);
+  if (limit !== undefined) return new BackendError("INVALID", limit, { cause: error });
+  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${unknownRuntimeMessage(message, config.runtime) ?? message}`, { cause: error });
 }
 
 /** Errors from the lifecycle become BackendErrors with a readable message. */

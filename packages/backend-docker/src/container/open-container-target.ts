@@ -10,6 +10,7 @@ import { networkRisk } from "./network-risk.js";
 import { reapExpiredContainers } from "./container-reaper.js";
 import type { ContainerScope } from "./container-spec.js";
 import type { ContainerTarget } from "./container-target.js";
+import { assertContainerUserExists } from "./container-user-check.js";
 import { createManagedContainer } from "./managed-container.js";
 import { isRootUser } from "./user-spec.js";
 import { checkEngineHostPath, type VolumeMount } from "./volume-mounts.js";
@@ -92,6 +93,8 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     log: options.log,
     ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
     prepare: async (id) => {
+      // A user the image lacks would fail every exec with a bare exit code 126: say so once, naming the key.
+      await assertContainerUserExists(docker, id, user, config.image);
       // A non-root user must be able to write its working directory (the engine creates it as root).
       if (isRootUser(user) || workdirIsMounted) return;
       await runContainerExec(docker, id, { cmd: ["/bin/sh", "-c", 'mkdir -p -- "$1" && chown "$2" "$1"', "sh", config.workdir, user!], user: "0" });

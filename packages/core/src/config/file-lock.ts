@@ -154,7 +154,9 @@ function isAbandoned(seen: SeenLock, staleMs: number): boolean {
  * may have removed it and a new holder created its own since we looked. The
  * file is renamed aside first (atomic), then checked to be the one judged
  * (same inode, token and mtime, so one refreshed since is also kept); a
- * different one is put back unless a new lock took its place meanwhile.
+ * different one is put back unless a new lock took its place meanwhile
+ * (then two holders overlap: that takes a lock judged abandoned, replaced and
+ * taken again within these few system calls, and is not ruled out).
  */
 async function removeAbandoned(lockFile: string, judged: SeenLock): Promise<void> {
   const aside = `${lockFile}.stale-${randomBytes(6).toString("hex")}`;
