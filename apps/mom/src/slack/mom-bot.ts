@@ -7,6 +7,7 @@ import { downloadAttachments, type DownloadedFile, type SlackFile } from "./atta
 import { fetchMissedMessages } from "./history-backfill.js";
 import { RunRenderer } from "./run-renderer.js";
 import { RunScheduler } from "./run-scheduler.js";
+import { SlackCutoff } from "./slack-cutoff.js";
 import { slack } from "./slack-message.js";
 import { SlackOutput, type Place } from "./slack-output.js";
 import { stripMention } from "./slack-text.js";
@@ -36,7 +37,12 @@ export interface MomBotOptions {
   toolPath?: (channelId: string, dataRelative: string) => string;
   /** Minimum milliseconds between updates of a run's main message (default 1000). */
   updateThrottleMs?: number;
+  /** How long `stop` lets Slack calls (the stopped runs' last posts, the disconnect) take (default 2500 ms). */
+  stopGraceMs?: number;
 }
+
+/** Default of {@link MomBotOptions.stopGraceMs}: a short grace, so mom exits in seconds even when Slack is down or hangs. */
+export const STOP_GRACE_MS = 2500;
 
 /** A Slack message event, as much of it as mom reads. */
 interface MessageEvent {
@@ -77,6 +83,8 @@ export class MomBot {
   readonly app: App;
   private readonly scheduler: RunScheduler;
   private readonly output: SlackOutput;
+  private readonly cutoff = new SlackCutoff();
+  private stopping = false;
   private readonly logs = new Map<string, ChannelLog>();
   private readonly triggered = new Set<string>();
   private readonly downloads = new Map<string, Promise<DownloadedFile[]>>();
@@ -101,7 +109,7 @@ export class MomBot {
       maxConcurrent: options.maxConcurrentRuns ?? 4,
       onError: (channel, error) => options.log(`run in ${channel} failed: ${(error as Error).stack ?? String(error)}`),
     });
-    this.output = new SlackOutput(this.app.client, options.redact, options.log);
+    this.output = new SlackOutput(this.app.client, options.redact, options.log, this.cutoff);
     this.app.event("message", async ({ event }) => this.onMessage(event as unknown as MessageEvent));
     this.app.event("app_mention", async ({ event }) => this.onMention(event as unknown as MessageEvent));
     this.app.error(async (error) => options.log(`slack: ${error.message}`));
@@ -116,11 +124,19 @@ export class MomBot {
     await this.app.start();
   }
 
-  /** Stops runs and disconnects. */
+  /**
+   * Stops: no new run starts, running ones are aborted (their commands
+   * end), and Slack gets `stopGraceMs` for the stopped runs' last posts and
+   * the disconnect; whatever Slack has not answered by then is given up.
+   * Resolves when the runs have ended.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.cutoff.begin(this.options.stopGraceMs ?? STOP_GRACE_MS);
     this.scheduler.stopAll();
-    await this.app.stop().catch(() => undefined);
-    await this.scheduler.idle();
+    // Bolt's stop waits for a socket that may never answer (Slack down, or reconnecting): bounded by the same grace.
+    const disconnected = this.cutoff.bound(() => this.app.stop()).catch(() => undefined);
+    await Promise.all([disconnected, this.scheduler.idle()]);
   }
 
   /** Resolves when no run is active or waiting. */
@@ -130,6 +146,7 @@ export class MomBot {
 
   /** Runs a scheduled event in its channel (quietly: `[SILENT]` answers post nothing); resolves when the run ended. */
   fireEvent(firing: EventFiring): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     const channel = firing.event.channelId;
     if (this.options.allowChannels && !this.options.allowChannels.has(channel)) {
       this.options.log(`events: ${firing.fileName} targets ${channel}, which is not in the channel allow-list; skipped`);
@@ -231,6 +248,7 @@ export class MomBot {
   }
 
   private trigger(event: MessageEvent): void {
+    if (this.stopping) return; // mom is going away: a request arriving now is logged, not started
     const key = `${event.channel}:${event.ts}`;
     if (this.triggered.has(key)) return; // redelivered, or the message + app_mention pair
     this.triggered.add(key);
@@ -304,7 +322,8 @@ export class MomBot {
 
   private async prompt(trigger: Trigger): Promise<string> {
     if (trigger.quiet) return trigger.text;
-    const files = (await this.downloads.get(`${trigger.channel}:${trigger.ts}`)) ?? [];
+    const download = this.downloads.get(`${trigger.channel}:${trigger.ts}`);
+    const files = download ? await this.cutoff.bound(download).catch(() => []) : [];
     const name = await this.userName(trigger.user);
     const when = new Date(Number(trigger.ts) * 1000).toISOString();
     const lines = [`[${when}] [${name} (${trigger.user})]: ${trigger.text}`];
@@ -316,8 +335,8 @@ export class MomBot {
   private userName(user: string): Promise<string> {
     let name = this.userNames.get(user);
     if (!name) {
-      name = this.app.client.users
-        .info({ user })
+      name = this.cutoff
+        .bound(() => this.app.client.users.info({ user }))
         .then((r) => r.user?.profile?.display_name || r.user?.real_name || r.user?.name || user)
         .catch(() => user);
       this.userNames.set(user, name);

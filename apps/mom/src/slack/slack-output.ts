@@ -1,4 +1,5 @@
 import type { webApi } from "@slack/bolt";
+import { SlackCutoff, SlackCutoffError } from "./slack-cutoff.js";
 import { SlackMessage } from "./slack-message.js";
 import { splitMessage } from "./slack-text.js";
 
@@ -22,13 +23,15 @@ export type Postable = SlackMessage | string;
  * mom did not write is escaped (see {@link SlackMessage}), before it leaves
  * the process. Long text is split into several messages (never cut). A Slack
  * failure is logged and reported as `undefined`/`false`, never thrown: a run
- * must not die because one update was refused.
+ * must not die because one update was refused. Every call ends by `cutoff`'s
+ * deadline once mom is stopping.
  */
 export class SlackOutput {
   constructor(
     private readonly client: webApi.WebClient,
     private readonly redact: (text: string) => string,
     private readonly log: (message: string) => void,
+    private readonly cutoff: SlackCutoff = new SlackCutoff(),
   ) {}
 
   /** Posts a message (split when long); returns the ts of every message posted. */
@@ -44,15 +47,17 @@ export class SlackOutput {
     const posted: string[] = [];
     for (const part of splitMessage(mrkdwn)) {
       try {
-        const result = await this.client.chat.postMessage({
-          channel: place.channel,
-          text: part,
-          ...(place.threadTs ? { thread_ts: place.threadTs } : {}),
-          // Plain `@channel` or `#general` in text stays text; only `<...>` markup mom wrote mentions.
-          link_names: false,
-          unfurl_links: false,
-          unfurl_media: false,
-        });
+        const result = await this.cutoff.bound(() =>
+          this.client.chat.postMessage({
+            channel: place.channel,
+            text: part,
+            ...(place.threadTs ? { thread_ts: place.threadTs } : {}),
+            // Plain `@channel` or `#general` in text stays text; only `<...>` markup mom wrote mentions.
+            link_names: false,
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        );
         if (result.ts) posted.push(result.ts);
       } catch (error) {
         this.log(`slack: posting to ${place.channel} failed: ${describe(error)}`);
@@ -71,9 +76,10 @@ export class SlackOutput {
     const mrkdwn = this.render(message);
     const [first = "", ...rest] = splitMessage(mrkdwn);
     try {
-      await this.client.chat.update({ channel: place.channel, ts, text: first, link_names: false });
+      await this.cutoff.bound(() => this.client.chat.update({ channel: place.channel, ts, text: first, link_names: false }));
     } catch (error) {
       this.log(`slack: updating a message in ${place.channel} failed: ${describe(error)}`);
+      if (error instanceof SlackCutoffError) return [];
       return this.postMrkdwn(place, mrkdwn);
     }
     const extra: string[] = [];
@@ -86,8 +92,8 @@ export class SlackOutput {
     try {
       // The title is the model's text (or the file's name): escaped like everything mom did not write.
       const file = { file: Buffer.from(bytes), filename, title: SlackMessage.text(title ?? filename).toMrkdwn(this.redact) };
-      await this.client.filesUploadV2(
-        place.threadTs ? { ...file, channel_id: place.channel, thread_ts: place.threadTs } : { ...file, channel_id: place.channel },
+      await this.cutoff.bound(() =>
+        this.client.filesUploadV2(place.threadTs ? { ...file, channel_id: place.channel, thread_ts: place.threadTs } : { ...file, channel_id: place.channel }),
       );
       return true;
     } catch (error) {
