@@ -113,7 +113,7 @@ describe("terminal.docker.scope (real engine)", () => {
     const changed = backend({ scope: "session", keep_warm: true, memory: "256m", cwd: dirA, session: { id, resumed: true }, log: (m) => notes.push(m) });
     expect(changed.containerName).toBe(first.containerName);
     expect(await changed.ensureContainer()).not.toBe(before);
-    expect(notes).toEqual([`terminal.docker settings changed: replacing container ${first.containerName}`]);
+    expect(notes).toEqual([`terminal.docker settings changed: replacing container ${first.containerName} to apply the new terminal.docker.memory`]);
     await changed.dispose();
   });
 

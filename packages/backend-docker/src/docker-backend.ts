@@ -6,9 +6,11 @@ import {
   BACKEND_SPECIFICATION_VERSION,
   BackendError,
   assertEnvNames,
+  childRunMarker,
   effectiveTimeoutMs,
   newRunMarker,
   openShellSession,
+  RUN_MARKER_VARIABLE,
   shellQuote,
   type BackendStatus,
   type DirEntry,
@@ -27,6 +29,7 @@ import { createFileChannel } from "./files/file-channel.js";
 import { createContainerFiles, type ContainerFiles, type ScriptRunner } from "./files/container-files.js";
 import { runContainerExec } from "./exec/container-exec.js";
 import { OOM_KILL_COUNTER_SCRIPT, withOomKillNotes } from "./exec/oom-kill-note.js";
+import { containerLossError, containerStartedAt, type CommandPlace } from "./exec/container-loss.js";
 import { scopedContainerName, type ContainerScope } from "./container/container-spec.js";
 import { removeManaged } from "./container/container-reaper.js";
 import type { ContainerTarget } from "./container/container-target.js";
@@ -82,6 +85,12 @@ export interface DockerBackendOptions extends DockerConfigInput {
   engine?: EngineConnection;
   /** Attach mode: how a refused container's error says to allow it (default "set terminal.docker.allow_dangerous_container: true"; mom names its flag). */
   allowDangerousContainerKnob?: string;
+  /**
+   * Managed mode: how long a settings change waits for the commands running
+   * in the old container (this process's or another's) before refusing to
+   * replace it, in ms. Default 60 000.
+   */
+  runningCommandsWaitMs?: number;
 }
 
 /** The Docker backend: an {@link ExecutionBackend} plus what `monoclaw sandbox` and mom need. */
@@ -127,6 +136,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     onPullProgress,
     engine: givenEngine,
     allowDangerousContainerKnob,
+    runningCommandsWaitMs,
     ...section
   } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
@@ -146,7 +156,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   let notedNewSessionContainer = false;
   const say = log ?? (() => undefined);
   // network: allowlist: the sandbox joins an internal network whose only way out is MonoClaw's egress proxy.
-  const egress = sandboxEgressFor(config, containerName, say);
+  const egress = sandboxEgressFor(config, containerName, say, { env, cwd, homeDir });
 
   let engineConnection: Promise<EngineConnection> | undefined;
   let targetPromise: Promise<ContainerTarget> | undefined;
@@ -193,6 +203,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           homeDir,
           env,
           ...(allowDangerousContainerKnob ? { allowDangerousContainerKnob } : {}),
+          ...(runningCommandsWaitMs !== undefined ? { runningCommandsWaitMs } : {}),
           scopeOf,
           ...(warmPool > 0 ? { claimFromPool: true } : {}),
           onCreated: () => {
@@ -222,6 +233,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       await egress?.ensure(connection);
       const container = await target();
       const id = await container.ensureRunning();
+      await egress?.prepareSandbox(docker, id);
       try {
         return await operation(docker, id);
       } catch (error) {
@@ -231,6 +243,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         );
         container.invalidate();
         const again = await container.ensureRunning();
+        await egress?.prepareSandbox(docker, again);
         return await operation(docker, again).catch((retryError: unknown) => {
           throw wrapEngineError(retryError);
         });
@@ -277,24 +290,24 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     sessions.clear();
   };
 
+  /** Where each open shell runs now: its container id and that container's start time (see `assertContainerSurvived`). */
+  const shellPlaces = new WeakMap<ShellSession, () => CommandPlace>();
+
   /**
-   * After a pooled shell ended under a command: if the engine or the container
-   * went away, that is the reason, and the command's "result" is not one.
+   * After a shell ended under a command: if its container was removed,
+   * stopped or restarted meanwhile, that is why (a bare 137 is no answer),
+   * and the command's "result" is not one. Checks the very container the
+   * command ran in: by now the name may belong to a successor.
    */
-  const assertStillReachable = async (): Promise<void> => {
+  const assertContainerSurvived = async (place: CommandPlace | undefined, exitCode?: number): Promise<void> => {
     const { docker } = await engine();
-    try {
-      const info = await docker.getContainer(containerName).inspect();
-      if (!info.State.Running) throw new BackendError("UNAVAILABLE", `Container ${containerName} stopped while the command ran`);
-    } catch (error) {
-      if (error instanceof BackendError) throw error;
-      if (isConnectionError(error)) throw wrapEngineError(error);
-      throw new BackendError("UNAVAILABLE", `Container ${containerName} went away while the command ran: ${(error as Error).message}`, { cause: error });
-    }
+    const lost = await containerLossError(docker, place ?? { name: containerName, containerId: containerName, startedAt: undefined }, exitCode);
+    if (lost) throw lost;
   };
 
   const execEnv = (extra: Record<string, string> | undefined): string[] => {
-    const entries: string[] = [];
+    // Secrets: placeholders only (the proxy holds the values), with the trust variables for the proxy's CA.
+    const entries: string[] = [...(egress?.execEnv() ?? [])];
     for (const name of config.forward_env) {
       const value = env[name];
       if (value !== undefined) entries.push(`${name}=${value}`);
@@ -336,21 +349,25 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   /** Opens a protocol session in the container (used by openSession and the exec pool). */
   const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>
     withContainer(async (docker, firstId) => {
-      let containerId = firstId;
+      let place: CommandPlace = { name: containerName, containerId: firstId, startedAt: undefined };
       const marker = newRunMarker();
       const shellOptions = { docker, env: execEnv(startEnv), workingDir: startCwd, ...(user !== undefined ? { user } : {}) };
-      return openShellSession({
+      const session = await openShellSession({
         marker,
         defaultTimeoutMs,
         resolveCwd: resolvePath,
         // Also called to re-open the shell after an idle stop or a removal: withContainer starts or recreates it.
         openTransport: (events, markerEnv) =>
-          withContainer((_docker, id) => {
-            containerId = id;
-            return dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv);
+          withContainer(async (_docker, id) => {
+            const [startedAt, transport] = await Promise.all([
+              containerStartedAt(docker, id),
+              dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv),
+            ]);
+            place = { name: containerName, containerId: id, startedAt };
+            return transport;
           }),
         runKillScript: async (script) => {
-          await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], ...(user !== undefined ? { user } : {}) });
+          await runContainerExec(docker, place.containerId, { cmd: ["/bin/sh", "-c", script], ...(user !== undefined ? { user } : {}) });
         },
         // A managed container's PID 1 is tini: a command's orphans go to it. An attached container's PID 1 is the user's.
         ...(config.container === undefined ? { orphanReaper: 1 } : {}),
@@ -365,6 +382,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           };
         },
       });
+      shellPlaces.set(session, () => place);
+      return session;
     });
 
   const execPool = createExecPool(EXEC_POOL_SIZE, () => openProtocolSession(config.workdir, undefined));
@@ -379,7 +398,17 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     ensureContainer: () => withContainer(async (_docker, id) => id),
     interactiveShell: (io) =>
       withContainer((docker, id) =>
-        runInteractiveShell({ docker, containerId: id, env: execEnv(undefined), workingDir: config.workdir, ...(user !== undefined ? { user } : {}) }, io),
+        runInteractiveShell(
+          {
+            docker,
+            containerId: id,
+            // A command's marker: a settings change waits for (or names) an open `sandbox shell` instead of killing it.
+            env: [...execEnv(undefined), `${RUN_MARKER_VARIABLE}=${childRunMarker(newRunMarker(), "shell")}`],
+            workingDir: config.workdir,
+            ...(user !== undefined ? { user } : {}),
+          },
+          io,
+        ),
       ),
 
     async exec(command: string, execOptions: ExecOptions = {}): Promise<ExecResult> {
@@ -391,8 +420,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         const script = `/tmp/.monoclaw-cmd-${newRunMarker().slice(2, -1)}.sh`;
         await files.writeFile(script, Buffer.from(command), 0o700);
         try {
-          return await withContainer((docker, id) =>
-            runDockerCommand({
+          return await withContainer(async (docker, id) => {
+            const startedAt = containerStartedAt(docker, id);
+            const place = async (): Promise<CommandPlace> => ({ name: containerName, containerId: id, startedAt: await startedAt });
+            const result = await runDockerCommand({
               docker,
               containerId: id,
               command: `. ${shellQuote(script)}`,
@@ -402,18 +433,28 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
               options: execOptions,
               ...(user !== undefined ? { user } : {}),
               ...(config.container === undefined ? { orphanReaper: 1 } : {}),
-            }),
-          );
+            }).catch(async (error: unknown) => {
+              // Not started (retried by withContainer), or ended by its container going away.
+              if (!isNoSuchContainer(error) && !isNotRunning(error)) await assertContainerSurvived(await place());
+              throw error;
+            });
+            // Killed (128 + signal): by its container going away?
+            if (result.exitCode >= 128 && !result.timedOut && !result.aborted) await assertContainerSurvived(await place(), result.exitCode);
+            return result;
+          });
         } finally {
           await scriptRunner('rm -f -- "$1"', [script], {}).catch(() => undefined);
         }
       }
       return whileBusy(async () => {
+        // network: allowlist: a pooled shell skips withContainer, so check the proxy (and its CA in the sandbox) first:
+        // a proxy that died comes back on the next command. One inspect when all is well.
+        if (egress) await withContainer(async () => undefined);
         const { session, release } = await execPool.acquire();
         try {
           // A child `sh -c` per command: nothing carries over from one exec call to the next.
           const result = await session.exec(`/bin/sh -c ${shellQuote(command)}`, { ...execOptions, cwd, timeoutMs: timeout });
-          if (result.sessionReset) await assertStillReachable();
+          if (result.sessionReset) await assertContainerSurvived(shellPlaces.get(session)?.(), result.exitCode);
           return result.sessionReset ? withoutReset(result) : result;
         } finally {
           release();
@@ -430,7 +471,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         exec: (command, execOptions = {}) =>
           whileBusy(async () => {
             const result = await session.exec(command, { ...execOptions, ...(execOptions.cwd !== undefined ? { cwd: resolvePath(execOptions.cwd) } : {}) });
-            if (result.sessionReset) await assertStillReachable();
+            if (result.sessionReset) await assertContainerSurvived(shellPlaces.get(session)?.(), result.exitCode);
             return result;
           }),
         close: async () => {

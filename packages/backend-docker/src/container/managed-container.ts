@@ -9,6 +9,9 @@ import type { ContainerTarget } from "./container-target.js";
 import { unknownRuntimeMessage } from "./isolation-runtime.js";
 import { resourceLimitMessage } from "./resource-limit-errors.js";
 import { claimPoolMember, refillPool } from "./warm-pool.js";
+import { changedSettings, newSettingsPhrase } from "./changed-settings.js";
+import { describeCommands } from "./running-commands.js";
+import { DEFAULT_RUNNING_COMMANDS_WAIT_MS, waitForRunningCommands } from "./wait-for-running-commands.js";
 
 export interface ManagedContainerOptions {
   docker: Docker;
@@ -22,13 +25,17 @@ export interface ManagedContainerOptions {
   claimFromPool?: boolean;
   /** Runs once after this process created (not reused) the container, e.g. to chown the workdir. */
   prepare?: (containerId: string) => Promise<void>;
+  /** How long a settings change waits for commands running in the old container (any process's) before refusing to replace it. Default 60 s. */
+  runningCommandsWaitMs?: number;
 }
 
 /**
  * A container MonoClaw owns: created lazily under a deterministic name with
  * our labels and a hash of its effective configuration; reused when a running
  * or stopped one with the same hash exists (another process may have created
- * it); replaced when the hash differs (config changed or image rebuilt);
+ * it); replaced when the hash differs (config changed or image rebuilt), but
+ * never under a running command: the replacement waits for the commands any
+ * process runs in it, and refuses naming them when they outlast the wait;
  * recreated when it disappeared. A same-named container without our labels is
  * never touched: that is an error telling the user what to do.
  */
@@ -83,7 +90,22 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
         );
       }
       if (labels[LABEL_CONFIG_HASH] !== spec.configHash) {
-        log(`terminal.docker settings changed: replacing container ${name}`);
+        const changed = changedSettings(info, spec, image.Id);
+        let leftovers = "";
+        if (info.State.Running && !info.State.Paused) {
+          // Paused only by an idle timer, so nothing is in flight in a paused one.
+          const activity = await waitForRunningCommands(docker, {
+            name,
+            containerId: info.Id,
+            applying: newSettingsPhrase(changed),
+            waitMs: options.runningCommandsWaitMs ?? DEFAULT_RUNNING_COMMANDS_WAIT_MS,
+            log,
+          });
+          if (activity === undefined) continue; // stopped or replaced meanwhile: look again
+          if (activity.background.length > 0) leftovers = ` (this ends what earlier commands left running: ${describeCommands(activity.background)})`;
+        }
+        const applying = changed.length > 0 ? ` to apply ${newSettingsPhrase(changed)}` : "";
+        log(`terminal.docker settings changed: replacing container ${name}${applying}${leftovers}`);
         replacing = true;
         await removeQuietly(docker, info.Id);
         continue;

@@ -40,6 +40,8 @@ export interface ContainerTargetOptions {
   onPullProgress?: (event: ProgressEvent) => void;
   /** DNS servers of a managed container (see ContainerSpecInput.dns). */
   dns?: string[];
+  /** See ManagedContainerOptions.runningCommandsWaitMs. */
+  runningCommandsWaitMs?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     keepWarm: config.keep_warm,
     ...(options.onCreated ? { onCreated: options.onCreated } : {}),
     ...(options.claimFromPool ? { claimFromPool: true } : {}),
+    ...(options.runningCommandsWaitMs !== undefined ? { runningCommandsWaitMs: options.runningCommandsWaitMs } : {}),
     log: options.log,
     ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
     prepare: async (id) => {

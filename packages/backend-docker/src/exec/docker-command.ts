@@ -4,6 +4,7 @@ import {
   BackendError,
   createExecOutput,
   execStatus,
+  childRunMarker,
   newRunMarker,
   processTreeKillScript,
   RUN_MARKER_VARIABLE,
@@ -51,7 +52,8 @@ export interface DockerCommandRequest {
 export async function runDockerCommand(request: DockerCommandRequest): Promise<ExecResult> {
   const { docker, containerId, options } = request;
   const started = Date.now();
-  const marker = newRunMarker();
+  // A child marker: what `listRunningCommands` takes for a command, not for an idle shell.
+  const marker = childRunMarker(newRunMarker(), "cmd");
   const output = createExecOutput(options);
   const stdin = options.stdin === undefined ? undefined : typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin;
   const stream = new AbortController();
