@@ -1,6 +1,7 @@
 import { durationRangeText, ENVIRONMENT_VARIABLE_NAME, ENVIRONMENT_VARIABLE_NAME_HINT, isTimerDurationSeconds } from "@monoclaw/core/backend";
 import { z } from "zod";
 import { egressConfigSchema } from "./egress/egress-config.js";
+import { secretConfigSchema } from "./egress/secrets/secret-config.js";
 
 /** Default limit on processes in the container: enough for builds, low enough to stop a fork bomb. */
 export const DEFAULT_PIDS_LIMIT = 1024;
@@ -116,6 +117,8 @@ export const dockerConfigSchema = z
       .default(7 * 24 * 3600),
     /** With `network: allowlist`: what the sandbox may reach through MonoClaw's egress proxy (see egress/). */
     egress: egressConfigSchema.prefault({}),
+    /** Credentials commands can use but never read (with `network: allowlist`): the sandbox holds placeholders (see egress/secrets/). */
+    secrets: z.record(envName, secretConfigSchema).default({}),
   })
   .strict();
 

@@ -10,7 +10,8 @@ export const DEFAULT_EGRESS_PROXY_IMAGE = "node:20-alpine";
 /** `name`, `*.name` or a literal IP, each with an optional `:port` (IPv6 in brackets). */
 const HOST_RULE = /^(?:\*\.)?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/i;
 
-const hostRule = z
+/** An `egress.allow`-style host rule (also the hosts a secret is bound to). */
+export const hostRule = z
   .string()
   .trim()
   .regex(HOST_RULE, 'must be a host name, "*.domain" or an IP address, optionally with ":port" (e.g. "*.github.com", "pypi.org:443")');
@@ -37,6 +38,12 @@ export const egressConfigSchema = z
     preset: z.enum(["packages", "none"]).default("packages"),
     /** Image that runs the proxy on the engine's side; it needs `node` (18 or later). */
     proxy_image: z.string().min(1).default(DEFAULT_EGRESS_PROXY_IMAGE),
+    /**
+     * A PEM file on MonoClaw's side with CAs the proxy trusts, besides the
+     * system's, when it talks TLS upstream for a host a secret is bound to
+     * (a private registry, a company's TLS-inspecting proxy).
+     */
+    upstream_ca_file: z.string().min(1).optional(),
   })
   .strict();
 

@@ -8,7 +8,8 @@ import { ensureImage, type PullPolicy } from "../image/image-pull.js";
 import type { EgressConfig } from "./egress-config.js";
 import { buildEgressPolicy } from "./egress-policy.js";
 import { EGRESS_PROXY_ALIAS } from "./egress-proxy-env.js";
-import { EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
+import { EGRESS_CA_FILE, EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
+import type { BoundSecret } from "./secrets/sandbox-secrets.js";
 import { LABEL_EGRESS_FOR, LABEL_EGRESS_ROLE, egressNetworkName, egressProxyName } from "./egress-names.js";
 
 /** The network with a way out that the proxy joins besides the sandbox's internal one. */
@@ -24,7 +25,17 @@ export interface EgressGatewayOptions {
   pull: PullPolicy;
   /** Addresses of the engine's host known on MonoClaw's side (refused by the proxy). */
   hostAddresses?: readonly string[];
+  /** Bound secrets (real values): they go into the proxy's policy only. */
+  secrets?: readonly BoundSecret[];
+  /** `egress.upstream_ca_file`'s contents. */
+  upstreamCa?: string;
   log: (message: string) => void;
+}
+
+/** The proxy's CA certificate, and which start of the proxy made it (a restarted proxy has a new CA). */
+export interface ProxyAuthority {
+  certificatePem: string;
+  version: string;
 }
 
 export interface EgressGateway {
@@ -37,6 +48,8 @@ export interface EgressGateway {
    * killed comes back on the next command. Cheap when all is well (one inspect).
    */
   ensure(): Promise<void>;
+  /** After `ensure`: the running proxy's CA certificate. */
+  authority(): ProxyAuthority | undefined;
   /** Stops the proxy (with the sandbox); the network stays for the next start. */
   stop(): Promise<void>;
 }
@@ -52,10 +65,17 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
   const { docker, sandboxName } = options;
   const networkName = egressNetworkName(sandboxName);
   const proxyName = egressProxyName(sandboxName);
-  const policyText = JSON.stringify(buildEgressPolicy(options.egress, sandboxName, options.hostAddresses));
+  const policyText = JSON.stringify(
+    buildEgressPolicy(options.egress, sandboxName, {
+      ...(options.hostAddresses ? { hostAddresses: options.hostAddresses } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.upstreamCa !== undefined ? { upstreamCa: options.upstreamCa } : {}),
+    }),
+  );
   /** The policy this process last made the running proxy apply, by proxy container id. */
   let appliedTo: string | undefined;
   let pending: Promise<void> | undefined;
+  let currentAuthority: ProxyAuthority | undefined;
 
   const ensureNetwork = async (): Promise<string> => {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -126,6 +146,21 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
     return created.id;
   };
 
+  /** The CA certificate the proxy wrote at start (its key never leaves the proxy's memory). */
+  const readAuthority = async (containerId: string): Promise<string> => {
+    let certificate = "";
+    const result = await runContainerExec(docker, containerId, {
+      cmd: ["node", "-e", "process.stdout.write(require('fs').readFileSync(process.argv[1]))", EGRESS_CA_FILE],
+      user: PROXY_USER,
+      onOutput: (stream, chunk) => {
+        if (stream === "stdout") certificate += Buffer.from(chunk).toString("utf8");
+      },
+    });
+    if (result.exitCode !== 0 || !certificate.includes("BEGIN CERTIFICATE"))
+      throw new BackendError("UNAVAILABLE", `The egress proxy ${proxyName} has no CA certificate (exit ${result.exitCode}): remove it (\`docker rm -f ${proxyName}\`) and retry`);
+    return certificate;
+  };
+
   /** Writes the policy into the proxy's tmpfs and waits until the proxy says it applied it (SIGHUP reload). */
   const pushPolicy = async (containerId: string): Promise<void> => {
     const hash = createHash("sha256").update(policyText).digest("hex");
@@ -193,6 +228,7 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       await pushPolicy(id);
       const now = await docker.getContainer(id).inspect();
       appliedTo = `${id}@${now.State.StartedAt}`;
+      currentAuthority = { certificatePem: await readAuthority(id), version: appliedTo };
     }
   };
 
@@ -205,6 +241,7 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       });
       return pending;
     },
+    authority: () => currentAuthority,
     async stop() {
       appliedTo = undefined;
       await docker

@@ -36,6 +36,14 @@ export async function egressHealthChecks(config: DockerConfig, sandboxName: stri
         `${policy.allow_private.length > 0 ? `; private allowed: ${policy.allow_private.join(", ")}` : ""}), through its egress proxy`,
     },
   ];
+  const secrets = Object.entries(config.secrets);
+  if (secrets.length > 0)
+    checks.push({
+      id: "docker.egress.secrets",
+      level: "ok",
+      // Names and hosts only: doctor never reads a value.
+      message: `secrets the sandbox holds only as placeholders: ${secrets.map(([name, secret]) => `${name} (sent to ${secret.hosts.join(", ")})`).join("; ")}`,
+    });
   if (!docker) return checks;
   const proxyName = egressProxyName(sandboxName);
   try {

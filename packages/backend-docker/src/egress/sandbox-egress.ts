@@ -6,6 +6,11 @@ import { egressNetworkName } from "./egress-names.js";
 import { engineHostAddresses } from "./engine-host-addresses.js";
 import type { EngineConnection } from "../engine/engine-discovery.js";
 import { egressProxyEnv } from "./egress-proxy-env.js";
+import { readFile } from "node:fs/promises";
+import type Docker from "dockerode";
+import { loadBoundSecrets, placeholderEnv, type BoundSecret } from "./secrets/sandbox-secrets.js";
+import { resolveSourcePath, type SecretSourceContext } from "./secrets/secret-values.js";
+import { caTrustEnv, installSandboxCa } from "./secrets/sandbox-trust.js";
 
 /** TEST-NET-1 (RFC 5737): never routed, and the internal network has no route anyway. */
 const UNREACHABLE_DNS = "192.0.2.1";
@@ -23,13 +28,39 @@ export interface SandboxEgress {
   readonly sandboxDns: string[];
   /** Before every command: the network exists and the proxy runs with the current policy (restarted if it died). */
   ensure(engine: EngineConnection): Promise<void>;
+  /**
+   * After `ensure`, with the sandbox running: with secrets bound, the proxy's
+   * CA is in the sandbox's trust stores (installed again when the proxy, and
+   * so its CA, or the container changed). Cheap when nothing changed.
+   */
+  prepareSandbox(docker: Docker, containerId: string): Promise<void>;
+  /** `KEY=VALUE` entries for each command: the secrets' placeholders and the trust variables (after `ensure`). */
+  execEnv(): string[];
   /** With the sandbox: stops the proxy. */
   stop(): Promise<void>;
 }
 
 /** The egress set-up of a sandbox, or undefined when its network is not `allowlist`. Does no I/O. */
-export function sandboxEgressFor(config: DockerConfig, sandboxName: string, log: (message: string) => void): SandboxEgress | undefined {
-  if (config.network !== ALLOWLIST_NETWORK) return undefined;
+export function sandboxEgressFor(
+  config: DockerConfig,
+  sandboxName: string,
+  log: (message: string) => void,
+  sources: SecretSourceContext,
+): SandboxEgress | undefined {
+  if (config.network !== ALLOWLIST_NETWORK) {
+    if (Object.keys(config.secrets).length > 0)
+      throw new BackendError(
+        "INVALID",
+        `terminal.docker.secrets needs terminal.docker.network: allowlist (it is ${config.network}): the egress proxy is what puts a secret into requests; set it with: monoclaw config set terminal.docker.network allowlist`,
+      );
+    return undefined;
+  }
+  const forwarded = config.forward_env.find((name) => name in config.secrets);
+  if (forwarded !== undefined)
+    throw new BackendError(
+      "INVALID",
+      `${forwarded} is in both terminal.docker.forward_env and terminal.docker.secrets: forward_env would hand commands the real value; remove it from forward_env`,
+    );
   if (config.container !== undefined) {
     throw new BackendError(
       "INVALID",
@@ -38,16 +69,56 @@ export function sandboxEgressFor(config: DockerConfig, sandboxName: string, log:
   }
   let gateway: EgressGateway | undefined;
   let made: Promise<EgressGateway> | undefined;
+  let secrets: BoundSecret[] = [];
+  /** `${sandbox id}@${proxy CA version}` last installed. */
+  let trustInstalled: string | undefined;
   const gatewayFor = (engine: EngineConnection): Promise<EgressGateway> =>
-    (made ??= engineHostAddresses(engine.endpoint.url).then(
-      (hostAddresses) => (gateway = createEgressGateway({ docker: engine.docker, sandboxName, egress: config.egress, pull: config.pull, hostAddresses, log })),
-    ));
+    (made ??= (async () => {
+      const [hostAddresses, bound, upstreamCa] = await Promise.all([
+        engineHostAddresses(engine.endpoint.url),
+        loadBoundSecrets(config.secrets, sandboxName, sources),
+        readUpstreamCa(config.egress.upstream_ca_file, sources),
+      ]);
+      secrets = bound;
+      gateway = createEgressGateway({
+        docker: engine.docker,
+        sandboxName,
+        egress: config.egress,
+        pull: config.pull,
+        hostAddresses,
+        secrets,
+        ...(upstreamCa !== undefined ? { upstreamCa } : {}),
+        log,
+      });
+      return gateway;
+    })().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
   return {
     sandboxConfig: { ...config, network: egressNetworkName(sandboxName), env: { ...egressProxyEnv(), ...config.env } },
     sandboxDns: [UNREACHABLE_DNS],
     ensure: async (engine) => (await gatewayFor(engine)).ensure(),
+    async prepareSandbox(docker, containerId) {
+      const authority = secrets.length > 0 ? gateway?.authority() : undefined;
+      if (!authority || trustInstalled === `${containerId}@${authority.version}`) return;
+      await installSandboxCa(docker, containerId, authority.certificatePem);
+      trustInstalled = `${containerId}@${authority.version}`;
+    },
+    execEnv: () => (secrets.length > 0 ? [...placeholderEnv(secrets), ...caTrustEnv()] : []),
     async stop() {
       await gateway?.stop();
     },
   };
+}
+
+async function readUpstreamCa(file: string | undefined, sources: SecretSourceContext): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const path = resolveSourcePath(file, sources);
+  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new BackendError("INVALID", `terminal.docker.egress.upstream_ca_file: ${path} cannot be read (${error.code ?? error.message}); point it at a PEM file`);
+  });
+  if (!text.includes("-----BEGIN CERTIFICATE-----"))
+    throw new BackendError("INVALID", `terminal.docker.egress.upstream_ca_file: ${path} holds no PEM certificate; point it at a PEM file`);
+  return text;
 }

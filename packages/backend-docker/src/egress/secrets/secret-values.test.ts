@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readSecretValues } from "./secret-values.js";
+
+const dir = mkdtempSync(join(tmpdir(), "monoclaw-secret-values-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const context = { env: { PATH: process.env.PATH, GH: "ghp_fromenv" }, cwd: dir, homeDir: dir };
+
+describe("readSecretValues", () => {
+  it("reads from_env, from_file (one trailing newline dropped, ~ is home) and from_command", async () => {
+    writeFileSync(join(dir, "token"), "from-file-value\n");
+    const values = await readSecretValues(
+      {
+        A: { from_env: "GH", hosts: ["a.test"] },
+        B: { from_file: "~/token", hosts: ["b.test"] },
+        C: { from_command: "printf 'from-command-value\\n'", hosts: ["c.test"] },
+      },
+      context,
+    );
+    expect(Object.fromEntries(values)).toEqual({ A: "ghp_fromenv", B: "from-file-value", C: "from-command-value" });
+  });
+
+  it.each([
+    [{ from_env: "MISSING", hosts: ["a.test"] }, "terminal.docker.secrets.S: from_env MISSING is not set in MonoClaw's environment; export MISSING=... before starting"],
+    [{ from_file: "nope", hosts: ["a.test"] }, `terminal.docker.secrets.S: from_file ${join(dir, "nope")} cannot be read (ENOENT)`],
+    [{ from_command: "echo 'vault: not logged in' >&2; exit 3", hosts: ["a.test"] }, "terminal.docker.secrets.S: from_command failed: exit code 3: vault: not logged in"],
+    [{ from_command: "true", hosts: ["a.test"] }, "terminal.docker.secrets.S: the value is empty"],
+    [{ from_command: "printf 'two\\nlines'", hosts: ["a.test"] }, "the value holds a line break or NUL"],
+  ])("fails closed on a bad source (%o)", async (secret, message) => {
+    await expect(readSecretValues({ S: secret }, context)).rejects.toThrow(message);
+  });
+
+  it("never puts a failing command's standard output in the message (it may be the value)", async () => {
+    const error = await readSecretValues({ S: { from_command: "echo hunter2-secret; exit 1", hosts: ["a.test"] } }, context).catch((e: Error) => e);
+    expect(String(error)).toContain("exit code 1");
+    expect(String(error)).not.toContain("hunter2-secret");
+  });
+});
