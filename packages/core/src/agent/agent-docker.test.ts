@@ -76,7 +76,7 @@ describe("agent on the Docker backend (real engine, busybox, network none)", () 
     const events = await collect(agent.run("set up the app"));
     expect(turnEnd(events)).toMatchObject({ reason: "stop", text: "done in the container" });
     const outputs = ofType(events, "tool-end").map((e) => e.output);
-    expect(outputs[2]).toContain("--- a/app/config.txt\n+++ b/app/config.txt\n@@ -1,2 +1,2 @@\n-mode=dev\n+mode=prod");
+    expect(outputs[2]).toContain("--- a/app/config.txt\n+++ b/app/config.txt\n@@ -1,1 +1,1 @@\n-mode=dev\n+mode=prod");
     expect(outputs[3]).toMatch(/^container \/workspace\/app mode=prod\n\w+/);
     // A host path means nothing in the container: read does not reach the host.
     expect(outputs[4]).toContain(`${join(hostDir, "host-only.txt")} does not exist (docker backend)`);

@@ -180,7 +180,7 @@ describe("agent turn: failures and limits", () => {
     expect(outputs[0]).toBe("Created notes/todo.txt (17 bytes, 3 lines).");
     expect(outputs[1]).toBe("     1\talpha\n     2\tbeta\n     3\tgamma");
     expect(outputs[2]).toContain("Edited notes/todo.txt (1 occurrence replaced).");
-    expect(outputs[2]).toContain("--- a/notes/todo.txt\n+++ b/notes/todo.txt\n@@ -1,4 +1,4 @@\n alpha\n-beta\n+BETA\n gamma");
+    expect(outputs[2]).toContain("--- a/notes/todo.txt\n+++ b/notes/todo.txt\n@@ -1,3 +1,3 @@\n alpha\n-beta\n+BETA\n gamma");
     expect(outputs[3]).toContain("old_string occurs 2 times in notes/todo.txt (lines 1, 3)");
     expect(outputs[3]).toContain("replace_all");
     expect(outputs[4]).toBe("     2\tBETA\n[lines 2-2 of 3; continue with offset=3]");

@@ -1,103 +1,153 @@
-/** One line-level edit operation. */
-type Op = { kind: "same" | "del" | "add"; line: string };
+import { lineChanges, type LineSpan } from "./line-changes.js";
+import { DEFAULT_OUTPUT_LIMITS, type OutputLimits } from "./output-collector.js";
 
-/** Myers' O(ND) shortest edit script between two line arrays. */
-function diffLines(a: string[], b: string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const v = new Array<number>(2 * max + 2).fill(0);
-  const trace: number[][] = [];
-  outer: for (let d = 0; d <= max; d += 1) {
-    trace.push(v.slice());
-    for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && v[max + k - 1]! < v[max + k + 1]!);
-      let x = down ? v[max + k + 1]! : v[max + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x += 1;
-        y += 1;
-      }
-      v[max + k] = x;
-      if (x >= n && y >= m) break outer;
-    }
+/** Marks a last line with no newline after it; no other line can hold a "\n". */
+const NO_NEWLINE = "\n";
+const NO_NEWLINE_NOTE = "\\ No newline at end of file";
+
+/** The text's lines, without their "\n"; a last line lacking one keeps the {@link NO_NEWLINE} mark, so it differs from the same line with one. */
+function splitLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  else lines[lines.length - 1] += NO_NEWLINE;
+  return lines;
+}
+
+/** A hunk header's `start,count`: an empty range names the line before it. */
+function range(start: number, count: number): string {
+  return `${count === 0 ? start : start + 1},${count}`;
+}
+
+/** Collects diff lines up to the limits; `add` says false (and keeps nothing more) once a line would pass them. */
+class BoundedLines {
+  readonly lines: string[] = [];
+  private bytes = 0;
+
+  constructor(private readonly limits: OutputLimits) {}
+
+  add(line: string): boolean {
+    // UTF-8 takes at least a byte per UTF-16 unit: check the cheap bound before counting a possibly huge line.
+    if (this.lines.length >= this.limits.maxLines || this.bytes + line.length + 1 > this.limits.maxBytes) return false;
+    const size = Buffer.byteLength(line) + 1;
+    if (this.bytes + size > this.limits.maxBytes) return false;
+    this.lines.push(line);
+    this.bytes += size;
+    return true;
   }
-  const ops: Op[] = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 1; d >= 0 && (x > 0 || y > 0); d -= 1) {
-    const vd = trace[d]!;
-    const k = x - y;
-    const down = k === -d || (k !== d && vd[max + k - 1]! < vd[max + k + 1]!);
-    const prevK = down ? k + 1 : k - 1;
-    const prevX = vd[max + prevK]!;
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      ops.push({ kind: "same", line: a[x - 1]! });
-      x -= 1;
-      y -= 1;
-    }
-    if (d > 0) {
-      if (down) ops.push({ kind: "add", line: b[y - 1]! });
-      else ops.push({ kind: "del", line: a[x - 1]! });
-    }
-    x = prevX;
-    y = prevY;
+
+  /** Adds `prefix` + the line (and the no-newline note it may need). */
+  addLine(prefix: string, line: string): boolean {
+    if (!line.endsWith(NO_NEWLINE)) return this.add(prefix + line);
+    return this.add(prefix + line.slice(0, -1)) && this.add(NO_NEWLINE_NOTE);
   }
-  return ops.reverse();
+
+  /** Adds a line whatever the limits (the file headers, and the note saying what was left out). */
+  force(line: string): void {
+    this.lines.push(line);
+    this.bytes += Buffer.byteLength(line) + 1;
+  }
+
+  /** Drops every line after the first `count`. */
+  truncate(count: number): void {
+    for (const line of this.lines.splice(count)) this.bytes -= Buffer.byteLength(line) + 1;
+  }
+}
+
+/** Groups of consecutive changes at most `2 * context` unchanged lines apart: one hunk each. */
+function hunkGroups(changes: LineSpan[], context: number): LineSpan[][] {
+  const groups: LineSpan[][] = [];
+  for (const change of changes) {
+    const group = groups[groups.length - 1];
+    const last = group?.[group.length - 1];
+    if (group !== undefined && last !== undefined && change.aStart - last.aEnd <= 2 * context) group.push(change);
+    else groups.push([change]);
+  }
+  return groups;
+}
+
+/** One hunk's lines, or false when they would not all fit in `out`. */
+function writeHunk(out: BoundedLines, a: string[], b: string[], group: LineSpan[], context: number): boolean {
+  const first = group[0]!;
+  const last = group[group.length - 1]!;
+  const aStart = Math.max(0, first.aStart - context);
+  const bStart = first.bStart - (first.aStart - aStart);
+  const aEnd = Math.min(a.length, last.aEnd + context);
+  const bEnd = last.bEnd + (aEnd - last.aEnd);
+  if (!out.add(`@@ -${range(aStart, aEnd - aStart)} +${range(bStart, bEnd - bStart)} @@`)) return false;
+  let at = aStart;
+  for (const change of group) {
+    for (; at < change.aStart; at += 1) if (!out.addLine(" ", a[at]!)) return false;
+    for (let i = change.aStart; i < change.aEnd; i += 1) if (!out.addLine("-", a[i]!)) return false;
+    for (let j = change.bStart; j < change.bEnd; j += 1) if (!out.addLine("+", b[j]!)) return false;
+    at = change.aEnd;
+  }
+  for (; at < aEnd; at += 1) if (!out.addLine(" ", a[at]!)) return false;
+  return true;
+}
+
+/** The line saying which changes were left out, so a cut diff never passes for a whole one. */
+function omittedNote(path: string, omitted: LineSpan[], limits: OutputLimits): string {
+  let removed = 0;
+  let added = 0;
+  for (const change of omitted) {
+    removed += change.aEnd - change.aStart;
+    added += change.bEnd - change.bStart;
+  }
+  return (
+    `[diff cut: the changes from line ${omitted[0]!.bStart + 1} of the new file on (${removed} line${removed === 1 ? "" : "s"} removed, ${added} added) ` +
+    `are not shown, over the limit of ${limits.maxLines} lines / ${limits.maxBytes} bytes of diff. Read ${path} to see them.]`
+  );
+}
+
+/** How many of `group`'s first changes fit in `out` as one hunk (leaving `out` as it was). */
+function changesThatFit(out: BoundedLines, a: string[], b: string[], group: LineSpan[], context: number): number {
+  const mark = out.lines.length;
+  const fits = (count: number) => {
+    const fit = writeHunk(out, a, b, group.slice(0, count), context);
+    out.truncate(mark);
+    return fit;
+  };
+  let low = 0;
+  let high = group.length;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (fits(mid)) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 /**
  * A unified diff (`--- a/path`, `+++ b/path`, `@@` hunks with `context`
- * lines around each change) between two texts. Empty when they are equal.
- * Common leading and trailing lines are skipped before diffing, so a small
- * edit in a large file stays cheap.
+ * lines around each change, `\ No newline at end of file` where a text ends
+ * without one) between two texts. Empty when they are equal.
+ *
+ * Bounded whatever the texts: the diff itself takes bounded time and memory
+ * beyond the two line arrays (see {@link lineChanges}; a huge tangled change
+ * is shown as whole removed and added blocks), and the text returned keeps
+ * to `limits`: changes that do not fit are left out (a hunk is cut between
+ * two changes, its header counting what is shown), and a last line says from
+ * where on and how many lines.
  */
-export function unifiedDiff(path: string, before: string, after: string, context = 3): string {
+export function unifiedDiff(path: string, before: string, after: string, context = 3, limits: OutputLimits = DEFAULT_OUTPUT_LIMITS): string {
   if (before === after) return "";
-  const a = before.split("\n");
-  const b = after.split("\n");
-  let prefix = 0;
-  while (prefix < a.length && prefix < b.length && a[prefix] === b[prefix]) prefix += 1;
-  let suffix = 0;
-  while (suffix < a.length - prefix && suffix < b.length - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix += 1;
-  const ops: Op[] = [
-    ...a.slice(0, prefix).map((line) => ({ kind: "same" as const, line })),
-    ...diffLines(a.slice(prefix, a.length - suffix), b.slice(prefix, b.length - suffix)),
-    ...a.slice(a.length - suffix).map((line) => ({ kind: "same" as const, line })),
-  ];
-  const out = [`--- a/${path}`, `+++ b/${path}`];
-  let i = 0;
-  let oldLine = 1;
-  let newLine = 1;
-  while (i < ops.length) {
-    if (ops[i]!.kind === "same") {
-      i += 1;
-      oldLine += 1;
-      newLine += 1;
-      continue;
-    }
-    // A hunk: back up `context` lines, then run until `2 * context` unchanged lines in a row.
-    const back = Math.min(context, i, oldLine - 1);
-    let start = i - back;
-    const hunkOld = oldLine - back;
-    const hunkNew = newLine - back;
-    let end = i;
-    let sameRun = 0;
-    while (end < ops.length && (ops[end]!.kind !== "same" || sameRun < 2 * context)) {
-      sameRun = ops[end]!.kind === "same" ? sameRun + 1 : 0;
-      end += 1;
-    }
-    if (sameRun > context) end -= sameRun - context;
-    const body = ops.slice(start, end);
-    const oldCount = body.filter((op) => op.kind !== "add").length;
-    const newCount = body.filter((op) => op.kind !== "del").length;
-    out.push(`@@ -${hunkOld},${oldCount} +${hunkNew},${newCount} @@`);
-    for (const op of body) out.push(`${op.kind === "same" ? " " : op.kind === "del" ? "-" : "+"}${op.line}`);
-    oldLine = hunkOld + oldCount;
-    newLine = hunkNew + newCount;
-    i = end;
-    start = end;
+  const a = splitLines(before);
+  const b = splitLines(after);
+  const groups = hunkGroups(lineChanges(a, b), context);
+  const out = new BoundedLines(limits);
+  out.force(`--- a/${path}`);
+  out.force(`+++ b/${path}`);
+  for (let g = 0; g < groups.length; g += 1) {
+    const group = groups[g]!;
+    const mark = out.lines.length;
+    if (writeHunk(out, a, b, group, context)) continue;
+    // Over the limits: show what fits of this hunk (as a hunk of its own, so the diff stays valid), then say what is left out.
+    out.truncate(mark);
+    const shown = changesThatFit(out, a, b, group, context);
+    if (shown > 0) writeHunk(out, a, b, group.slice(0, shown), context);
+    out.force(omittedNote(path, [...group.slice(shown), ...groups.slice(g + 1).flat()], limits));
+    break;
   }
-  return out.join("\n");
+  return out.lines.join("\n");
 }
