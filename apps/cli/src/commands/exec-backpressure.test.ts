@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { peakRss } from "@monoclaw/testkit";
 import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged } from "@monoclaw/backend-docker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BIN, createTestHome, type TestHome } from "../cli.test-helpers.js";
@@ -23,16 +23,6 @@ afterEach(async () => {
 
 const DOCKER_CONFIG = (workdir: string) =>
   `terminal:\n  backend: docker\n  cwd: ${workdir}\n  docker:\n    image: monoclaw-test/busybox:latest\n    network: none\n    pull: never\n`;
-
-/** Peak resident memory (VmHWM) of a live process, in bytes; 0 once it is gone. */
-function peakRss(pid: number): number {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match === null ? 0 : Number(match[1]) * 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Runs `monoclaw exec -- <command>` with its stdout piped into a real reader

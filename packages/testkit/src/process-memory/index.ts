@@ -1,0 +1,1 @@
+export * from "./peak-rss.js";
