@@ -318,6 +318,13 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
 
   const resolvePath = (path: string) => posix.resolve(config.workdir, path);
 
+  /** network: allowlist: the hosts the proxy refused while the command ran, as notices in its result. */
+  const withEgressNotices = async (result: ExecResult, startedMs: number): Promise<ExecResult> => {
+    if (!egress) return result;
+    const notices = await egress.refusalsSince((await engine()).docker, startedMs);
+    return notices.length > 0 ? { ...result, notices: [...(result.notices ?? []), ...notices] } : result;
+  };
+
   const scriptRunner: ScriptRunner = (script, args, runOptions) =>
     withContainer(async (docker, id) => {
       let stderr = "";
@@ -447,6 +454,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         }
       }
       return whileBusy(async () => {
+        const started = Date.now();
         // network: allowlist: a pooled shell skips withContainer, so check the proxy (and its CA in the sandbox) first:
         // a proxy that died comes back on the next command. One inspect when all is well.
         if (egress) await withContainer(async () => undefined);
@@ -455,7 +463,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           // A child `sh -c` per command: nothing carries over from one exec call to the next.
           const result = await session.exec(`/bin/sh -c ${shellQuote(command)}`, { ...execOptions, cwd, timeoutMs: timeout });
           if (result.sessionReset) await assertContainerSurvived(shellPlaces.get(session)?.(), result.exitCode);
-          return result.sessionReset ? withoutReset(result) : result;
+          return withEgressNotices(result.sessionReset ? withoutReset(result) : result, started);
         } finally {
           release();
         }
@@ -470,9 +478,12 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       return {
         exec: (command, execOptions = {}) =>
           whileBusy(async () => {
+            const started = Date.now();
+            // network: allowlist: the proxy (and its CA in the sandbox) are checked first, so one that died comes back.
+            if (egress) await withContainer(async () => undefined);
             const result = await session.exec(command, { ...execOptions, ...(execOptions.cwd !== undefined ? { cwd: resolvePath(execOptions.cwd) } : {}) });
             if (result.sessionReset) await assertContainerSurvived(shellPlaces.get(session)?.(), result.exitCode);
-            return result;
+            return withEgressNotices(result, started);
           }),
         close: async () => {
           sessions.delete(session);

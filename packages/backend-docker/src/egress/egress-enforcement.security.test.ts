@@ -132,6 +132,22 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
     expect(worldSaw(id)).toBe(true);
   });
 
+  it("names the hosts the proxy refused in the command's result (a CONNECT refusal's reason, which curl does not print)", async () => {
+    const id = nonce();
+    const session = await backend.openSession();
+    try {
+      const result = await session.exec(`curl -sS -o /dev/null --cacert ${CA} https://denied.test/${id}; curl -sS -o /dev/null http://allowed.test/${id}`);
+      expect(result.notices).toEqual([
+        `egress proxy: refused denied.test:443: not in terminal.docker.egress.allow; allow it with: monoclaw config set terminal.docker.egress.allow '${JSON.stringify([...ALLOW, "denied.test"])}'`,
+      ]);
+      // Positive control: the allowed request in the same command arrived, and a command with no refusal has no notice.
+      expect(worldSaw(id)).toBe(true);
+      expect((await session.exec(`curl -sS -o /dev/null http://allowed.test/${nonce()}`)).notices).toBeUndefined();
+    } finally {
+      await session.close();
+    }
+  });
+
   it("gets nowhere when a tool ignores the proxy variables: direct TCP to the internet's address, with or without a name", async () => {
     const id = nonce();
     const direct = await run(backend, `curl -sS --noproxy '*' -m 5 http://${ALLOWED_IP}/${id}`);
@@ -348,14 +364,20 @@ describe("network: allowlist lifecycle", () => {
       const proxies = await egressDocker.listContainers({ filters: { label: [`${LABEL_EGRESS_FOR}=${name}`] } });
       expect(proxies).toHaveLength(1);
       await egressDocker.getContainer(proxies[0]!.Id).kill();
-      // A session's command goes straight to its shell: nothing restarts the proxy under it.
-      const down = await run(session, "curl -sS -m 5 http://allowed.test/");
-      expect(down.exitCode).not.toBe(0);
-      expect(down.stdout).not.toContain("served");
-      await session.close();
-      // The next backend command checks the proxy first and restarts it.
-      const back = await run(backend, "curl -sS http://allowed.test/");
+      // Fail closed: with the proxy down, a command MonoClaw does not start (a raw exec) has no way out.
+      let down = "";
+      const raw = await runContainerExec(egressDocker, name, {
+        cmd: ["curl", "-sS", "-m", "5", "http://allowed.test/"],
+        onOutput: (_stream, chunk) => (down += Buffer.from(chunk).toString("utf8")),
+      });
+      expect(raw.exitCode).not.toBe(0);
+      expect(down).not.toContain("served");
+      // The next command (a session's too) checks the proxy first and restarts it.
+      const back = await run(session, "curl -sS http://allowed.test/");
       expect(JSON.parse(back.stdout)).toMatchObject({ served: "internet" });
+      await session.close();
+      const again = await run(backend, "curl -sS http://allowed.test/");
+      expect(JSON.parse(again.stdout)).toMatchObject({ served: "internet" });
     } finally {
       await backend.dispose();
     }

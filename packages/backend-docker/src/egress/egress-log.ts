@@ -25,6 +25,8 @@ export interface EgressRecord {
 export interface ReadEgressLogOptions {
   /** Keep reading as the proxy logs more, until `signal` aborts. */
   follow?: boolean;
+  /** Only what the proxy logged from this second on (Unix time). */
+  sinceSeconds?: number;
   signal?: AbortSignal;
   onRecord: (record: EgressRecord) => void;
 }
@@ -37,10 +39,11 @@ export interface ReadEgressLogOptions {
 export async function readEgressLog(docker: Docker, sandboxName: string, options: ReadEgressLogOptions): Promise<boolean> {
   const container = docker.getContainer(egressProxyName(sandboxName));
   let stream: NodeJS.ReadableStream;
+  const since = options.sinceSeconds !== undefined ? { since: options.sinceSeconds } : {};
   try {
     stream = options.follow
-      ? await container.logs({ stdout: true, stderr: false, follow: true, ...(options.signal ? { abortSignal: options.signal } : {}) })
-      : ((await container.logs({ stdout: true, stderr: false, follow: false })) as unknown as NodeJS.ReadableStream);
+      ? await container.logs({ stdout: true, stderr: false, follow: true, ...since, ...(options.signal ? { abortSignal: options.signal } : {}) })
+      : ((await container.logs({ stdout: true, stderr: false, follow: false, ...since })) as unknown as NodeJS.ReadableStream);
   } catch (error) {
     if (statusCodeOf(error) === 404) return false;
     throw error;

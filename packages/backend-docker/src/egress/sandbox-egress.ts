@@ -11,6 +11,7 @@ import type Docker from "dockerode";
 import { loadBoundSecrets, placeholderEnv, type BoundSecret } from "./secrets/sandbox-secrets.js";
 import { resolveSourcePath, type SecretSourceContext } from "./secrets/secret-values.js";
 import { caTrustEnv, installSandboxCa } from "./secrets/sandbox-trust.js";
+import { egressRefusalsSince } from "./egress-refusals.js";
 
 /** TEST-NET-1 (RFC 5737): never routed, and the internal network has no route anyway. */
 const UNREACHABLE_DNS = "192.0.2.1";
@@ -36,6 +37,8 @@ export interface SandboxEgress {
   prepareSandbox(docker: Docker, containerId: string): Promise<void>;
   /** `KEY=VALUE` entries for each command: the secrets' placeholders and the trust variables (after `ensure`). */
   execEnv(): string[];
+  /** Notices naming the hosts the proxy refused since `sinceMs` (for a command's result). */
+  refusalsSince(docker: Docker, sinceMs: number): Promise<string[]>;
   /** With the sandbox: stops the proxy. */
   stop(): Promise<void>;
 }
@@ -105,6 +108,7 @@ export function sandboxEgressFor(
       await installSandboxCa(docker, containerId, authority.certificatePem);
       trustInstalled = `${containerId}@${authority.version}`;
     },
+    refusalsSince: (docker, sinceMs) => egressRefusalsSince(docker, sandboxName, sinceMs),
     execEnv: () => (secrets.length > 0 ? [...placeholderEnv(secrets), ...caTrustEnv()] : []),
     async stop() {
       await gateway?.stop();

@@ -93,4 +93,10 @@ export interface ExecResult {
    * state from earlier commands is gone.
    */
   sessionReset?: boolean;
+  /**
+   * What the backend saw happen because of this command besides its output,
+   * one line each, for the model and the user: for example the hosts the
+   * Docker backend's egress proxy refused while it ran.
+   */
+  notices?: string[];
 }

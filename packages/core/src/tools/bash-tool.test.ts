@@ -28,6 +28,17 @@ describe("bash tool", () => {
     await session.close();
   });
 
+  it("appends the backend's notices (hosts the egress proxy refused) to what the model gets", async () => {
+    const real = await workspace.backend.openSession();
+    const notice = "egress proxy: refused denied.test:443: not in terminal.docker.egress.allow";
+    // The Docker backend adds notices like this one; here a real host session's result carries one.
+    const session = { ...real, exec: async (...args: Parameters<typeof real.exec>) => ({ ...(await real.exec(...args)), notices: [notice] }) };
+    const result = await runTool(createBashTool(), { command: "echo fetched" }, workspace.backend, { session });
+    expect(result.output).toBe(`fetched\n[${notice}]`);
+    expect(result.isError).toBe(false);
+    await real.close();
+  });
+
   it("cuts many short lines to head and tail by line count and saves the whole output", async () => {
     const bash = createBashTool({ limits: { maxLines: 20, maxBytes: 50 * 1024 } });
     const result = await runTool(bash, { command: "seq 1 100" }, workspace.backend, { outputStore: store });

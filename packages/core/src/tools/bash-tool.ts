@@ -20,7 +20,7 @@ export interface BashToolOptions {
 }
 
 /** The model-facing summary of how a command ended, appended to its output. */
-function ending(result: { exitCode: number; timedOut: boolean; aborted: boolean; sessionReset?: boolean }, timeoutSeconds?: number): string {
+function ending(result: { exitCode: number; timedOut: boolean; aborted: boolean; sessionReset?: boolean; notices?: string[] }, timeoutSeconds?: number): string {
   const notes: string[] = [];
   if (result.timedOut) {
     notes.push(
@@ -32,6 +32,8 @@ function ending(result: { exitCode: number; timedOut: boolean; aborted: boolean;
     notes.push(`[exit code ${result.exitCode}]`);
   }
   if (result.sessionReset === true) notes.push("[the shell was restarted: the working directory and exported variables from earlier commands are gone]");
+  // e.g. hosts the sandbox's egress proxy refused: the model should ask the user rather than retry.
+  for (const notice of result.notices ?? []) notes.push(`[${notice}]`);
   return notes.join("\n");
 }
 
