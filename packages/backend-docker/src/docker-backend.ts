@@ -290,6 +290,12 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     sessions.clear();
   };
 
+  const placeIn = (containerId: string, startedAt: string | undefined): CommandPlace => ({
+    name: containerName,
+    managed: config.container === undefined,
+    containerId,
+    startedAt,
+  });
   /** Where each open shell runs now: its container id and that container's start time (see `assertContainerSurvived`). */
   const shellPlaces = new WeakMap<ShellSession, () => CommandPlace>();
 
@@ -301,7 +307,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
    */
   const assertContainerSurvived = async (place: CommandPlace | undefined, exitCode?: number): Promise<void> => {
     const { docker } = await engine();
-    const lost = await containerLossError(docker, place ?? { name: containerName, containerId: containerName, startedAt: undefined }, exitCode);
+    const lost = await containerLossError(docker, place ?? placeIn(containerName, undefined), exitCode);
     if (lost) throw lost;
   };
 
@@ -356,7 +362,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   /** Opens a protocol session in the container (used by openSession and the exec pool). */
   const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>
     withContainer(async (docker, firstId) => {
-      let place: CommandPlace = { name: containerName, containerId: firstId, startedAt: undefined };
+      let place: CommandPlace = placeIn(firstId, undefined);
       const marker = newRunMarker();
       const shellOptions = { docker, env: execEnv(startEnv), workingDir: startCwd, ...(user !== undefined ? { user } : {}) };
       const session = await openShellSession({
@@ -370,7 +376,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
               containerStartedAt(docker, id),
               dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv),
             ]);
-            place = { name: containerName, containerId: id, startedAt };
+            place = placeIn(id, startedAt);
             return transport;
           }),
         runKillScript: async (script) => {
@@ -429,7 +435,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         try {
           return await withContainer(async (docker, id) => {
             const startedAt = containerStartedAt(docker, id);
-            const place = async (): Promise<CommandPlace> => ({ name: containerName, containerId: id, startedAt: await startedAt });
+            const place = async (): Promise<CommandPlace> => placeIn(id, await startedAt);
             const result = await runDockerCommand({
               docker,
               containerId: id,

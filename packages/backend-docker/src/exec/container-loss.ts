@@ -11,6 +11,8 @@ export interface CommandPlace {
   containerId: string;
   /** The container's `State.StartedAt` when the command's shell opened: a different one later means it was restarted meanwhile. */
   startedAt: string | undefined;
+  /** False for the user's own (attached) container, which MonoClaw never starts or recreates. */
+  managed?: boolean;
 }
 
 /**
@@ -41,7 +43,11 @@ export async function containerLossError(docker: Docker, place: CommandPlace, ex
   const exit = exitCode === undefined ? "" : ` (exit ${exitCode})`;
   return new BackendError(
     "UNAVAILABLE",
-    `The container ${place.name} ${what} while this command ran${exit}: the command was killed with it. Run it again; MonoClaw starts the container anew.`,
+    `The container ${place.name} ${what} while this command ran${exit}: the command was killed with it. ${
+      place.managed === false
+        ? `Start ${place.name} again (MonoClaw never starts an attached container) and run it again.`
+        : "Run it again; MonoClaw starts the container anew."
+    }`,
   );
 }
 
