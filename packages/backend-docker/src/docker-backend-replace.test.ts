@@ -1,6 +1,7 @@
+import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { isBackendError } from "@monoclaw/core";
-import { containerNames, containerProcesses, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
+import { DEBIAN, containerNames, containerProcesses, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
 import { containerLossError, containerStartedAt } from "./exec/container-loss.js";
 
 const names = containerNames("mc-test-replace");
@@ -86,6 +87,54 @@ describe("a container is never replaced under a running command (real engine, tw
     }
   });
 
+  it("waits for a command in another process's shell session (the agent's bash tool, bash image)", async () => {
+    const name = names.next();
+    const { a, b, messages } = twoProcesses(name, { image: DEBIAN });
+    const first = testBackend(name, { keep_warm: true, image: DEBIAN });
+    try {
+      const session = await first.openSession();
+      await session.exec("cd /tmp && export KEPT=yes");
+      const running = session.exec("sleep 3; echo whole-$KEPT-$(pwd)");
+      await waitFor(runs(name, /sleep 3/), 10_000, "the session's command to run");
+      expect(text((await b.exec("echo from-B")).stdout.head)).toBe("from-B\n");
+      const result = await running;
+      expect(text(result.stdout.head)).toBe("whole-yes-/tmp\n");
+      expect(result.sessionReset).toBeUndefined();
+      expect(messages.join("\n")).toMatch(/Waiting for 1 running command in container .* \(pid \d+: sleep 3\)/);
+    } finally {
+      await first.dispose();
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+
+  it("counts an open `monoclaw sandbox shell` as running: refuses to replace it until the shell exits", async () => {
+    const name = names.next();
+    const { a, b } = twoProcesses(name, { runningCommandsWaitMs: 500 });
+    try {
+      await a.exec("true");
+      const stdin = new PassThrough();
+      const stdout = new PassThrough();
+      let seen = "";
+      stdout.on("data", (chunk: Buffer) => (seen += chunk.toString("utf8")));
+      const shell = a.interactiveShell({ stdin, stdout, stderr: new PassThrough() });
+      stdin.write("echo shell-is-up\n");
+      await waitFor(() => seen.includes("shell-is-up"), 10_000, "the interactive shell");
+
+      const refused = await b.exec("echo never").catch((error: unknown) => error);
+      expect(isBackendError(refused, "UNAVAILABLE")).toBe(true);
+      expect((refused as Error).message).toMatch(/would kill 1 running command in container .* \(pid \d+: [^)]*sh/);
+
+      // Positive control: once the shell exits, the change applies.
+      stdin.end("exit 0\n");
+      expect(await shell).toBe(0);
+      expect(text((await b.exec("echo applied")).stdout.head)).toBe("applied\n");
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+
   it("does not wait for what an ended command left in the background, and says the replacement ends it", async () => {
     const name = names.next();
     const { a, b, messages } = twoProcesses(name);
@@ -121,6 +170,25 @@ describe("a command whose container went away says why (real engine)", () => {
       );
       // Positive control: the next command gets a new container.
       expect(text((await backend.exec("echo after")).stdout.head)).toBe("after\n");
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it("says the container was removed when a shell session's command dies with it", async () => {
+    const name = names.next();
+    const backend = testBackend(name);
+    try {
+      const session = await backend.openSession();
+      expect(text((await session.exec("echo before")).stdout.head)).toBe("before\n");
+      const running = session.exec("sleep 30").catch((error: unknown) => error);
+      await waitFor(runs(name, /sleep 30/), 10_000, "the session's command to run");
+      await testDocker.getContainer(name).remove({ force: true });
+      const died = await running;
+      expect(isBackendError(died, "UNAVAILABLE")).toBe(true);
+      expect((died as Error).message).toMatch(new RegExp(`^The container ${name} was removed .*while this command ran \\(exit \\d+\\)`));
+      // Positive control: the session's next command runs in a new container.
+      expect(text((await session.exec("echo after")).stdout.head)).toBe("after\n");
     } finally {
       await backend.dispose();
     }
