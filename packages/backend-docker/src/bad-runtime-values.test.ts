@@ -1,4 +1,4 @@
-import { capturedText, createDefaultTools, createRedactor, isBackendError, type AgentTool, type ToolContext } from "@monoclaw/core";
+import { capturedText, createDefaultTools, createRedactor, isBackendError, type AgentTool } from "@monoclaw/core";
 import { afterAll, describe, expect, it } from "vitest";
 import type { DockerBackend, DockerBackendOptions } from "./docker-backend.js";
 import { BUSYBOX, containerNames, testBackend, testDocker } from "./docker.test-helpers.js";
@@ -167,7 +167,7 @@ describe("the write tool through a dangling symbolic link", () => {
       emitOutput: () => undefined,
       redactor: createRedactor(),
       vision: false,
-    } as unknown as ToolContext; // the write tool uses neither outputStore nor the session
+    } as unknown as Parameters<AgentTool["execute"]>[1]; // the write tool uses neither outputStore nor the session
     try {
       return (await write.execute(write.inputSchema.parse({ path, content }), context)).output as string;
     } catch (error) {
