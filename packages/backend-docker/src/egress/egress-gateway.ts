@@ -157,7 +157,10 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       },
     });
     if (result.exitCode !== 0 || !certificate.includes("BEGIN CERTIFICATE"))
-      throw new BackendError("UNAVAILABLE", `The egress proxy ${proxyName} has no CA certificate (exit ${result.exitCode}): remove it (\`docker rm -f ${proxyName}\`) and retry`);
+      throw new BackendError(
+        "UNAVAILABLE",
+        `The egress proxy ${proxyName} has no CA certificate (exit ${result.exitCode}): remove it (\`docker rm -f ${proxyName}\`) and retry`,
+      );
     return certificate;
   };
 

@@ -17,6 +17,7 @@ import {
   assertWorldReady,
   egressDocker,
   worldCa,
+  requestHeader,
   worldRecords,
   worldSaw,
 } from "./egress-test-world.test-helpers.js";
@@ -125,7 +126,7 @@ describe("network: allowlist on an ssh:// engine (sshd on 127.0.0.1 dialling the
     const reply = await run(`curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" https://allowed.test/${id}`);
     expect(reply.stderr).toBe("");
     const seen = worldRecords("http.log").find((entry) => String(entry.url).includes(id));
-    expect((seen?.headers as Record<string, string>).authorization).toBe(`Bearer ${REAL}`);
+    expect(requestHeader(seen, "authorization")).toBe(`Bearer ${REAL}`);
     expect(reply.stdout).not.toContain(REAL);
   });
 });

@@ -44,6 +44,10 @@ export function worldRecords(file: "dns.log" | "http.log" | "udp.log"): WorldRec
     .map((line) => JSON.parse(line) as WorldRecord);
 }
 
+/** A header of a request the fake internet's web servers recorded. */
+export const requestHeader = (entry: WorldRecord | undefined, name: string): string | undefined =>
+  (entry?.headers as Record<string, string> | undefined)?.[name];
+
 /** Whether any record of the fake internet mentions `needle` (a per-test nonce). */
 export function worldSaw(needle: string): boolean {
   return (["dns.log", "http.log", "udp.log"] as const).some((file) => readFileSync(`${WORLD_STATE}/${file}`, "utf8").includes(needle));

@@ -120,7 +120,10 @@ async function readUpstreamCa(file: string | undefined, sources: SecretSourceCon
   if (file === undefined) return undefined;
   const path = resolveSourcePath(file, sources);
   const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new BackendError("INVALID", `terminal.docker.egress.upstream_ca_file: ${path} cannot be read (${error.code ?? error.message}); point it at a PEM file`);
+    throw new BackendError(
+      "INVALID",
+      `terminal.docker.egress.upstream_ca_file: ${path} cannot be read (${error.code ?? error.message}); point it at a PEM file`,
+    );
   });
   if (!text.includes("-----BEGIN CERTIFICATE-----"))
     throw new BackendError("INVALID", `terminal.docker.egress.upstream_ca_file: ${path} holds no PEM certificate; point it at a PEM file`);

@@ -243,8 +243,8 @@ function loadPolicy() {
     const secrets = policy.secrets.map((secret) => ({ name: secret.name, hosts: secret.hostTexts }));
     record({ event: "policy", allow: policy.allowTexts, deny: policy.deny.map((r) => r.text), secrets, hash: hash.slice(0, 16) });
   } catch (error) {
-    if (error && error.code === "ENOENT") return;
-    record({ event: "policy-error", error: String(error && error.message) });
+    if (error?.code === "ENOENT") return;
+    record({ event: "policy-error", error: String(error?.message) });
   }
 }
 

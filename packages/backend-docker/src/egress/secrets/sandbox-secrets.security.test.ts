@@ -6,7 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../../docker-backend.js";
 import { egressNetworkName, egressProxyName } from "../egress-names.js";
-import { ALLOWED_IP, CURL_IMAGE, EGRESS_ENGINE, NODE_IMAGE, WORLD_STATE, assertWorldReady, egressDocker, worldCa, worldRecords, worldSaw } from "../egress-test-world.test-helpers.js";
+import {
+  ALLOWED_IP,
+  CURL_IMAGE,
+  EGRESS_ENGINE,
+  NODE_IMAGE,
+  WORLD_STATE,
+  assertWorldReady,
+  egressDocker,
+  requestHeader,
+  worldCa,
+  worldRecords,
+  worldSaw,
+} from "../egress-test-world.test-helpers.js";
 
 // Secretless credentials end to end: the egress test engine (iptables on), the fake internet's
 // HTTPS servers (their own CA, trusted by the proxy through upstream_ca_file), curl in the sandbox.
@@ -65,7 +77,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
     await assertWorldReady();
     await removeEgressObjects(name);
     backend = secretsBackend(name);
-    placeholder = (await run(backend, "printf %s \"$GITHUB_TOKEN\"")).stdout;
+    placeholder = (await run(backend, 'printf %s "$GITHUB_TOKEN"')).stdout;
     await backend.writeFile("/tmp/world-ca.pem", worldCa());
   }, 120_000);
 
@@ -87,7 +99,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
     expect(reply.stderr).toBe("");
     expect(reply.exitCode).toBe(0);
     const [seen] = requestsWith(id);
-    expect((seen?.headers as Record<string, string>).authorization).toBe(`Bearer ${REAL}`);
+    expect(requestHeader(seen, "authorization")).toBe(`Bearer ${REAL}`);
     expect(seen).toMatchObject({ scheme: "https", address: ALLOWED_IP, host: "allowed.test" });
     // The tool's result (what reaches the model, session files and Slack) holds the placeholder only.
     expect(reply.stdout).toContain(placeholder);
@@ -98,7 +110,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
     const id = nonce();
     const reply = await run(backend, `curl -sS -u "token:$OTHER_KEY" https://api.allowed.test/${id}`);
     expect(reply.exitCode).toBe(0);
-    const authorization = String((requestsWith(id)[0]?.headers as Record<string, string>).authorization);
+    const authorization = String(requestHeader(requestsWith(id)[0], "authorization"));
     expect(Buffer.from(authorization.replace(/^Basic /, ""), "base64").toString()).toBe(`token:${REAL_OTHER}`);
   });
 
@@ -123,7 +135,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
     const id = nonce();
     const reply = await run(backend, `curl -sS --cacert /tmp/world-ca.pem -H "Authorization: Bearer $GITHUB_TOKEN" https://other.test/${id}`);
     expect(reply.exitCode).toBe(0);
-    expect((requestsWith(id)[0]?.headers as Record<string, string>).authorization).toBe(`Bearer ${placeholder}`);
+    expect(requestHeader(requestsWith(id)[0], "authorization")).toBe(`Bearer ${placeholder}`);
   });
 
   it("keeps the real value out of docker inspect, /proc/*/environ and every file in the sandbox", async () => {
@@ -152,7 +164,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
     const id = nonce();
     const reply = await run(backend, `curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" https://allowed.test/${id}`);
     expect(reply.stderr).toBe("");
-    expect((requestsWith(id)[0]?.headers as Record<string, string>).authorization).toBe(`Bearer ${REAL}`);
+    expect(requestHeader(requestsWith(id)[0], "authorization")).toBe(`Bearer ${REAL}`);
     const after = (await run(backend, "cat /etc/monoclaw/egress-ca.pem")).stdout;
     expect(after).toContain("BEGIN CERTIFICATE");
     expect(after).not.toBe(before);
@@ -175,11 +187,15 @@ describe("terminal.docker.secrets: configuration", () => {
 
   it("needs network: allowlist, and refuses a name also in forward_env", () => {
     expect(() => secretsBackend("x", { network: "none" })).toThrow(/terminal\.docker\.secrets needs terminal\.docker\.network: allowlist/);
-    expect(() => secretsBackend("x", { forward_env: ["GITHUB_TOKEN"] })).toThrow(/GITHUB_TOKEN is in both terminal\.docker\.forward_env and terminal\.docker\.secrets/);
+    expect(() => secretsBackend("x", { forward_env: ["GITHUB_TOKEN"] })).toThrow(
+      /GITHUB_TOKEN is in both terminal\.docker\.forward_env and terminal\.docker\.secrets/,
+    );
   });
 
   it("rejects a secret without hosts or with two sources", () => {
-    expect(() => secretsBackend("x", { secrets: { A: { from_env: "A", hosts: [] } } })).toThrow(/terminal\.docker\.secrets\.A\.hosts: must name at least one host/);
+    expect(() => secretsBackend("x", { secrets: { A: { from_env: "A", hosts: [] } } })).toThrow(
+      /terminal\.docker\.secrets\.A\.hosts: must name at least one host/,
+    );
     expect(() => secretsBackend("x", { secrets: { A: { from_env: "A", from_file: "/a", hosts: ["a.test"] } } })).toThrow(
       /terminal\.docker\.secrets\.A: must have exactly one of from_env, from_file or from_command/,
     );

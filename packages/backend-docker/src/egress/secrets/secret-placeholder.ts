@@ -1,7 +1,23 @@
 import { createHash } from "node:crypto";
 
 /** Prefixes tools check a credential's shape by; a placeholder keeps them. Longest first. */
-const KNOWN_PREFIXES = ["github_pat_", "sk-ant-api03-", "sk-proj-", "sk-ant-", "glpat-", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "hf_", "sk-", "AKIA"];
+const KNOWN_PREFIXES = [
+  "github_pat_",
+  "sk-ant-api03-",
+  "sk-proj-",
+  "sk-ant-",
+  "glpat-",
+  "xoxb-",
+  "xoxp-",
+  "ghp_",
+  "gho_",
+  "ghu_",
+  "ghs_",
+  "ghr_",
+  "hf_",
+  "sk-",
+  "AKIA",
+];
 const JWT = /^eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const DIGITS = "0123456789";
 const LOWER = "abcdefghijklmnopqrstuvwxyz";

@@ -23,9 +23,15 @@ describe("readSecretValues", () => {
   });
 
   it.each([
-    [{ from_env: "MISSING", hosts: ["a.test"] }, "terminal.docker.secrets.S: from_env MISSING is not set in MonoClaw's environment; export MISSING=... before starting"],
+    [
+      { from_env: "MISSING", hosts: ["a.test"] },
+      "terminal.docker.secrets.S: from_env MISSING is not set in MonoClaw's environment; export MISSING=... before starting",
+    ],
     [{ from_file: "nope", hosts: ["a.test"] }, `terminal.docker.secrets.S: from_file ${join(dir, "nope")} cannot be read (ENOENT)`],
-    [{ from_command: "echo 'vault: not logged in' >&2; exit 3", hosts: ["a.test"] }, "terminal.docker.secrets.S: from_command failed: exit code 3: vault: not logged in"],
+    [
+      { from_command: "echo 'vault: not logged in' >&2; exit 3", hosts: ["a.test"] },
+      "terminal.docker.secrets.S: from_command failed: exit code 3: vault: not logged in",
+    ],
     [{ from_command: "true", hosts: ["a.test"] }, "terminal.docker.secrets.S: the value is empty"],
     [{ from_command: "printf 'two\\nlines'", hosts: ["a.test"] }, "the value holds a line break or NUL"],
   ])("fails closed on a bad source (%o)", async (secret, message) => {

@@ -38,7 +38,8 @@ async function readSecretValue(name: string, secret: SecretConfig, context: Secr
   };
   let value: string;
   if (secret.from_env !== undefined) {
-    value = context.env[secret.from_env] ?? fail(`from_env ${secret.from_env} is not set in MonoClaw's environment`, `export ${secret.from_env}=... before starting`);
+    value =
+      context.env[secret.from_env] ?? fail(`from_env ${secret.from_env} is not set in MonoClaw's environment`, `export ${secret.from_env}=... before starting`);
   } else if (secret.from_file !== undefined) {
     const path = resolveSourcePath(secret.from_file, context);
     value = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) =>
