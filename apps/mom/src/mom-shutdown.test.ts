@@ -1,53 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { step } from "@monoclaw/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { answersAMention, type SpawnedMom, spawnMom } from "./mom-process.test-helpers.js";
 import { createHarness, type MomHarness, until } from "./mom.test-helpers.js";
 
 // mom as users run her: the built `mom` binary in its own process, the real
 // @slack/bolt client against the fake Slack, the real host backend. A stop
 // signal must end her within a few seconds whatever Slack does.
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-/** Generous for a loaded CI machine; mom's own budget is about 3 s (see bounded-shutdown.ts). */
+/** Generous for a loaded CI machine; mom's own budget is about 3 s (STOP_GRACE_MS in slack/mom-bot.ts). */
 const EXIT_BOUND_MS = 8000;
 
 let harness: MomHarness | undefined;
-let child: ChildProcess | undefined;
+let mom: SpawnedMom | undefined;
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  child = undefined;
+  mom?.kill();
+  mom = undefined;
   await harness?.close();
   harness = undefined;
 });
-
-interface SpawnedMom {
-  process: ChildProcess;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-async function spawnMom(h: MomHarness): Promise<SpawnedMom> {
-  const proc = spawn(process.execPath, [BIN, "--sandbox=host", h.dataDir], { env: h.env, cwd: dirname(h.dataDir), stdio: ["ignore", "ignore", "pipe"] });
-  child = proc;
-  let err = "";
-  proc.stderr?.on("data", (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    proc.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  await until(() => err.includes("connected to Slack") || proc.exitCode !== null, "mom to connect");
-  expect(err).toContain("connected to Slack");
-  return { process: proc, stderr: () => err, exited };
-}
-
-async function answersAMention(h: MomHarness, text: string): Promise<void> {
-  h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: `<@UBOT> ${text}` });
-  await h.fake.waitFor(() => h.fake.botMessages("CGENERAL").find((m) => m.text === "Hello from mom."), { description: "mom's answer" });
-}
 
 /** Sends the signal and returns how long the process took to exit, and how. */
 async function stopWith(mom: SpawnedMom, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
@@ -88,24 +60,24 @@ describe("mom stops within seconds whatever Slack does", () => {
   for (const [outage, cause] of Object.entries(outages)) {
     it(`exits cleanly within ${EXIT_BOUND_MS / 1000} s of SIGTERM when ${outage}`, async () => {
       harness = await createHarness([step.text("Hello from mom.")]);
-      const mom = await spawnMom(harness);
-      await answersAMention(harness, "hello"); // positive control: before the outage she answers
+      mom = await spawnMom(harness);
+      await answersAMention(harness, "hello", "Hello from mom."); // positive control: before the outage she answers
       await cause(harness);
       await new Promise((r) => setTimeout(r, 1500)); // let bolt notice and start reconnecting or waiting
-      const exit = await stopWith(mom, "SIGTERM");
-      expect(exit, mom.stderr()).toMatchObject({ code: 0, signal: null });
+      const exit = await stopWith(mom!, "SIGTERM");
+      expect(exit, mom!.stderr()).toMatchObject({ code: 0, signal: null });
       expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
-      expect(mom.stderr()).toContain("SIGTERM received, stopping");
+      expect(mom!.stderr()).toContain("SIGTERM received, stopping");
     });
 
     it(`ends a running command and exits within ${EXIT_BOUND_MS / 1000} s of SIGTERM when ${outage}`, async () => {
       harness = await createHarness([step.text("Hello from mom.")]);
-      const mom = await spawnMom(harness);
-      await answersAMention(harness, "hello");
+      mom = await spawnMom(harness);
+      await answersAMention(harness, "hello", "Hello from mom.");
       const pid = await startSleepingRun(harness);
       await cause(harness);
-      const exit = await stopWith(mom, "SIGTERM");
-      expect(exit, mom.stderr()).toMatchObject({ code: 0, signal: null });
+      const exit = await stopWith(mom!, "SIGTERM");
+      expect(exit, mom!.stderr()).toMatchObject({ code: 0, signal: null });
       expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
       expect(await processGone(pid)).toBe(true);
     });
@@ -113,11 +85,11 @@ describe("mom stops within seconds whatever Slack does", () => {
 
   it("posts the stopped run's answer during the grace when Slack answers, and ends its command", async () => {
     harness = await createHarness([step.text("Hello from mom.")]);
-    const mom = await spawnMom(harness);
-    await answersAMention(harness, "hello");
+    mom = await spawnMom(harness);
+    await answersAMention(harness, "hello", "Hello from mom.");
     const pid = await startSleepingRun(harness);
-    const exit = await stopWith(mom, "SIGTERM");
-    expect(exit, mom.stderr()).toMatchObject({ code: 0, signal: null });
+    const exit = await stopWith(mom!, "SIGTERM");
+    expect(exit, mom!.stderr()).toMatchObject({ code: 0, signal: null });
     expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
     expect(await processGone(pid)).toBe(true);
     expect(harness.fake.botMessages("CGENERAL").some((m) => m.text.includes("Stopped: the running command was ended."))).toBe(true);
@@ -125,15 +97,15 @@ describe("mom stops within seconds whatever Slack does", () => {
 
   it("exits at once on a second signal while the first stop still waits for Slack", async () => {
     harness = await createHarness([step.text("Hello from mom.")]);
-    const mom = await spawnMom(harness);
-    await answersAMention(harness, "hello");
+    mom = await spawnMom(harness);
+    await answersAMention(harness, "hello", "Hello from mom.");
     await startSleepingRun(harness);
     harness.fake.stopAnswering();
-    mom.process.kill("SIGTERM");
-    await until(() => mom.stderr().includes("SIGTERM received"), "the first signal to be seen");
-    const exit = await stopWith(mom, "SIGINT");
+    mom!.process.kill("SIGTERM");
+    await until(() => mom!.stderr().includes("SIGTERM received"), "the first signal to be seen");
+    const exit = await stopWith(mom!, "SIGINT");
     expect(exit.ms).toBeLessThan(1500);
     expect(exit.code).toBe(130);
-    expect(mom.stderr()).toContain("SIGINT received again, exiting now");
+    expect(mom!.stderr()).toContain("SIGINT received again, exiting now");
   });
 });

@@ -62,4 +62,25 @@ describe("RunRenderer output in Slack", () => {
     expect(upload?.title).toBe("&lt;!channel&gt; r");
     expect(upload?.bytes.toString()).toBe("<!here>");
   });
+
+  it("coalesces progress updates to the latest while Slack answers slowly, instead of queueing one per interval", async () => {
+    fake.delayResponses(["chat.update"], 400);
+    const renderer = new RunRenderer(out, { place: { channel: "CGENERAL" }, throttleMs: 10 });
+    renderer.start();
+    const started = Date.now();
+    for (let i = 0; i < 150; i++) {
+      renderer.onEvent({ type: "text-delta", text: ` word${i}` });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const streamedFor = Date.now() - started;
+    await fake.waitFor(() => fake.callsOf("chat.update").some((c) => String(c.args.text).includes("word149")), {
+      description: "a progress update showing the newest text",
+    });
+    const progress = fake.callsOf("chat.update").length;
+    const rendered = await renderer.finish("All done.");
+    expect(fake.botMessages("CGENERAL").find((m) => m.ts === rendered.mainTs)?.text).toBe("All done.");
+    // One update in flight and at most one waiting: about one per Slack answer, not one per 10 ms.
+    expect(progress).toBeGreaterThanOrEqual(2);
+    expect(progress).toBeLessThanOrEqual(Math.ceil(streamedFor / 400) + 3);
+  });
 });

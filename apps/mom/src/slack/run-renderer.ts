@@ -49,6 +49,8 @@ export class RunRenderer {
   private toolCount = 0;
   private lastUpdate = 0;
   private updateTimer: NodeJS.Timeout | undefined;
+  /** A progress update is queued and not yet sent. */
+  private updateQueued = false;
   private finished = false;
 
   constructor(
@@ -155,17 +157,24 @@ export class RunRenderer {
     return slack`${answerSoFar}_Working… ${status}${calls}_`;
   }
 
+  /**
+   * At most one progress update waits in the queue, and it shows the state
+   * when it is sent: when Slack answers slower than the throttle, updates
+   * coalesce to the latest instead of piling up one per interval.
+   */
   private scheduleUpdate(): void {
-    if (this.options.quiet || this.finished || this.updateTimer) return;
+    if (this.options.quiet || this.finished || this.updateTimer || this.updateQueued) return;
     const wait = Math.max(0, this.lastUpdate + this.throttleMs - Date.now());
     this.updateTimer = setTimeout(() => {
       this.updateTimer = undefined;
       if (this.finished) return;
-      this.lastUpdate = Date.now();
-      const text = this.progressText();
+      this.updateQueued = true;
       void this.enqueue(async () => {
+        this.updateQueued = false;
         const ts = await this.mainTs;
-        if (ts && !this.finished) await this.out.replace(this.options.place, ts, text);
+        if (!ts || this.finished) return;
+        this.lastUpdate = Date.now();
+        await this.out.replace(this.options.place, ts, this.progressText());
       });
     }, wait);
   }
