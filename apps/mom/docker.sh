@@ -146,7 +146,7 @@ cmd_shell() {
 # The same enforcement as MonoClaw's terminal.docker.network: allowlist
 # (packages/backend-docker/src/egress): the sandbox joins only an --internal
 # network whose bridge has no address; its one other member is MonoClaw's egress
-# proxy (plain Node, run from @monoclaw/backend-docker's egress-proxy.cjs), also on
+# proxy (plain Node, @monoclaw/backend-docker's egressProxySource()), also on
 # docker's bridge. The policy is kept in a label of the proxy and written into the
 # proxy's tmpfs on create and start (the proxy refuses everything until then).
 EGRESS_NET="$NAME-egress"
@@ -155,16 +155,17 @@ EGRESS_STATE=/run/monoclaw-egress
 
 egress_exists() { docker container inspect "$EGRESS_PROXY" >/dev/null 2>&1; }
 
-egress_proxy_source() {
+# The proxy's program, one file of plain Node, as MonoClaw runs it (egressProxySource of @monoclaw/backend-docker).
+egress_proxy_program() {
   (cd "$(dirname "$0")" && node --input-type=module -e \
-    'import { fileURLToPath } from "node:url"; process.stdout.write(fileURLToPath(new URL("./egress/proxy/egress-proxy.cjs", import.meta.resolve("@monoclaw/backend-docker"))))') \
+    'import { egressProxySource } from "@monoclaw/backend-docker"; process.stdout.write(egressProxySource())') \
     || die "MOM_NETWORK=allowlist needs node and @monoclaw/backend-docker next to docker.sh (npm install @monoclaw/mom)"
 }
 
 egress_create() {
   command -v node >/dev/null 2>&1 || die "MOM_NETWORK=allowlist needs node on this machine (it writes the proxy's policy)"
   [ -n "${MOM_EGRESS_ALLOW:-}" ] || echo "docker.sh: MOM_EGRESS_ALLOW is empty: the sandbox can reach nothing (set e.g. MOM_EGRESS_ALLOW=registry.npmjs.org,*.github.com)" >&2
-  source_file="$(egress_proxy_source)"
+  program="$(egress_proxy_program)"
   policy="$(node -e 'const list = (v) => (v || "").split(",").map((s) => s.trim()).filter(Boolean); const allow = list(process.argv[2]);
     process.stdout.write(JSON.stringify({ sandbox: process.argv[1], allow, config_allow: allow, deny: list(process.argv[3]), allow_private: [], host_addresses: [] }))' \
     "$NAME" "${MOM_EGRESS_ALLOW:-}" "${MOM_EGRESS_DENY:-}")"
@@ -179,7 +180,7 @@ egress_create() {
     --tmpfs "$EGRESS_STATE:rw,noexec,nosuid,nodev,size=1m,mode=0700,uid=65534,gid=65534" \
     --restart unless-stopped --network "$EGRESS_NET" --network-alias monoclaw-egress-proxy \
     -e "MONOCLAW_EGRESS_LISTEN_SUBNET=$subnet" -e "MONOCLAW_EGRESS_STATE_DIR=$EGRESS_STATE" \
-    "${MOM_EGRESS_PROXY_IMAGE:-node:20-alpine}" node -e "$(cat "$source_file")" >/dev/null \
+    "${MOM_EGRESS_PROXY_IMAGE:-node:20-alpine}" node -e "$program" >/dev/null \
     || die "could not create the egress proxy '$EGRESS_PROXY' (is ${MOM_EGRESS_PROXY_IMAGE:-node:20-alpine} available?)"
   docker network connect bridge "$EGRESS_PROXY" || die "could not connect the egress proxy to docker's bridge"
   egress_start

@@ -34,3 +34,5 @@ export { resolveContainerUser } from "./container/user-spec.js";
 export { dockerConfigRefusals, type ConfigRefusalContext } from "./container/volume-mounts.js";
 export { containerRisks, describeHardening, type ContainerRisk } from "./container/container-risks.js";
 export { readEgressLog, formatEgressRecord, type EgressRecord, type ReadEgressLogOptions } from "./egress/egress-log.js";
+// The egress proxy's program (one file of plain Node), for tools that run the proxy themselves, such as mom's docker.sh.
+export { egressProxySource } from "./egress/egress-proxy-source.js";
