@@ -143,6 +143,16 @@ describe("engine-level bad values name the key, the value and the fix", () => {
     expect(live).toContain("raise it with `monoclaw config set terminal.docker.memory 128m`");
   });
 
+  it("user: nobody2 with an attached container (terminal.docker.container) fails naming the key and the container's image; nobody runs", async () => {
+    const name = names.next();
+    const container = await testDocker.createContainer({ name, Image: BUSYBOX, Cmd: ["sleep", "600"], HostConfig: { NetworkMode: "none" } });
+    await container.start();
+    expect(await told(backend({ container: name, user: "nobody2" }).exec("id -un"))).toContain(
+      `terminal.docker.user: user "nobody2" does not exist in image ${BUSYBOX}; give a user the image has`,
+    );
+    expect(capturedText((await backend({ container: name, user: "nobody" }).exec("id -un")).stdout)).toBe("nobody\n");
+  });
+
   it("doctor fails docker.user for a user the image does not have and passes it for one it has", async () => {
     const bad = (await backend({ user: "nobody2" }).healthChecks()).find((check) => check.id === "docker.user");
     expect(bad).toMatchObject({ level: "fail", message: `terminal.docker.user: user "nobody2" does not exist in image ${BUSYBOX}` });

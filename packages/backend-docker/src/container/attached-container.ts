@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
 import type { ContainerTarget } from "./container-target.js";
+import { assertContainerUserExists } from "./container-user-check.js";
 import { containerRisks, describeHardening, type ContainerRisk, type ContainerRiskContext } from "./container-risks.js";
 import { statusCodeOf, engineMessage, engineUnreachableError, isConnectionError } from "../engine/engine-errors.js";
 
@@ -95,6 +96,8 @@ export interface AttachedContainerOptions {
   log: (message: string) => void;
   /** How the refusal says to allow it anyway; default {@link ALLOW_DANGEROUS_CONTAINER_KNOB}. */
   allowKnob?: string;
+  /** The user commands run as (`terminal.docker.user`, resolved): checked to exist in the container at each look-up. */
+  user?: string;
 }
 
 /**
@@ -127,6 +130,7 @@ export function createAttachedContainer(docker: Docker, name: string, options: A
       warned = true;
       for (const line of containerRiskWarnings(name, risks)) options.log(line);
     }
+    await assertContainerUserExists(docker, info.id!, options.user, info.image ?? name);
     return info.id!;
   };
   return {

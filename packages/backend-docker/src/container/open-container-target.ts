@@ -58,6 +58,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
       riskContext: () => riskContextFor(docker, options.homeDir, options.env),
       log: options.log,
       ...(options.allowDangerousContainerKnob ? { allowKnob: options.allowDangerousContainerKnob } : {}),
+      ...(user !== undefined ? { user } : {}),
     });
   }
   const mounts = options.volumes();
