@@ -1,5 +1,6 @@
 import type { BackendFactory } from "@monoclaw/core/backend";
-import { dockerBackendFactory, dockerConfigRefusals } from "@monoclaw/backend-docker";
+// The factory entry point only: the rest of the Docker package loads when a Docker command runs.
+import { dockerBackendFactory, dockerConfigRefusals } from "@monoclaw/backend-docker/factory";
 import { hostBackendFactory } from "@monoclaw/backend-host";
 
 /**

@@ -1,14 +1,14 @@
 import type { Command } from "commander";
-import { listManagedContainers } from "@monoclaw/backend-docker";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
-import { bashCompletionScript } from "./completion/bash-completion.js";
 import { commandTree } from "./completion/command-tree.js";
-import { fishCompletionScript } from "./completion/fish-completion.js";
-import { zshCompletionScript } from "./completion/zsh-completion.js";
-import { configuredDockerBackend } from "./sandbox-backend.js";
+import { configuredDockerBackend, dockerPackage } from "./sandbox-backend.js";
 
-const SCRIPTS = { bash: bashCompletionScript, zsh: zshCompletionScript, fish: fishCompletionScript } as const;
+const SCRIPTS = {
+  bash: async () => (await import("./completion/bash-completion.js")).bashCompletionScript,
+  zsh: async () => (await import("./completion/zsh-completion.js")).zshCompletionScript,
+  fish: async () => (await import("./completion/fish-completion.js")).fishCompletionScript,
+} as const;
 type Shell = keyof typeof SCRIPTS;
 
 /**
@@ -28,12 +28,13 @@ export function registerCompletionCommand(program: Command, context: CliContext)
         "  zsh:  echo 'source <(monoclaw completion zsh)' >> ~/.zshrc\n" +
         "  fish: monoclaw completion fish > ~/.config/fish/completions/monoclaw.fish\n",
     )
-    .action((shell: string) => {
+    .action(async (shell: string) => {
       if (!(shell in SCRIPTS)) {
         throw new CliError(`unknown shell '${shell}'; use one of: ${Object.keys(SCRIPTS).join(", ")}`, { exitCode: EXIT_USAGE });
       }
       const tree = commandTree(program, { backends: context.backendFactories.map((factory) => factory.name) });
-      context.stdout.write(SCRIPTS[shell as Shell](tree));
+      const script = await SCRIPTS[shell as Shell]();
+      context.stdout.write(script(tree));
     });
 
   program
@@ -44,6 +45,7 @@ export function registerCompletionCommand(program: Command, context: CliContext)
       const backend = await configuredDockerBackend(context);
       try {
         const { docker } = await backend.engine();
+        const { listManagedContainers } = await dockerPackage();
         for (const container of await listManagedContainers(docker)) context.stdout.write(`${container.name}\n`);
       } finally {
         await backend.dispose();

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { buildImage, createProgressPrinter, DEFAULT_IMAGE_TAG, MONOCLAW_DOCKERFILE } from "@monoclaw/backend-docker";
-import { ConfinedDir, isNotFoundError } from "@monoclaw/core";
+import { DEFAULT_IMAGE_TAG } from "@monoclaw/backend-docker/factory";
 import { isBackendError } from "@monoclaw/core/backend";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
-import { configuredDockerBackend } from "./sandbox-backend.js";
+import { configuredDockerBackend, dockerPackage } from "./sandbox-backend.js";
 
 interface ImageBuildOptions {
   file?: string;
@@ -51,6 +50,7 @@ export function registerImageCommand(program: Command, context: CliContext): voi
         const { docker } = await backend.engine().catch((error: unknown) => {
           throw new CliError((error as Error).message);
         });
+        const { buildImage, createProgressPrinter } = await dockerPackage();
         context.stderr.write(`Building ${options.tag} from ${source} (context ${contextDir})\n`);
         await buildImage(docker, {
           contextDir,
@@ -77,6 +77,7 @@ async function readDockerfile(contextDir: string, file: string | undefined, star
       throw new CliError(`cannot read the Dockerfile ${path}; check -f`, { exitCode: EXIT_USAGE });
     }
   }
+  const [{ ConfinedDir, isNotFoundError }, { MONOCLAW_DOCKERFILE }] = await Promise.all([import("@monoclaw/core"), dockerPackage()]);
   // The context may be a workspace a container writes: its Dockerfile.monoclaw is never read through a link.
   const local = resolve(contextDir, "Dockerfile.monoclaw");
   try {

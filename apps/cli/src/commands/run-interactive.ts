@@ -2,10 +2,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import type { CliContext } from "../cli-context.js";
 import { usageError } from "../cli-error.js";
-import { openHistoryFile } from "../agent/history-file.js";
-import { runInteractiveSession } from "../agent/interactive-session.js";
-import { prepareAgent, type AgentCommandOptions } from "../agent/prepare-agent.js";
-import { createSession } from "../agent/session-store.js";
+import type { AgentCommandOptions } from "../agent/prepare-agent.js";
 import { addAgentOptions } from "./run-options.js";
 
 /**
@@ -32,6 +29,13 @@ export function registerInteractiveCommand(program: Command, context: CliContext
         'The interactive session needs a terminal. For scripts and pipes use `monoclaw run "<prompt>"` (or pipe the prompt into `monoclaw run`).',
       );
     }
+    // The session's modules (agent, line editor, history) load only when it starts.
+    const [{ openHistoryFile }, { runInteractiveSession }, { prepareAgent }, { createSession }] = await Promise.all([
+      import("../agent/history-file.js"),
+      import("../agent/interactive-session.js"),
+      import("../agent/prepare-agent.js"),
+      import("../agent/session-store.js"),
+    ]);
     const prepared = await prepareAgent(context, options, { interactive: true });
     const { runtime, conversation, home, sessionsDir, cwd } = prepared;
     process.exitCode = await runInteractiveSession({

@@ -1,6 +1,14 @@
-import { createDockerBackend, createProgressPrinter, type DockerBackend, type DockerConfig } from "@monoclaw/backend-docker";
+import type { DockerBackend, DockerConfig } from "@monoclaw/backend-docker";
 import type { CliContext } from "../cli-context.js";
 import { loadCliConfig } from "../load-cli-config.js";
+
+/**
+ * The Docker backend package, loaded when a command that speaks to the engine
+ * runs: `monoclaw --help`, `exec` on the host and `config` never load it.
+ */
+export function dockerPackage(): Promise<typeof import("@monoclaw/backend-docker")> {
+  return import("@monoclaw/backend-docker");
+}
 
 /**
  * The Docker backend as the config file describes it (`terminal.docker`,
@@ -8,7 +16,7 @@ import { loadCliConfig } from "../load-cli-config.js";
  * commands always speak about Docker. Creating it does no I/O.
  */
 export async function configuredDockerBackend(context: CliContext): Promise<DockerBackend> {
-  const loaded = await loadCliConfig(context);
+  const [loaded, { createDockerBackend, createProgressPrinter }] = await Promise.all([loadCliConfig(context), dockerPackage()]);
   const section = (loaded.config.terminal as Record<string, unknown>).docker as DockerConfig | undefined;
   return createDockerBackend({
     ...(section ?? {}),

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { formatEgressRecord, readEgressLog, type EgressRecord } from "@monoclaw/backend-docker";
+import type { EgressRecord } from "@monoclaw/backend-docker";
 import type { CliContext } from "../cli-context.js";
 import { CliError } from "../cli-error.js";
-import { configuredDockerBackend } from "./sandbox-backend.js";
+import { configuredDockerBackend, dockerPackage } from "./sandbox-backend.js";
 
 /**
  * `monoclaw sandbox egress [NAME] [--follow] [--json]`: what a sandbox with
@@ -25,6 +25,7 @@ export function registerSandboxEgressCommand(sandbox: Command, context: CliConte
       process.once("SIGTERM", stop);
       try {
         const { docker } = await backend.engine();
+        const { formatEgressRecord, readEgressLog } = await dockerPackage();
         const print = (record: EgressRecord) => context.stdout.write(`${options.json === true ? JSON.stringify(record) : formatEgressRecord(record)}\n`);
         const found = await readEgressLog(docker, sandboxName, { follow: options.follow === true, signal: abort.signal, onRecord: print });
         if (!found) {

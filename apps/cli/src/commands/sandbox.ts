@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { listManagedContainers, removeManaged, type DockerBackend, type EngineConnection, type ManagedContainerSummary } from "@monoclaw/backend-docker";
+import type { DockerBackend, EngineConnection, ManagedContainerSummary } from "@monoclaw/backend-docker";
 import type { CliContext } from "../cli-context.js";
 import { CliError, EXIT_USAGE } from "../cli-error.js";
-import { configuredDockerBackend } from "./sandbox-backend.js";
+import { configuredDockerBackend, dockerPackage } from "./sandbox-backend.js";
 import { registerSandboxEgressCommand } from "./sandbox-egress.js";
 
 /**
@@ -28,6 +28,7 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
     .action(async (options: { json?: boolean }) => {
       await withBackend(context, async (backend) => {
         const { docker } = await backend.engine();
+        const { listManagedContainers } = await dockerPackage();
         const containers = await listManagedContainers(docker);
         if (options.json === true) {
           context.stdout.write(
@@ -65,7 +66,10 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
   registerPerContainerCommand(
     sandbox.command("rm").alias("remove").description("remove this project's container, the named ones, or --all of MonoClaw's (running ones too)"),
     context,
-    async (docker, container) => ((await removeManaged(docker, container.id)) ? "removed" : "already gone"),
+    async (docker, container) => {
+      const { removeManaged } = await dockerPackage();
+      return (await removeManaged(docker, container.id)) ? "removed" : "already gone";
+    },
   );
 
   sandbox
@@ -74,6 +78,7 @@ export function registerSandboxCommand(program: Command, context: CliContext): v
     .action(async () => {
       await withBackend(context, async (backend) => {
         const { docker } = await backend.engine();
+        const { listManagedContainers, removeManaged } = await dockerPackage();
         const stopped = (await listManagedContainers(docker)).filter((c) => c.state !== "running" && c.state !== "paused" && c.state !== "restarting");
         if (stopped.length === 0) {
           context.stdout.write("Nothing to prune.\n");
@@ -134,6 +139,7 @@ async function withBackend(context: CliContext, action: (backend: DockerBackend)
 async function selectContainers(backend: DockerBackend, names: string[], all: boolean): Promise<ManagedContainerSummary[]> {
   if (all && names.length > 0) throw new CliError("give container names or --all, not both", { exitCode: EXIT_USAGE });
   const { docker } = await backend.engine();
+  const { listManagedContainers } = await dockerPackage();
   const ours = await listManagedContainers(docker);
   if (all) return ours;
   if (names.length === 0) {
