@@ -38,10 +38,13 @@ async function processGone(pid: number): Promise<boolean> {
   return stat === undefined || / Z /.test(stat.slice(stat.lastIndexOf(")")));
 }
 
-/** Asks mom for a run whose command sleeps a minute; resolves with the command's pid once it runs. */
-async function startSleepingRun(h: MomHarness): Promise<number> {
+/**
+ * Asks mom for a run whose command sleeps a minute (by default `exec sleep
+ * 60`; `body` replaces it); resolves with the command's pid once it runs.
+ */
+async function startSleepingRun(h: MomHarness, body = "exec sleep 60"): Promise<number> {
   const pidFile = join(h.home, "sleep.pid");
-  h.model.enqueue(step.toolCall("bash", { command: `sh -c 'echo $$ > ${pidFile}; exec sleep 60'` }), step.text("Slept."));
+  h.model.enqueue(step.toolCall("bash", { command: `sh -c 'echo $$ > ${pidFile}; ${body}'` }), step.text("Slept."));
   h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> sleep a minute" });
   let pid = 0;
   await until(async () => {
@@ -93,6 +96,18 @@ describe("mom stops within seconds whatever Slack does", () => {
     expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
     expect(await processGone(pid)).toBe(true);
     expect(harness.fake.botMessages("CGENERAL").some((m) => m.text.includes("Stopped: the running command was ended."))).toBe(true);
+  });
+
+  it("ends a command that ignores SIGTERM and exits within 8 s of SIGTERM while Slack holds every request unanswered", async () => {
+    harness = await createHarness([step.text("Hello from mom.")]);
+    mom = await spawnMom(harness);
+    await answersAMention(harness, "hello", "Hello from mom.");
+    const pid = await startSleepingRun(harness, `trap "" TERM; while :; do sleep 1; done`);
+    harness.fake.stopAnswering();
+    const exit = await stopWith(mom, "SIGTERM");
+    expect(exit, mom.stderr()).toMatchObject({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(EXIT_BOUND_MS);
+    expect(await processGone(pid)).toBe(true);
   });
 
   it("exits at once on a second signal while the first stop still waits for Slack", async () => {
