@@ -324,10 +324,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
 
   const resolvePath = (path: string) => posix.resolve(config.workdir, path);
 
-  /** network: allowlist: the hosts the proxy refused while the command ran, as notices in its result. */
+  /** network: allowlist: the command's egress decisions go into MonoClaw's log; what was refused, into its result. */
   const withEgressNotices = async (result: ExecResult, startedMs: number): Promise<ExecResult> => {
     if (!egress) return result;
-    const notices = await egress.refusalsSince((await engine()).docker, startedMs);
+    const notices = await egress.afterCommand((await engine()).docker, startedMs);
     return notices.length > 0 ? { ...result, notices: [...(result.notices ?? []), ...notices] } : result;
   };
 

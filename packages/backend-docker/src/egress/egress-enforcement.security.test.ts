@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText, type ShellSession } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
@@ -25,6 +27,8 @@ import {
 } from "./egress-test-world.test-helpers.js";
 
 const nonce = () => `n${randomBytes(5).toString("hex")}`;
+/** MonoClaw's home for these backends: their own copy of the egress decisions lands in it. */
+const monoclawHome = mkdtempSync(join(tmpdir(), "monoclaw-egress-home-"));
 const prefix = `egress-enf-${process.pid}`;
 
 const ALLOW = [
@@ -49,6 +53,7 @@ function egressBackend(name: string, overrides: Partial<DockerBackendOptions> = 
     name,
     idle_timeout: 0,
     egress: { allow: ALLOW, preset: "none", proxy_image: NODE_IMAGE },
+    hostEnv: { ...process.env, MONOCLAW_HOME: monoclawHome },
     ...overrides,
   });
 }
@@ -143,6 +148,13 @@ describe("network: allowlist enforcement (egress test engine, iptables on)", () 
       // Positive control: the allowed request in the same command arrived, and a command with no refusal has no notice.
       expect(worldSaw(id)).toBe(true);
       expect((await session.exec(`curl -sS -o /dev/null http://allowed.test/${nonce()}`)).notices).toBeUndefined();
+      // MonoClaw's own copy of the decisions, outside every sandbox, each once.
+      const logged = readFileSync(join(monoclawHome, "egress", `${name}.jsonl`), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as EgressRecord);
+      expect(logged.filter((r) => r.decision === "refused" && r.host === "denied.test" && r.port === 443)).toHaveLength(1);
+      expect(logged.filter((r) => r.decision === "allowed" && r.host === "allowed.test").length).toBeGreaterThanOrEqual(2);
     } finally {
       await session.close();
     }

@@ -11,11 +11,10 @@ import { EGRESS_PROXY_ALIAS } from "./egress-proxy-env.js";
 import { EGRESS_CA_FILE, EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
 import type { BoundSecret } from "./secrets/sandbox-secrets.js";
 import { LABEL_EGRESS_FOR, LABEL_EGRESS_ROLE, egressNetworkName, egressProxyName } from "./egress-names.js";
+import { EGRESS_PROXY_USER, pushEgressPolicy } from "./push-egress-policy.js";
 
 /** The network with a way out that the proxy joins besides the sandbox's internal one. */
 const OUTBOUND_NETWORK = "bridge";
-/** The proxy runs as nobody: it needs no privilege, not even a name in /etc/passwd. */
-const PROXY_USER = "65534:65534";
 
 export interface EgressGatewayOptions {
   docker: Docker;
@@ -121,7 +120,7 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       Entrypoint: [],
       Cmd: ["node", "-e", egressProxySource()],
       Env: [`MONOCLAW_EGRESS_LISTEN_SUBNET=${subnet}`, `MONOCLAW_EGRESS_STATE_DIR=${EGRESS_STATE_DIR}`],
-      User: PROXY_USER,
+      User: EGRESS_PROXY_USER,
       WorkingDir: "/",
       Labels: {
         [LABEL_MANAGED_BY]: MANAGED_BY_VALUE,
@@ -151,7 +150,7 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
     let certificate = "";
     const result = await runContainerExec(docker, containerId, {
       cmd: ["node", "-e", "process.stdout.write(require('fs').readFileSync(process.argv[1]))", EGRESS_CA_FILE],
-      user: PROXY_USER,
+      user: EGRESS_PROXY_USER,
       onOutput: (stream, chunk) => {
         if (stream === "stdout") certificate += Buffer.from(chunk).toString("utf8");
       },
@@ -165,20 +164,7 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
   };
 
   /** Writes the policy into the proxy's tmpfs and waits until the proxy says it applied it (SIGHUP reload). */
-  const pushPolicy = async (containerId: string): Promise<void> => {
-    const hash = createHash("sha256").update(policyText).digest("hex");
-    let stderr = "";
-    const result = await runContainerExec(docker, containerId, {
-      cmd: ["node", "-e", POLICY_WRITER, EGRESS_STATE_DIR, hash],
-      user: PROXY_USER,
-      stdin: Buffer.from(policyText),
-      onOutput: (stream, chunk) => {
-        if (stream === "stderr") stderr += Buffer.from(chunk).toString("utf8");
-      },
-    });
-    if (result.exitCode !== 0)
-      throw new BackendError("UNAVAILABLE", `The egress proxy ${proxyName} did not apply its policy: ${stderr.trim() || `exit ${result.exitCode}`}`);
-  };
+  const pushPolicy = (containerId: string): Promise<void> => pushEgressPolicy(docker, containerId, policyText, proxyName);
 
   const bringUp = async (): Promise<void> => {
     const subnet = await ensureNetwork();
@@ -254,29 +240,3 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
     },
   };
 }
-
-/**
- * Run in the proxy container as the proxy's user: writes the policy from
- * stdin atomically, then signals the proxy (PID 1) until it reports the new
- * policy's hash, so the caller returns only once the policy is live.
- */
-const POLICY_WRITER = `
-const fs = require("node:fs");
-const [dir, hash] = process.argv.slice(1);
-const chunks = [];
-process.stdin.on("data", (c) => chunks.push(c));
-process.stdin.on("end", () => {
-  fs.writeFileSync(dir + "/policy.json.new", Buffer.concat(chunks), { mode: 0o600 });
-  fs.renameSync(dir + "/policy.json.new", dir + "/policy.json");
-  const deadline = Date.now() + 5000;
-  const check = () => {
-    let applied = "";
-    try { applied = fs.readFileSync(dir + "/applied", "utf8"); } catch {}
-    if (applied === hash) process.exit(0);
-    if (Date.now() > deadline) { process.stderr.write("the proxy did not reload its policy within 5 s"); process.exit(1); }
-    try { process.kill(1, "SIGHUP"); } catch {}
-    setTimeout(check, 50);
-  };
-  check();
-});
-`;

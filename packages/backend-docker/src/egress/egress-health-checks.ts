@@ -5,11 +5,13 @@ import { statusCodeOf } from "../engine/engine-errors.js";
 import { ALLOWLIST_NETWORK } from "./egress-config.js";
 import { egressProxyName } from "./egress-names.js";
 import { buildEgressPolicy } from "./egress-policy.js";
+import { egressProbeCheck } from "./egress-probe.js";
 
 /**
- * `doctor`'s egress lines: what `network: allowlist` lets through and whether
- * the proxy runs; on `bridge`, a warning for forwarded secrets, which any
- * command can read and send anywhere.
+ * `doctor`'s egress lines: what `network: allowlist` lets through, whether
+ * the proxy runs and, in a running sandbox, a probe that the proxy refuses a
+ * name it must refuse (egress-probe.ts); on `bridge`, a warning for forwarded
+ * secrets, which any command can read and send anywhere.
  */
 export async function egressHealthChecks(config: DockerConfig, sandboxName: string, docker: Docker | undefined): Promise<HealthCheck[]> {
   if (config.network !== ALLOWLIST_NETWORK) {
@@ -66,5 +68,11 @@ export async function egressHealthChecks(config: DockerConfig, sandboxName: stri
       message: `egress proxy ${proxyName} not created yet: the first command starts it (image ${config.egress.proxy_image})`,
     });
   }
+  // The probe runs only in a running sandbox: doctor starts nothing.
+  const sandbox = await docker
+    .getContainer(sandboxName)
+    .inspect()
+    .catch(() => undefined);
+  if (sandbox?.State.Running) checks.push(await egressProbeCheck(docker, sandbox.Id, sandboxName));
   return checks;
 }

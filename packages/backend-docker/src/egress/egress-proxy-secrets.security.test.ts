@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { egressProxySource } from "./egress-proxy-source.js";
 
@@ -21,6 +22,9 @@ const REAL = "ghp_R3alS3cretValue0123456789abcdefABCD";
 const PLACEHOLDER = "ghp_PlaceholderValue0123456789abcdefXYZ";
 const OTHER_REAL = "sk-OtherRealValue000000000000000000";
 const OTHER_PLACEHOLDER = "sk-OtherPlaceholder0000000000000000";
+// A value under 16 bytes: its placeholder is longer than it.
+const SHORT_REAL = "hunter2-short";
+const SHORT_PLACEHOLDER = "MONOCLAW_PLACEHOLDER_0123456789ab";
 
 interface Seen {
   server: string;
@@ -48,8 +52,20 @@ function echoServer(name: string, secure: boolean): Promise<number> {
       const entry = { server: name, url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
       seen.push(entry);
       // Like httpbin: the request comes back, credentials and all.
-      const body = JSON.stringify(entry);
-      response.writeHead(200, { "content-type": "application/json", "x-echo-authorization": String(request.headers.authorization ?? "") });
+      const body = Buffer.from(JSON.stringify(entry));
+      const echo = { "content-type": "application/json", "x-echo-authorization": String(request.headers.authorization ?? "") };
+      // Like httpbin's /gzip: compressed whatever the client asked for.
+      if (entry.url.startsWith("/gzip")) {
+        response.writeHead(200, { ...echo, "content-encoding": "gzip" });
+        return response.end(gzipSync(body));
+      }
+      // Like a static file server: a byte range of the echo.
+      const range = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range ?? ""));
+      if (range) {
+        response.writeHead(206, { ...echo, "content-range": `bytes ${range[1]}-${range[2]}/${body.length}` });
+        return response.end(body.subarray(Number(range[1]), Number(range[2]) + 1));
+      }
+      response.writeHead(200, echo);
       response.end(body);
     });
   };
@@ -69,6 +85,7 @@ async function applyPolicy(extra: Record<string, unknown>): Promise<void> {
     secrets: [
       { name: "GITHUB_TOKEN", placeholder: PLACEHOLDER, value: REAL, hosts: [`localhost:${boundPort}`] },
       { name: "OTHER_KEY", placeholder: OTHER_PLACEHOLDER, value: OTHER_REAL, hosts: ["elsewhere.example"] },
+      { name: "SHORT_PIN", placeholder: SHORT_PLACEHOLDER, value: SHORT_REAL, hosts: [`localhost:${boundPort}`] },
     ],
     upstream_ca: upstreamCa.certificatePem,
     ...extra,
@@ -264,5 +281,56 @@ describe("egress proxy: secretless credentials", () => {
     const certificate = new X509Certificate(proxyCa());
     expect(certificate.ca).toBe(true);
     for (const file of readdirSync(state)) expect(readFileSync(join(state, file), "utf8")).not.toContain("PRIVATE KEY");
+  });
+
+  it("turns the Basic credentials it encoded back into the placeholder's encoding when the upstream echoes them", async () => {
+    const basic = Buffer.from(`x-access-token:${PLACEHOLDER}`).toString("base64");
+    const sent = Buffer.from(`x-access-token:${REAL}`).toString("base64");
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Basic ${basic}` }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    // Positive control: the upstream got the real value, and echoed it in a header and in the body.
+    expect(seen[0]?.headers.authorization).toBe(`Basic ${sent}`);
+    expect(reply.headers["x-echo-authorization"]).toBe(`Basic ${basic}`);
+    expect(reply.body).toContain(basic);
+    expect(reply.body).not.toContain(sent);
+  });
+
+  it("decodes a compressed echo before scrubbing it (the upstream gzips although the proxy asked for identity)", async () => {
+    const reply = await viaConnect({ port: boundPort, path: "/gzip", headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    expect(seen[0]?.headers.authorization).toBe(`Bearer ${REAL}`);
+    // The sandbox gets the decoded body, the value turned into the placeholder.
+    expect(reply.headers["content-encoding"]).toBeUndefined();
+    expect(JSON.parse(reply.body).headers.authorization).toBe(`Bearer ${PLACEHOLDER}`);
+    expect(reply.body).not.toContain(REAL);
+  });
+
+  it("never hands back a value under 16 bytes that the upstream echoes in a body (its placeholder is longer than it)", async () => {
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${SHORT_PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    expect(seen[0]?.headers.authorization).toBe(`Bearer ${SHORT_REAL}`);
+    expect(reply.headers["x-echo-authorization"]).toBe(`Bearer ${SHORT_PLACEHOLDER}`);
+    // The body keeps its length (Content-Length holds) and is still JSON, without the value.
+    expect(reply.body).not.toContain(SHORT_REAL);
+    expect(JSON.parse(reply.body).server).toBe("bound");
+  });
+
+  it("does not let a Range request cut an echoed value into pieces the scrubber cannot recognise", async () => {
+    const whole = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    const at = whole.body.indexOf(PLACEHOLDER);
+    expect(at).toBeGreaterThan(0);
+    const half = Math.floor(PLACEHOLDER.length / 2);
+    const pieces = [];
+    for (const [from, to] of [
+      [at, at + half - 1],
+      [at + half, at + PLACEHOLDER.length - 1],
+    ])
+      pieces.push(
+        (await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${PLACEHOLDER}`, range: `bytes=${from}-${to}` }, ca: proxyCa() })).body,
+      );
+    // Positive control: the upstream got the real value each time.
+    expect(seen.map((entry) => entry.headers.authorization)).toEqual([`Bearer ${REAL}`, `Bearer ${REAL}`, `Bearer ${REAL}`]);
+    expect(pieces.join("")).not.toContain(REAL);
+    expect(pieces.join("")).not.toContain(REAL.slice(0, half));
   });
 });

@@ -7,11 +7,15 @@ import { engineHostAddresses } from "./engine-host-addresses.js";
 import type { EngineConnection } from "../engine/engine-discovery.js";
 import { egressProxyEnv } from "./egress-proxy-env.js";
 import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import type Docker from "dockerode";
 import { loadBoundSecrets, placeholderEnv, type BoundSecret } from "./secrets/sandbox-secrets.js";
 import { resolveSourcePath, type SecretSourceContext } from "./secrets/secret-values.js";
 import { caTrustEnv, installSandboxCa } from "./secrets/sandbox-trust.js";
-import { egressRefusalsSince } from "./egress-refusals.js";
+import { egressDecisionsSince, refusalNotices } from "./egress-refusals.js";
+import { createEgressDecisionLog } from "./egress-decision-log.js";
+import { monoclawHomeOf } from "../container/volume-mounts.js";
+import { join } from "node:path";
 
 /** TEST-NET-1 (RFC 5737): never routed, and the internal network has no route anyway. */
 const UNREACHABLE_DNS = "192.0.2.1";
@@ -37,8 +41,12 @@ export interface SandboxEgress {
   prepareSandbox(docker: Docker, containerId: string): Promise<void>;
   /** `KEY=VALUE` entries for each command: the secrets' placeholders and the trust variables (after `ensure`). */
   execEnv(): string[];
-  /** Notices naming the hosts the proxy refused since `sinceMs` (for a command's result). */
-  refusalsSince(docker: Docker, sinceMs: number): Promise<string[]>;
+  /**
+   * After a command that started at `sinceMs`: its decisions go into
+   * MonoClaw's own decision log, and what was refused comes back as notices
+   * for the command's result.
+   */
+  afterCommand(docker: Docker, sinceMs: number): Promise<string[]>;
   /** With the sandbox: stops the proxy. */
   stop(): Promise<void>;
 }
@@ -70,6 +78,7 @@ export function sandboxEgressFor(
       `terminal.docker.network: allowlist needs a container MonoClaw manages, but terminal.docker.container is set (${config.container}); unset one of them`,
     );
   }
+  const decisionLog = createEgressDecisionLog(join(monoclawHomeOf(sources.env, sources.homeDir ?? homedir()), "egress", `${sandboxName}.jsonl`));
   let gateway: EgressGateway | undefined;
   let made: Promise<EgressGateway> | undefined;
   let secrets: BoundSecret[] = [];
@@ -108,7 +117,11 @@ export function sandboxEgressFor(
       await installSandboxCa(docker, containerId, authority.certificatePem);
       trustInstalled = `${containerId}@${authority.version}`;
     },
-    refusalsSince: (docker, sinceMs) => egressRefusalsSince(docker, sandboxName, sinceMs),
+    async afterCommand(docker, sinceMs) {
+      const decisions = await egressDecisionsSince(docker, sandboxName, sinceMs);
+      await decisionLog.append(decisions);
+      return refusalNotices(decisions, sandboxName);
+    },
     execEnv: () => (secrets.length > 0 ? [...placeholderEnv(secrets), ...caTrustEnv()] : []),
     async stop() {
       await gateway?.stop();

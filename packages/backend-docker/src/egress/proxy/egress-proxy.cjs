@@ -29,6 +29,7 @@ const dns = require("node:dns");
 const fs = require("node:fs");
 const os = require("node:os");
 const crypto = require("node:crypto");
+const zlib = require("node:zlib");
 
 /* global __monoclawModules */
 // In the proxy container the sibling files arrive bundled (egress-proxy-source.ts); in tests they are files.
@@ -263,6 +264,9 @@ function decide(host, port) {
       rule: "no policy loaded",
       reason: `refused ${host}:${port}: the egress policy is not loaded yet (MonoClaw loads it when it starts the sandbox)`,
     };
+  // RFC 6761: no .invalid name can exist, so it is refused before any rule or lookup (doctor's probe asks for one).
+  if (host === "invalid" || host.endsWith(".invalid"))
+    return { allowed: false, rule: "invalid name", reason: `refused ${host}:${port}: .invalid names never exist (RFC 6761); refused without a lookup` };
   const deny = policy.deny.find((rule) => ruleMatches(rule, host, port, rule.port === undefined ? [port] : []));
   if (deny)
     return {
@@ -388,17 +392,54 @@ function forwardBody(request, upstream, onFound, counter) {
   });
 }
 
-/** Pipes an upstream response back, real secret values turned into their placeholders. */
-function returnResponse(upstreamResponse, response, counter, onEnd) {
-  const scrubber = secretInjection.valueScrubber(policy.secrets);
-  response.writeHead(upstreamResponse.statusCode ?? 502, secretInjection.scrubHeaders(upstreamResponse.headers, policy.secrets));
-  upstreamResponse.on("data", (chunk) => {
-    counter.down += chunk.length;
+/** Decoders for the content codings an upstream may send although the proxy asked for identity. */
+const DECODERS = { gzip: zlib.createGunzip, "x-gzip": zlib.createGunzip, deflate: zlib.createInflate, br: zlib.createBrotliDecompress };
+
+/**
+ * The body of a terminated request's response as the scrubber must see it:
+ * decoded when the upstream compressed it anyway (a value inside gzip is not
+ * recognisable), or an error naming a coding the proxy cannot read.
+ */
+function decodedBody(upstreamResponse, method) {
+  const coding = String(upstreamResponse.headers["content-encoding"] ?? "identity")
+    .trim()
+    .toLowerCase();
+  const status = upstreamResponse.statusCode ?? 0;
+  if (coding === "identity" || method === "HEAD" || status === 204 || status === 304) return { body: upstreamResponse };
+  const decoder = Object.hasOwn(DECODERS, coding) ? DECODERS[coding]() : undefined;
+  if (!decoder) return { error: `the response's Content-Encoding ${coding} cannot be checked for a secret's value` };
+  upstreamResponse.on("error", (error) => decoder.destroy(error));
+  return { body: upstreamResponse.pipe(decoder), decoded: true };
+}
+
+/**
+ * Pipes an upstream response back, real secret values (and `echoes`, their
+ * re-encoded forms) turned into their placeholders. `checked`: a response to a
+ * request the proxy put a secret into could hold its value, so its body is decoded first.
+ */
+function returnResponse(upstreamResponse, response, counter, onEnd, { checked = false, method = "GET", echoes = [] } = {}) {
+  const scrubber = secretInjection.valueScrubber(policy.secrets, echoes);
+  const headers = secretInjection.scrubHeaders(upstreamResponse.headers, policy.secrets, echoes);
+  const { body, decoded, error } = checked ? decodedBody(upstreamResponse, method) : { body: upstreamResponse };
+  upstreamResponse.on("data", (chunk) => (counter.down += chunk.length));
+  if (!body) {
+    upstreamResponse.destroy();
+    response.writeHead(502, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+    response.end(`MonoClaw egress: ${error}\n`);
+    return onEnd(error);
+  }
+  if (decoded) {
+    delete headers["content-encoding"];
+    delete headers["content-length"];
+  }
+  response.writeHead(upstreamResponse.statusCode ?? 502, headers);
+  body.on("data", (chunk) => {
     const safe = scrubber.push(chunk);
-    if (safe.length && !response.write(safe)) upstreamResponse.pause();
+    if (safe.length && !response.write(safe)) body.pause();
   });
-  response.on("drain", () => upstreamResponse.resume());
-  upstreamResponse.on("end", () => {
+  response.on("drain", () => body.resume());
+  body.on("error", () => response.destroy());
+  body.on("end", () => {
     response.end(scrubber.end());
     onEnd();
   });
@@ -406,7 +447,7 @@ function returnResponse(upstreamResponse, response, counter, onEnd) {
 
 /** Forwards one request (plain HTTP, or HTTPS the proxy terminated) to the checked address. */
 function forward(request, response, target) {
-  const { host, port, address, rule, method, secure, headers, substituted } = target;
+  const { host, port, address, rule, method, secure, headers, substituted, echoes } = target;
   const counter = { up: 0, down: 0 };
   const refuse = (secret) =>
     refuseHttp(response, host, port, method, "exfiltration", exfiltrationReason(secret, host, port, "in the request body"), { secret });
@@ -423,19 +464,25 @@ function forward(request, response, target) {
       ...(secure ? { servername: net.isIP(host) ? undefined : host, ...(policy.upstreamCa ? { ca: policy.upstreamCa } : {}) } : {}),
     },
     (upstreamResponse) =>
-      returnResponse(upstreamResponse, response, counter, () =>
-        record({
-          decision: "allowed",
-          method,
-          host,
-          port,
-          address,
-          rule,
-          ...(secure ? { tls: "terminated" } : {}),
-          ...(substituted.length ? { secrets: substituted } : {}),
-          bytes_up: counter.up,
-          bytes_down: counter.down,
-        }),
+      returnResponse(
+        upstreamResponse,
+        response,
+        counter,
+        (error) =>
+          record({
+            decision: error ? "failed" : "allowed",
+            ...(error ? { error } : {}),
+            method,
+            host,
+            port,
+            address,
+            rule,
+            ...(secure ? { tls: "terminated" } : {}),
+            ...(substituted.length ? { secrets: substituted } : {}),
+            bytes_up: counter.up,
+            bytes_down: counter.down,
+          }),
+        { checked: secure, method, echoes },
       ),
   );
   upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
@@ -494,6 +541,9 @@ const server = http.createServer((request, response) => {
   );
 });
 
+/** Request headers a terminated request loses (see below). */
+const TERMINATED_DROPPED_HEADERS = ["accept-encoding", "range", "if-range"];
+
 /** Serves the HTTPS requests of CONNECT tunnels the proxy terminated (hosts a secret is bound to). */
 const terminated = http.createServer((request, response) => {
   const tunnel = request.socket.monoclawTunnel;
@@ -517,9 +567,11 @@ const terminated = http.createServer((request, response) => {
     return refuse("exfiltration", exfiltrationReason(injected.foreign.secret, host, port, `in the ${injected.foreign.header} header`), {
       secret: injected.foreign.secret,
     });
-  // identity: the proxy must see a real value that comes back, to turn it into the placeholder again.
+  // identity: the proxy must see a real value that comes back, to turn it into the placeholder again;
+  // no Range: a slice of an echo may hold part of a value, which the scrubber cannot recognise.
+  const dropped = (name) => TERMINATED_DROPPED_HEADERS.includes(name.toLowerCase());
   const headers = forwardedHeaders(injected.headers, String(request.headers.host)).filter((_, i, all) =>
-    i % 2 === 0 ? all[i].toLowerCase() !== "accept-encoding" : all[i - 1].toLowerCase() !== "accept-encoding",
+    i % 2 === 0 ? !dropped(all[i]) : !dropped(all[i - 1]),
   );
   headers.push("Accept-Encoding", "identity");
   forward(request, response, {
@@ -532,6 +584,7 @@ const terminated = http.createServer((request, response) => {
     path: request.url,
     headers,
     substituted: injected.substituted,
+    echoes: injected.echoes,
   });
 });
 

@@ -5,7 +5,7 @@
 // server name). A placeholder anywhere else is an exfiltration attempt. The
 // real value coming back in a response is turned into the placeholder again,
 // so the sandbox never holds it (placeholders have the value's length, so
-// Content-Length stays right).
+// Content-Length stays right; a shorter value is masked with `*` in a body).
 "use strict";
 
 /**
@@ -22,16 +22,20 @@ function basicCredentials(value) {
 /** @param {string} text @param {Secret[]} secrets */
 const placeholdersIn = (text, secrets) => secrets.filter((secret) => text.includes(secret.placeholder));
 
+/** A real form and the form the sandbox wrote (a Basic token the proxy re-encoded): scrubbed from the response like a value. @typedef {{ from: string, to: string }} Echo */
+
 /**
  * Rewrites raw headers ([name, value, name, value, ...]) for a request to
  * `host`: placeholders of secrets bound to it become the real values;
  * a placeholder of any other secret refuses the request.
  * @param {string[]} rawHeaders @param {string} host @param {number} port @param {Secret[]} secrets
- * @returns {{ headers: string[], substituted: string[], foreign?: { secret: string, header: string } }}
+ * @returns {{ headers: string[], substituted: string[], echoes: Echo[], foreign?: { secret: string, header: string } }}
  */
 function injectSecrets(rawHeaders, host, port, secrets) {
   const headers = [];
   const substituted = new Set();
+  /** @type {Echo[]} */
+  const echoes = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
     let value = rawHeaders[i + 1];
@@ -39,14 +43,19 @@ function injectSecrets(rawHeaders, host, port, secrets) {
     const text = basic ? basic.decoded : value;
     let rewritten = text;
     for (const secret of placeholdersIn(text, secrets)) {
-      if (!secret.binds(host, port)) return { headers: [], substituted: [], foreign: { secret: secret.name, header: name } };
+      if (!secret.binds(host, port)) return { headers: [], substituted: [], echoes: [], foreign: { secret: secret.name, header: name } };
       rewritten = rewritten.split(secret.placeholder).join(secret.value);
       substituted.add(secret.name);
     }
-    if (rewritten !== text) value = basic ? `${basic.prefix}${Buffer.from(rewritten, "utf8").toString("base64")}` : rewritten;
+    if (rewritten !== text && basic) {
+      // The value in base64 is the value still: an upstream echoing the header must not hand it back.
+      const encoded = Buffer.from(rewritten, "utf8").toString("base64");
+      echoes.push({ from: encoded, to: value.slice(basic.prefix.length).trim() });
+      value = `${basic.prefix}${encoded}`;
+    } else if (rewritten !== text) value = rewritten;
     headers.push(name, value);
   }
-  return { headers, substituted: [...substituted] };
+  return { headers, substituted: [...substituted], echoes };
 }
 
 /**
@@ -111,19 +120,28 @@ function createStreamScanner(needles) {
 /** Finds placeholders in a request body (refused: placeholders are substituted in headers only). @param {Secret[]} secrets */
 const placeholderScanner = (secrets) => createStreamScanner(secrets.map((s) => ({ from: Buffer.from(s.placeholder), name: s.name })));
 
-/** Turns real values in a response back into placeholders. @param {Secret[]} secrets */
-const valueScrubber = (secrets) =>
-  createStreamScanner(
-    secrets
-      .filter((s) => Buffer.byteLength(s.value) === Buffer.byteLength(s.placeholder))
-      .map((s) => ({ from: Buffer.from(s.value), to: Buffer.from(s.placeholder), name: s.name })),
-  );
+/** What replaces `from` in a body: `to`, or a mask of `from`'s length where `to` is longer or shorter (Content-Length holds). */
+function sameLength(from, to) {
+  const length = Buffer.byteLength(from);
+  return Buffer.byteLength(to) === length ? Buffer.from(to) : Buffer.alloc(length, "*");
+}
 
-/** Response headers with real values turned into placeholders. @param {Record<string, string | string[] | undefined>} headers @param {Secret[]} secrets */
-function scrubHeaders(headers, secrets) {
+/** Every real form a response may hold, with what the sandbox gets instead. @param {Secret[]} secrets @param {Echo[]} echoes */
+const realForms = (secrets, echoes) => [
+  ...secrets.map((s) => ({ from: s.value, to: s.placeholder, name: s.name })),
+  ...echoes.map((e) => ({ ...e, name: "" })),
+];
+
+/** Turns real values (and `echoes`) in a response body back into placeholders. @param {Secret[]} secrets @param {Echo[]} [echoes] */
+const valueScrubber = (secrets, echoes = []) =>
+  createStreamScanner(realForms(secrets, echoes).map((f) => ({ from: Buffer.from(f.from), to: sameLength(f.from, f.to), name: f.name })));
+
+/** Response headers with real values (and `echoes`) turned into placeholders. @param {Record<string, string | string[] | undefined>} headers @param {Secret[]} secrets @param {Echo[]} [echoes] */
+function scrubHeaders(headers, secrets, echoes = []) {
   /** @type {Record<string, string | string[]>} */
   const out = {};
-  const scrub = (text) => secrets.reduce((acc, s) => acc.split(s.value).join(s.placeholder), text);
+  const forms = realForms(secrets, echoes);
+  const scrub = (text) => forms.reduce((acc, f) => acc.split(f.from).join(f.to), text);
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     out[name] = Array.isArray(value) ? value.map(scrub) : scrub(value);
