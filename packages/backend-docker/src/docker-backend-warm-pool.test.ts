@@ -110,4 +110,28 @@ describe("warm_pool (real engine)", () => {
     await other.dispose();
     expect(await members(`${tag}-other`)).toHaveLength(1); // its own pool, refilled
   });
+  it("keeps waiting members paused, and never hands out a pool-named member that runs (another claim unpaused it first)", async () => {
+    const ending = session(nextSession());
+    await ending.exec("true");
+    await ending.dispose(); // refills: at least one waiting member
+    const waiting = await members();
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const m of waiting) expect((await testDocker.getContainer(m.id).inspect()).State.Paused).toBe(true);
+
+    // Another process's claim has unpaused every member and not yet renamed them: none of them is free.
+    for (const m of waiting) await testDocker.getContainer(m.id).unpause();
+    const late = session(nextSession());
+    const lateId = await late.ensureContainer();
+    expect(waiting.map((m) => m.id)).not.toContain(lateId); // created cold instead
+    expect(text((await late.exec("echo cold")).stdout.head)).toBe("cold\n");
+    await late.dispose();
+
+    // Positive control: a member that waits (paused) is claimed.
+    const [next] = (await members()).filter((m) => !waiting.some((w) => w.id === m.id));
+    expect(next).toBeDefined();
+    const claimer = session(nextSession());
+    expect(await claimer.ensureContainer()).toBe(next!.id);
+    await claimer.dispose();
+    for (const m of waiting) await testDocker.getContainer(m.id).remove({ force: true, v: true });
+  });
 });

@@ -106,7 +106,7 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
     server.enqueue(step.toolCall("bash", { command: "hostname" }), step.text("cold"));
     expect(await runBin(["run", "--backend", "docker", "first"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0 });
     const [waiting] = await containersOf(home);
-    expect(waiting).toMatchObject({ fromPool: true, state: "running" });
+    expect(waiting).toMatchObject({ fromPool: true, state: "paused" }); // a waiting member is paused: its claim is the unpause
     expect(waiting!.name).toMatch(/^monoclaw-pool-/);
     const listed = await runBin(["sandbox", "ls"], { env: home.env, cwd: home.root });
     expect(listed.stdout).toMatch(new RegExp(`^\\s+${waiting!.name}\\s+Up .*\\s+session\\s+waiting\\s+.*\\(the next session\\)$`, "m"));

@@ -1,18 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
-import { runContainerExec } from "../exec/container-exec.js";
+import { BackendError } from "@monoclaw/core/backend";
+import { engineMessage } from "../engine/engine-errors.js";
 import { LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_MANAGED_BY, LABEL_POOL, MANAGED_BY_VALUE } from "./container-labels.js";
 import { removeManaged } from "./container-reaper.js";
 import { withCreatedAt, type ContainerSpec } from "./container-spec.js";
 
 /** Names of unclaimed pool members: `monoclaw-pool-<config hash>-<random>`; a claim renames the member to its session's name. */
 export const POOL_NAME_PREFIX = "monoclaw-pool-";
-/**
- * Made by the one claim that wins a member. `mkdir` is atomic, so when two
- * processes race for one member exactly one gets it; the engine's rename
- * alone is not a lock (it renames whatever the old name resolved to).
- */
-const CLAIM_MARK = "/tmp/.monoclaw-claimed";
 
 interface PoolMember {
   id: string;
@@ -20,10 +15,15 @@ interface PoolMember {
   createdAt: number;
 }
 
-/** Running, unclaimed members made from this exact spec (same config hash, image id included), oldest first. */
+/**
+ * Waiting members made from this exact spec (same config hash, image id
+ * included), oldest first. A waiting member is paused: its claim is the
+ * unpause. A pool-named member that runs is being claimed right now (or its
+ * claimer died before the rename): never a candidate.
+ */
 async function poolMembers(docker: Docker, configHash: string): Promise<PoolMember[]> {
   const listed = await docker.listContainers({
-    filters: { label: [`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`, `${LABEL_POOL}=true`, `${LABEL_CONFIG_HASH}=${configHash}`], status: ["running"] },
+    filters: { label: [`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`, `${LABEL_POOL}=true`, `${LABEL_CONFIG_HASH}=${configHash}`], status: ["paused"] },
   });
   return listed
     .map((c) => ({ id: c.Id, name: (c.Names[0] ?? "").replace(/^\//, ""), createdAt: Date.parse(c.Labels[LABEL_CREATED_AT] ?? "") || c.Created * 1000 }))
@@ -32,15 +32,23 @@ async function poolMembers(docker: Docker, configHash: string): Promise<PoolMemb
 }
 
 /**
- * Takes one ready member of the pool for `name`: marks it claimed inside the
- * container (the tie-breaker), then renames it. Returns its id, or undefined
- * when the pool has none left (the caller creates a container as usual). A
- * member another process claimed first, or one that vanished, is skipped.
+ * Takes one ready member of the pool for `spec.name`: unpauses it (the
+ * claim), then renames it. Returns its id, or undefined when the pool has none
+ * left (the caller creates a container as usual). The engine unpauses under
+ * the container's lock and refuses a container that is not paused, so of
+ * claims racing for one member exactly one wins, with one API call and no
+ * process started in the container (the rename alone is no lock: it renames
+ * whatever the old name resolved to). A member another process claimed
+ * first, or one that vanished, is skipped.
  */
 export async function claimPoolMember(docker: Docker, spec: ContainerSpec): Promise<string | undefined> {
   for (const member of await poolMembers(docker, spec.configHash)) {
-    const won = await runContainerExec(docker, member.id, { cmd: ["/bin/sh", "-c", `mkdir ${CLAIM_MARK}`], user: "0" }).catch(() => undefined);
-    if (won?.exitCode !== 0) continue;
+    const won = await docker
+      .getContainer(member.id)
+      .unpause()
+      .then(() => true)
+      .catch(() => false);
+    if (!won) continue;
     try {
       await docker.getContainer(member.id).rename({ name: spec.name });
       return member.id;
@@ -65,10 +73,11 @@ export interface RefillOptions {
 }
 
 /**
- * Brings the pool to `size` running members of this spec: members older than
- * `maxAgeSeconds` are removed, then missing ones are created and started (and
- * prepared), labelled as pool members. Members of other settings are left to
- * their own processes (and to `sandbox rm`). Returns the names created.
+ * Brings the pool to `size` waiting members of this spec: members older than
+ * `maxAgeSeconds` are removed, then missing ones are created, started,
+ * prepared and paused (paused is what "waiting" means: see `poolMembers`),
+ * labelled as pool members. Members of other settings are left to their own
+ * processes (and to `sandbox rm`). Returns the names created.
  */
 export async function refillPool(docker: Docker, options: RefillOptions): Promise<string[]> {
   const now = (options.now ?? new Date()).getTime();
@@ -86,6 +95,7 @@ export async function refillPool(docker: Docker, options: RefillOptions): Promis
     try {
       await docker.getContainer(id).start();
       await options.prepare?.(id);
+      await pauseMember(docker, id);
     } catch (error) {
       await removeManaged(docker, id).catch(() => undefined);
       throw error;
@@ -93,4 +103,16 @@ export async function refillPool(docker: Docker, options: RefillOptions): Promis
     created.push(name);
   }
   return created;
+}
+
+async function pauseMember(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).pause();
+  } catch (error) {
+    throw new BackendError(
+      "UNAVAILABLE",
+      `Could not pause a new warm pool member (${engineMessage(error)}): warm_pool needs an engine that can pause containers (cgroup freezer); set terminal.docker.warm_pool: 0 on this engine`,
+      { cause: error },
+    );
+  }
 }
