@@ -46,4 +46,21 @@ describe("secretPlaceholder", () => {
     // Same shape, other characters: same placeholder (it says nothing about the value but its shape).
     expect(secretPlaceholder("box", "T", "ghp_99A1b22C333d4444E5555f666677Gh888I9j")).toBe(secretPlaceholder("box", "T", value));
   });
+
+  it("returns a placeholder that is not the value for a value of symbols or separators only (it recursed forever)", () => {
+    const symbols = '!@#$%^&*()+{}|:"<>?';
+    expect(secretPlaceholder("box", "PASSWORD", symbols)).toMatch(/^[a-z]{19}$/);
+    // Nothing to draw: the shape would be the value itself.
+    expect(secretPlaceholder("box", "PASSWORD", "----------------")).toMatch(/^MONOCLAW_PLACEHOLDER_[0-9a-z]{12}$/);
+    expect(secretPlaceholder("box", "PASSWORD", "a-b-c-d-e-f-g-h-i")).toMatch(/^MONOCLAW_PLACEHOLDER_[0-9a-z]{12}$/);
+  });
+
+  it("does not hand the sandbox the symbols of a password: only the separators - _ . are kept", () => {
+    const value = "p@ss!w0rd#with$many%symbols^and&more*";
+    const placeholder = secretPlaceholder("box", "PASSWORD", value);
+    expect(placeholder).toHaveLength(value.length);
+    for (const [i, char] of [...value].entries()) if (!/[0-9A-Za-z\-_.]/.test(char)) expect(placeholder[i], `position ${i}`).toMatch(/[0-9A-Za-z]/);
+    // Positive control: a token's separators stay where tools look for them.
+    expect(secretPlaceholder("box", "K", "sk-ant-api03-abcdefghijklmnop-QRSTUV_0123456789")).toMatch(/^sk-ant-api03-[a-z]{16}-[A-Z]{6}_\d{10}$/);
+  });
 });

@@ -24,6 +24,10 @@ const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const UPPER = LOWER.toUpperCase();
 /** Below this a placeholder cannot have the value's length and still be unmistakable. */
 const MIN_SHAPED_BYTES = 16;
+/** Kept where they are: tokens are split by them (`sk-ant-api03-...`), passwords seldom are. */
+const SEPARATORS = "-_.";
+/** A shaped placeholder has at least this many characters drawn at random (the rest is the prefix and separators). */
+const MIN_DRAWN_CHARACTERS = 12;
 const BASE64URL = `${UPPER}${LOWER}${DIGITS}-_`;
 
 /** An endless stream of pseudo-random bytes from a seed (placeholders are public: no key needed). */
@@ -46,16 +50,18 @@ const base64url = (text: string) => Buffer.from(text).toString("base64url");
 /**
  * What the sandbox sees instead of a secret: the value's length in bytes (so
  * the proxy can swap it in both directions without changing Content-Length;
- * values under 16 bytes get a longer placeholder instead), its
- * known prefix (`ghp_`, `sk-`...) and, character by character, its class
- * (digit, lower, upper; punctuation kept), or a JWT's shape. It is derived
+ * values under 16 bytes, or with fewer than 12 characters to draw, get a
+ * longer placeholder instead), its known prefix (`ghp_`, `sk-`...) and,
+ * character by character, its class (digit, upper, lower; the separators
+ * `-_.` kept, any other symbol a lower-case letter), or a JWT's shape. It is derived
  * from the sandbox and the secret's name, never from the value, so it stays
  * the same across restarts and tells nothing about the value but its length.
  */
 export function secretPlaceholder(sandbox: string, name: string, value: string): string {
   const next = byteStream(`monoclaw-placeholder\0${sandbox}\0${name}`);
+  const unmistakable = () => `MONOCLAW_PLACEHOLDER_${Array.from({ length: 12 }, () => pick(LOWER + DIGITS, next)).join("")}`;
   // A short value's look-alike would turn up in ordinary text: a short secret gets a longer, unmistakable placeholder.
-  if (Buffer.byteLength(value) < MIN_SHAPED_BYTES) return `MONOCLAW_PLACEHOLDER_${Array.from({ length: 12 }, () => pick(LOWER + DIGITS, next)).join("")}`;
+  if (Buffer.byteLength(value) < MIN_SHAPED_BYTES) return unmistakable();
   if (JWT.test(value)) {
     const head = `${base64url('{"alg":"none","typ":"JWT"}')}.${base64url(JSON.stringify({ sub: "monoclaw-placeholder", name }))}.`;
     const tail = value.length - head.length;
@@ -63,13 +69,17 @@ export function secretPlaceholder(sandbox: string, name: string, value: string):
   }
   const prefix = KNOWN_PREFIXES.find((known) => value.startsWith(known) && value.length > known.length + 8) ?? "";
   let placeholder = prefix;
+  let drawn = 0;
   for (const char of value.slice(prefix.length)) {
+    drawn++;
     if (DIGITS.includes(char)) placeholder += pick(DIGITS, next);
-    else if (LOWER.includes(char)) placeholder += pick(LOWER, next);
     else if (UPPER.includes(char)) placeholder += pick(UPPER, next);
-    else if (char.charCodeAt(0) < 0x80) placeholder += char;
-    else placeholder += Array.from({ length: Buffer.byteLength(char) }, () => pick(LOWER, next)).join(""); // same bytes, none of the value's
+    else if (SEPARATORS.includes(char)) {
+      placeholder += char;
+      drawn--;
+    } // Any other symbol of a password would be handed to the sandbox as it is: a letter instead, as many bytes.
+    else placeholder += Array.from({ length: Buffer.byteLength(char) }, () => pick(LOWER, next)).join("");
   }
-  // Astronomically unlikely, but a placeholder must never be the value.
-  return placeholder === value ? secretPlaceholder(`${sandbox}\0again`, name, value) : placeholder;
+  // Mostly separators, the shape would be most of the value; and a placeholder must never be the value.
+  return drawn < MIN_DRAWN_CHARACTERS || placeholder === value ? unmistakable() : placeholder;
 }
