@@ -7,6 +7,9 @@ export const SANDBOX_CA_FILE = "/etc/monoclaw/egress-ca.pem";
 /** The image's system roots plus the proxy's CA (stores that replace the default: OpenSSL, curl, git, Python). */
 export const SANDBOX_CA_BUNDLE = "/etc/monoclaw/ca-bundle.pem";
 
+/** The tools of the install script, from the image's system directories only. */
+const SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
 /** Where images keep their system bundle: Debian/Ubuntu/Alpine, Fedora/RHEL, then the rest. */
 const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem"];
 
@@ -44,6 +47,8 @@ export async function installSandboxCa(docker: Docker, containerId: string, cert
   const result = await runContainerExec(docker, containerId, {
     cmd: ["/bin/sh", "-c", INSTALL_SCRIPT],
     user: "0",
+    // Root runs this: the image's PATH may start with a directory the sandbox's user can write.
+    env: [`PATH=${SYSTEM_PATH}`],
     stdin: Buffer.from(certificatePem),
     onOutput: (stream, chunk) => {
       if (stream === "stderr" && stderr.length < 2048) stderr += Buffer.from(chunk).toString("utf8");
