@@ -59,6 +59,11 @@ function echoServer(name: string, secure: boolean): Promise<number> {
         response.writeHead(200, { ...echo, "content-encoding": "gzip" });
         return response.end(gzipSync(body));
       }
+      // A transfer coding the client may decode (curl --tr-encoding) but the proxy would not look into.
+      if (entry.url.startsWith("/te-gzip")) {
+        response.writeHead(200, { ...echo, "transfer-encoding": "gzip, chunked" });
+        return response.end(gzipSync(body));
+      }
       // Like a static file server: a byte range of the echo.
       const range = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range ?? ""));
       if (range) {
@@ -332,5 +337,28 @@ describe("egress proxy: secretless credentials", () => {
     expect(seen.map((entry) => entry.headers.authorization)).toEqual([`Bearer ${REAL}`, `Bearer ${REAL}`, `Bearer ${REAL}`]);
     expect(pieces.join("")).not.toContain(REAL);
     expect(pieces.join("")).not.toContain(REAL.slice(0, half));
+  });
+
+  it("refuses a response in a transfer coding it cannot look into (gzip, chunked) rather than pass a compressed echo on", async () => {
+    const reply = await viaConnect({ port: boundPort, path: "/te-gzip", headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    // Positive control: the upstream got the real value (and answered with it, compressed).
+    expect(seen[0]?.headers.authorization).toBe(`Bearer ${REAL}`);
+    expect(reply.status).toBe(502);
+    expect(reply.body).toContain("Transfer-Encoding gzip, chunked cannot be checked");
+  });
+
+  it("puts the value only into credential headers: a placeholder in another header (a callback URL the host would call) is refused", async () => {
+    const reply = await viaConnect({
+      port: boundPort,
+      headers: { authorization: `Bearer ${PLACEHOLDER}`, "x-callback-url": `https://attacker.example/?t=${PLACEHOLDER}` },
+      ca: proxyCa(),
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toContain("in the x-callback-url header, which is not a credential header");
+    expect(seen).toHaveLength(0);
+    // Positive control: credential headers of other names get the value.
+    const fine = await viaConnect({ port: boundPort, headers: { cookie: `session=${PLACEHOLDER}`, "private-token": PLACEHOLDER }, ca: proxyCa() });
+    expect(fine.status).toBe(200);
+    expect(seen[0]?.headers).toMatchObject({ cookie: `session=${REAL}`, "private-token": REAL });
   });
 });

@@ -358,7 +358,7 @@ function authorize(host, port, refuse, onAllowed) {
 /** The refusal of a request that carries a placeholder where it may not go. */
 function exfiltrationReason(secret, host, port, where) {
   const bound = policy.secrets.find((s) => s.name === secret)?.hostTexts ?? [];
-  return `refused ${host}:${port}: the request carries the placeholder of secret ${secret} ${where}, but ${secret} is bound only to ${bound.join(", ") || "no host"} over HTTPS (headers only); recorded as an exfiltration attempt`;
+  return `refused ${host}:${port}: the request carries the placeholder of secret ${secret} ${where}, but ${secret} is bound only to ${bound.join(", ") || "no host"} over HTTPS (in credential headers only); recorded as an exfiltration attempt`;
 }
 
 /**
@@ -404,6 +404,9 @@ function decodedBody(upstreamResponse, method) {
   const coding = String(upstreamResponse.headers["content-encoding"] ?? "identity")
     .trim()
     .toLowerCase();
+  const transfer = String(upstreamResponse.headers["transfer-encoding"] ?? "chunked").toLowerCase();
+  if (transfer.split(",").some((t) => t.trim() !== "chunked"))
+    return { error: `the response's Transfer-Encoding ${transfer} cannot be checked for a secret's value` };
   const status = upstreamResponse.statusCode ?? 0;
   if (coding === "identity" || method === "HEAD" || status === 204 || status === 304) return { body: upstreamResponse };
   const decoder = Object.hasOwn(DECODERS, coding) ? DECODERS[coding]() : undefined;
@@ -563,10 +566,15 @@ const terminated = http.createServer((request, response) => {
   const inUrl = secretInjection.placeholderInRequest(request.url ?? "", [], policy.secrets);
   if (inUrl) return refuse("exfiltration", exfiltrationReason(inUrl.name, host, port, "in the URL"), { secret: inUrl.name });
   const injected = secretInjection.injectSecrets(request.rawHeaders, host, port, policy.secrets);
+  const { header, credential } = injected.foreign ?? {};
   if (injected.foreign)
-    return refuse("exfiltration", exfiltrationReason(injected.foreign.secret, host, port, `in the ${injected.foreign.header} header`), {
-      secret: injected.foreign.secret,
-    });
+    return refuse(
+      "exfiltration",
+      exfiltrationReason(injected.foreign.secret, host, port, `in the ${header} header${credential ? "" : ", which is not a credential header"}`),
+      {
+        secret: injected.foreign.secret,
+      },
+    );
   // identity: the proxy must see a real value that comes back, to turn it into the placeholder again;
   // no Range: a slice of an echo may hold part of a value, which the scrubber cannot recognise.
   const dropped = (name) => TERMINATED_DROPPED_HEADERS.includes(name.toLowerCase());

@@ -19,6 +19,12 @@ function basicCredentials(value) {
   return { prefix: match[1], decoded: Buffer.from(match[2], "base64").toString("utf8") };
 }
 
+/**
+ * Headers a credential travels in (Authorization, Cookie, x-api-key, private-token, X-Vault-Token...).
+ * Only these get a value: in any other header the host might pass it on (a callback URL, a Referer).
+ */
+const CREDENTIAL_HEADER = /^(authorization|cookie)$|auth|token|key|secret|session|credential|password|signature/i;
+
 /** @param {string} text @param {Secret[]} secrets */
 const placeholdersIn = (text, secrets) => secrets.filter((secret) => text.includes(secret.placeholder));
 
@@ -26,10 +32,11 @@ const placeholdersIn = (text, secrets) => secrets.filter((secret) => text.includ
 
 /**
  * Rewrites raw headers ([name, value, name, value, ...]) for a request to
- * `host`: placeholders of secrets bound to it become the real values;
- * a placeholder of any other secret refuses the request.
+ * `host`: placeholders of secrets bound to it become the real values in
+ * credential headers; a placeholder of any other secret, or in any other
+ * header, refuses the request.
  * @param {string[]} rawHeaders @param {string} host @param {number} port @param {Secret[]} secrets
- * @returns {{ headers: string[], substituted: string[], echoes: Echo[], foreign?: { secret: string, header: string } }}
+ * @returns {{ headers: string[], substituted: string[], echoes: Echo[], foreign?: { secret: string, header: string, credential: boolean } }}
  */
 function injectSecrets(rawHeaders, host, port, secrets) {
   const headers = [];
@@ -43,7 +50,8 @@ function injectSecrets(rawHeaders, host, port, secrets) {
     const text = basic ? basic.decoded : value;
     let rewritten = text;
     for (const secret of placeholdersIn(text, secrets)) {
-      if (!secret.binds(host, port)) return { headers: [], substituted: [], echoes: [], foreign: { secret: secret.name, header: name } };
+      if (!secret.binds(host, port) || !CREDENTIAL_HEADER.test(name))
+        return { headers: [], substituted: [], echoes: [], foreign: { secret: secret.name, header: name, credential: CREDENTIAL_HEADER.test(name) } };
       rewritten = rewritten.split(secret.placeholder).join(secret.value);
       substituted.add(secret.name);
     }
