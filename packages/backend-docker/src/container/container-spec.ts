@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ContainerCreateOptions } from "dockerode";
 import { memoryToBytes, type DockerConfig } from "../docker-config.js";
+import { processLimitOptions } from "./process-limit.js";
 import {
   LABEL_CONFIG_HASH,
   LABEL_CREATED_AT,
@@ -105,7 +106,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
       CapDrop: ["ALL"],
       CapAdd: [...ADDED_CAPABILITIES],
       SecurityOpt: ["no-new-privileges:true"],
-      PidsLimit: config.pids_limit,
+      ...processLimitOptions(config.pids_limit, config.runtime),
       NetworkMode: config.network,
       ReadonlyRootfs: config.read_only_root,
       Binds: input.binds,
