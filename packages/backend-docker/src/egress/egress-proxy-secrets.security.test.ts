@@ -152,6 +152,22 @@ function viaConnect(options: {
   });
 }
 
+/** Raw bytes written into one TLS connection through a CONNECT tunnel; everything the proxy answered until it closed. */
+function rawTls(port: number, bytes: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const connect = http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: `localhost:${port}` });
+    connect.on("connect", (_response, socket) => {
+      const secure = tls.connect({ socket, servername: "localhost", ca }, () => secure.write(bytes));
+      let answer = "";
+      secure.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8")));
+      secure.on("close", () => resolve(answer));
+      secure.on("error", reject);
+    });
+    connect.on("error", reject);
+    connect.end();
+  });
+}
+
 /** A plain-HTTP request in absolute form through the proxy. */
 function viaPlainHttp(path: string, headers: Record<string, string>): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -360,5 +376,18 @@ describe("egress proxy: secretless credentials", () => {
     const fine = await viaConnect({ port: boundPort, headers: { cookie: `session=${PLACEHOLDER}`, "private-token": PLACEHOLDER }, ca: proxyCa() });
     expect(fine.status).toBe(200);
     expect(seen[0]?.headers).toMatchObject({ cookie: `session=${REAL}`, "private-token": REAL });
+  });
+
+  it("checks every request on a kept-alive tunnel: a pipelined request with another Host or in absolute form gets no value", async () => {
+    const request = (target: string, host: string) => `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${PLACEHOLDER}\r\n\r\n`;
+    const good = request("/first", `localhost:${boundPort}`);
+    for (const second of [request("/second", "elsewhere.example"), request("https://elsewhere.example/second", `localhost:${boundPort}`)]) {
+      seen.length = 0;
+      const answer = await rawTls(boundPort, good + second, proxyCa());
+      // Positive control: the first request got through with the value.
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(seen.map((entry) => [entry.url, entry.headers.authorization])).toEqual([["/first", `Bearer ${REAL}`]]);
+      expect(answer).toMatch(/HTTP\/1\.1 403[\s\S]*(does not agree with the TLS server name|origin form)/);
+    }
   });
 });
