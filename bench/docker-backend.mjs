@@ -3,7 +3,7 @@
 // Reproduce: bash scripts/ensure-docker.sh && bash docker/test-images/build.sh \
 //   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-backend.mjs
 // Options (env): BENCH_IMAGE (default monoclaw-test/busybox:latest), BENCH_RUNS (per-command runs, default 300),
-// BENCH_COLD_RUNS (default 10).
+// BENCH_COLD_RUNS (default 10), BENCH_POOL_ONLY=1 (only the interleaved cold / pool / idle loop and its floors).
 //
 // Method (network none everywhere):
 // - per command: `true` through the backend (exec, which sends `sh -c` to a pooled shell in the container,
@@ -17,11 +17,14 @@
 // - after idle: a ShellSession's next command once `idle_timeout` (1 s) froze the container
 //   (`idle_action: pause`) or stopped it (`stop`), interleaved with the cold start and `docker run` samples;
 // - from the warm pool: a new session backend (`scope: session`, `warm_pool: 1`) to its first `exec("true")`,
-//   claiming the member the previous session's dispose left (the refill is not timed), same loop.
+//   claiming the member the previous session's dispose left (the refill is not timed), same loop;
+// - floors of any claim that crosses processes, same loop: one new process in a running container through
+//   the Engine API (exec create + start + `true` + exit code, what opening a shell costs at least), and the
+//   unpause of a paused container (the claim's one call).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker.js";
 import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
@@ -32,6 +35,7 @@ const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
 const OUTPUT_RUNS = Number(process.env.BENCH_OUTPUT_RUNS ?? 5);
+const POOL_ONLY = process.env.BENCH_POOL_ONLY === "1";
 const PREFIX = `mc-bench-${process.pid}`;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 
@@ -69,6 +73,13 @@ async function cleanup() {
 
 const results = {};
 try {
+  if (!POOL_ONLY) await perCommandOutputAndFiles();
+  await coldPoolAndIdle();
+} finally {
+  await cleanup();
+}
+
+async function perCommandOutputAndFiles() {
   // Per-command round trip.
   const name = `${PREFIX}-warm`;
   const backend = createDockerBackend(backendOptions(name));
@@ -135,7 +146,9 @@ try {
   results.write100 = await time(3, 0, () => backend.writeFile("bench/hundred.bin", hundredMb));
   results.read100 = await time(3, 0, () => backend.readFile("bench/hundred.bin"));
   await backend.dispose();
+}
 
+async function coldPoolAndIdle() {
   // After idle: one backend per idle_action, each with a session open; the idle timer pauses or stops the container.
   const idleBackend = (idleAction) => {
     const idleName = `${PREFIX}-idle-${idleAction}`;
@@ -172,6 +185,12 @@ try {
   await primer.exec("true");
   await primer.dispose(); // leaves the first member
   const fromPool = [];
+  // The floors: a container of its own, running, for the raw exec; paused (untimed) before each timed unpause.
+  const floorName = `${PREFIX}-floor`;
+  const floor = createDockerBackend(backendOptions(floorName));
+  const floorId = await floor.ensureContainer();
+  const execFloor = [];
+  const unpauseFloor = [];
 
   // Cold start: backend and `docker run` alternate, so drift hits both alike.
   const cold = [];
@@ -195,6 +214,13 @@ try {
     const poolElapsed = performance.now() - poolStarted;
     await claimed.dispose(); // removes it and refills the pool for the next round
     if (i > 0) fromPool.push(poolElapsed);
+    const execStarted = performance.now();
+    await runContainerExec(docker, floorId, { cmd: ["true"] });
+    if (i > 0) execFloor.push(performance.now() - execStarted);
+    await docker.getContainer(floorId).pause();
+    const unpauseStarted = performance.now();
+    await docker.getContainer(floorId).unpause();
+    if (i > 0) unpauseFloor.push(performance.now() - unpauseStarted);
     const paused = await afterIdle(pausing, (state) => state.Paused);
     const stopped = await afterIdle(stopping, (state) => !state.Running);
     if (i > 0) {
@@ -204,23 +230,28 @@ try {
   }
   await pausing.backend.dispose();
   await stopping.backend.dispose();
+  await floor.dispose();
   results.cold = stats(cold);
   results.dockerRun = stats(dockerRun);
   results.resumedPaused = stats(resumedPaused);
   results.resumedStopped = stats(resumedStopped);
   results.fromPool = stats(fromPool);
-} finally {
-  await cleanup();
+  results.execFloor = stats(execFloor);
+  results.unpauseFloor = stats(unpauseFloor);
 }
 
 const r = results;
 const pass = (ok) => (ok ? "met" : "NOT met");
-const lines = [
+const header = [
   "## Docker backend (`bench/docker-backend.mjs`)",
   "",
-  `Machine: ${cpus().length} cores, Node ${process.version}, engine ${(await docker.version()).Version}; image \`${IMAGE}\`, network none.`,
+  `Machine: ${cpus().length} cores, Node ${process.version}, engine ${(await docker.version()).Version}; image \`${IMAGE}\`, network none; load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}.`,
   "Reproduce: `pnpm turbo build --filter @monoclaw/backend-docker... && node bench/docker-backend.mjs`",
   "",
+];
+const perCommandLines = () => [
   "| per command (`true`) | median | p95 | runs |",
   "|---|---|---|---|",
   `| backend \`exec\` (pooled shell in the container) | ${ms(r.exec.median)} | ${ms(r.exec.p95)} | ${r.exec.n} |`,
@@ -230,6 +261,8 @@ const lines = [
   "",
   `Speed-up vs \`docker exec\`: exec ${(r.dockerExec.median / r.exec.median).toFixed(1)}x, session ${(r.dockerExec.median / r.session.median).toFixed(1)}x (target at least 40x: ${pass(r.dockerExec.median / r.session.median >= 40)}).`,
   "",
+];
+const poolLines = () => [
   "| cold start (new container to first command) | median | p95 | runs |",
   "|---|---|---|---|",
   `| backend: create + start + shell + \`true\` | ${ms(r.cold.median)} | ${ms(r.cold.p95)} | ${r.cold.n} |`,
@@ -242,10 +275,15 @@ const lines = [
   `| new session from the warm pool: claim + shell + \`true\` | ${ms(r.fromPool.median)} | ${ms(r.fromPool.p95)} | ${r.fromPool.n} |`,
   `| \`idle_action: pause\`: thaw + \`true\` in the same shell | ${ms(r.resumedPaused.median)} | ${ms(r.resumedPaused.p95)} | ${r.resumedPaused.n} |`,
   `| \`idle_action: stop\`: start + new shell + \`true\` | ${ms(r.resumedStopped.median)} | ${ms(r.resumedStopped.p95)} | ${r.resumedStopped.n} |`,
+  `| floor: one new process in a running container through the API (exec create + start + \`true\` + exit code) | ${ms(r.execFloor.median)} | ${ms(r.execFloor.p95)} | ${r.execFloor.n} |`,
+  `| floor: unpause of a paused container (the claim's one call) | ${ms(r.unpauseFloor.median)} | ${ms(r.unpauseFloor.p95)} | ${r.unpauseFloor.n} |`,
   "",
   `From the pool vs \`docker run\`: ${(r.dockerRun.median / r.fromPool.median).toFixed(1)}x faster (target at most 30 ms and at least 7x: ${pass(r.fromPool.median <= 30 && r.dockerRun.median / r.fromPool.median >= 7)}).`,
   `Paused vs stopped: ${(r.resumedStopped.median / r.resumedPaused.median).toFixed(1)}x faster; vs \`docker run\`: ${(r.dockerRun.median / r.resumedPaused.median).toFixed(1)}x faster.`,
+  `Floors in this run: unpause + one exec = ${ms(r.unpauseFloor.median + r.execFloor.median)} (\`docker run\` / 7 = ${ms(r.dockerRun.median / 7)}); from the pool is ${(r.fromPool.median / (r.unpauseFloor.median + r.execFloor.median)).toFixed(2)}x that floor.`,
   "",
+];
+const throughputLines = () => [
   "| throughput | result | target |",
   "|---|---|---|",
   `| 100 MB of output through \`exec\` (captured, spilled to a file), median of ${OUTPUT_RUNS} | ${r.output.mbPerS.toFixed(0)} MB/s, peak RSS growth ${r.output.rssGrowthMb.toFixed(1)} MB, Node CPU ${r.output.cpuMs.toFixed(0)} ms | >= 200 MB/s, < 50 MB (${pass(r.output.mbPerS >= 200 && r.output.rssGrowthMb < 50)}) |`,
@@ -257,4 +295,5 @@ const lines = [
   `| readFile 100 MB | median ${ms(r.read100.median)} (${(100 / (r.read100.median / 1000)).toFixed(0)} MB/s) | |`,
   "",
 ];
+const lines = [...header, ...(POOL_ONLY ? [] : perCommandLines()), ...poolLines(), ...(POOL_ONLY ? [] : throughputLines())];
 console.log(lines.join("\n"));

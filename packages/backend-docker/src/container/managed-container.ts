@@ -45,11 +45,20 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
   let ready: Promise<string> | undefined;
 
   const bringUp = async (): Promise<string> => {
-    const image = await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
+    // The first look at the name goes with the image check (one round trip less before a claim or a reuse); it is
+    // only trusted when no pull came between (a pull takes long enough for the name to change hands).
+    let pulled = false;
+    const [image, firstLook] = await Promise.all([
+      ensureImage(docker, options.spec.config.image, options.spec.config.pull, (event) => {
+        pulled = true;
+        options.onPullProgress?.(event);
+      }),
+      inspectOrUndefined(docker, name),
+    ]);
     const spec = buildContainerSpec({ ...options.spec, imageId: image.Id });
     let replacing = false;
     for (let attempt = 0; attempt < 12; attempt++) {
-      const info = await inspectOrUndefined(docker, name);
+      const info = attempt === 0 && !pulled ? firstLook : await inspectOrUndefined(docker, name);
       if (!info) {
         if (!replacing) options.onCreated?.();
         if (options.claimFromPool) {

@@ -137,6 +137,15 @@ describe("connectEngine against the real engine", () => {
     expect(viaContext.endpoint.source).toMatch(/Docker context .*"local"/);
   });
 
+  it("connects once per process to a local socket: a second backend reuses the connection, with the strategy that found it this time", async () => {
+    const first = await connectEngine(processDiscoveryEnvironment({ HOME: scratch }));
+    const second = await connectEngine(processDiscoveryEnvironment({ HOME: scratch, DOCKER_HOST: "unix:///var/run/docker.sock" }));
+    expect(second.docker).toBe(first.docker); // no second version round trip
+    expect(second.endpoint.source).toBe("DOCKER_HOST");
+    expect(first.endpoint.source).toBe("default socket");
+    expect((await second.docker.version()).Version).toBe(first.engineVersion); // and it works
+  });
+
   it("does not fall back when an explicit endpoint fails, and lists what it tried with the fix", async () => {
     const missing = join(scratch, "nothing.sock");
     const error = await connectEngine(processDiscoveryEnvironment({ HOME: scratch }, `unix://${missing}`)).catch((e: unknown) => e);

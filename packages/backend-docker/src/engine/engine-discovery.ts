@@ -109,7 +109,7 @@ const PING_TIMEOUT_MS = 5_000;
 export async function connectEngine(
   environment: DiscoveryEnvironment,
   strategies: readonly DiscoveryStrategy[] = DISCOVERY_STRATEGIES,
-  ping: (endpoint: EngineEndpoint) => Promise<EngineConnection> = pingEndpoint,
+  ping: (endpoint: EngineEndpoint) => Promise<EngineConnection> = pingLocalEndpointOnce,
 ): Promise<EngineConnection> {
   const tried: string[] = [];
   let permissionDenied = false;
@@ -138,6 +138,31 @@ export async function connectEngine(
     ? "Permission denied: add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo."
     : "Docker not found: install Docker (https://docs.docker.com/engine/install/) and make sure the daemon is running (`docker info`), or set terminal.docker.host / DOCKER_HOST.";
   throw new BackendError("UNAVAILABLE", `No Docker engine answered. Tried:\n  - ${tried.join("\n  - ")}\n${fix}`);
+}
+
+/** Local-socket connections this process made, by socket URL (see {@link pingLocalEndpointOnce}). */
+const localConnections = new Map<string, Promise<EngineConnection>>();
+
+/**
+ * {@link pingEndpoint}, once per process for a plain local socket: a
+ * long-lived process that makes a backend per session or channel (mom, a
+ * claim from the warm pool) reuses the connection instead of paying another
+ * version round trip. A socket that vanished is not found by discovery in
+ * the first place, so a cached connection is only used while it exists;
+ * TLS and SSH endpoints connect each time.
+ */
+export function pingLocalEndpointOnce(endpoint: EngineEndpoint): Promise<EngineConnection> {
+  if (!endpoint.url.startsWith("unix://") || endpoint.tls !== undefined || endpoint.ssh !== undefined) return pingEndpoint(endpoint);
+  let connection = localConnections.get(endpoint.url);
+  if (!connection) {
+    connection = pingEndpoint(endpoint).catch((error: unknown) => {
+      localConnections.delete(endpoint.url);
+      throw error;
+    });
+    localConnections.set(endpoint.url, connection);
+  }
+  // The strategy that found it this time (`doctor` prints it).
+  return connection.then((shared) => ({ ...shared, endpoint }));
 }
 
 /** Connects to one endpoint and reads its version; rejects when it does not answer. */
