@@ -59,6 +59,11 @@ function echoServer(name: string, secure: boolean): Promise<number> {
         response.writeHead(200, { ...echo, "content-encoding": "gzip" });
         return response.end(gzipSync(body));
       }
+      // A credential echoed in a header's name (a token of lower-case characters survives the name's lower-casing).
+      if (entry.url.startsWith("/in-header-name")) {
+        response.writeHead(200, { ...echo, [`x-seen-${String(request.headers.authorization).replace(/^Bearer /, "")}`]: "1" });
+        return response.end("{}");
+      }
       // A transfer coding the client may decode (curl --tr-encoding) but the proxy would not look into.
       if (entry.url.startsWith("/te-gzip")) {
         response.writeHead(200, { ...echo, "transfer-encoding": "gzip, chunked" });
@@ -389,5 +394,15 @@ describe("egress proxy: secretless credentials", () => {
       expect(seen.map((entry) => [entry.url, entry.headers.authorization])).toEqual([["/first", `Bearer ${REAL}`]]);
       expect(answer).toMatch(/HTTP\/1\.1 403[\s\S]*(does not agree with the TLS server name|origin form)/);
     }
+  });
+
+  it("scrubs a value echoed in a response header's name", async () => {
+    const reply = await viaConnect({ port: boundPort, path: "/in-header-name", headers: { authorization: `Bearer ${SHORT_PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    expect(seen[0]?.headers.authorization).toBe(`Bearer ${SHORT_REAL}`);
+    const names = Object.keys(reply.headers);
+    // Positive control: the header came back, named after the placeholder.
+    expect(names).toContain(`x-seen-${SHORT_PLACEHOLDER.toLowerCase()}`);
+    expect(names.join(" ")).not.toContain(SHORT_REAL);
   });
 });

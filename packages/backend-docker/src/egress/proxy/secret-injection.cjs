@@ -144,7 +144,7 @@ const realForms = (secrets, echoes) => [
 const valueScrubber = (secrets, echoes = []) =>
   createStreamScanner(realForms(secrets, echoes).map((f) => ({ from: Buffer.from(f.from), to: sameLength(f.from, f.to), name: f.name })));
 
-/** Response headers with real values (and `echoes`) turned into placeholders. @param {Record<string, string | string[] | undefined>} headers @param {Secret[]} secrets @param {Echo[]} [echoes] */
+/** Response headers (names too) with real values (and `echoes`) turned into placeholders. @param {Record<string, string | string[] | undefined>} headers @param {Secret[]} secrets @param {Echo[]} [echoes] */
 function scrubHeaders(headers, secrets, echoes = []) {
   /** @type {Record<string, string | string[]>} */
   const out = {};
@@ -152,7 +152,7 @@ function scrubHeaders(headers, secrets, echoes = []) {
   const scrub = (text) => forms.reduce((acc, f) => acc.split(f.from).join(f.to), text);
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.map(scrub) : scrub(value);
+    out[scrub(name)] = Array.isArray(value) ? value.map(scrub) : scrub(value);
   }
   return out;
 }
