@@ -20,7 +20,10 @@ export interface BashToolOptions {
 }
 
 /** The model-facing summary of how a command ended, appended to its output. */
-function ending(result: { exitCode: number; timedOut: boolean; aborted: boolean; sessionReset?: boolean; notices?: string[] }, timeoutSeconds?: number): string {
+function ending(
+  result: { exitCode: number; timedOut: boolean; aborted: boolean; sessionReset?: boolean; notices?: string[] },
+  timeoutSeconds?: number,
+): string {
   const notes: string[] = [];
   if (result.timedOut) {
     notes.push(
@@ -67,13 +70,19 @@ export function createBashTool(options: BashToolOptions = {}) {
         context.emitOutput(stream, text);
         collector.append(text);
       };
-      const result = await session.exec(input.command, {
-        signal: context.signal,
-        // The collector keeps (and spills) what the model gets; a second copy in the backend's spill file would only fill the disk.
-        maxSpillBytes: 0,
-        ...(input.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(input.timeout) }),
-        onOutput: (stream, chunk) => deliver(stream, redactors[stream].push(decoders[stream].decode(chunk, { stream: true }))),
-      });
+      const result = await session
+        .exec(input.command, {
+          signal: context.signal,
+          // The collector keeps (and spills) what the model gets; a second copy in the backend's spill file would only fill the disk.
+          maxSpillBytes: 0,
+          ...(input.timeout === undefined ? {} : { timeoutMs: secondsToTimerMs(input.timeout) }),
+          onOutput: (stream, chunk) => deliver(stream, redactors[stream].push(decoders[stream].decode(chunk, { stream: true }))),
+        })
+        .catch((error: unknown) => {
+          // Close the spill file (say, the engine went away mid-output): the store deletes it, and an open descriptor would keep its disk space.
+          collector.finish();
+          throw error;
+        });
       for (const stream of ["stdout", "stderr"] as const) deliver(stream, redactors[stream].push(decoders[stream].decode()) + redactors[stream].flush());
       const collected = collector.finish();
       const end = ending(result, input.timeout);
