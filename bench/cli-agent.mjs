@@ -1,70 +1,174 @@
 #!/usr/bin/env node
-// The `monoclaw` front end of the agent: what a one-shot run costs around the agent, and how fast the
-// terminal renderer and the session file take live tool output.
-// Reproduce: pnpm turbo build --filter monoclaw... && node bench/cli-agent.mjs
-// Options (env): BENCH_RUNS (default 20), BENCH_OUTPUT_MB (default 100).
+// The `monoclaw` command as a whole process: start-up, `exec` on each backend against the tool a user would
+// otherwise run, a one-shot `run`, and how fast the terminal renderer and the session file take live output.
+// Reproduce: bash scripts/ensure-docker.sh && bash docker/test-images/build.sh \
+//   && pnpm turbo build --filter monoclaw... --filter @monoclaw/testkit && node bench/cli-agent.mjs
+// Options (env): BENCH_RUNS (default 20), BENCH_OUTPUT_MB (default 100), BENCH_IMAGE (default
+// monoclaw-test/busybox:latest), BENCH_NODE (the node that runs monoclaw; default this one), BENCH_BIN (the
+// monoclaw bin.js to time; default apps/cli/dist/bin.js, e.g. a copy of an earlier build to compare with).
 //
-// 1. `monoclaw run "hi"` end to end (the built bin as a child process, the real AI SDK client against a
-//    scripted model server on 127.0.0.1 answering at once, host backend): wall time per run. Baselines in
-//    the same run: `node -e ""` (bare Node start) and `monoclaw --version` (loading the CLI); also
-//    `monoclaw exec -- true` on the host backend (config, backend, one command; no AI SDK loaded).
+// 1. Whole processes, interleaved (one sample of each per round, so drift on a shared machine hits all alike),
+//    each paired with its baseline from the same rounds (issue 15's targets):
+//    - `monoclaw --version` and `monoclaw exec --backend host -- true` against `node -e 0`;
+//    - `monoclaw exec -- true` on a warm `keep_warm` Docker container against `docker exec <that container> true`;
+//    - cold: `monoclaw exec -- true` in a new directory (so a new container) against `docker run --rm IMAGE true`;
+//    - the same two on an `ssh://` engine (OpenSSH's sshd on 127.0.0.1 in front of this engine, testkit's
+//      startLocalSshd) against `docker -H ssh://... exec` and `docker -H ssh://... run --rm`;
+//    - `monoclaw run "hi"` end to end (real AI SDK client against a scripted model server on 127.0.0.1, host
+//      backend), against `monoclaw --version`.
 // 2. Live tool output: BENCH_OUTPUT_MB of `tool-output` events (64 KiB chunks of 80-column lines) through
 //    the terminal renderer into a discarding sink (ANSI colour on, sanitizer on), and through the session
 //    writer (capped per call). Baseline: the same chunks written unchanged to the same sink (/dev/null).
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { startModelServer, step } from "../packages/testkit/dist/index.js";
+import { startLocalSshd, startModelServer, step } from "../packages/testkit/dist/index.js";
 import { createTerminalRenderer } from "../apps/cli/dist/agent/terminal-renderer.js";
 import { createSession } from "../apps/cli/dist/agent/session-store.js";
 import { stats } from "./stats.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 100);
-const BIN = fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
+const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
+const NODE = process.env.BENCH_NODE ?? process.execPath;
+const BIN = process.env.BENCH_BIN ?? fileURLToPath(new URL("../apps/cli/dist/bin.js", import.meta.url));
+const loadBefore = loadavg()
+  .map((value) => value.toFixed(2))
+  .join(" ");
 
 const ms = (value) => `${value.toFixed(1)} ms`;
 
-// --- 1. one-shot runs -------------------------------------------------------------------------
+// --- 1. whole processes -------------------------------------------------------------------------
 const root = mkdtempSync(join(tmpdir(), "monoclaw-bench-cli-"));
-const home = join(root, "home");
-const work = join(root, "work");
-mkdirSync(home, { recursive: true });
-mkdirSync(work, { recursive: true });
+const dir = (...parts) => {
+  const path = join(root, ...parts);
+  mkdirSync(path, { recursive: true });
+  return path;
+};
 const server = await startModelServer();
+const homes = { host: dir("home-host"), warm: dir("home-warm"), cold: dir("home-cold"), sshWarm: dir("home-ssh-warm"), sshCold: dir("home-ssh-cold") };
+const work = dir("work");
 writeFileSync(
-  join(home, "config.yaml"),
+  join(homes.host, "config.yaml"),
   `model: openai-compatible/scripted\nproviders:\n  openai-compatible:\n    base_url: ${server.baseURL}\nterminal:\n  cwd: ${work}\n`,
 );
-const env = { PATH: process.env.PATH, HOME: root, MONOCLAW_HOME: home };
+
+// The ssh:// engine: sshd on 127.0.0.1 with this run's key; monoclaw finds it under $HOME/.ssh, the docker CLI
+// through an ssh wrapper (ssh reads ~/.ssh from the passwd entry, not $HOME).
+const userHome = dir("user");
+dir("user", ".ssh");
+const key = join(userHome, ".ssh", "id_ed25519");
+execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key], { stdio: "pipe" });
+const sshd = await startLocalSshd(readFileSync(`${key}.pub`, "utf8"));
+writeFileSync(join(userHome, ".ssh", "known_hosts"), `[127.0.0.1]:${sshd.port} ${sshd.hostKey}\n`);
+const sshUrl = `ssh://127.0.0.1:${sshd.port}`;
+const binDir = dir("bin");
+writeFileSync(
+  join(binDir, "ssh"),
+  `#!/bin/sh\nexec /usr/bin/ssh -F /dev/null -o IdentitiesOnly=yes -i ${key} -o UserKnownHostsFile=${join(userHome, ".ssh", "known_hosts")} "$@"\n`,
+  { mode: 0o755 },
+);
+const dockerSection = (extra) =>
+  `terminal:\n  backend: docker\n  docker:\n    image: ${IMAGE}\n    network: none\n    pull: never\n${extra.map((line) => `    ${line}\n`).join("")}`;
+writeFileSync(join(homes.warm, "config.yaml"), dockerSection(["keep_warm: true"]));
+writeFileSync(join(homes.cold, "config.yaml"), dockerSection([]));
+writeFileSync(join(homes.sshWarm, "config.yaml"), dockerSection(["keep_warm: true", `host: ${sshUrl}`]));
+writeFileSync(join(homes.sshCold, "config.yaml"), dockerSection([`host: ${sshUrl}`]));
+
+const env = { PATH: `${binDir}:${process.env.PATH}`, HOME: userHome };
+// Other engineers rebuild the packages' dist/ in the same tree while this runs: a process that then fails
+// to link its modules (a SyntaxError) is timed again after a pause, and the report says how often.
+let retried = 0;
+const spawnTimed = async (command, args, options = {}) => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await spawnOnce(command, args, options);
+    } catch (error) {
+      if (attempt === 3 || !String(error.message).includes("SyntaxError")) throw error;
+      retried += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
+};
 // Async spawn: the scripted model server answers from this same process.
-const time = (args) =>
+const spawnOnce = (command, args, options = {}) =>
   new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { env, cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], ...options, env: { ...env, ...options.env } });
     let stderr = "";
     child.stderr.on("data", (data) => (stderr += data));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}`));
+      if (code !== 0) reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr}`));
       else resolve(performance.now() - started);
     });
   });
-const bare = [];
-const version = [];
-const exec = [];
-const run = [];
-for (let i = 0; i < RUNS; i += 1) {
-  bare.push(await time(["-e", ""]));
-  version.push(await time([BIN, "--version"]));
-  exec.push(await time([BIN, "exec", "--", "true"]));
+const monoclaw = (home, args, cwd = root) => spawnTimed(NODE, [BIN, ...args], { cwd, env: { MONOCLAW_HOME: home } });
+const dockerCli = (args) => spawnTimed("docker", args);
+const containersIn = (scope) =>
+  execFileSync("docker", ["ps", "-aq", "--filter", `label=dev.monoclaw.scope=${scope}`], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
+const removeContainersIn = (scope) => {
+  const ids = containersIn(scope);
+  if (ids.length > 0) execFileSync("docker", ["rm", "-f", "-v", ...ids], { stdio: "ignore" });
+};
+
+// Warm containers, one per engine address (the address is part of the container's settings).
+const warmDir = dir("warm-local");
+const sshWarmDir = dir("warm-ssh");
+await monoclaw(homes.warm, ["exec", "--", "true"], warmDir);
+await monoclaw(homes.sshWarm, ["exec", "--", "true"], sshWarmDir);
+const [warmContainer] = containersIn(warmDir);
+const [sshWarmContainer] = containersIn(sshWarmDir);
+if (!warmContainer || !sshWarmContainer) throw new Error("the warm containers were not created");
+
+const measures = {
+  bare: { label: "`node -e 0` (baseline)", run: () => spawnTimed(NODE, ["-e", "0"]) },
+  version: { label: "`monoclaw --version`", run: () => monoclaw(homes.host, ["--version"]) },
+  hostExec: { label: "`monoclaw exec --backend host -- true`", run: () => monoclaw(homes.host, ["exec", "--backend", "host", "--", "true"]) },
+  dockerExec: { label: "`docker exec <container> true` (baseline)", run: () => dockerCli(["exec", warmContainer, "true"]) },
+  warmExec: { label: "`monoclaw exec -- true`, warm container", run: () => monoclaw(homes.warm, ["exec", "--", "true"], warmDir) },
+  dockerRun: { label: "`docker run --rm --network none IMAGE true` (baseline)", run: () => dockerCli(["run", "--rm", "--network", "none", IMAGE, "true"]) },
+  coldExec: { label: "`monoclaw exec -- true`, cold (new directory, new container)", cold: homes.cold },
+  sshDockerExec: { label: "`docker -H ssh://... exec <container> true` (baseline)", run: () => dockerCli(["-H", sshUrl, "exec", sshWarmContainer, "true"]) },
+  sshWarmExec: { label: "`monoclaw exec -- true` on ssh://, warm container", run: () => monoclaw(homes.sshWarm, ["exec", "--", "true"], sshWarmDir) },
+  sshDockerRun: {
+    label: "`docker -H ssh://... run --rm --network none IMAGE true` (baseline)",
+    run: () => dockerCli(["-H", sshUrl, "run", "--rm", "--network", "none", IMAGE, "true"]),
+  },
+  sshColdExec: { label: "`monoclaw exec -- true` on ssh://, cold", cold: homes.sshCold },
+  run: { label: '`monoclaw run "hi"` (config, model check, agent turn, session file, answer)' },
+};
+measures.run.run = () => {
   server.enqueue(step.text("hello"));
-  run.push(await time([BIN, "run", "hi"]));
+  return monoclaw(homes.host, ["run", "hi"]);
+};
+for (const measure of Object.values(measures)) {
+  measure.samples = [];
+  if (measure.cold === undefined) continue;
+  let round = 0;
+  // Each cold sample starts in a directory no container serves yet; the container is removed afterwards, untimed.
+  measure.run = async () => {
+    const fresh = dir(`cold-${measure.cold === homes.cold ? "local" : "ssh"}-${round++}`);
+    try {
+      return await monoclaw(measure.cold, ["exec", "--", "true"], fresh);
+    } finally {
+      removeContainersIn(fresh);
+    }
+  };
 }
-await server.close();
+try {
+  for (let i = 0; i < RUNS; i += 1) for (const measure of Object.values(measures)) measure.samples.push(await measure.run());
+} finally {
+  removeContainersIn(warmDir);
+  removeContainersIn(sshWarmDir);
+  await server.close();
+  await sshd.stop();
+}
 
 // --- 2. live tool output ----------------------------------------------------------------------
 const line = `${"x".repeat(79)}\n`;
@@ -96,22 +200,33 @@ const stored = throughput("session writer (64 KiB kept per call)", () => {
 });
 rmSync(root, { recursive: true, force: true });
 
-const b = stats(bare);
-const v = stats(version);
-const e = stats(exec);
-const r = stats(run);
-console.log(`## monoclaw CLI: one-shot runs and live output
+const s = Object.fromEntries(Object.entries(measures).map(([name, measure]) => [name, stats(measure.samples)]));
+const row = (name) => `| ${measures[name].label} | ${ms(s[name].median)} | ${ms(s[name].p95)} |`;
+const target = (name, baseline, limit) => {
+  const ratio = s[name].median / s[baseline].median;
+  return `| ${measures[name].label} | ${measures[baseline].label.replace(" (baseline)", "")} | ${ratio.toFixed(2)}x | at most ${limit.toFixed(1)}x | ${ratio <= limit ? "met" : "**NOT met**"} |`;
+};
+const nodeVersion = execFileSync(NODE, ["--version"], { encoding: "utf8" }).trim();
+console.log(`## monoclaw CLI: start-up, exec, one-shot runs and live output (\`bench/cli-agent.mjs\`)
 
-Reproduce: \`pnpm turbo build --filter monoclaw... && node bench/cli-agent.mjs\` (${RUNS} runs, ${OUTPUT_MB} MB of output).
+Node ${nodeVersion}; image \`${IMAGE}\`, network none; load average before the run: ${loadBefore}.
+${RUNS} rounds, each taking one sample of every row in turn (medians and p95 of whole processes).${retried === 0 ? "" : ` ${retried} samples were timed again after a build in the same tree broke their modules.`}
+Reproduce: \`pnpm turbo build --filter monoclaw... --filter @monoclaw/testkit && node bench/cli-agent.mjs\`${NODE === process.execPath ? "" : ` (monoclaw run by \`BENCH_NODE=${NODE}\`)`}${process.env.BENCH_BIN === undefined ? "" : ` (timing \`${BIN}\`)`}
 
-| path | median | p95 |
+| process | median | p95 |
 |---|---|---|
-| \`node -e ""\` (baseline) | ${ms(b.median)} | ${ms(b.p95)} |
-| \`monoclaw --version\` (loading the CLI) | ${ms(v.median)} | ${ms(v.p95)} |
-| \`monoclaw exec -- true\` (config, host backend, one command) | ${ms(e.median)} | ${ms(e.p95)} |
-| \`monoclaw run "hi"\` (config, model check, agent turn, session file, answer) | ${ms(r.median)} | ${ms(r.p95)} |
+${Object.keys(measures).map(row).join("\n")}
 
-\`run\` costs ${ms(r.median - v.median)} over loading the CLI (median), ${(r.median / b.median).toFixed(1)}x a bare Node start.
+| issue 15 target | baseline (same rounds) | ratio of medians | target | |
+|---|---|---|---|---|
+${target("version", "bare", 1.5)}
+${target("hostExec", "bare", 1.5)}
+${target("warmExec", "dockerExec", 1.0)}
+${target("coldExec", "dockerRun", 1.1)}
+${target("sshWarmExec", "sshDockerExec", 1.0)}
+${target("sshColdExec", "sshDockerRun", 1.1)}
+
+\`run\` costs ${ms(s.run.median - s.bare.median)} over a bare Node start (median), ${(s.run.median / s.bare.median).toFixed(1)}x.
 
 | live tool output | MB/s | vs baseline |
 |---|---|---|
