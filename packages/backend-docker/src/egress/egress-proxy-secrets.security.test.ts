@@ -25,6 +25,9 @@ const OTHER_PLACEHOLDER = "sk-OtherPlaceholder0000000000000000";
 // A value under 16 bytes: its placeholder is longer than it.
 const SHORT_REAL = "hunter2-short";
 const SHORT_PLACEHOLDER = "MONOCLAW_PLACEHOLDER_0123456789ab";
+// Not ASCII: headers carry bytes, Node shows them as latin1 characters.
+const UNICODE_REAL = "pässwörd-€-0123456789";
+const UNICODE_PLACEHOLDER = "u".repeat(Buffer.byteLength(UNICODE_REAL));
 
 interface Seen {
   server: string;
@@ -96,6 +99,7 @@ async function applyPolicy(extra: Record<string, unknown>): Promise<void> {
       { name: "GITHUB_TOKEN", placeholder: PLACEHOLDER, value: REAL, hosts: [`localhost:${boundPort}`] },
       { name: "OTHER_KEY", placeholder: OTHER_PLACEHOLDER, value: OTHER_REAL, hosts: ["elsewhere.example"] },
       { name: "SHORT_PIN", placeholder: SHORT_PLACEHOLDER, value: SHORT_REAL, hosts: [`localhost:${boundPort}`] },
+      { name: "UNICODE_PASSWORD", placeholder: UNICODE_PLACEHOLDER, value: UNICODE_REAL, hosts: [`localhost:${boundPort}`] },
     ],
     upstream_ca: upstreamCa.certificatePem,
     ...extra,
@@ -404,5 +408,12 @@ describe("egress proxy: secretless credentials", () => {
     // Positive control: the header came back, named after the placeholder.
     expect(names).toContain(`x-seen-${SHORT_PLACEHOLDER.toLowerCase()}`);
     expect(names.join(" ")).not.toContain(SHORT_REAL);
+  });
+
+  it("sends a value that is not ASCII as its UTF-8 bytes, and scrubs those bytes from an echo in a header", async () => {
+    const reply = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${UNICODE_PLACEHOLDER}` }, ca: proxyCa() });
+    expect(reply.status).toBe(200);
+    expect(Buffer.from(String(seen[0]?.headers.authorization), "latin1").toString("utf8")).toBe(`Bearer ${UNICODE_REAL}`);
+    expect(reply.headers["x-echo-authorization"]).toBe(`Bearer ${UNICODE_PLACEHOLDER}`);
   });
 });

@@ -25,6 +25,9 @@ function basicCredentials(value) {
  */
 const CREDENTIAL_HEADER = /^(authorization|cookie)$|auth|token|key|secret|session|credential|password|signature/i;
 
+/** A value as a header holds it: its UTF-8 bytes, one latin1 character each (as Node reads and writes headers). @param {string} text */
+const inHeader = (text) => Buffer.from(text, "utf8").toString("latin1");
+
 /** @param {string} text @param {Secret[]} secrets */
 const placeholdersIn = (text, secrets) => secrets.filter((secret) => text.includes(secret.placeholder));
 
@@ -52,7 +55,8 @@ function injectSecrets(rawHeaders, host, port, secrets) {
     for (const secret of placeholdersIn(text, secrets)) {
       if (!secret.binds(host, port) || !CREDENTIAL_HEADER.test(name))
         return { headers: [], substituted: [], echoes: [], foreign: { secret: secret.name, header: name, credential: CREDENTIAL_HEADER.test(name) } };
-      rewritten = rewritten.split(secret.placeholder).join(secret.value);
+      // Basic credentials are re-encoded from UTF-8 below; a bare header takes the bytes.
+      rewritten = rewritten.split(secret.placeholder).join(basic ? secret.value : inHeader(secret.value));
       substituted.add(secret.name);
     }
     if (rewritten !== text && basic) {
@@ -148,7 +152,7 @@ const valueScrubber = (secrets, echoes = []) =>
 function scrubHeaders(headers, secrets, echoes = []) {
   /** @type {Record<string, string | string[]>} */
   const out = {};
-  const forms = realForms(secrets, echoes);
+  const forms = realForms(secrets, echoes).map((f) => ({ ...f, from: inHeader(f.from) }));
   const scrub = (text) => forms.reduce((acc, f) => acc.split(f.from).join(f.to), text);
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
