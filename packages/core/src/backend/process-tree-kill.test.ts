@@ -80,7 +80,7 @@ describe("processTreeKillScript", () => {
 
   for (const [label, applets] of [
     ["without awk (the shell scan)", ["sh", "grep", "sleep", "kill"]],
-    ["with busybox awk", ["sh", "grep", "sleep", "kill", "awk", "cat"]],
+    ["with busybox awk", ["sh", "grep", "sleep", "kill", "awk", "cat", "tr"]],
   ] as const) {
     it(`works with busybox sh and busybox applets only (as in an Alpine or busybox container), ${label}`, async () => {
       // busybox grep stops at the first NUL of a line unless told -z: this catches that.

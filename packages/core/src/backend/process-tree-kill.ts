@@ -60,8 +60,9 @@ export interface ProcessTreeKillScriptOptions {
 /**
  * A POSIX `sh` script (dash, bash, busybox ash; needs only `grep -z`, `kill`
  * and `sleep`) that ends a command's whole process tree wherever its members
- * were re-parented. Each scan reads every `/proc/<pid>/stat` (builtin `read`,
- * no fork per process) and takes as roots:
+ * were re-parented. Each scan reads every process's marker (one `grep -o`) and
+ * every `/proc/<pid>/stat` (one `cat` into one `awk` when there are `awk`,
+ * `cat` and `tr`; else builtin `read`, no fork per process) and takes as roots:
  * - processes whose `/proc/<pid>/environ` holds the marker (`&`, `nohup`,
  *   `setsid`, double forks, `exec -a`: the environment is inherited);
  * - `shellForks`, `sessionId`, `adoptedBy` (see their options);
@@ -71,8 +72,10 @@ export interface ProcessTreeKillScriptOptions {
  * children that cleared their environment (`env -i`, `env -u`) while their
  * parent lives. Zombies are ignored.
  *
- * Order: `holdPid` is stopped; the rest get TERM; it polls every 50 ms until
- * they are gone or `graceMs` passed; then, in rounds until none is left,
+ * Order: `holdPid` is stopped; the rest get TERM; it polls every 50 ms
+ * (`kill -0`; a scan only once they seem gone: under gVisor a scan of a few
+ * hundred processes takes half a second) until they are gone or `graceMs`
+ * passed; then, in rounds until none is left,
  * freezes them (SIGSTOP, rescanning until no new process appears, so a
  * process forking faster than it is killed is caught with all its children)
  * and sends KILL to all at once.
@@ -134,12 +137,23 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
               ]
             : []),
         ]),
-    ...(forks === undefined ? [] : [`fm='${RUN_MARKER_VARIABLE}=${forks.marker}'`]),
+    ...(forks === undefined ? [] : [`fm='${RUN_MARKER_VARIABLE}=${forks.marker}'`, `comm='${forks.comm}'`]),
     "known=' '",
     "pidsof() { for f in $1; do p=${f#/proc/}; printf ' %s' \"${p%/environ}\"; done; }",
     // Centiseconds since boot, for the grace period (a scan may take longer than a poll interval on a busy machine).
     'cs() { up=; read -r up _ </proc/uptime 2>/dev/null; up=${up%.*}${up#*.}; while [ "${up#0}" != "$up" ]; do up=${up#0}; done; echo "${up:-0}"; }',
     "scan() {",
+    // One grep for every process's marker (-o: only the variable's own marker characters, so an entry
+    // holding a newline cannot forge a line), then the stat table, read by one awk: under gVisor each
+    // process started costs tens of milliseconds, and a scan of three greps took over a second.
+    '  if [ -n "$awk" ]; then known=" $({ grep -z -H -o -e "^$any[A-Za-z0-9_.-]*" /proc/[0-9]*/environ 2>/dev/null | tr \'\\0\' \'\\n\'; cat /proc/[0-9]*/stat 2>/dev/null; } | $awk -v m="$m" -v fm="${fm:-}" -v comm="${comm:-}" -v known="$known" -v spare="$spare" -v self="$self" -v since="${since:-0}" "$prog") "; else scan_sh; fi',
+    "  pids=; count=0",
+    '  for e in $known; do pids="$pids ${e%%:*}"; count=$((count+1)); done',
+    "}",
+    // The same scan in awk (one process for the whole table): the shell loop below is the fallback without awk.
+    `prog='${scanAwk(options.sessionId, adopted?.reaperPids)}'`,
+    "awk=; command -v awk >/dev/null 2>&1 && command -v tr >/dev/null 2>&1 && command -v cat >/dev/null 2>&1 && awk=awk",
+    "scan_sh() {",
     '  marked=" $(pidsof "$(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null)") "',
     ...(adopted === undefined ? ["  tagged=' '"] : ['  tagged=" $(pidsof "$(grep -z -l -F -e "$any" /proc/[0-9]*/environ 2>/dev/null)") "']),
     "  forked=' '",
@@ -149,17 +163,9 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
           '  for f in $(grep -z -x -l -F -e "$fm" /proc/[0-9]*/environ 2>/dev/null); do',
           "    p=${f#/proc/}; p=${p%/environ}; c=",
           "    read -r c 2>/dev/null </proc/$p/comm",
-          `    [ "$c" = '${forks.comm}' ] && forked="$forked$p "`,
+          '    [ "$c" = "$comm" ] && forked="$forked$p "',
           "  done",
         ]),
-    '  if [ -n "$awk" ]; then known=" $(cat /proc/[0-9]*/stat 2>/dev/null | $awk -v marked="$marked" -v tagged="$tagged" -v forked="$forked" -v known="$known" -v spare="$spare" -v self="$self" -v since="${since:-0}" "$prog") "; else scan_sh; fi',
-    "  pids=; count=0",
-    '  for e in $known; do pids="$pids ${e%%:*}"; count=$((count+1)); done',
-    "}",
-    // The same scan in awk (one process for the whole table): the shell loop below is the fallback without awk.
-    `prog='${scanAwk(options.sessionId, adopted?.reaperPids)}'`,
-    "awk=; command -v awk >/dev/null 2>&1 && awk=awk",
-    "scan_sh() {",
     "  found=' '; now=' '; tab=",
     "  for f in /proc/[0-9]*/stat; do",
     '    l=; read -r l 2>/dev/null <"$f" || continue',
@@ -196,8 +202,10 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     `term() { for p in $pids; do [ "$p" = "${hold ?? ""}" ] || kill -TERM "$p" 2>/dev/null; done; }`,
     "term",
     `end=$(( $(cs) + ${Math.ceil(graceMs / 10)} ))`,
+    // The grace is polled with `kill -0` (a builtin: no process started); a scan, which also finds what they started meanwhile, only once none seems left.
+    `live() { for p in $pids; do [ "$p" = "${hold ?? ""}" ] || { kill -0 "$p" 2>/dev/null && return 0; }; done; return 1; }`,
     `while [ "$(cs)" -lt "$end" ]; do`,
-    `  nap; scan; [ -z "$pids" ] && exit 0; [ "$pids" = " ${hold ?? ""}" ] && break`,
+    `  nap; live && continue; scan; [ -z "$pids" ] && exit 0; [ "$pids" = " ${hold ?? ""}" ] && break`,
     "done",
     "i=0",
     "while [ $i -lt 20 ]; do",
@@ -224,12 +232,20 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
 function scanAwk(sessionId: Pid | undefined, reaperPids: readonly Pid[] | undefined): string {
   return [
     'function set(list, into,  n, a, i) { n = split(list, a, " "); for (i = 1; i <= n; i++) into[a[i]] = 1 }',
-    `BEGIN { set(marked, M); set(tagged, T); set(forked, F); set(known, K); set(spare, S); set("${(reaperPids ?? []).join(" ")}", R) }`,
+    `BEGIN { set(known, K); set(spare, S); set("${(reaperPids ?? []).join(" ")}", R) }`,
+    // grep's lines, /proc/<pid>/environ:MONOCLAW_RUN_ID=<value>: marked (the marker or a child of it), tagged (any), a shell fork (exactly fm).
+    "/^\\/proc\\// {",
+    '  e = $0; sub(/^\\/proc\\//, "", e); q = e; sub(/\\/.*/, "", q); sub(/^[^:]*:/, "", e)',
+    '  T[q] = 1; if (index(e, m) == 1) M[q] = 1; if (fm != "" && e == fm) FC[q] = 1',
+    "  next",
+    "}",
     "{",
     '  p = $1; r = $0; sub(/.*\\) /, "", r); split(r, f, " ")',
     '  if ((p in S) || p == self || f[1] == "Z" || f[1] == "X") next',
     "  start[p] = f[20]; parent[p] = f[2]",
-    '  if ((p in M) || ((p ":" f[20]) in K) || (p in F)) found[p] = 1',
+    // A shell fork also carries the protocol's name for the command: the text between the first ( and the last ) of its stat line.
+    '  if (p in FC) { c = $0; sub(/^[^(]*\\(/, "", c); sub(/\\)[^)]*$/, "", c); if (c == comm) found[p] = 1 }',
+    '  if ((p in M) || ((p ":" f[20]) in K)) found[p] = 1',
     ...(sessionId === undefined ? [] : [`  if (f[4] == ${sessionId}) found[p] = 1`]),
     ...(reaperPids === undefined ? [] : ["  if ((f[2] in R) && f[20] + 0 >= since + 0 && !(p in T)) found[p] = 1"]),
     "}",
