@@ -49,6 +49,12 @@ let plainPort = 0;
 
 function echoServer(name: string, secure: boolean): Promise<number> {
   const handler: http.RequestListener = (request, response) => {
+    // Like a server refusing an upload at once: it answers before the body has arrived.
+    if (request.url === "/answers-early") {
+      seen.push({ server: name, url: request.url, headers: request.headers, body: "" });
+      request.resume();
+      return response.writeHead(200, { "content-type": "text/plain" }).end("early\n".repeat(1000));
+    }
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
@@ -415,5 +421,21 @@ describe("egress proxy: secretless credentials", () => {
     expect(reply.status).toBe(200);
     expect(Buffer.from(String(seen[0]?.headers.authorization), "latin1").toString("utf8")).toBe(`Bearer ${UNICODE_REAL}`);
     expect(reply.headers["x-echo-authorization"]).toBe(`Bearer ${UNICODE_PLACEHOLDER}`);
+  });
+
+  it("stays up when a body's placeholder turns up after the upstream has answered (and the sandbox gets no more of the answer)", async () => {
+    const connect = http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: `localhost:${boundPort}` });
+    const socket = await new Promise<import("node:net").Socket>((resolve) => connect.on("connect", (_r, s) => resolve(s)).end());
+    const secure = tls.connect({ socket, servername: "localhost", ca: proxyCa() });
+    const answered = new Promise<void>((resolve) => secure.once("data", () => resolve()));
+    secure.write(`POST /answers-early HTTP/1.1\r\nHost: localhost:${boundPort}\r\nContent-Length: 100000\r\n\r\n${"x".repeat(100)}`);
+    await answered;
+    secure.write(`token=${PLACEHOLDER}`);
+    await new Promise((resolve) => secure.on("close", resolve).on("error", resolve));
+    await recorded(/"rule":"exfiltration".*"secret":"GITHUB_TOKEN"/);
+    // Positive control: the proxy still answers.
+    const after = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
+    expect(after.status).toBe(200);
+    expect(seen.at(-1)?.headers.authorization).toBe(`Bearer ${REAL}`);
   });
 });

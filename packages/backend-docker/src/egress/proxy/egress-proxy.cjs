@@ -327,6 +327,8 @@ function splitAuthority(authority, defaultPort) {
 
 function refuseHttp(response, host, port, method, rule, reason, extra = {}) {
   record({ decision: "refused", method, host, port, rule, reason, ...extra });
+  // The upstream answered before the body was refused: the answer is cut off, the connection closed.
+  if (response.headersSent) return response.destroy();
   const body = `MonoClaw egress: ${reason}\n`;
   response.writeHead(403, {
     "content-type": "text/plain; charset=utf-8",
