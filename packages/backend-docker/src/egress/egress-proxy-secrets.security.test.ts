@@ -93,7 +93,8 @@ function echoServer(name: string, secure: boolean): Promise<number> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
 }
 
-async function applyPolicy(extra: Record<string, unknown>): Promise<void> {
+/** Writes the policy, waits until the proxy applied it, and returns the SHA-256 of its text. */
+async function applyPolicy(extra: Record<string, unknown>): Promise<string> {
   const policy = JSON.stringify({
     sandbox: "test-box",
     allow: [`localhost:${boundPort}`, `localhost:${unboundPort}`, `localhost:${plainPort}`],
@@ -115,7 +116,7 @@ async function applyPolicy(extra: Record<string, unknown>): Promise<void> {
   for (let i = 0; i < 100; i++) {
     proxy.kill("SIGHUP");
     await new Promise((resolve) => setTimeout(resolve, 30));
-    if (readFileSync(join(state, "applied"), "utf8") === hash) return;
+    if (readFileSync(join(state, "applied"), "utf8") === hash) return hash;
   }
   throw new Error("the proxy did not apply the policy");
 }
@@ -437,5 +438,16 @@ describe("egress proxy: secretless credentials", () => {
     const after = await viaConnect({ port: boundPort, headers: { authorization: `Bearer ${PLACEHOLDER}` }, ca: proxyCa() });
     expect(after.status).toBe(200);
     expect(seen.at(-1)?.headers.authorization).toBe(`Bearer ${REAL}`);
+  });
+
+  it("records no hash of the policy's text: for a short value it would be a brute-force oracle of the value", async () => {
+    const hash = await applyPolicy({ sandbox: "test-box-hash" });
+    await recorded(/"sandbox":"test-box-hash","event":"policy"/);
+    const line = proxyOutput.split("\n").findLast((l) => l.includes('"sandbox":"test-box-hash","event":"policy"')) ?? "";
+    const record = JSON.parse(line) as { secrets: { name: string }[]; hash: string };
+    // Positive control: the record names the secrets and identifies the policy.
+    expect(record.secrets.map((secret) => secret.name)).toContain("SHORT_PIN");
+    expect(record.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash.startsWith(record.hash)).toBe(false);
   });
 });

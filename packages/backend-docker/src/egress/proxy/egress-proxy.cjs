@@ -43,6 +43,8 @@ const APPLIED_FILE = `${STATE_DIR}/applied`;
 const PORT = Number(process.env.MONOCLAW_EGRESS_PORT || 3128);
 const CA_FILE = `${STATE_DIR}/ca.pem`;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Keys the policy hash in records (see loadPolicy). */
+const RECORD_KEY = crypto.randomBytes(32);
 const DEFAULT_PORTS = [80, 443];
 
 // ---------------------------------------------------------------- addresses
@@ -240,9 +242,11 @@ function loadPolicy() {
     ownRanges = ownNetworks();
     const hash = crypto.createHash("sha256").update(text).digest("hex");
     fs.writeFileSync(APPLIED_FILE, hash);
-    // Secrets by name and hosts, never by value.
+    // Secrets by name and hosts, never by value; the recorded hash is keyed with this process's own key,
+    // so it tells policies apart but nobody can recompute it to test guesses of a (short) value.
     const secrets = policy.secrets.map((secret) => ({ name: secret.name, hosts: secret.hostTexts }));
-    record({ event: "policy", allow: policy.allowTexts, deny: policy.deny.map((r) => r.text), secrets, hash: hash.slice(0, 16) });
+    const fingerprint = crypto.createHmac("sha256", RECORD_KEY).update(text).digest("hex");
+    record({ event: "policy", allow: policy.allowTexts, deny: policy.deny.map((r) => r.text), secrets, hash: fingerprint.slice(0, 16) });
   } catch (error) {
     if (error?.code === "ENOENT") return;
     record({ event: "policy-error", error: String(error?.message) });
