@@ -43,4 +43,12 @@ describe("readSecretValues", () => {
     expect(String(error)).toContain("exit code 1");
     expect(String(error)).not.toContain("hunter2-secret");
   });
+
+  it("leaves out a failing command's error line when it holds what the command printed (set -x traces the value)", async () => {
+    const error = await readSecretValues({ S: { from_command: "set -x; printf %s ghp_traced0123456789; exit 1", hosts: ["a.test"] } }, context).catch(
+      (e: Error) => e,
+    );
+    expect(String(error)).toContain("from_command failed: exit code 1");
+    expect(String(error)).not.toContain("ghp_traced0123456789");
+  });
 });

@@ -67,7 +67,10 @@ function runSourceCommand(command: string, context: SecretSourceContext): Promis
         // Never stdout in a message (it may hold the value): the first line of stderr says why.
         if (error) {
           const why = error.killed ? `it ran longer than ${COMMAND_TIMEOUT_MS / 1000} s` : `exit code ${String(error.code)}`;
-          const said = stderr.trim().split("\n")[0]?.slice(0, 200);
+          const printed = stdout.trim();
+          const line = stderr.trim().split("\n")[0]?.slice(0, 200);
+          // Nor the error line when it holds what was printed (a `set -x` trace of the value).
+          const said = printed && line?.includes(printed) ? "(its error output holds what it printed, so it is not shown)" : line;
           return reject(new Error(`${why}${said ? `: ${said}` : ""}`));
         }
         resolvePromise(stdout.trim());
