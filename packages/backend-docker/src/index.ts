@@ -36,3 +36,5 @@ export { containerRisks, describeHardening, type ContainerRisk } from "./contain
 export { readEgressLog, formatEgressRecord, type EgressRecord, type ReadEgressLogOptions } from "./egress/egress-log.js";
 // The egress proxy's program (one file of plain Node), for tools that run the proxy themselves, such as mom's docker.sh.
 export { egressProxySource } from "./egress/egress-proxy-source.js";
+// Writes a policy into a running egress proxy and waits until it is live (mom, for the proxy docker.sh made).
+export { pushEgressPolicy } from "./egress/push-egress-policy.js";

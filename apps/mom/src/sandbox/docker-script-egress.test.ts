@@ -1,9 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execWith, momEgressEnv } from "./egress-world.test-helpers.js";
 
 /**
  * docker.sh with MOM_NETWORK=allowlist against the egress test engine (a
@@ -13,32 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  */
 const script = fileURLToPath(new URL("../../docker.sh", import.meta.url));
 const name = `mom-test-egress-${process.pid}`;
-const DOCKER_HOST = "unix:///run/monoclaw-egress-docker.sock";
-const env = {
-  ...process.env,
-  DOCKER_HOST,
-  MOM_CONTAINER: name,
-  MOM_IMAGE: "monoclaw-egress-test/curl:bookworm",
-  MOM_NETWORK: "allowlist",
-  MOM_EGRESS_ALLOW: "allowed.test",
-  MOM_EGRESS_PROXY_IMAGE: "monoclaw-test/node:20",
-  MOM_MEMORY: "256m",
-  MOM_CPUS: "1",
-  MOM_PIDS: "128",
-};
+const env = momEgressEnv(name);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const exec = (file: string, args: string[]): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(file, args, { env, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const exec = execWith(env);
 const run = (args: string[]) => exec(script, args);
 const docker = (args: string[]) => exec("docker", args);
 const inSandbox = (command: string) => docker(["exec", name, "sh", "-c", command]);

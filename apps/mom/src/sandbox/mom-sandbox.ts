@@ -46,9 +46,15 @@ export async function openMomSandbox(options: OpenMomSandboxOptions): Promise<Mo
     };
   }
   const sandbox = await openSandbox({ ...options, spec });
+  const { beforeRun } = sandbox;
   return {
     kind: sandbox.kind,
-    backend: sandbox.backend,
+    backend: beforeRun
+      ? async () => {
+          await beforeRun();
+          return sandbox.backend;
+        }
+      : sandbox.backend,
     description: spec.kind === "docker" ? `in container ${spec.container}` : "on this machine",
     dispose: () => sandbox.backend.dispose(),
   };

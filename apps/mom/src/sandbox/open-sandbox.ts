@@ -4,6 +4,7 @@ import { createHostBackend } from "@monoclaw/backend-host";
 import { connectEngine, createDockerBackend, createHostPathTranslator, inspectAttachedContainer, processDiscoveryEnvironment } from "@monoclaw/backend-docker";
 import { MomStartupError } from "../cli/mom-startup-error.js";
 import type { SharedSandboxSpec } from "../cli/sandbox-spec.js";
+import { sandboxEgressProxyFor } from "./sandbox-egress-proxy.js";
 
 /** Where the data directory appears inside a Docker sandbox. */
 export const CONTAINER_WORKSPACE = "/workspace";
@@ -24,6 +25,8 @@ export interface OpenSandboxOptions {
 export interface Sandbox {
   kind: "host" | "docker";
   backend: ExecutionBackend;
+  /** Before each run: a sandbox on docker.sh's egress network gets its proxy back when it stopped (one inspect when it runs). */
+  beforeRun?: () => Promise<void>;
 }
 
 /**
@@ -38,7 +41,9 @@ export interface Sandbox {
  *   mounted refuses the start unless `--allow-dangerous-sandbox`; every other
  *   risk (capabilities, host namespaces, security options, devices, mounts)
  *   is logged with the flag that fixes it. The container gets no variable
- *   from mom's environment.
+ *   from mom's environment. A container docker.sh made with
+ *   MOM_NETWORK=allowlist gets its egress proxy started (and its policy
+ *   loaded) now and before each run, when it is not running.
  */
 export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox> {
   const { spec } = options;
@@ -82,6 +87,14 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
       `container '${name}' ${what}, not the data directory ${wanted}. Recreate it: ${envPrefix}./docker.sh remove && ${envPrefix}./docker.sh create ${wanted}`,
     );
   }
+  // With MOM_NETWORK=allowlist the sandbox's only way out is its proxy: a stopped one is started now, not at the first command.
+  let egress;
+  try {
+    egress = await sandboxEgressProxyFor({ docker: engine.docker, sandbox: name, dataDir: options.dataDir, log: options.log });
+    await egress?.ensure();
+  } catch (error) {
+    throw new MomStartupError(`--sandbox=docker:${name}: ${(error as Error).message}`);
+  }
   const backend = createDockerBackend({
     container: name,
     workspacePath: CONTAINER_WORKSPACE,
@@ -99,5 +112,5 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
     await backend.dispose();
     throw new MomStartupError(`--sandbox=docker:${name}: ${isBackendError(error) ? error.message : String(error)}`);
   }
-  return { kind: "docker", backend };
+  return { kind: "docker", backend, ...(egress ? { beforeRun: () => egress.ensure() } : {}) };
 }

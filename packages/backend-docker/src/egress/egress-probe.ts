@@ -14,8 +14,8 @@ export const EGRESS_PROBE_HOST = "monoclaw-egress-probe.invalid";
 /** The clients the probe looks for in the sandbox, in the order it tries them. */
 export const EGRESS_PROBE_TOOLS = ["curl", "wget", "nc", "python3", "node", "perl", "busybox wget"] as const;
 
-/** The probe gives up after this long (each client also has its own 10 s timeout). */
-const PROBE_TIMEOUT_MS = 20_000;
+/** The probe gives up after this long (each client also has its own 5 s timeout). */
+const PROBE_TIMEOUT_MS = 15_000;
 
 /**
  * Run in the sandbox (`sh -c`, as nobody): asks the proxy, by its alias on
@@ -31,18 +31,18 @@ P=${EGRESS_PROXY_ALIAS}; PORT=${EGRESS_PROXY_PORT}; H=${EGRESS_PROBE_HOST}; URL=
 have() { command -v "$1" >/dev/null 2>&1; }
 busybox_has() { have busybox && busybox --list 2>/dev/null | grep -qx "$1"; }
 is_busybox() { "$1" --help 2>&1 | head -n 2 | grep -q BusyBox; }
-if have curl; then echo tool=curl; exec curl -sS -i -m 10 -x "http://$P:$PORT" "$URL" 2>&1; fi
+if have curl; then echo tool=curl; exec curl -sS -i -m 5 -x "http://$P:$PORT" "$URL" 2>&1; fi
 if have wget && ! is_busybox wget; then
-  echo tool=wget; exec wget -S -O - --content-on-error -T 10 -t 1 -e use_proxy=on -e "http_proxy=http://$P:$PORT" "$URL" 2>&1
+  echo tool=wget; exec wget -S -O - --content-on-error -T 5 -t 1 -e use_proxy=on -e "http_proxy=http://$P:$PORT" "$URL" 2>&1
 fi
 REQUEST="GET $URL HTTP/1.0\\r\\nHost: $H\\r\\nConnection: close\\r\\n\\r\\n"
-if have nc; then echo tool=nc; printf "$REQUEST" | nc -w 10 "$P" "$PORT" 2>&1; exit 0; fi
-if busybox_has nc; then echo tool=nc; printf "$REQUEST" | busybox nc -w 10 "$P" "$PORT" 2>&1; exit 0; fi
+if have nc; then echo tool=nc; printf "$REQUEST" | nc -w 5 "$P" "$PORT" 2>&1; exit 0; fi
+if busybox_has nc; then echo tool=nc; printf "$REQUEST" | busybox nc -w 5 "$P" "$PORT" 2>&1; exit 0; fi
 if have python3; then
   echo tool=python3
   exec python3 -c 'import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 10)
-s.settimeout(10)
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+s.settimeout(5)
 s.sendall(sys.argv[3].encode().decode("unicode_escape").encode())
 while True:
     chunk = s.recv(4096)
@@ -52,18 +52,18 @@ fi
 if have node; then
   echo tool=node
   exec node -e 'const s = require("net").connect(Number(process.argv[2]), process.argv[1]);
-s.setTimeout(10000, () => { console.log("timed out"); process.exit(1); });
+s.setTimeout(5000, () => { console.log("timed out"); process.exit(1); });
 s.on("error", (e) => { console.log(e.message); process.exit(1); });
 s.on("connect", () => s.write(JSON.parse("\\"" + process.argv[3] + "\\"")));
 s.pipe(process.stdout);' "$P" "$PORT" "$REQUEST" 2>&1
 fi
 if have perl; then
   echo tool=perl
-  exec perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Timeout => 10) or die "$@\\n";
-alarm 10; (my $r = $ARGV[2]) =~ s/\\\\r\\\\n/\\r\\n/g; print $s $r; print while <$s>;' "$P" "$PORT" "$REQUEST" 2>&1
+  exec perl -MIO::Socket::INET -e '$SIG{ALRM} = sub { die "timed out\\n" }; alarm 5; my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Timeout => 5) or die "$@\\n";
+(my $r = $ARGV[2]) =~ s/\\\\r\\\\n/\\r\\n/g; print $s $r; print while <$s>;' "$P" "$PORT" "$REQUEST" 2>&1
 fi
-if have wget; then echo tool=busybox wget; exec env http_proxy="http://$P:$PORT" wget -S -Y on -T 10 -O - "$URL" 2>&1; fi
-if busybox_has wget; then echo tool=busybox wget; exec env http_proxy="http://$P:$PORT" busybox wget -S -Y on -T 10 -O - "$URL" 2>&1; fi
+if have wget; then echo tool=busybox wget; exec env http_proxy="http://$P:$PORT" wget -S -Y on -T 5 -O - "$URL" 2>&1; fi
+if busybox_has wget; then echo tool=busybox wget; exec env http_proxy="http://$P:$PORT" busybox wget -S -Y on -T 5 -O - "$URL" 2>&1; fi
 echo tool=none
 `;
 

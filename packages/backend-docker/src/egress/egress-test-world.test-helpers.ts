@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import Docker from "dockerode";
+import { egressNetworkName, egressProxyName } from "./egress-names.js";
 
 /**
  * The egress tests' world (scripts/egress-test-world.sh): a second engine in
@@ -60,3 +61,16 @@ export function inNamespace(namespace: string, command: string[]): { status: num
 }
 
 export const worldCa = () => readFileSync(`${WORLD_STATE}/ca-cert.pem`);
+
+/** Removes a test's sandbox, its egress proxy and its network from the egress engine (nothing there is fine). */
+export async function removeEgressSandbox(name: string): Promise<void> {
+  for (const container of [name, egressProxyName(name)])
+    await egressDocker
+      .getContainer(container)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
+  await egressDocker
+    .getNetwork(egressNetworkName(name))
+    .remove()
+    .catch(() => undefined);
+}
