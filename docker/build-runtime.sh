@@ -38,7 +38,8 @@ printf '{ "name": "monoclaw-runtime", "private": true }\n' >"$ctx/context/app/pa
 (cd "$ctx/context/app" && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
   "$ctx"/tarballs/*.tgz >&2)
 log "docker build -t $TAG (base $BASE_IMAGE)"
-DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build --force-rm --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$TAG" \
+# --network none: the RUN steps only check and trim what was copied in (dependencies are installed above).
+DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build --network none --force-rm --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$TAG" \
   -f docker/Dockerfile "$ctx/context" >"$ctx/build.log" 2>&1 \
   || { tail -40 "$ctx/build.log" >&2; exit 1; }
 log "built $TAG ($(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}'))"
