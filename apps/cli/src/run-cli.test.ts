@@ -42,14 +42,20 @@ describe("monoclaw", () => {
         ["doctor"],
       ]),
     );
-    for (const path of [[], ...paths]) {
-      const result = await run(...path, "--help");
-      expect(result.code, path.join(" ")).toBe(0);
-      expect(result.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: ${["monoclaw", ...path].join(" ")}`));
-      expect(result.stderr).toBe("");
+    // Four processes at a time: one per command would take minutes on a loaded 2-core machine.
+    const all = [[], ...paths];
+    for (let at = 0; at < all.length; at += 4) {
+      const batch = all.slice(at, at + 4);
+      const results = await Promise.all(batch.map((path) => run(...path, "--help")));
+      results.forEach((result, i) => {
+        const path = batch[i] ?? [];
+        expect(result.code, path.join(" ")).toBe(0);
+        expect(result.stdout, path.join(" ")).toMatch(new RegExp(`^Usage: ${["monoclaw", ...path].join(" ")}`));
+        expect(result.stderr).toBe("");
+      });
     }
     expect((await run("help", "exec")).stdout).toContain("Usage: monoclaw exec [options] -- <command...>");
-  });
+  }, 240_000);
 
   it("reports usage errors as one line on stderr with exit 2", async () => {
     const unknownOption = await run("exec", "--bogus", "--", "true");
