@@ -16,6 +16,7 @@ import {
   WORLD_STATE,
   assertWorldReady,
   egressDocker,
+  removeEgressSandbox,
   worldCa,
   requestHeader,
   worldRecords,
@@ -45,21 +46,9 @@ async function run(command: string): Promise<{ stdout: string; stderr: string; e
   };
 }
 
-async function removeEgressObjects(): Promise<void> {
-  for (const container of [name, egressProxyName(name)])
-    await egressDocker
-      .getContainer(container)
-      .remove({ force: true, v: true })
-      .catch(() => undefined);
-  await egressDocker
-    .getNetwork(egressNetworkName(name))
-    .remove()
-    .catch(() => undefined);
-}
-
 beforeAll(async () => {
   await assertWorldReady();
-  await removeEgressObjects();
+  await removeEgressSandbox(name);
   const key = join(dir, "id_ed25519");
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "monoclaw-test", "-f", key], { stdio: "pipe" });
   // The remote side's `docker system dial-stdio` reaches the egress test engine, not the machine's main one.
@@ -85,7 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend?.dispose();
-  await removeEgressObjects();
+  await removeEgressSandbox(name);
   await sshd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });

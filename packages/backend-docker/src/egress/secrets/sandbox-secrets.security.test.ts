@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../../docker-backend.js";
-import { egressNetworkName, egressProxyName } from "../egress-names.js";
+import { egressProxyName } from "../egress-names.js";
 import {
   ALLOWED_IP,
   CURL_IMAGE,
@@ -14,6 +14,7 @@ import {
   WORLD_STATE,
   assertWorldReady,
   egressDocker,
+  removeEgressSandbox,
   requestHeader,
   worldCa,
   worldRecords,
@@ -48,18 +49,6 @@ function secretsBackend(name: string, overrides: Partial<DockerBackendOptions> =
   });
 }
 
-async function removeEgressObjects(name: string): Promise<void> {
-  for (const container of [name, egressProxyName(name)])
-    await egressDocker
-      .getContainer(container)
-      .remove({ force: true, v: true })
-      .catch(() => undefined);
-  await egressDocker
-    .getNetwork(egressNetworkName(name))
-    .remove()
-    .catch(() => undefined);
-}
-
 async function run(backend: DockerBackend, command: string): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
   const result = await backend.exec(command);
   return { stdout: capturedText(result.stdout), stderr: capturedText(result.stderr), exitCode: result.exitCode };
@@ -75,7 +64,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
 
   beforeAll(async () => {
     await assertWorldReady();
-    await removeEgressObjects(name);
+    await removeEgressSandbox(name);
     backend = secretsBackend(name);
     placeholder = (await run(backend, 'printf %s "$GITHUB_TOKEN"')).stdout;
     await backend.writeFile("/tmp/world-ca.pem", worldCa());
@@ -83,7 +72,7 @@ describe("terminal.docker.secrets (egress test engine, fake internet)", () => {
 
   afterAll(async () => {
     await backend?.dispose();
-    await removeEgressObjects(name);
+    await removeEgressSandbox(name);
     rmSync(secretsDir, { recursive: true, force: true });
   });
 
@@ -181,7 +170,7 @@ describe("terminal.docker.secrets: configuration", () => {
       );
     } finally {
       await backend.dispose();
-      await removeEgressObjects(name);
+      await removeEgressSandbox(name);
     }
   });
 
