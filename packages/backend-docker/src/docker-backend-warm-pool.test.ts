@@ -95,6 +95,24 @@ describe("warm_pool (real engine)", () => {
     await Promise.all([a.dispose(), b.dispose()]);
   });
 
+  it("of four sessions claiming one waiting member at once, exactly one gets it (the unpause decides)", async () => {
+    const ending = session(nextSession());
+    await ending.ensureContainer();
+    await ending.dispose(); // refills
+    const [kept, ...extra] = await members(); // two refills at once (the test before) may have left two
+    expect(kept).toBeDefined();
+    for (const m of extra) await testDocker.getContainer(m.id).remove({ force: true, v: true });
+    const waiting = [kept!];
+    const claimers = [1, 2, 3, 4].map(() => session(nextSession()));
+    const ids = await Promise.all(claimers.map((c) => c.ensureContainer()));
+    expect(new Set(ids).size).toBe(4); // four containers, no two sessions in one
+    expect(ids.filter((id) => id === waiting[0]!.id)).toHaveLength(1);
+    await claimers[0]!.writeFile("/root/mine", "first");
+    for (const other of claimers.slice(1)) expect((await other.exec("cat /root/mine")).exitCode).not.toBe(0);
+    expect(text((await claimers[0]!.exec("cat /root/mine")).stdout.head)).toBe("first"); // positive control
+    await Promise.all(claimers.map((c) => c.dispose()));
+  });
+
   it("never hands out a member of other settings, nor a container a session used (even kept warm)", async () => {
     const kept = session(nextSession(), { keep_warm: true });
     const keptId = await kept.ensureContainer();
