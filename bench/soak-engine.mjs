@@ -81,6 +81,10 @@ export async function startSoakEngine(dir) {
       await run("sh", ["-c", `grep -o " $1[^ ]*" /proc/self/mounts | sort -r | xargs -r -n1 umount -l`, "sh", dir]).catch(() => undefined);
       await rm(join(dir, "data"), { recursive: true, force: true });
       await rm(join(dir, "exec"), { recursive: true, force: true });
+      // The cgroup parent dockerd made (cgroup v1: one per controller); rmdir leaves it while another soak's containers use it.
+      await run("sh", ["-c", 'for d in /sys/fs/cgroup/*/monoclaw-soak /sys/fs/cgroup/monoclaw-soak; do [ -d "$d" ] && rmdir "$d"; done; true']).catch(
+        () => undefined,
+      );
     },
   };
 }
