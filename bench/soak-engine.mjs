@@ -1,7 +1,8 @@
 // A Docker engine owned by the soak bench: its own dockerd (data root, exec
 // root, socket, pid file under one directory), without iptables or a bridge
-// (the soak's containers use `network: none`), so the bench can restart it
-// mid-run without touching the machine's shared engine. Needs root.
+// (the soak's containers use `network: none`) and in its own network
+// namespace, so the bench can restart it mid-run without touching the
+// machine's shared engine. Needs root.
 import { spawn, execFile } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -18,9 +19,13 @@ export async function startSoakEngine(dir) {
   let daemon;
 
   const up = async () => {
+    // In a network namespace of its own: a dockerd with --bridge=none deletes the docker0 interface it
+    // finds, which in the machine's namespace belongs to the main engine. unshare execs dockerd (same pid).
     daemon = spawn(
-      "dockerd",
+      "unshare",
       [
+        "--net",
+        "dockerd",
         "--data-root",
         join(dir, "data"),
         "--exec-root",
