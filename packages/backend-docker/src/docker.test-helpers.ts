@@ -43,7 +43,8 @@ export function testBackend(name: string, options: DockerBackendOptions = {}): D
 export async function containerProcesses(nameOrId: string): Promise<string[]> {
   const top = await testDocker.getContainer(nameOrId).top({ ps_args: "-eo pid,args" });
   const argsIndex = top.Titles.findIndex((title: string) => /COMMAND|ARGS|CMD/i.test(title));
-  return top.Processes.map((row: string[]) => row.slice(argsIndex).join(" "));
+  // The engine answers null while the container has no process (it is stopping or starting).
+  return (top.Processes ?? []).map((row: string[]) => row.slice(argsIndex).join(" "));
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes (no fixed sleeps in tests). */

@@ -45,7 +45,9 @@ describe("reaping by label (real engine)", () => {
     const old = new Date(Date.now() - 3600_000).toISOString();
     const stoppedOurs = await make("stopped-ours", { ...ours, [LABEL_CREATED_AT]: old }, true);
     await stoppedOurs.stop({ t: 0 });
-    const stuckOurs = await make("created-ours", { ...ours, [LABEL_CREATED_AT]: old }, false);
+    // Two minutes in `created`: past this call's grace, within the 10-minute default that any other
+    // MonoClaw process reaping this engine right now uses (it would take it first and the list would lack it).
+    const stuckOurs = await make("created-ours", { ...ours, [LABEL_CREATED_AT]: new Date(Date.now() - 120_000).toISOString() }, false);
     const runningOurs = await make("running-ours", { ...ours, [LABEL_CREATED_AT]: old }, true);
     const stoppedForeign = await make("stopped-foreign", { "some.other.label": "monoclaw" }, true);
     await stoppedForeign.stop({ t: 0 });
@@ -53,7 +55,7 @@ describe("reaping by label (real engine)", () => {
     const lookalike = await make("lookalike", { [LABEL_MANAGED_BY]: "not-monoclaw" }, false);
 
     // A stop "in the future" of max_age: everything stopped counts as expired.
-    const removed = await reapExpiredContainers(docker, { maxAgeSeconds: 1, now: new Date(Date.now() + 60_000), only: mine });
+    const removed = await reapExpiredContainers(docker, { maxAgeSeconds: 1, createdGraceSeconds: 60, now: new Date(Date.now() + 60_000), only: mine });
     expect(removed).toEqual(expect.arrayContaining([PREFIX + "stopped-ours", PREFIX + "created-ours"]));
     expect(await exists(stoppedOurs.id)).toBe(false);
     expect(await exists(stuckOurs.id)).toBe(false);
