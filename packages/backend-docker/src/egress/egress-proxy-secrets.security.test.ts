@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { createRequire } from "node:module";
@@ -116,7 +116,8 @@ async function applyPolicy(extra: Record<string, unknown>): Promise<string> {
   for (let i = 0; i < 100; i++) {
     proxy.kill("SIGHUP");
     await new Promise((resolve) => setTimeout(resolve, 30));
-    if (readFileSync(join(state, "applied"), "utf8") === hash) return hash;
+    // Not there until the proxy applied its first policy.
+    if (existsSync(join(state, "applied")) && readFileSync(join(state, "applied"), "utf8") === hash) return hash;
   }
   throw new Error("the proxy did not apply the policy");
 }

@@ -219,7 +219,13 @@ function compilePolicy(raw) {
     hostRanges: (source.host_addresses ?? []).map((a) => ({ ...parseCidr(a), why: "the engine's host" })).filter((r) => r.family),
     secrets: (source.secrets ?? []).map(compileSecret),
     // Extra CAs for upstream TLS where the proxy terminates it (egress.upstream_ca_file); the system's roots otherwise.
-    upstreamCa: source.upstream_ca ? [...tls.rootCertificates, String(source.upstream_ca)] : undefined,
+    // One agent per policy: upstream connections are kept alive across requests, a policy change (another
+    // upstream CA) never reuses a connection the old one trusted, and a context with the ~140 system roots is
+    // built once, not per request (tens of ms).
+    upstreamAgent: new https.Agent({
+      keepAlive: true,
+      ...(source.upstream_ca ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, String(source.upstream_ca)] }) } : {}),
+    }),
   };
 }
 
@@ -238,7 +244,9 @@ function compileSecret(raw) {
 function loadPolicy() {
   try {
     const text = fs.readFileSync(POLICY_FILE, "utf8");
+    const previous = policy;
     policy = compilePolicy(JSON.parse(text));
+    previous.upstreamAgent.destroy();
     ownRanges = ownNetworks();
     const hash = crypto.createHash("sha256").update(text).digest("hex");
     fs.writeFileSync(APPLIED_FILE, hash);
@@ -470,7 +478,7 @@ function forward(request, response, target) {
       headers,
       setHost: false,
       timeout: CONNECT_TIMEOUT_MS,
-      ...(secure ? { servername: net.isIP(host) ? undefined : host, ...(policy.upstreamCa ? { ca: policy.upstreamCa } : {}) } : {}),
+      ...(secure ? { servername: net.isIP(host) ? undefined : host, agent: policy.upstreamAgent } : {}),
     },
     (upstreamResponse) =>
       returnResponse(
@@ -602,13 +610,24 @@ const terminated = http.createServer((request, response) => {
   });
 });
 
+/** One TLS context per bound host, made again when the CA renews the host's leaf certificate. */
+const leafContexts = new Map();
+function leafContextFor(host) {
+  const cert = authority.leafFor(host);
+  const cached = leafContexts.get(host);
+  if (cached?.cert === cert) return cached.context;
+  const context = tls.createSecureContext({ key: authority.leafKeyPem, cert });
+  leafContexts.set(host, { cert, context });
+  return context;
+}
+
 /** Answers a CONNECT for a host a secret is bound to with TLS of its own (a leaf of the sandbox's CA). */
 function terminate(client, head, host, port, address, rule) {
   client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
   if (head.length) client.unshift(head);
   const secure = new tls.TLSSocket(client, {
     isServer: true,
-    secureContext: tls.createSecureContext({ key: authority.leafKeyPem, cert: authority.leafFor(host) }),
+    secureContext: leafContextFor(host),
     ALPNProtocols: ["http/1.1"],
   });
   secure.monoclawTunnel = { host, port, address, rule };
