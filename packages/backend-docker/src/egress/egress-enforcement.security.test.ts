@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturedText, type ShellSession } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
 import { listManagedContainers, removeManaged } from "../container/container-reaper.js";
 import { runContainerExec } from "../exec/container-exec.js";
@@ -21,6 +20,7 @@ import {
   assertWorldReady,
   egressDocker,
   inNamespace,
+  runText,
   worldCa,
   worldRecords,
   worldSaw,
@@ -76,12 +76,7 @@ async function removeEgressObjects(name: string): Promise<void> {
     .catch(() => undefined);
 }
 
-/** A command's result as text. */
-async function run(target: DockerBackend | ShellSession, command: string): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
-  const result = await target.exec(command);
-  return { stdout: capturedText(result.stdout), stderr: capturedText(result.stderr), exitCode: result.exitCode };
-}
-
+const run = runText;
 const CA = "/tmp/world-ca.pem";
 const BUSYBOX = "/tmp/busybox";
 

@@ -5,7 +5,6 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { startLocalSshd, type LocalSshd } from "@monoclaw/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturedText } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend } from "../docker-backend.js";
 import { egressNetworkName, egressProxyName } from "./egress-names.js";
 import {
@@ -19,6 +18,7 @@ import {
   removeEgressSandbox,
   worldCa,
   requestHeader,
+  runText,
   worldRecords,
   worldSaw,
 } from "./egress-test-world.test-helpers.js";
@@ -35,16 +35,7 @@ const dir = mkdtempSync(join(tmpdir(), "monoclaw-egress-ssh-"));
 const name = `egress-ssh-${process.pid}`;
 let sshd: LocalSshd;
 let backend: DockerBackend;
-
-async function run(command: string): Promise<{ stdout: string; stderr: string; exitCode: number | null; notices?: string[] }> {
-  const result = await backend.exec(command);
-  return {
-    stdout: capturedText(result.stdout),
-    stderr: capturedText(result.stderr),
-    exitCode: result.exitCode,
-    ...(result.notices ? { notices: result.notices } : {}),
-  };
-}
+const run = (command: string) => runText(backend, command);
 
 beforeAll(async () => {
   await assertWorldReady();

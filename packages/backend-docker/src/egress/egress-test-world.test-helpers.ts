@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import Docker from "dockerode";
+import { capturedText, type ExecResult } from "@monoclaw/core/backend";
 import { egressNetworkName, egressProxyName } from "./egress-names.js";
 
 /**
@@ -43,6 +44,25 @@ export function worldRecords(file: "dns.log" | "http.log" | "udp.log"): WorldRec
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as WorldRecord);
+}
+
+/** What a sandboxed command printed, as text, with how it ended and the backend's notices. */
+export interface CommandText {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  notices?: string[];
+}
+
+/** Runs a command through a backend or session and returns its output as text. */
+export async function runText(target: { exec(command: string): Promise<ExecResult> }, command: string): Promise<CommandText> {
+  const result = await target.exec(command);
+  return {
+    stdout: capturedText(result.stdout),
+    stderr: capturedText(result.stderr),
+    exitCode: result.exitCode,
+    ...(result.notices ? { notices: result.notices } : {}),
+  };
 }
 
 /** A header of a request the fake internet's web servers recorded. */

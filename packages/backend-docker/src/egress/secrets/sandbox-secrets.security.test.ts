@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturedText } from "@monoclaw/core/backend";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../../docker-backend.js";
 import { egressProxyName } from "../egress-names.js";
 import {
@@ -16,6 +15,7 @@ import {
   egressDocker,
   removeEgressSandbox,
   requestHeader,
+  runText,
   worldCa,
   worldRecords,
   worldSaw,
@@ -49,10 +49,7 @@ function secretsBackend(name: string, overrides: Partial<DockerBackendOptions> =
   });
 }
 
-async function run(backend: DockerBackend, command: string): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
-  const result = await backend.exec(command);
-  return { stdout: capturedText(result.stdout), stderr: capturedText(result.stderr), exitCode: result.exitCode };
-}
+const run = runText;
 
 /** What the fake internet's web servers recorded for a request whose URL holds `id`. */
 const requestsWith = (id: string) => worldRecords("http.log").filter((entry) => String(entry.url).includes(id));
