@@ -26,3 +26,18 @@ export function samplePeakRss(pid: number, everyMs = 50): { stop(): number; read
     },
   };
 }
+
+const MiB = 1024 * 1024;
+
+/**
+ * The stated bound on how far a streaming MonoClaw process (exec, run --json,
+ * mom) may grow over its idle level, whatever its reader does: 64 MiB on
+ * Node 20, 128 MiB from Node 22, whose V8 keeps a larger young generation.
+ * Measured on Node 24 with a reader (or Slack) that stalls: `monoclaw exec`
+ * grows 73 MiB for 512 MiB of output and 84 MiB for 2 GiB (Node 20: 35 and
+ * 42); mom 108 MiB for 256 MiB and 111 MiB for 4 GiB. A constant, not
+ * buffering: it does not follow the size of the output.
+ */
+export function rssGrowthBound(nodeMajor = Number(process.versions.node.split(".")[0])): number {
+  return (nodeMajor >= 22 ? 128 : 64) * MiB;
+}
