@@ -10,7 +10,8 @@
 //   is a failure;
 // - when scripts/test-all.sh ran the suite more than once (one run per Node.js
 //   major, listed in .test-runs), every run is counted and every run needs its
-//   reports (<package>/.test-results/<run>/).
+//   reports (<package>/.test-results/<run>/), except the packages its line in
+//   .test-runs leaves out by name ("node24 -packages/e2e").
 // Usage: node scripts/count-test-results.mjs [workspace-root]
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -23,10 +24,13 @@ let skipped = 0;
 const perEngine = new Map();
 
 const runsFile = join(root, ".test-runs");
+// A line is a run's name, then the packages that run leaves out, each as `-<dir>` (e.g. `node24 -packages/e2e`).
 const runs = existsSync(runsFile) ? readFileSync(runsFile, "utf8").split("\n").filter(Boolean) : [""];
-for (const run of runs) {
+for (const line of runs) {
+  const [run = "", ...rest] = line.split(" ").filter(Boolean);
+  const leftOut = new Set(rest.filter((word) => word.startsWith("-")).map((word) => word.slice(1)));
   for (const dir of workspacePackages(root)) {
-    if (hasTests(join(dir, "src"))) countPackage(dir, run);
+    if (hasTests(join(dir, "src")) && !leftOut.has(relative(root, dir))) countPackage(dir, run);
   }
 }
 

@@ -113,6 +113,16 @@ describe("the CI count line", () => {
     expect(result.log).toContain("apps/b (node24): no test report");
   });
 
+  it("does not ask a run for the reports of the packages its line in .test-runs leaves out, and still asks for the others'", () => {
+    const root = workspace({ "packages/a": [{ status: "passed", tests: ["passed"] }], "packages/e2e": [{ status: "passed", tests: ["passed"] }] }, "node20");
+    writeFileSync(join(root, ".test-runs"), "node20\nnode24 -packages/e2e\n");
+    const result = count(root);
+    // packages/a has no node24 report: named; packages/e2e is left out of node24: not asked for.
+    expect(result).toMatchObject({ line: "2 passed, 1 failed, 0 skipped", exitCode: 1 });
+    expect(result.log).toContain("packages/a (node24): no test report");
+    expect(result.log).not.toContain("packages/e2e (node24)");
+  });
+
   it("prints a line per engine and runtime before the total, from the test files' names", () => {
     const root = workspace({
       "packages/backend-docker": [
