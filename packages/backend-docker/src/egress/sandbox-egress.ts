@@ -6,12 +6,12 @@ import { egressNetworkName } from "./egress-names.js";
 import { engineHostAddresses } from "./engine-host-addresses.js";
 import type { EngineConnection } from "../engine/engine-discovery.js";
 import { egressProxyEnv } from "./egress-proxy-env.js";
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import type Docker from "dockerode";
 import { loadBoundSecrets, placeholderEnv, type BoundSecret } from "./secrets/sandbox-secrets.js";
 import { resolveSourcePath, type SecretSourceContext } from "./secrets/secret-values.js";
 import { caTrustEnv, installSandboxCa } from "./secrets/sandbox-trust.js";
+import { readConfigFile } from "./secrets/read-config-file.js";
 import { egressDecisionsSince, refusalNotices } from "./egress-refusals.js";
 import { createEgressDecisionLog } from "./egress-decision-log.js";
 import { monoclawHomeOf } from "../container/volume-mounts.js";
@@ -129,14 +129,14 @@ export function sandboxEgressFor(
   };
 }
 
+/** A bundle of a few hundred certificates is under 1 MiB. */
+const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
+
 async function readUpstreamCa(file: string | undefined, sources: SecretSourceContext): Promise<string | undefined> {
   if (file === undefined) return undefined;
   const path = resolveSourcePath(file, sources);
-  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new BackendError(
-      "INVALID",
-      `terminal.docker.egress.upstream_ca_file: ${path} cannot be read (${error.code ?? error.message}); point it at a PEM file`,
-    );
+  const text = await readConfigFile(path, MAX_CA_FILE_BYTES).catch((error: Error) => {
+    throw new BackendError("INVALID", `terminal.docker.egress.upstream_ca_file: ${path} cannot be read (${error.message}); point it at a PEM file`);
   });
   if (!text.includes("-----BEGIN CERTIFICATE-----"))
     throw new BackendError("INVALID", `terminal.docker.egress.upstream_ca_file: ${path} holds no PEM certificate; point it at a PEM file`);

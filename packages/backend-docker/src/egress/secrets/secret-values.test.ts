@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -36,6 +37,18 @@ describe("readSecretValues", () => {
     [{ from_command: "printf 'two\\nlines'", hosts: ["a.test"] }, "the value holds a line break or NUL"],
   ])("fails closed on a bad source (%o)", async (secret, message) => {
     await expect(readSecretValues({ S: secret }, context)).rejects.toThrow(message);
+  });
+
+  it("never follows a link at from_file (a sandbox can make one in a mounted directory), nor reads a FIFO, and the real file still reads", async () => {
+    writeFileSync(join(dir, "host-secret"), "host-only-value\n");
+    symlinkSync(join(dir, "host-secret"), join(dir, "linked-token"));
+    execFileSync("mkfifo", [join(dir, "fifo-token")]);
+    await expect(readSecretValues({ S: { from_file: "linked-token", hosts: ["a.test"] } }, context)).rejects.toThrow(
+      `terminal.docker.secrets.S: from_file ${join(dir, "linked-token")} cannot be read (it is a symbolic link, which MonoClaw does not follow here)`,
+    );
+    // A FIFO would block the read for good: refused at once.
+    await expect(readSecretValues({ S: { from_file: "fifo-token", hosts: ["a.test"] } }, context)).rejects.toThrow("(it is not a regular file)");
+    expect((await readSecretValues({ S: { from_file: "host-secret", hosts: ["a.test"] } }, context)).get("S")).toBe("host-only-value");
   });
 
   it("never puts a failing command's standard output in the message (it may be the value)", async () => {

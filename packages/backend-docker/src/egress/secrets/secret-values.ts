@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { BackendError } from "@monoclaw/core/backend";
+import { readConfigFile } from "./read-config-file.js";
 import type { SecretConfig } from "./secret-config.js";
 
 /** A `from_command` has this long to print the value. */
@@ -42,8 +42,8 @@ async function readSecretValue(name: string, secret: SecretConfig, context: Secr
       context.env[secret.from_env] ?? fail(`from_env ${secret.from_env} is not set in MonoClaw's environment`, `export ${secret.from_env}=... before starting`);
   } else if (secret.from_file !== undefined) {
     const path = resolveSourcePath(secret.from_file, context);
-    value = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) =>
-      fail(`from_file ${path} cannot be read (${error.code ?? error.message})`, "point from_file at a readable file holding the value"),
+    value = await readConfigFile(path, MAX_SECRET_BYTES + 2).catch((error: Error) =>
+      fail(`from_file ${path} cannot be read (${error.message})`, "point from_file at a readable file holding the value"),
     );
     value = value.replace(/\r?\n$/, "");
   } else {
