@@ -21,7 +21,6 @@
 // - floors of any claim that crosses processes, same loop: one new process in a running container through
 //   the Engine API (exec create + start + `true` + exit code, what opening a shell costs at least), and the
 //   unpause of a paused container (the claim's one call).
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
@@ -29,7 +28,9 @@ import { performance } from "node:perf_hooks";
 import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker.js";
 import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
 import { runContainerExec } from "../packages/backend-docker/dist/exec/container-exec.js";
+import { megabytesPerSecond, OUTPUT_BYTES, PRODUCE_OUTPUT, readSpawnedOutput } from "./output-stream.mjs";
 import { stats } from "./stats.mjs";
+import { ms, spawnToExit as run, time } from "./timing.mjs";
 
 const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
 const RUNS = Number(process.env.BENCH_RUNS ?? 300);
@@ -39,23 +40,6 @@ const POOL_ONLY = process.env.BENCH_POOL_ONLY === "1";
 const PREFIX = `mc-bench-${process.pid}`;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 
-const ms = (value) => (value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`);
-const run = (command, args) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "ignore" });
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited ${code}`))));
-  });
-async function time(runs, warmup, fn) {
-  for (let i = 0; i < warmup; i++) await fn(i);
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await fn(i);
-    samples.push(performance.now() - started);
-  }
-  return stats(samples);
-}
 const backendOptions = (name) => ({ image: IMAGE, network: "none", pull: "never", name, keep_warm: false, idle_timeout: 0 });
 
 // Session and pool containers get derived names: they are found by the directory label of this run.
@@ -92,10 +76,8 @@ async function perCommandOutputAndFiles() {
   results.hostSpawn = await time(RUNS, 20, () => run("sh", ["-c", "true"]));
 
   // 100 MB of output: median of OUTPUT_RUNS runs per path, interleaved so drift hits all alike.
-  const size = 100 * 1024 * 1024;
-  // busybox `head -c` reads in small blocks and alone manages about 270 MB/s here,
-  // so it would measure itself: `dd` with 64 KiB blocks writes the same bytes faster.
-  const produce = ["dd", "if=/dev/zero", "bs=65536", `count=${size / 65536}`];
+  const size = OUTPUT_BYTES;
+  const produce = PRODUCE_OUTPUT;
   const target = await backend.ensureContainer();
   const backendMs = [];
   const rawMs = [];
@@ -124,16 +106,10 @@ async function perCommandOutputAndFiles() {
     if (rawBytes !== size) throw new Error(`raw exec output: ${rawBytes} bytes`);
     // Baseline: the same bytes through \`docker exec\` spawned from Node, read from its stdout pipe.
     started = performance.now();
-    await new Promise((resolve, reject) => {
-      const child = spawn("docker", ["exec", name, ...produce], { stdio: ["ignore", "pipe", "ignore"] });
-      let bytes = 0;
-      child.stdout.on("data", (chunk) => (bytes += chunk.length));
-      child.on("error", reject);
-      child.on("close", () => (bytes === size ? resolve() : reject(new Error(`docker exec output: ${bytes} bytes`))));
-    });
+    await readSpawnedOutput("docker", ["exec", name, ...produce]);
     cliMs.push(performance.now() - started);
   }
-  const mbPerS = (samples) => size / 1e6 / (stats(samples).median / 1000);
+  const mbPerS = (samples) => megabytesPerSecond(stats(samples).median);
   results.output = { mbPerS: mbPerS(backendMs), ms: stats(backendMs).median, rssGrowthMb: peak / 1024 / 1024, cpuMs };
   results.outputRaw = { mbPerS: mbPerS(rawMs) };
   results.outputCli = { mbPerS: mbPerS(cliMs) };

@@ -21,6 +21,7 @@ import Docker from "../packages/backend-docker/node_modules/dockerode/lib/docker
 import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
 import { startLocalSshd } from "../packages/testkit/dist/index.js";
 import { stats } from "./stats.mjs";
+import { ms, time } from "./timing.mjs";
 
 const IMAGE = process.env.BENCH_IMAGE ?? "monoclaw-test/busybox:latest";
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
@@ -29,7 +30,6 @@ const PREFIX = `mc-bench-ssh-${process.pid}`;
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const dir = mkdtempSync(join(tmpdir(), "monoclaw-bench-ssh-"));
 const home = join(dir, "home");
-const ms = (value) => (value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`);
 
 const keygen = (file) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { stdio: "pipe" });
 mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
@@ -38,16 +38,6 @@ const sshd = await startLocalSshd(readFileSync(join(home, ".ssh", "id_ed25519.pu
 const port = sshd.port;
 writeFileSync(join(home, ".ssh", "known_hosts"), `[127.0.0.1]:${port} ${sshd.hostKey}\n`);
 
-async function time(runs, warmup, fn) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await fn();
-    samples.push(performance.now() - started);
-  }
-  return stats(samples);
-}
 // ssh reads ~/.ssh from the passwd entry, not $HOME: a wrapper hands it this run's key and known hosts.
 const binDir = join(dir, "bin");
 mkdirSync(binDir);
