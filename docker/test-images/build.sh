@@ -6,6 +6,9 @@
 #   monoclaw-test/node:20          the debian image plus this machine's Node 20 and npm,
 #                                  laid out like the public node:20-bookworm-slim; the
 #                                  base docker/build-runtime.sh builds monoclaw-runtime on
+#   monoclaw-test/debian-clients:bookworm
+#                                  the debian image plus git, python3 and ca-certificates
+#                                  (the egress tests' git-over-HTTPS and urllib clients)
 # It also installs the host tools tests run beside the engine (busybox, sshd,
 # and zsh and fish for the CLI's completion-script tests).
 # An image that already exists is kept (delete it to rebuild).
@@ -94,6 +97,39 @@ DOCKERFILE
   docker run --rm --network none monoclaw-test/node:20 node -e 'process.exit(0)' \
     || { log "monoclaw-test/node:20 was built but node does not run in it"; exit 1; }
   log "built monoclaw-test/node:20 (node $("$node_bin" --version))"
+fi
+
+# git, python3 and ca-certificates on top of the debian image, installed by
+# this machine's apt into a chroot (never through container networking). Only
+# what the install added or changed (ctime after the copy) goes into a layer
+# over monoclaw-test/debian:bookworm, so the two share their base.
+if ! have_image monoclaw-test/debian-clients:bookworm; then
+  started=$(date +%s)
+  root="$work/clients"
+  mkdir -p "$root"
+  base=$(docker create monoclaw-test/debian:bookworm true)
+  docker export "$base" | tar -C "$root" -x
+  docker rm "$base" >/dev/null
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  touch "$work/clients.copied"
+  sleep 1 # ctime has one-second granularity on some filesystems
+  export DEBIAN_FRONTEND=noninteractive
+  { chroot "$root" apt-get update -qq && chroot "$root" apt-get install -y -qq --no-install-recommends git python3 ca-certificates; } \
+    >"$work/clients-apt.log" 2>&1 || { tail -30 "$work/clients-apt.log" >&2; exit 1; }
+  # The layer: what dpkg wrote, without apt's downloads and lists, the chroot's
+  # own files, or documentation and translations (about 70 MB no test reads).
+  (cd "$root" && find . -cnewer "$work/clients.copied" \( -type f -o -type l -o -type d \) \
+    | grep -Ev '^\./(var/cache/apt|var/lib/apt/lists|var/log|tmp|usr/share/(doc|man|locale)|etc/resolv\.conf|etc/hostname|etc/hosts|\.dockerenv)(/|$)' \
+    | grep -vx '\.' | LC_ALL=C sort >"$work/clients.files")
+  ctx="$work/clients-ctx"
+  mkdir -p "$ctx"
+  tar -C "$root" --no-recursion -T "$work/clients.files" -cf "$ctx/added.tar"
+  printf 'FROM monoclaw-test/debian:bookworm\nADD added.tar /\n' >"$ctx/Dockerfile"
+  docker build --network none -q -t monoclaw-test/debian-clients:bookworm "$ctx" >"$work/clients-build.log" 2>&1 \
+    || { tail -30 "$work/clients-build.log" >&2; exit 1; }
+  docker run --rm --network none monoclaw-test/debian-clients:bookworm sh -c 'git --version && python3 -c "import ssl, urllib.request" && test -s /etc/ssl/certs/ca-certificates.crt' >/dev/null \
+    || { log "monoclaw-test/debian-clients:bookworm was built but git, python3 or the CA bundle does not work in it"; exit 1; }
+  log "built monoclaw-test/debian-clients:bookworm in $(($(date +%s) - started)) s"
 fi
 
 log "ready: $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^monoclaw-test/' | tr '\n' ' ')"
