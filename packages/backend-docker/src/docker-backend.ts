@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import { homedir } from "node:os";
 import type Docker from "dockerode";
@@ -38,12 +38,15 @@ import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./
 import { dockerShellTransport } from "./exec/docker-shell-transport.js";
 import { processDiscoveryEnvironment } from "./engine/discovery-environment.js";
 import { connectEngine, type EngineConnection } from "./engine/engine-discovery.js";
-import { engineUnreachableError, isConnectionError, isNoSuchContainer, isNotRunning } from "./engine/engine-errors.js";
+import { engineUnreachableError, isConnectionError, isNoSuchContainer, isNotRunning, statusCodeOf } from "./engine/engine-errors.js";
 import type { ProgressEvent } from "./image/image-pull.js";
 import { createIdleTimer } from "./container/idle-timer.js";
 import { createContainerPauser } from "./container/container-pauser.js";
 import { openContainerTarget } from "./container/open-container-target.js";
 import { createExecPool } from "./exec/exec-pool.js";
+import { openHeldShell } from "./exec/held-shell.js";
+import type { HeldPoolMember, WarmPoolKeeper } from "./container/warm-pool-keeper.js";
+import { pauseMember } from "./container/warm-pool.js";
 import { dockerHealthChecks } from "./health-checks.js";
 import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive-shell.js";
 import { resolveContainerUser } from "./container/user-spec.js";
@@ -91,6 +94,15 @@ export interface DockerBackendOptions extends DockerConfigInput {
    * replace it, in ms. Default 60 000.
    */
   runningCommandsWaitMs?: number;
+  /**
+   * `warm_pool`, in a process that serves many sessions: the members this
+   * process holds with their shells open (`createWarmPoolKeeper`; share one
+   * keeper between the backends it creates, and close it at exit). A new
+   * session then claims a member with a rename and runs its first command in
+   * the member's open shell. Without it, a claim takes a paused member any
+   * process left.
+   */
+  warmPoolKeeper?: WarmPoolKeeper;
 }
 
 /** The Docker backend: an {@link ExecutionBackend} plus what `monoclaw sandbox` and mom need. */
@@ -137,6 +149,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     engine: givenEngine,
     allowDangerousContainerKnob,
     runningCommandsWaitMs,
+    warmPoolKeeper,
     ...section
   } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
@@ -157,10 +170,15 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const say = log ?? (() => undefined);
   // network: allowlist: the sandbox joins an internal network whose only way out is MonoClaw's egress proxy.
   const egress = sandboxEgressFor(config, containerName, say, { env, cwd, homeDir });
+  // Held members join no egress network of a session's own: an allow-list sandbox is made for its session.
+  const keeper = warmPool > 0 && egress === undefined ? warmPoolKeeper : undefined;
+  /** The member this backend claimed from the keeper until its shell is adopted by the first pooled shell. */
+  let claimedHeld: HeldPoolMember | undefined;
 
   let engineConnection: Promise<EngineConnection> | undefined;
   let targetPromise: Promise<ContainerTarget> | undefined;
   let disposed = false;
+  let keptHeld = false;
   const sessions = new Set<ShellSession>();
 
   const engine = (): Promise<EngineConnection> => {
@@ -206,6 +224,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           ...(runningCommandsWaitMs !== undefined ? { runningCommandsWaitMs } : {}),
           scopeOf,
           ...(warmPool > 0 ? { claimFromPool: true } : {}),
+          ...(keeper ? { claimHeld: () => claimHeldMember(docker) } : {}),
           onCreated: () => {
             if (!notedNewSessionContainer && session?.resumed === true && scopeOf.kind === "session") {
               notedNewSessionContainer = true;
@@ -224,6 +243,63 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     return targetPromise;
   };
 
+  /** Everything a held member's shell carries, so a claim never hands out one made for other settings or values. */
+  const heldKey = (connection: EngineConnection): string =>
+    createHash("sha256")
+      .update(JSON.stringify([connection.endpoint.url, config, cwd, user ?? null, execEnv(undefined), volumes().map((m) => m.spec)]))
+      .digest("hex");
+
+  /** A member of the keeper's, renamed to this session's container, or undefined (the usual path follows). */
+  const claimHeldMember = async (docker: Docker): Promise<string | undefined> => {
+    const key = heldKey(await engine());
+    const member = keeper?.take(key);
+    if (!member) return undefined;
+    try {
+      await docker.getContainer(member.id).rename({ name: containerName });
+    } catch (error) {
+      // 409: this session's container exists (a resumed session): it is used as usual, and the member stays unused.
+      if (statusCodeOf(error) === 409) keeper?.giveBack(key, member);
+      else await discardHeld(docker, member);
+      return undefined;
+    }
+    claimedHeld = member;
+    return member.id;
+  };
+  const discardHeld = async (docker: Docker, member: HeldPoolMember) => {
+    await member.shell.discard().catch(() => undefined);
+    await removeManaged(docker, member.id).catch(() => undefined);
+  };
+
+  /** Asks the keeper to hold `warm_pool` members of this backend's settings (made by its container target). */
+  const keepHeldMembers = (connection: EngineConnection, current: ContainerTarget) => {
+    const { docker } = connection;
+    if (!keeper || !current.createPoolMember) return;
+    const createMember = current.createPoolMember.bind(current);
+    keeper.keep(heldKey(connection), {
+      size: warmPool,
+      maxAgeSeconds: config.max_age,
+      async make() {
+        const member = await createMember();
+        try {
+          const [startedAt, shell] = await Promise.all([
+            containerStartedAt(docker, member.id),
+            openHeldShell({ docker, containerId: member.id, env: execEnv(undefined), workingDir: config.workdir, ...(user !== undefined ? { user } : {}) }),
+          ]);
+          return { ...member, startedAt, shell };
+        } catch (error) {
+          await removeManaged(docker, member.id).catch(() => undefined);
+          throw error;
+        }
+      },
+      async release(member) {
+        await member.shell.discard().catch(() => undefined);
+        await pauseMember(docker, member.id).catch(() => removeManaged(docker, member.id));
+      },
+      remove: (member) => discardHeld(docker, member),
+      onError: (error) => say(`Could not refill the warm pool: ${(error as Error).message}`),
+    });
+  };
+
   /** Runs `operation` against the running container; recreates/starts it and retries once when it vanished or stopped. */
   const withContainer = async <T>(operation: (docker: Docker, containerId: string) => Promise<T>): Promise<T> => {
     if (disposed) throw new BackendError("UNAVAILABLE", "The Docker backend was disposed");
@@ -234,6 +310,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       const container = await target();
       const id = await container.ensureRunning();
       await egress?.prepareSandbox(docker, id);
+      if (keeper && !keptHeld) {
+        keptHeld = true;
+        keepHeldMembers(connection, container);
+      }
       try {
         return await operation(docker, id);
       } catch (error) {
@@ -363,22 +443,33 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const openProtocolSession = (startCwd: string, startEnv: Record<string, string> | undefined): Promise<ShellSession> =>
     withContainer(async (docker, firstId) => {
       let place: CommandPlace = placeIn(firstId, undefined);
-      const marker = newRunMarker();
+      // The claimed member's open shell serves the first pooled shell (same settings, same working directory).
+      const held = claimedHeld?.id === firstId && startEnv === undefined && startCwd === config.workdir ? claimedHeld : undefined;
+      claimedHeld = undefined;
+      let heldShell = held?.shell.adoptable() ? held.shell : undefined;
+      const marker = heldShell?.marker ?? newRunMarker();
       const shellOptions = { docker, env: execEnv(startEnv), workingDir: startCwd, ...(user !== undefined ? { user } : {}) };
       const session = await openShellSession({
         marker,
         defaultTimeoutMs,
         resolveCwd: resolvePath,
         // Also called to re-open the shell after an idle stop or a removal: withContainer starts or recreates it.
-        openTransport: (events, markerEnv) =>
-          withContainer(async (_docker, id) => {
+        openTransport: (events, markerEnv) => {
+          if (heldShell) {
+            const adopted = heldShell.adopt(events);
+            heldShell = undefined;
+            place = placeIn(firstId, held?.startedAt);
+            return Promise.resolve(adopted);
+          }
+          return withContainer(async (_docker, id) => {
             const [startedAt, transport] = await Promise.all([
               containerStartedAt(docker, id),
               dockerShellTransport({ ...shellOptions, containerId: id })(events, markerEnv),
             ]);
             place = placeIn(id, startedAt);
             return transport;
-          }),
+          });
+        },
         runKillScript: async (script) => {
           await runContainerExec(docker, place.containerId, { cmd: ["/bin/sh", "-c", script], ...(user !== undefined ? { user } : {}) });
         },
@@ -551,7 +642,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
         const { docker } = await engine();
         await removeManaged(docker, containerName).catch(() => undefined);
       }
-      if (warmPool > 0) {
+      if (keeper) {
+        // The keeper refilled when this session claimed; it holds the members until its process closes it.
+      } else if (warmPool > 0) {
         // Who keeps the pool warm: the process whose session ends refills it for the next one (see docs/architecture.md).
         const current = await targetPromise?.catch(() => undefined);
         await current?.refillPool?.(warmPool, config.max_age).catch((error: unknown) => say(`Could not refill the warm pool: ${(error as Error).message}`));

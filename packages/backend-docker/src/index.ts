@@ -1,5 +1,7 @@
 export { dockerBackendFactory } from "./docker-backend-factory.js";
 export { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+// The warm pool as a long-lived process holds it: members with their shells open (DockerBackendOptions.warmPoolKeeper).
+export { createWarmPoolKeeper, type WarmPoolKeeper } from "./container/warm-pool-keeper.js";
 export {
   dockerConfigSchema,
   parseDockerConfig,

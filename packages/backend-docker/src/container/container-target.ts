@@ -1,3 +1,5 @@
+import type { RunningPoolMember } from "./warm-pool.js";
+
 /**
  * The container commands run in, managed by MonoClaw or attached to by name.
  */
@@ -19,4 +21,6 @@ export interface ContainerTarget {
   stop(): Promise<void>;
   /** Managed targets: brings the warm pool for these settings to `size` ready members; returns the names created. */
   refillPool?(size: number, maxAgeSeconds: number): Promise<string[]>;
+  /** Managed targets: creates, starts and prepares one running pool member of these settings (for a process that holds members). */
+  createPoolMember?(): Promise<RunningPoolMember>;
 }

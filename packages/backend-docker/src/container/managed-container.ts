@@ -8,10 +8,11 @@ import { ensureImage, type ProgressEvent } from "../image/image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
 import { unknownRuntimeMessage } from "./isolation-runtime.js";
 import { resourceLimitMessage } from "./resource-limit-errors.js";
-import { claimPoolMember, refillPool } from "./warm-pool.js";
+import { claimPoolMember, createPoolMember, refillPool } from "./warm-pool.js";
 import { changedSettings, newSettingsPhrase } from "./changed-settings.js";
 import { describeCommands } from "./running-commands.js";
 import { DEFAULT_RUNNING_COMMANDS_WAIT_MS, waitForRunningCommands } from "./wait-for-running-commands.js";
+import { podmanStartFailureMessage } from "../engine/podman-hints.js";
 
 export interface ManagedContainerOptions {
   docker: Docker;
@@ -23,6 +24,11 @@ export interface ManagedContainerOptions {
   onCreated?: () => void;
   /** Take a ready container from the warm pool before creating one (`warm_pool`, session scope). */
   claimFromPool?: boolean;
+  /**
+   * Before anything else: a member this process holds (see warm-pool-keeper.ts), already renamed to this
+   * container's name, or undefined (none ready, or the name is taken: then the usual look-up finds its holder).
+   */
+  claimHeld?: () => Promise<string | undefined>;
   /** Runs once after this process created (not reused) the container, e.g. to chown the workdir. */
   prepare?: (containerId: string) => Promise<void>;
   /** How long a settings change waits for commands running in the old container (any process's) before refusing to replace it. Default 60 s. */
@@ -45,6 +51,9 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
   let ready: Promise<string> | undefined;
 
   const bringUp = async (): Promise<string> => {
+    // A held member was made by this process from these settings moments ago: no image check, no look-up.
+    const held = await options.claimHeld?.();
+    if (held !== undefined) return held;
     // The first look at the name goes with the image check (one round trip less before a claim or a reuse); it is
     // only trusted when no pull came between (a pull takes long enough for the name to change hands).
     let pulled = false;
@@ -126,6 +135,13 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
     throw new BackendError("UNAVAILABLE", `Could not create or reuse container ${name}: it kept changing under us (another MonoClaw with different settings?)`);
   };
 
+  /** Members serve whoever claims them: the image as it is now, and no session or channel id of this one's. */
+  const poolMemberSpec = async () => {
+    const image = await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
+    const scopeOf = { kind: options.spec.scopeOf?.kind ?? "directory" } as const;
+    return buildContainerSpec({ ...options.spec, scopeOf, imageId: image.Id });
+  };
+
   return {
     name,
     managed: true,
@@ -152,12 +168,9 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
     },
     keepWarm: options.keepWarm,
     async refillPool(size, maxAgeSeconds) {
-      const image = await ensureImage(docker, options.spec.config.image, options.spec.config.pull, options.onPullProgress);
-      // Members serve whoever claims them: no session or channel id of this one's.
-      const scopeOf = { kind: options.spec.scopeOf?.kind ?? "directory" } as const;
-      const spec = buildContainerSpec({ ...options.spec, scopeOf, imageId: image.Id });
-      return refillPool(docker, { spec, size, maxAgeSeconds, ...(options.prepare ? { prepare: options.prepare } : {}) });
+      return refillPool(docker, { spec: await poolMemberSpec(), size, maxAgeSeconds, ...(options.prepare ? { prepare: options.prepare } : {}) });
     },
+    createPoolMember: async () => createPoolMember(docker, await poolMemberSpec(), options.prepare),
   };
 }
 
@@ -192,7 +205,8 @@ function creationError(error: unknown, name: string, config: ContainerSpecInput[
   const message = engineMessage(error);
   const limit = resourceLimitMessage(message, config);
   if (limit !== undefined) return new BackendError("INVALID", limit, { cause: error });
-  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${unknownRuntimeMessage(message, config.runtime) ?? message}`, { cause: error });
+  const reason = podmanStartFailureMessage(message) ?? unknownRuntimeMessage(message, config.runtime) ?? message;
+  return new BackendError("UNAVAILABLE", `Could not start container ${name}: ${reason}`, { cause: error });
 }
 
 /** Errors from the lifecycle become BackendErrors with a readable message. */

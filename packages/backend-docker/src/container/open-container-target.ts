@@ -27,6 +27,8 @@ export interface ContainerTargetOptions {
   onCreated?: () => void;
   /** Take a ready container from the warm pool before creating one. */
   claimFromPool?: boolean;
+  /** See ManagedContainerOptions.claimHeld. */
+  claimHeld?: () => Promise<string | undefined>;
   /** The container user, resolved (`uid:gid` or a name), or undefined for the image's user. */
   user: string | undefined;
   /** The configured volumes, checked (throws a BackendError for an invalid entry). */
@@ -93,6 +95,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
     keepWarm: config.keep_warm,
     ...(options.onCreated ? { onCreated: options.onCreated } : {}),
     ...(options.claimFromPool ? { claimFromPool: true } : {}),
+    ...(options.claimHeld ? { claimHeld: options.claimHeld } : {}),
     ...(options.runningCommandsWaitMs !== undefined ? { runningCommandsWaitMs: options.runningCommandsWaitMs } : {}),
     log: options.log,
     ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),

@@ -89,23 +89,43 @@ export async function refillPool(docker: Docker, options: RefillOptions): Promis
   }
   const created: string[] = [];
   for (let i = members.length; i < options.size; i++) {
-    const name = `${POOL_NAME_PREFIX}${options.spec.configHash}-${randomBytes(3).toString("hex")}`;
-    const create = withCreatedAt({ ...options.spec, name });
-    const { id } = await docker.createContainer({ ...create, Labels: { ...create.Labels, [LABEL_POOL]: "true" } });
+    const member = await createPoolMember(docker, options.spec, options.prepare);
     try {
-      await docker.getContainer(id).start();
-      await options.prepare?.(id);
-      await pauseMember(docker, id);
+      await pauseMember(docker, member.id);
     } catch (error) {
-      await removeManaged(docker, id).catch(() => undefined);
+      await removeManaged(docker, member.id).catch(() => undefined);
       throw error;
     }
-    created.push(name);
+    created.push(member.name);
   }
   return created;
 }
 
-async function pauseMember(docker: Docker, id: string): Promise<void> {
+/** A pool member that runs (not yet waiting): what a process that holds members keeps, see warm-pool-keeper.ts. */
+export interface RunningPoolMember {
+  id: string;
+  name: string;
+  configHash: string;
+  createdAt: number;
+}
+
+/** Creates, starts and prepares one member of this spec, labelled as a pool member under a pool name. */
+export async function createPoolMember(docker: Docker, spec: ContainerSpec, prepare?: (containerId: string) => Promise<void>): Promise<RunningPoolMember> {
+  const name = `${POOL_NAME_PREFIX}${spec.configHash}-${randomBytes(3).toString("hex")}`;
+  const create = withCreatedAt({ ...spec, name });
+  const { id } = await docker.createContainer({ ...create, Labels: { ...create.Labels, [LABEL_POOL]: "true" } });
+  try {
+    await docker.getContainer(id).start();
+    await prepare?.(id);
+  } catch (error) {
+    await removeManaged(docker, id).catch(() => undefined);
+    throw error;
+  }
+  return { id, name, configHash: spec.configHash, createdAt: Date.parse(create.Labels?.[LABEL_CREATED_AT] ?? "") || Date.now() };
+}
+
+/** Makes a running member wait (paused) for any process's claim. */
+export async function pauseMember(docker: Docker, id: string): Promise<void> {
   try {
     await docker.getContainer(id).pause();
   } catch (error) {
