@@ -40,3 +40,10 @@ export { readEgressLog, formatEgressRecord, type EgressRecord, type ReadEgressLo
 export { egressProxySource } from "./egress/egress-proxy-source.js";
 // Writes a policy into a running egress proxy and waits until it is live (mom, for the proxy docker.sh made).
 export { pushEgressPolicy } from "./egress/push-egress-policy.js";
+// Secretless credentials for a proxy run by another tool (mom, for the proxy docker.sh made with MOM_SECRETS):
+// the values and placeholders, the proxy's CA and its installation in the sandbox, the variables each command gets.
+export { loadBoundSecrets, placeholderEnv, type BoundSecret } from "./egress/secrets/sandbox-secrets.js";
+export type { SecretConfig } from "./egress/secrets/secret-config.js";
+export type { SecretSourceContext } from "./egress/secrets/secret-values.js";
+export { caTrustEnv, installSandboxCa } from "./egress/secrets/sandbox-trust.js";
+export { readProxyAuthority } from "./egress/proxy-authority.js";

@@ -3,12 +3,12 @@ import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
 import { LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from "../container/container-labels.js";
 import { engineMessage, statusCodeOf } from "../engine/engine-errors.js";
-import { runContainerExec } from "../exec/container-exec.js";
 import { ensureImage, type PullPolicy } from "../image/image-pull.js";
 import type { EgressConfig } from "./egress-config.js";
 import { buildEgressPolicy } from "./egress-policy.js";
 import { EGRESS_PROXY_ALIAS } from "./egress-proxy-env.js";
-import { EGRESS_CA_FILE, EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
+import { EGRESS_STATE_DIR, egressProxySource } from "./egress-proxy-source.js";
+import { readProxyAuthority } from "./proxy-authority.js";
 import type { BoundSecret } from "./secrets/sandbox-secrets.js";
 import { LABEL_EGRESS_FOR, LABEL_EGRESS_ROLE, egressNetworkName, egressProxyName } from "./egress-names.js";
 import { EGRESS_PROXY_USER, pushEgressPolicy } from "./push-egress-policy.js";
@@ -145,24 +145,6 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
     return created.id;
   };
 
-  /** The CA certificate the proxy wrote at start (its key never leaves the proxy's memory). */
-  const readAuthority = async (containerId: string): Promise<string> => {
-    let certificate = "";
-    const result = await runContainerExec(docker, containerId, {
-      cmd: ["node", "-e", "process.stdout.write(require('fs').readFileSync(process.argv[1]))", EGRESS_CA_FILE],
-      user: EGRESS_PROXY_USER,
-      onOutput: (stream, chunk) => {
-        if (stream === "stdout") certificate += Buffer.from(chunk).toString("utf8");
-      },
-    });
-    if (result.exitCode !== 0 || !certificate.includes("BEGIN CERTIFICATE"))
-      throw new BackendError(
-        "UNAVAILABLE",
-        `The egress proxy ${proxyName} has no CA certificate (exit ${result.exitCode}): remove it (\`docker rm -f ${proxyName}\`) and retry`,
-      );
-    return certificate;
-  };
-
   /** Writes the policy into the proxy's tmpfs and waits until the proxy says it applied it (SIGHUP reload). */
   const pushPolicy = (containerId: string): Promise<void> => pushEgressPolicy(docker, containerId, policyText, proxyName);
 
@@ -217,7 +199,7 @@ export function createEgressGateway(options: EgressGatewayOptions): EgressGatewa
       await pushPolicy(id);
       const now = await docker.getContainer(id).inspect();
       appliedTo = `${id}@${now.State.StartedAt}`;
-      currentAuthority = { certificatePem: await readAuthority(id), version: appliedTo };
+      currentAuthority = { certificatePem: await readProxyAuthority(docker, id, proxyName), version: appliedTo };
     }
   };
 
