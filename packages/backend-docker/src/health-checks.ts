@@ -13,6 +13,8 @@ import { isRootUser } from "./container/user-spec.js";
 import { userHealthCheck } from "./container/container-user-check.js";
 import { runtimeHealthChecks } from "./container/isolation-runtime.js";
 import { checkEngineHostPath, type VolumeMount } from "./container/volume-mounts.js";
+import { describePodman, identifyPodman, podmanIgnoresLimits, type PodmanIdentity } from "./engine/podman-identity.js";
+import { podmanHealthChecks } from "./podman-health-checks.js";
 
 export interface HealthCheckContext {
   config: DockerConfig;
@@ -61,10 +63,12 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
     return checks;
   }
   const { docker, endpoint } = connection;
+  // Podman answers the same API: name it, since its failures and fixes are its own.
+  const podman: PodmanIdentity | undefined = await identifyPodman(docker).catch(() => undefined);
   checks.push({
     id: "docker.engine",
     level: "ok",
-    message: `Docker engine ${connection.engineVersion} (API ${connection.apiVersion}) at ${endpoint.url}, found by ${endpoint.source}`,
+    message: `${podman ? describePodman(podman) : `Docker engine ${connection.engineVersion}`} (API ${connection.apiVersion}) at ${endpoint.url}, found by ${endpoint.source}`,
   });
   checks.push({ id: "docker.permissions", level: "ok", message: "MonoClaw may use the engine (listing containers works)" });
   try {
@@ -79,9 +83,11 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
   }
 
   // Image.
+  let imagePresent = false;
   if (config.container === undefined) {
     try {
       const present = await imageExists(docker, config.image);
+      imagePresent = present;
       if (present) {
         checks.push({ id: "docker.image", level: "ok", message: `image ${config.image} is present` });
         // Without this line an unknown user leaves doctor all green while every command fails with exit code 126.
@@ -118,6 +124,8 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
     if (info.MemoryLimit === false) missing.push(`memory${config.memory !== undefined ? " (terminal.docker.memory is set)" : ""}`);
     if (info.PidsLimit === false) missing.push("pids_limit");
     if (info.CpuCfsQuota === false) missing.push(`cpus${config.cpus !== undefined ? " (terminal.docker.cpus is set)" : ""}`);
+    // Rootless Podman on cgroup v1 says it supports all three but drops them (docker.podman.limits says why).
+    if (podmanIgnoresLimits(podman)) missing.splice(0, missing.length, "memory", "pids_limit", "cpus");
     checks.push(
       missing.length === 0
         ? {
@@ -135,6 +143,9 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
   } catch (error) {
     checks.push({ id: "docker.limits", level: "warn", message: `cannot read the engine's capabilities: ${(error as Error).message}` });
   }
+
+  // Podman: a probe container with the managed container's settings, so a host setting that breaks Podman fails here with its fix.
+  if (podman && config.container === undefined && imagePresent) checks.push(...(await podmanHealthChecks(docker, podman, config)));
 
   // Isolation tier: the runtime a managed container runs under, proven by a probe container.
   if (config.container === undefined) checks.push(...(await runtimeHealthChecks(docker, { runtime: config.runtime, image: config.image })));
