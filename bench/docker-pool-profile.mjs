@@ -3,12 +3,13 @@
 // `createDockerBackend({ scope: "session", warm_pool: 1 })` to its first `exec("true")` returning,
 // with start, end and duration in ms since the backend was created. The time after the last call
 // (the exec start) is the shell starting in the container and answering the first command.
-// Reproduce: pnpm turbo build --filter @monoclaw/backend-docker... && PROFILE_RUNS=3 node bench/docker-pool-profile.mjs
+// PROFILE_HELD=1: the same for the pool this process holds (warmPoolKeeper): members running with their shells open.
+// Reproduce: pnpm turbo build --filter @monoclaw/backend-docker... && PROFILE_RUNS=3 [PROFILE_HELD=1] node bench/docker-pool-profile.mjs
 import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
+import { createDockerBackend, createWarmPoolKeeper } from "../packages/backend-docker/dist/index.js";
 
 const dockerodeFile = realpathSync(fileURLToPath(new URL("../packages/backend-docker/node_modules/dockerode/lib/docker.js", import.meta.url)));
 const require = createRequire(dockerodeFile);
@@ -31,6 +32,7 @@ Modem.prototype.dial = function timedDial(options, callback) {
   });
 };
 
+const keeper = process.env.PROFILE_HELD === "1" ? createWarmPoolKeeper() : undefined;
 let sessions = 0;
 const session = () =>
   createDockerBackend({
@@ -43,11 +45,13 @@ const session = () =>
     scope: "session",
     warm_pool: 1,
     session: { id: `mc-pool-profile-${process.pid}-${++sessions}`, resumed: false },
+    ...(keeper ? { warmPoolKeeper: keeper } : {}),
   });
 
 try {
   const primer = session();
   await primer.exec("true");
+  await keeper?.settled();
   await primer.dispose(); // leaves the first member
   for (let i = 0; i < RUNS; i++) {
     calls = [];
@@ -59,9 +63,11 @@ try {
     console.log(`run ${i + 1}: ${total.toFixed(1)} ms to the first command; the last API call ended at ${lastEnd.toFixed(1)} ms`);
     for (const c of calls.sort((a, b) => a.started - b.started))
       console.log(`  ${c.started.toFixed(1).padStart(7)} ${c.ended.toFixed(1).padStart(7)} ${(c.ended - c.started).toFixed(1).padStart(6)}  ${c.what}`);
+    await keeper?.settled();
     await claimed.dispose(); // removes it and refills the pool (not timed)
   }
 } finally {
+  await keeper?.close();
   const docker = new Docker({ socketPath: "/var/run/docker.sock" });
   for (const c of await docker.listContainers({ all: true }))
     if (c.Labels?.["dev.monoclaw.scope"] === CWD)

@@ -31,7 +31,7 @@ import { runContainerExec } from "./exec/container-exec.js";
 import { OOM_KILL_COUNTER_SCRIPT, withOomKillNotes } from "./exec/oom-kill-note.js";
 import { containerLossError, containerStartedAt, type CommandPlace } from "./exec/container-loss.js";
 import { scopedContainerName, type ContainerScope } from "./container/container-spec.js";
-import { removeManaged } from "./container/container-reaper.js";
+import { reapExpiredContainers, removeManaged } from "./container/container-reaper.js";
 import type { ContainerTarget } from "./container/container-target.js";
 import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./exec/docker-command.js";
 import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
@@ -279,6 +279,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       size: warmPool,
       maxAgeSeconds: config.max_age,
       async make() {
+        // The backends a keeper serves skip the reaper when they open their container: refills run it.
+        await reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
         const member = await createMember();
         try {
           const [startedAt, shell] = await Promise.all([
@@ -310,12 +312,14 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       const container = await target();
       const id = await container.ensureRunning();
       await egress?.prepareSandbox(docker, id);
-      if (keeper && !keptHeld) {
-        keptHeld = true;
-        keepHeldMembers(connection, container);
-      }
       try {
-        return await operation(docker, id);
+        const result = await operation(docker, id);
+        if (keeper && !keptHeld) {
+          // After the first operation (a claim's shell adoption): the refill's engine calls never delay the claim.
+          keptHeld = true;
+          keepHeldMembers(connection, container);
+        }
+        return result;
       } catch (error) {
         if (!isNoSuchContainer(error) && !isNotRunning(error)) throw wrapEngineError(error);
         say(

@@ -107,6 +107,7 @@ export async function openContainerTarget(options: ContainerTargetOptions): Prom
       await runContainerExec(docker, id, { cmd: ["/bin/sh", "-c", 'mkdir -p -- "$1" && chown "$2" "$1"', "sh", config.workdir, user!], user: "0" });
     },
   });
-  void reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
+  // With a warm pool held in this process the refill reaps, after the claim (one engine call less before the first command).
+  if (!options.claimHeld) void reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
   return managed;
 }

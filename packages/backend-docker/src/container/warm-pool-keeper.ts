@@ -37,7 +37,7 @@ export interface HeldMemberSource {
  * (see warm-pool.ts), and `close` turns the unclaimed ones into those.
  */
 export interface WarmPoolKeeper {
-  /** Hands out a member for `key` (the caller now owns it), or undefined when none is ready; starts a refill. */
+  /** Hands out a member for `key` (the caller now owns it), or undefined when none is ready. The claimer asks for the refill (`keep`) once its first command ran, so the refill's engine calls never slow the claim. */
   take(key: string): HeldPoolMember | undefined;
   /** Puts back a member the caller took but did not use (its claim lost the name to an existing container). */
   giveBack(key: string, member: HeldPoolMember): void;
@@ -96,7 +96,6 @@ export function createWarmPoolKeeper(now: () => number = Date.now): WarmPoolKeep
         if (member.shell.adoptable() && !tooOld(entry.source, member)) break;
         void entry.source.remove(member).catch(() => undefined);
       }
-      refill(entry);
       return member;
     },
     giveBack(key, member) {
