@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import {
   podmanSocketStrategy,
   rootlessSocketStrategy,
 } from "./engine-discovery.js";
+import { identifyPodman } from "./podman-identity.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "monoclaw-discovery-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -99,6 +100,12 @@ describe("discovery strategies, each on its own", () => {
     expect(podmanSocketStrategy.find(fakeEnvironment({ files: { "/run/user/1000/podman/podman.sock": "" } }))?.url).toBe(
       "unix:///run/user/1000/podman/podman.sock",
     );
+    expect(podmanSocketStrategy.find(fakeEnvironment({ env: { XDG_RUNTIME_DIR: "/xdg" }, files: { "/xdg/podman/podman.sock": "" } }))?.url).toBe(
+      "unix:///xdg/podman/podman.sock",
+    );
+    // Both present: the user's own (rootless) socket first.
+    const both = { "/run/podman/podman.sock": "", "/xdg/podman/podman.sock": "" };
+    expect(podmanSocketStrategy.find(fakeEnvironment({ env: { XDG_RUNTIME_DIR: "/xdg" }, files: both }))?.url).toBe("unix:///xdg/podman/podman.sock");
   });
 
   it("tries them in the documented order", () => {
@@ -168,5 +175,34 @@ describe("connectEngine against the real engine", () => {
     const error = (await connectEngine(fakeEnvironment(), [socket], refuse).catch((e: unknown) => e)) as Error;
     expect(error.message).toContain("default socket (unix:///var/run/docker.sock): permission denied");
     expect(error.message).toContain("Permission denied: add your user to the docker group");
+  });
+});
+
+describe("the Podman socket strategy against the real Podman services (scripts/ensure-podman.sh)", () => {
+  it("finds rootless Podman at $XDG_RUNTIME_DIR/podman/podman.sock and connects to it", async () => {
+    const connection = await connectEngine(processDiscoveryEnvironment({ HOME: scratch, XDG_RUNTIME_DIR: "/run/user/1001" }), [podmanSocketStrategy]);
+    expect(connection.endpoint).toEqual({ url: "unix:///run/user/1001/podman/podman.sock", source: "Podman socket" });
+    expect(connection.engineVersion).toMatch(/^4\./);
+    expect(await identifyPodman(connection.docker)).toMatchObject({ rootless: true });
+  });
+
+  it("finds rootful Podman at /run/podman/podman.sock when this user has no Podman socket of its own", async () => {
+    const environment = processDiscoveryEnvironment({ HOME: scratch });
+    expect(environment.exists(`/run/user/${environment.uid}/podman/podman.sock`)).toBe(false);
+    const connection = await connectEngine(environment, [podmanSocketStrategy]);
+    expect(connection.endpoint).toEqual({ url: "unix:///run/podman/podman.sock", source: "Podman socket" });
+    expect(await identifyPodman(connection.docker)).toMatchObject({ rootless: false });
+  });
+
+  it("lands on Podman through the whole list on a machine without a Docker socket, and on Docker where there is one", async () => {
+    const real = processDiscoveryEnvironment({ HOME: scratch, XDG_RUNTIME_DIR: "/run/user/1001" });
+    const withoutDocker = { ...real, exists: (path: string) => !path.endsWith("/docker.sock") && existsSync(path) };
+    const podman = await connectEngine(withoutDocker);
+    expect(podman.endpoint).toEqual({ url: "unix:///run/user/1001/podman/podman.sock", source: "Podman socket" });
+    expect(await identifyPodman(podman.docker)).toMatchObject({ rootless: true });
+    // Positive control: the same environment with the Docker socket finds Docker first, as the documented order says.
+    const docker = await connectEngine(real);
+    expect(docker.endpoint.source).toBe("default socket");
+    expect(await identifyPodman(docker.docker)).toBeUndefined();
   });
 });
