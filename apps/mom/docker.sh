@@ -18,6 +18,14 @@
 #   MOM_EGRESS_ALLOW        with allowlist: comma-separated hosts ("*.github.com", "pypi.org:443")
 #   MOM_EGRESS_DENY         with allowlist: comma-separated hosts refused even when allowed
 #   MOM_EGRESS_PROXY_IMAGE  with allowlist: image with node that runs the proxy (default: node:20-alpine)
+#   MOM_EGRESS_UPSTREAM_CA  with allowlist: PEM file of CAs the proxy trusts upstream besides the system's
+#                           (a TLS-inspecting company proxy); only with MOM_SECRETS does the proxy look into TLS
+#   MOM_SECRETS             with allowlist: secrets by name, "NAME=host,host;NAME2=host", e.g.
+#                           "GITHUB_TOKEN=api.github.com,github.com;NPM_TOKEN=registry.npmjs.org". Only names and
+#                           hosts are recorded (a label of the proxy), never a value: mom reads each NAME from her
+#                           own environment at start and gives it to the proxy, which puts it into credential
+#                           headers of HTTPS requests to those hosts only; commands see a placeholder under NAME.
+#                           The hosts must be in MOM_EGRESS_ALLOW too.
 set -eu
 
 NAME="${MOM_CONTAINER:-mom-sandbox}"
@@ -44,7 +52,13 @@ Usage: ./docker.sh <command>
   shell              Open a shell in the container
 
 Environment: MOM_CONTAINER (default mom-sandbox), MOM_IMAGE (default alpine:latest),
-MOM_MEMORY (2g), MOM_CPUS (2), MOM_PIDS (512), MOM_NETWORK (default bridge; 'none' for no network).
+MOM_MEMORY (2g), MOM_CPUS (2), MOM_PIDS (512), MOM_NETWORK (default bridge; 'none' for no network;
+'allowlist' for only the hosts of MOM_EGRESS_ALLOW, through an egress proxy).
+With MOM_NETWORK=allowlist: MOM_EGRESS_ALLOW and MOM_EGRESS_DENY (comma-separated hosts),
+MOM_EGRESS_PROXY_IMAGE (node:20-alpine), MOM_EGRESS_UPSTREAM_CA (PEM file), and
+MOM_SECRETS="NAME=host,host;NAME2=host": secrets by name. docker.sh records names and hosts only;
+mom reads each value from her own environment at start (export NAME=... before starting her), the
+proxy puts it into requests to those hosts only, and commands see a placeholder.
 EOF
 }
 
@@ -69,6 +83,8 @@ cmd_create() {
   [ -z "$(state)" ] || die "container '$NAME' already exists ($(state), mounts $(workspace_mount)). Use './docker.sh start', or './docker.sh remove' first to recreate it."
   mkdir -p "$1" || die "cannot create the data directory '$1'"
   data_dir="$(cd "$1" && pwd -P)"
+  [ -z "${MOM_SECRETS:-}" ] || [ "$NETWORK" = allowlist ] \
+    || die "MOM_SECRETS needs MOM_NETWORK=allowlist (the egress proxy is what puts a secret into requests): set MOM_NETWORK=allowlist and MOM_EGRESS_ALLOW"
   # As hardened as a container MonoClaw manages (packages/backend-docker's container-spec.ts): every
   # capability dropped but the few a package manager needs as root (chown/chmod of files it does not
   # own, apt's switch to _apt) and KILL (ending a timed-out command's processes), no-new-privileges,
@@ -167,8 +183,17 @@ egress_create() {
   [ -n "${MOM_EGRESS_ALLOW:-}" ] || echo "docker.sh: MOM_EGRESS_ALLOW is empty: the sandbox can reach nothing (set e.g. MOM_EGRESS_ALLOW=registry.npmjs.org,*.github.com)" >&2
   program="$(egress_proxy_program)"
   policy="$(node -e 'const list = (v) => (v || "").split(",").map((s) => s.trim()).filter(Boolean); const allow = list(process.argv[2]);
-    process.stdout.write(JSON.stringify({ sandbox: process.argv[1], allow, config_allow: allow, deny: list(process.argv[3]), allow_private: [], host_addresses: [] }))' \
-    "$NAME" "${MOM_EGRESS_ALLOW:-}" "${MOM_EGRESS_DENY:-}")"
+    const policy = { sandbox: process.argv[1], allow, config_allow: allow, deny: list(process.argv[3]), allow_private: [], host_addresses: [] };
+    const caFile = process.argv[4];
+    if (caFile) {
+      let ca = "";
+      try { ca = require("node:fs").readFileSync(caFile, "utf8"); } catch (error) { console.error(`docker.sh: MOM_EGRESS_UPSTREAM_CA: cannot read ${caFile} (${error.code}): point it at a PEM file`); process.exit(1); }
+      if (!ca.includes("-----BEGIN CERTIFICATE-----")) { console.error(`docker.sh: MOM_EGRESS_UPSTREAM_CA: ${caFile} holds no PEM certificate: point it at a PEM file`); process.exit(1); }
+      policy.upstream_ca = ca;
+    }
+    process.stdout.write(JSON.stringify(policy))' \
+    "$NAME" "${MOM_EGRESS_ALLOW:-}" "${MOM_EGRESS_DENY:-}" "${MOM_EGRESS_UPSTREAM_CA:-}")" || exit 1
+  secrets="$(egress_secret_bindings)" || exit 1
   docker network inspect "$EGRESS_NET" >/dev/null 2>&1 || docker network create --internal \
     -o com.docker.network.bridge.inhibit_ipv4=true --label monoclaw.mom=egress "$EGRESS_NET" >/dev/null \
     || die "could not create the internal network '$EGRESS_NET'"
@@ -176,6 +201,7 @@ egress_create() {
   subnet="$(docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$EGRESS_NET")"
   docker rm -f "$EGRESS_PROXY" >/dev/null 2>&1 || true
   docker create --name "$EGRESS_PROXY" --label monoclaw.mom=egress-proxy --label "monoclaw.mom.egress-policy=$policy" \
+    --label "monoclaw.mom.egress-secrets=$secrets" \
     --user 65534:65534 --cap-drop ALL --security-opt no-new-privileges --read-only --pids-limit 256 --memory 256m \
     --tmpfs "$EGRESS_STATE:rw,noexec,nosuid,nodev,size=1m,mode=0700,uid=65534,gid=65534" \
     --restart unless-stopped --network "$EGRESS_NET" --network-alias monoclaw-egress-proxy \
@@ -184,6 +210,25 @@ egress_create() {
     || die "could not create the egress proxy '$EGRESS_PROXY' (is ${MOM_EGRESS_PROXY_IMAGE:-node:20-alpine} available?)"
   docker network connect bridge "$EGRESS_PROXY" || die "could not connect the egress proxy to docker's bridge"
   egress_start
+}
+
+# MOM_SECRETS as JSON, {"NAME":["host",...]}: names and hosts, never a value. A "host" that is not
+# a host name (a value written by mistake, NAME=ghp_...) is refused without being repeated.
+egress_secret_bindings() {
+  node -e 'const fail = (why) => { console.error(`docker.sh: MOM_SECRETS: ${why}; write NAME=host[,host...] separated by ";", e.g. MOM_SECRETS="GITHUB_TOKEN=api.github.com,github.com" (only names and hosts: mom reads each value from her own environment)`); process.exit(1); };
+    const bindings = {};
+    for (const entry of (process.argv[1] || "").split(";").map((s) => s.trim()).filter(Boolean)) {
+      const at = entry.indexOf("=");
+      const name = (at < 0 ? entry : entry.slice(0, at)).trim();
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail("an entry does not start with a variable name");
+      if (name in bindings) fail(`${name} is named twice`);
+      const hosts = at < 0 ? [] : entry.slice(at + 1).split(",").map((s) => s.trim()).filter(Boolean);
+      if (hosts.length === 0) fail(`${name} names no host it may be sent to`);
+      if (!hosts.every((host) => /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?$/.test(host)))
+        fail(`${name} is bound to something that is not a host name (api.github.com, *.github.com, host:port)`);
+      bindings[name] = hosts;
+    }
+    process.stdout.write(JSON.stringify(bindings))' "${MOM_SECRETS:-}"
 }
 
 # The sandbox's network and proxy variables (tools that ignore them have no route at all).
@@ -195,8 +240,11 @@ egress_sandbox_args() {
 }
 
 # Starts the proxy and writes its policy (a start wipes its tmpfs), then waits until it applied it.
+# A proxy that runs with a policy keeps it: mom may have given it the secrets' values.
 egress_start() {
   egress_exists || return 0
+  if [ "$(docker container inspect -f '{{.State.Running}}' "$EGRESS_PROXY")" = true ] \
+    && docker exec -u 65534:65534 "$EGRESS_PROXY" test -s "$EGRESS_STATE/applied" 2>/dev/null; then return 0; fi
   docker start "$EGRESS_PROXY" >/dev/null || die "could not start the egress proxy '$EGRESS_PROXY'"
   docker container inspect -f '{{index .Config.Labels "monoclaw.mom.egress-policy"}}' "$EGRESS_PROXY" \
     | docker exec -i -u 65534:65534 "$EGRESS_PROXY" sh -c "cat >$EGRESS_STATE/policy.new && mv $EGRESS_STATE/policy.new $EGRESS_STATE/policy.json" \
@@ -218,6 +266,8 @@ egress_remove() {
 egress_status() {
   egress_exists || return 0
   echo "Egress proxy '$EGRESS_PROXY': $(docker container inspect -f '{{.State.Status}}' "$EGRESS_PROXY"), policy $(docker container inspect -f '{{index .Config.Labels "monoclaw.mom.egress-policy"}}' "$EGRESS_PROXY")"
+  secrets="$(docker container inspect -f '{{index .Config.Labels "monoclaw.mom.egress-secrets"}}' "$EGRESS_PROXY")"
+  [ -z "$secrets" ] || [ "$secrets" = "{}" ] || echo "Secrets (values from mom's environment at her start): $secrets"
 }
 # ---- end of the egress block ---------------------------------------------------
 

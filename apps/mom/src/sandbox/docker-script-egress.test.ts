@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execWith, momEgressEnv } from "./egress-world.test-helpers.js";
+import { assertEgressEngine, execWith, momEgressEnv, removeMomEgressSandbox } from "./egress-world.test-helpers.js";
 
 /**
  * docker.sh with MOM_NETWORK=allowlist against the egress test engine (a
@@ -22,20 +22,14 @@ const inSandbox = (command: string) => docker(["exec", name, "sh", "-c", command
 
 let dataDir: string;
 
-async function removeAll() {
-  await docker(["rm", "-f", name, `${name}-egress-proxy`]);
-  await docker(["network", "rm", `${name}-egress`]);
-}
-
 beforeAll(async () => {
-  const ping = await docker(["info", "--format", "{{.ServerVersion}}"]);
-  if (ping.code !== 0) throw new Error(`The egress test world is not running (${ping.stderr.trim()}): run \`bash scripts/egress-test-world.sh\` as root`);
+  await assertEgressEngine();
   dataDir = await mkdtemp(join(tmpdir(), "mom-egress-"));
-  await removeAll();
+  await removeMomEgressSandbox(name);
 });
 
 afterAll(async () => {
-  await removeAll();
+  await removeMomEgressSandbox(name);
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -3,12 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EGRESS_DOCKER_HOST, execWith, momEgressEnv } from "./egress-world.test-helpers.js";
-import { capturedText, loadConfig, type ExecutionBackend } from "@monoclaw/core";
-import { hostBackendFactory } from "@monoclaw/backend-host";
-import { dockerBackendFactory } from "@monoclaw/backend-docker";
+import {
+  EGRESS_DOCKER_HOST,
+  assertEgressEngine,
+  backendOfRun,
+  execWith,
+  momEgressEnv,
+  openAttachedSandbox,
+  removeMomEgressSandbox,
+} from "./egress-world.test-helpers.js";
+import { capturedText, type ExecutionBackend } from "@monoclaw/core";
 import { MomStartupError } from "../cli/mom-startup-error.js";
-import { openMomSandbox, type MomSandbox } from "./mom-sandbox.js";
+import type { MomSandbox } from "./mom-sandbox.js";
 
 /**
  * `mom --sandbox=docker:NAME` with a sandbox docker.sh made with
@@ -30,46 +36,27 @@ let dataDir: string;
 const opened: MomSandbox[] = [];
 
 async function open(): Promise<{ sandbox: MomSandbox; log: string[] }> {
-  const log: string[] = [];
-  const sandbox = await openMomSandbox({
-    spec: { kind: "docker", container: name },
-    dataDir,
-    config: await loadConfig({ file: join(dataDir, "no-config.yaml"), env: {}, factories: [hostBackendFactory, dockerBackendFactory] }),
-    sandboxEnv: {},
-    env: { DOCKER_HOST: EGRESS_DOCKER_HOST },
-    timeoutMs: 30_000,
-    log: (message) => log.push(message),
-  });
-  opened.push(sandbox);
-  return { sandbox, log };
+  const opening = await openAttachedSandbox(name, dataDir, { DOCKER_HOST: EGRESS_DOCKER_HOST });
+  opened.push(opening.sandbox);
+  return opening;
 }
-
-/** The backend of a run in channel C1 (what mom's agent does before each run). */
-const backendOfRun = (sandbox: MomSandbox): Promise<ExecutionBackend> =>
-  typeof sandbox.backend === "function" ? sandbox.backend("C1") : Promise.resolve(sandbox.backend);
 
 const curl = async (backend: ExecutionBackend, url: string) => {
   const result = await backend.exec(`curl -sS -m 10 ${url}`);
   return { exitCode: result.exitCode, stdout: capturedText(result.stdout), stderr: capturedText(result.stderr) };
 };
 
-async function removeAll() {
-  await docker(["rm", "-f", name, proxy]);
-  await docker(["network", "rm", `${name}-egress`]);
-}
-
 beforeAll(async () => {
-  const ping = await docker(["info", "--format", "{{.ServerVersion}}"]);
-  if (ping.code !== 0) throw new Error(`The egress test world is not running (${ping.stderr.trim()}): run \`bash scripts/egress-test-world.sh\` as root`);
+  await assertEgressEngine();
   dataDir = await realpath(await mkdtemp(join(tmpdir(), "mom-keepproxy-")));
-  await removeAll();
+  await removeMomEgressSandbox(name);
   const created = await exec(script, ["create", dataDir]);
   if (created.code !== 0) throw new Error(`docker.sh create failed: ${created.stderr}`);
 }, 180_000);
 
 afterAll(async () => {
   for (const sandbox of opened) await sandbox.dispose().catch(() => undefined);
-  await removeAll();
+  await removeMomEgressSandbox(name);
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -43,7 +43,9 @@ export interface Sandbox {
  *   is logged with the flag that fixes it. The container gets no variable
  *   from mom's environment. A container docker.sh made with
  *   MOM_NETWORK=allowlist gets its egress proxy started (and its policy
- *   loaded) now and before each run, when it is not running.
+ *   loaded) now and before each run, when it is not running; with
+ *   MOM_SECRETS the values come from mom's environment (`env`) into the
+ *   proxy only, and commands get their placeholders.
  */
 export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox> {
   const { spec } = options;
@@ -90,16 +92,19 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
   // With MOM_NETWORK=allowlist the sandbox's only way out is its proxy: a stopped one is started now, not at the first command.
   let egress;
   try {
-    egress = await sandboxEgressProxyFor({ docker: engine.docker, sandbox: name, dataDir: options.dataDir, log: options.log });
+    egress = await sandboxEgressProxyFor({ docker: engine.docker, sandbox: name, dataDir: options.dataDir, log: options.log, env: options.env });
     await egress?.ensure();
   } catch (error) {
     throw new MomStartupError(`--sandbox=docker:${name}: ${(error as Error).message}`);
   }
+  // MOM_SECRETS: each command gets the placeholders and CA trust variables (never a value); nothing else from mom's environment.
+  const commandEnv = egress?.commandEnv() ?? {};
   const backend = createDockerBackend({
     container: name,
     workspacePath: CONTAINER_WORKSPACE,
     engine,
-    hostEnv: {},
+    hostEnv: commandEnv,
+    forward_env: Object.keys(commandEnv),
     timeoutMs: options.timeoutMs,
     log: options.log,
     allow_dangerous_container: spec.allowDangerous === true,

@@ -1,4 +1,5 @@
-import { pushEgressPolicy, type EngineConnection } from "@monoclaw/backend-docker";
+import { installSandboxCa, pushEgressPolicy, readProxyAuthority, type BoundSecret, type EngineConnection } from "@monoclaw/backend-docker";
+import { describeSecrets, loadSandboxSecrets, MOM_EGRESS_SECRETS_LABEL, parseSecretBindings, secretCommandEnv } from "./sandbox-egress-secrets.js";
 
 type Engine = EngineConnection["docker"];
 type ContainerInfo = Awaited<ReturnType<ReturnType<Engine["getContainer"]>["inspect"]>>;
@@ -19,9 +20,14 @@ export interface SandboxEgressProxy {
    * Makes sure the proxy runs with its policy: one inspect when it does;
    * otherwise starts it and writes its policy (a start wipes its tmpfs, and
    * until then it refuses everything). Throws, naming `./docker.sh create`,
-   * when the proxy is gone.
+   * when the proxy is gone. With MOM_SECRETS the first call reads the
+   * values from mom's environment (failing closed when one is unset), gives
+   * them to the proxy with the policy, and installs the proxy's CA in the
+   * sandbox (again whenever the proxy restarted, with a new CA).
    */
   ensure(): Promise<void>;
+  /** After `ensure`: what every command gets, the secrets' placeholders and the CA trust variables (empty without MOM_SECRETS). */
+  commandEnv(): Record<string, string>;
 }
 
 export interface SandboxEgressProxyOptions {
@@ -31,6 +37,8 @@ export interface SandboxEgressProxyOptions {
   /** Its data directory, for the `./docker.sh create` in errors. */
   dataDir: string;
   log: (message: string) => void;
+  /** mom's environment: where the values of the secrets docker.sh bound by name come from. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -48,6 +56,8 @@ export async function sandboxEgressProxyFor(options: SandboxEgressProxyOptions):
   /** `${proxy id}@${StartedAt}` whose policy this process wrote: a proxy started since (restart policy, by hand) has none. */
   let appliedTo: string | undefined;
   let pending: Promise<void> | undefined;
+  /** Read once, at the first `ensure` (mom's start); the label they came from, to notice a proxy made again with other ones. */
+  let secrets: { label: string; bound: BoundSecret[] } | undefined;
 
   const inspectProxy = async (): Promise<ContainerInfo> => {
     const proxy = await docker
@@ -66,7 +76,12 @@ export async function sandboxEgressProxyFor(options: SandboxEgressProxyOptions):
   const bringUp = async (): Promise<void> => {
     const proxy = await inspectProxy();
     if (proxy.State.Running && appliedTo === `${proxy.Id}@${proxy.State.StartedAt}`) return;
-    const policy = proxy.Config.Labels[MOM_EGRESS_POLICY_LABEL]!;
+    const label = proxy.Config.Labels[MOM_EGRESS_SECRETS_LABEL] ?? "";
+    secrets ??= { label, bound: await loadSandboxSecrets(parseSecretBindings(label, proxyName, recreate), sandbox, options.env) };
+    if (secrets.label !== label)
+      throw new Error(`the egress proxy ${proxyName} was made again with other secrets (MOM_SECRETS) since mom started: restart mom`);
+    const bound = secrets.bound;
+    const policy = withSecrets(proxy.Config.Labels[MOM_EGRESS_POLICY_LABEL]!, bound, proxyName, recreate);
     if (!proxy.State.Running) {
       options.log(`Egress proxy ${proxyName} was ${proxy.State.Status}: starting it (without it the sandbox reaches nothing)`);
       await docker
@@ -82,8 +97,12 @@ export async function sandboxEgressProxyFor(options: SandboxEgressProxyOptions):
     const quiet = appliedTo === undefined && proxy.State.Running;
     await pushEgressPolicy(docker, proxy.Id, policy, proxyName);
     const now = await docker.getContainer(proxy.Id).inspect();
+    // Each start of the proxy makes a new CA: the sandbox trusts this one (for the hosts a secret is bound to) before a command runs.
+    if (bound.length > 0) await installSandboxCa(docker, sandbox, await readProxyAuthority(docker, proxy.Id, proxyName));
     appliedTo = `${now.Id}@${now.State.StartedAt}`;
-    if (!quiet) options.log(`Egress proxy ${proxyName} is running with its policy (allow: ${describeAllow(policy)})`);
+    const secretsNote = bound.length > 0 ? `; secrets: ${describeSecrets(bound)}` : "";
+    if (!quiet) options.log(`Egress proxy ${proxyName} is running with its policy (allow: ${describeAllow(policy)}${secretsNote})`);
+    else if (bound.length > 0) options.log(`Egress proxy ${proxyName} holds the secrets from mom's environment (${describeSecrets(bound)})`);
   };
 
   return {
@@ -94,7 +113,18 @@ export async function sandboxEgressProxyFor(options: SandboxEgressProxyOptions):
       });
       return pending;
     },
+    commandEnv: () => secretCommandEnv(secrets?.bound ?? []),
   };
+}
+
+/** docker.sh's policy with the secrets' values added: this text goes to the proxy only (an exec's stdin), never into a label. */
+function withSecrets(policy: string, secrets: readonly BoundSecret[], proxyName: string, recreate: string): string {
+  if (secrets.length === 0) return policy;
+  try {
+    return JSON.stringify({ ...(JSON.parse(policy) as object), secrets });
+  } catch {
+    throw new Error(`the ${MOM_EGRESS_POLICY_LABEL} label of ${proxyName} is not JSON. Recreate both: ${recreate}`);
+  }
 }
 
 /** The allow-list in docker.sh's policy label, for the log. */
