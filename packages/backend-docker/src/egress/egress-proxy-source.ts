@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 
 /** The proxy's own modules besides its entry point, as it `local()`-requires them. */
-const PROXY_MODULES = ["./x509.cjs", "./secret-injection.cjs"] as const;
+const PROXY_MODULES = ["./x509.cjs", "./secret-injection.cjs", "./upstream-tunnel.cjs"] as const;
 
 const proxyFile = (name: string) => readFileSync(new URL(`./proxy/${name.replace(/^\.\//, "")}`, import.meta.url), "utf8");
 

@@ -36,6 +36,7 @@ const zlib = require("node:zlib");
 const local = (name) => (typeof __monoclawModules !== "undefined" ? __monoclawModules(name) : require(name));
 const { createCertificateAuthority } = local("./x509.cjs");
 const secretInjection = local("./secret-injection.cjs");
+const { connectUpstream } = local("./upstream-tunnel.cjs");
 
 const STATE_DIR = process.env.MONOCLAW_EGRESS_STATE_DIR || "/run/monoclaw-egress";
 const POLICY_FILE = `${STATE_DIR}/policy.json`;
@@ -437,6 +438,8 @@ function decodedBody(upstreamResponse, method) {
 function returnResponse(upstreamResponse, response, counter, onEnd, { checked = false, method = "GET", echoes = [] } = {}) {
   const scrubber = secretInjection.valueScrubber(policy.secrets, echoes);
   const headers = secretInjection.scrubHeaders(upstreamResponse.headers, policy.secrets, echoes);
+  // The upstream's keep-alive is the proxy's: how the sandbox's connection goes on is for Node to answer to the sandbox's request.
+  for (const name of hopByHopNames(upstreamResponse.rawHeaders)) delete headers[name];
   const { body, decoded, error } = checked ? decodedBody(upstreamResponse, method) : { body: upstreamResponse };
   upstreamResponse.on("data", (chunk) => (counter.down += chunk.length));
   if (!body) {
@@ -512,12 +515,38 @@ function forward(request, response, target) {
   forwardBody(request, upstream, refuse, counter);
 }
 
-/** Raw headers without the hop-by-hop proxy ones, Host set to the checked name. */
+/** Never dropped although a Connection header lists them: the body's framing (see hopByHopNames). */
+const FRAMING_HEADERS = ["content-length", "transfer-encoding"];
+
+/**
+ * The hop-by-hop header names of a message (RFC 9110 7.6.1): Connection, Keep-Alive,
+ * Proxy-Connection and every name its Connection header lists, lower-cased.
+ * They are about one connection, so a proxy drops them: the sandbox's
+ * `Connection: close` then closes the sandbox's connection only, and the
+ * kept-alive upstream connection serves its next request (a new TCP and TLS
+ * handshake with the upstream each time cost a terminated request +30 ms).
+ * Except the framing: `Connection: content-length` would send a body without
+ * its length on a kept-alive upstream connection, where the upstream reads the
+ * body as the start of another request, one that could swallow the next
+ * request with a real secret in it (request smuggling).
+ * @param {string[]} rawHeaders
+ */
+function hopByHopNames(rawHeaders) {
+  const names = new Set(["connection", "keep-alive", "proxy-connection"]);
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].toLowerCase() !== "connection") continue;
+    for (const option of rawHeaders[i + 1].split(",").map((name) => name.trim().toLowerCase())) if (!FRAMING_HEADERS.includes(option)) names.add(option);
+  }
+  return names;
+}
+
+/** Raw headers without the hop-by-hop ones and Proxy-Authorization, Host set to the checked name. */
 function forwardedHeaders(rawHeaders, authority) {
+  const hopByHop = hopByHopNames(rawHeaders);
   const headers = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
-    if (name === "proxy-connection" || name === "proxy-authorization" || name === "host") continue;
+    if (hopByHop.has(name) || name === "proxy-authorization" || name === "host") continue;
     headers.push(rawHeaders[i], rawHeaders[i + 1]);
   }
   return ["Host", authority, ...headers];
@@ -652,15 +681,13 @@ server.on("connect", (request, client, head) => {
       if (policy.secrets.some((secret) => secret.binds(host, port))) return terminate(client, head, host, port, address, rule);
       let up = head.length;
       let down = 0;
-      const upstream = net.connect({ host: address, port, timeout: CONNECT_TIMEOUT_MS });
+      const upstream = connectUpstream({ address, port, timeoutMs: CONNECT_TIMEOUT_MS, client, onBytes: (n) => (down += n) });
       upstream.once("connect", () => {
         upstream.setTimeout(0);
         client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
         if (head.length) upstream.write(head);
         client.on("data", (chunk) => (up += chunk.length));
-        upstream.on("data", (chunk) => (down += chunk.length));
         client.pipe(upstream);
-        upstream.pipe(client);
       });
       upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
       upstream.on("error", (error) => {
