@@ -9,7 +9,8 @@
 #        198.18.0.2/24  (veth)
 #   namespace monoclaw-egress-internet  DNS on 198.19.0.53, HTTP :80/:8080 and
 #                                       HTTPS :443 on 198.19.0.10/.11/.12, a UDP
-#                                       sink on 198.19.0.10:9999 (internet.mjs)
+#                                       sink on 198.19.0.10:9999 (internet.mjs),
+#                                       git over dumb HTTP(S) at /git/hello.git
 #
 # Neither namespace has a default route, nor any route but to the other one:
 # no packet can leave the machine. Every address used is in 198.18.0.0/15
@@ -24,7 +25,7 @@ INTERNET_NS=monoclaw-egress-internet
 STATE=/run/monoclaw-egress-world
 SOCK=/run/monoclaw-egress-docker.sock
 EDOCKER=(docker -H "unix://$SOCK")
-TEST_IMAGES=(monoclaw-test/busybox:latest monoclaw-test/debian:bookworm monoclaw-test/node:20)
+TEST_IMAGES=(monoclaw-test/busybox:latest monoclaw-test/debian:bookworm monoclaw-test/node:20 monoclaw-test/debian-clients:bookworm)
 CURL_IMAGE=monoclaw-egress-test/curl:bookworm
 
 log() { printf '[egress-world] %s\n' "$*" >&2; }
@@ -41,6 +42,7 @@ need_cmd nsenter util-linux
 need_cmd openssl openssl
 need_cmd iptables iptables
 need_cmd curl curl
+need_cmd git git
 command -v dockerd >/dev/null 2>&1 || { log "dockerd missing: run scripts/ensure-docker.sh first"; exit 1; }
 mkdir -p "$STATE"
 
@@ -84,14 +86,48 @@ if [ ! -s "$STATE/ca-cert.pem" ] || [ ! -s "$STATE/server-cert.pem" ]; then
     -days 3650 -extfile "$STATE/san.ext" -out "$STATE/server-cert.pem" >/dev/null 2>&1
 fi
 
+# A bare repository the fake internet serves over dumb HTTP (GET of its files,
+# after `git update-server-info`): one commit, fixed author and dates.
+if [ ! -s "$STATE/git/hello.git/info/refs" ]; then
+  log "making the git repository the fake internet serves"
+  src=$(mktemp -d)
+  printf 'hello from the egress test world over git\n' >"$src/hello.txt"
+  (
+    cd "$src"
+    export GIT_AUTHOR_NAME=world GIT_AUTHOR_EMAIL=world@allowed.test GIT_COMMITTER_NAME=world GIT_COMMITTER_EMAIL=world@allowed.test
+    export GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z
+    git init -q -b main . && git add hello.txt && git commit -q -m "hello"
+  )
+  rm -rf "$STATE/git/hello.git"
+  mkdir -p "$STATE/git"
+  git clone -q --bare "$src" "$STATE/git/hello.git"
+  git -C "$STATE/git/hello.git" repack -q -a -d
+  git -C "$STATE/git/hello.git" update-server-info
+  rm -rf "$src"
+fi
+
+# The running fake internet is replaced when internet.mjs changed since it
+# started (its records are kept: tests tell theirs apart by nonce).
 internet_up() { [ -s "$STATE/internet.pid" ] && kill -0 "$(cat "$STATE/internet.pid")" 2>/dev/null; }
+internet_code=$(sha256sum scripts/egress-world/internet.mjs | cut -d' ' -f1)
+if internet_up && [ "$(cat "$STATE/internet.code" 2>/dev/null)" != "$internet_code" ]; then
+  log "restarting the fake internet (internet.mjs changed)"
+  old=$(cat "$STATE/internet.pid")
+  kill "$old"
+  for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$STATE/internet.pid"
+else
+  if ! internet_up; then : >"$STATE/dns.log"; : >"$STATE/http.log"; : >"$STATE/udp.log"; fi
+fi
 if ! internet_up; then
-  log "starting the fake internet (DNS, HTTP, HTTPS, UDP sink)"
-  : >"$STATE/dns.log"; : >"$STATE/http.log"; : >"$STATE/udp.log"
+  log "starting the fake internet (DNS, HTTP, HTTPS, UDP sink, git)"
+  touch "$STATE/dns.log" "$STATE/http.log" "$STATE/udp.log"
   nohup ip netns exec "$INTERNET_NS" node scripts/egress-world/internet.mjs "$STATE" >"$STATE/internet.out" 2>&1 &
-  echo $! >"$STATE/internet.pid"
-  for _ in $(seq 1 50); do grep -q started "$STATE/internet.log" 2>/dev/null && break; sleep 0.1; done
+  pid=$!
+  echo "$pid" >"$STATE/internet.pid"
+  for _ in $(seq 1 50); do grep -q "\"started\":true,\"pid\":$pid}" "$STATE/internet.log" 2>/dev/null && break; sleep 0.1; done
   internet_up || { log "the fake internet did not start"; cat "$STATE/internet.out" >&2; exit 1; }
+  echo "$internet_code" >"$STATE/internet.code"
 fi
 
 # --- the second engine -------------------------------------------------------

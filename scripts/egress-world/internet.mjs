@@ -15,11 +15,16 @@
 //   <anything>.rebind.test -> 198.19.0.10 on its first A query, then 127.0.0.1,
 //                             then 169.254.169.254, repeating (per name)
 //   everything else: NXDOMAIN (still recorded)
+//
+// Git over dumb HTTP on every web server (HTTP and HTTPS): GET
+// /git/<repo>.git/<file> serves that file of <state-dir>/git/<repo>.git, a bare
+// repository the world script made and ran `git update-server-info` in;
+// /<tag>/git/<repo>.git/<file> is the same, so a test can mark its requests.
 import { createSocket } from "node:dgram";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, statSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { join } from "node:path";
+import { join, normalize, sep } from "node:path";
 
 const stateDir = process.argv[2];
 if (!stateDir) throw new Error("usage: node internet.mjs <state-dir>");
@@ -111,7 +116,24 @@ const udpSink = createSocket("udp4");
 udpSink.on("message", (msg, peer) => record("udp.log", { from: peer.address, bytes: msg.length, text: msg.toString("utf8").slice(0, 200) }));
 udpSink.bind(UDP_SINK_PORT, "198.19.0.10");
 
-/** Echoes the request as JSON; `/bytes/N` streams N zero bytes (benchmarks). */
+const GIT_ROUTE = /^\/(?:[A-Za-z0-9_-]+\/)?git\/([A-Za-z0-9_-]+\.git)\/([A-Za-z0-9_./-]+)$/;
+const gitRoot = join(stateDir, "git");
+
+/** The file of a served repository a dumb-HTTP git client asked for; null: none (404); undefined: not a git URL. */
+function gitFile(url) {
+  const match = GIT_ROUTE.exec(url.split("?")[0]);
+  if (!match) return undefined;
+  const repo = join(gitRoot, match[1]);
+  const file = normalize(join(repo, match[2]));
+  if (!file.startsWith(repo + sep)) return null;
+  try {
+    return statSync(file).isFile() ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Echoes the request as JSON; `/bytes/N` streams N zero bytes (benchmarks); `/git/...` serves a repository. */
 function handler(scheme, localAddress) {
   return (request, response) => {
     const chunks = [];
@@ -129,6 +151,13 @@ function handler(scheme, localAddress) {
         body,
       };
       record("http.log", entry);
+      const git = gitFile(request.url ?? "");
+      if (git !== undefined) {
+        if (git === null || request.method !== "GET") return void response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+        const content = readFileSync(git);
+        response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(content.length) });
+        return void response.end(content);
+      }
       const bytes = /^\/bytes\/(\d+)$/.exec(request.url ?? "");
       if (bytes) {
         const total = Number(bytes[1]);
