@@ -1,4 +1,5 @@
 import type { BackendFactory } from "@monoclaw/core/backend";
+import { createWarmPoolKeeper, type WarmPoolKeeper } from "./container/warm-pool-keeper.js";
 import { createDockerBackend } from "./docker-backend.js";
 import { dockerConfigSchema, type DockerConfig } from "./docker-config.js";
 import { createProgressPrinter } from "./image/progress-printer.js";
@@ -17,10 +18,16 @@ function lineWriter(log: (message: string) => void): (text: string) => void {
   };
 }
 
+/** The warm pool this process holds for the session backends the factory creates, until `release`. */
+let processKeeper: WarmPoolKeeper | undefined;
+
 /**
  * `terminal.backend: docker`. The app validates `terminal.docker` with
  * `configSchema` and calls `create`, which does no I/O: the engine is found and
- * the container created or reused on the first command.
+ * the container created or reused on the first command. With `scope: session`
+ * and `warm_pool`, the sessions it creates in one process share the members
+ * that process holds (a new session, e.g. the CLI's `/new`, claims one with
+ * its shell open); `release` pauses the unclaimed ones for the next process.
  */
 export const dockerBackendFactory: BackendFactory<DockerConfig> = {
   name: "docker",
@@ -33,7 +40,13 @@ export const dockerBackendFactory: BackendFactory<DockerConfig> = {
       timeoutMs: context.terminal.timeoutMs,
       hostEnv: context.env,
       ...(context.session ? { session: context.session } : {}),
+      ...(config.scope === "session" && config.warm_pool > 0 ? { warmPoolKeeper: (processKeeper ??= createWarmPoolKeeper()) } : {}),
       ...(context.log ? { log: context.log, onPullProgress: createProgressPrinter(lineWriter(context.log), false) } : {}),
     });
+  },
+  async release() {
+    const keeper = processKeeper;
+    processKeeper = undefined;
+    await keeper?.close();
   },
 };

@@ -36,6 +36,12 @@ export interface AgentRuntime {
   /** One line for the session banner: where commands run. */
   readonly where: string;
   setModel(model: string): Promise<void>;
+  /**
+   * `/new`: the agent and its backend start afresh for another session (a
+   * backend scoped per session gets a container of its own, from the warm
+   * pool this process holds when there is one); the model stays.
+   */
+  newSession(session: { id: string; resumed: boolean }): Promise<void>;
   runTurn(input: TurnInput): AsyncIterable<AgentEvent>;
   dispose(): Promise<void>;
 }

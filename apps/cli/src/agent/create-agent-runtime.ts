@@ -7,6 +7,7 @@ import {
   isSandboxedStatus,
   type Agent,
   type BackendFactory,
+  type ExecutionBackend,
   type MonoclawConfig,
 } from "@monoclaw/core";
 import type { AgentRuntime, AskApproval } from "./agent-runtime.js";
@@ -51,41 +52,54 @@ export interface CreateAgentRuntimeOptions {
 export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Promise<AgentRuntime> {
   const { config, env } = options;
   let modelSpec = options.model;
-  const resolved = await checkModel(modelSpec, config, env);
-  const backend = createConfiguredBackend(config, options.factories, {
-    ...(options.backend === undefined ? {} : { backend: options.backend }),
-    env,
-    log: options.log,
-    ...(options.session ? { session: options.session } : {}),
-  });
+  let resolved = await checkModel(modelSpec, config, env);
   let ask: AskApproval | undefined;
-  let agent: Agent;
-  try {
-    const status = await backend.status();
-    if (!status.available) {
-      throw new CliError(`The ${backend.name} backend cannot run commands: ${status.summary}. Run \`monoclaw doctor\` for the fix.`);
-    }
-    agent = createAgent({
-      model: resolved,
-      backend,
-      // Where commands run (backend, OS, workdir, mounts), today's date, and AGENTS.md when there is one.
-      system: buildSystemPrompt(await gatherPromptContext({ backend, hostCwd: config.terminal.cwd })),
-      redactor: createRedactor({
-        env,
-        secrets: [
-          { label: resolved.apiKeySource ?? "model API key", value: resolved.apiKey },
-          ...Object.entries(config.providers).map(([name, provider]) => ({ label: `providers.${name}.api_key`, value: provider.api_key })),
-        ],
-      }),
-      approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(status) },
-      ...(options.interactiveApprovals ? { approve: (request) => (ask === undefined ? Promise.resolve(false) : ask(request)) } : {}),
-    });
-  } catch (error) {
-    // The backend may already hold a container or a shell: release it before reporting.
-    await backend.dispose();
+  let { agent, backend } = await connect(options.session).catch(async (error: unknown) => {
+    await releaseFactories();
     throw error;
-  }
+  });
   let disposed = false;
+
+  /** The backend and the agent for one session: a backend scoped per session gets a container of its own. */
+  async function connect(session: CreateAgentRuntimeOptions["session"]): Promise<{ agent: Agent; backend: ExecutionBackend }> {
+    const backend = createConfiguredBackend(config, options.factories, {
+      ...(options.backend === undefined ? {} : { backend: options.backend }),
+      env,
+      log: options.log,
+      ...(session ? { session } : {}),
+    });
+    try {
+      const status = await backend.status();
+      if (!status.available) {
+        throw new CliError(`The ${backend.name} backend cannot run commands: ${status.summary}. Run \`monoclaw doctor\` for the fix.`);
+      }
+      const agent = createAgent({
+        model: resolved,
+        backend,
+        // Where commands run (backend, OS, workdir, mounts), today's date, and AGENTS.md when there is one.
+        system: buildSystemPrompt(await gatherPromptContext({ backend, hostCwd: config.terminal.cwd })),
+        redactor: createRedactor({
+          env,
+          secrets: [
+            { label: resolved.apiKeySource ?? "model API key", value: resolved.apiKey },
+            ...Object.entries(config.providers).map(([name, provider]) => ({ label: `providers.${name}.api_key`, value: provider.api_key })),
+          ],
+        }),
+        approvals: { mode: config.terminal.approvals, sandboxed: isSandboxedStatus(status) },
+        ...(options.interactiveApprovals ? { approve: (request) => (ask === undefined ? Promise.resolve(false) : ask(request)) } : {}),
+      });
+      return { agent, backend };
+    } catch (error) {
+      // The backend may already hold a container or a shell: release it before reporting.
+      await backend.dispose();
+      throw error;
+    }
+  }
+
+  /** What a factory keeps for the process (the Docker factory's warm pool members): let go once no session remains. */
+  async function releaseFactories(): Promise<void> {
+    await Promise.all(options.factories.map((factory) => factory.release?.().catch((error: unknown) => options.log(`warning: ${(error as Error).message}`))));
+  }
 
   return {
     get model() {
@@ -94,7 +108,8 @@ export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Pr
     backend: backend.name,
     where: `${backend.name} backend, working in ${backend.workspacePath}`,
     async setModel(model) {
-      agent.setModel(await checkModel(model, config, env));
+      resolved = await checkModel(model, config, env);
+      agent.setModel(resolved);
       modelSpec = model;
     },
     async *runTurn(input) {
@@ -106,11 +121,17 @@ export async function createAgentRuntime(options: CreateAgentRuntimeOptions): Pr
         ask = undefined;
       }
     },
+    async newSession(session) {
+      await agent.dispose();
+      await backend.dispose();
+      ({ agent, backend } = await connect(session));
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
       await agent.dispose();
       await backend.dispose();
+      await releaseFactories();
     },
   };
 }

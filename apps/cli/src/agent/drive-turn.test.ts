@@ -22,7 +22,7 @@ afterEach(() => {
 });
 
 function runtimeOf(events: (input: TurnInput) => AsyncIterable<AgentEvent>): AgentRuntime {
-  return { model: "m/x", backend: "host", where: "host", setModel: async () => {}, runTurn: events, dispose: async () => {} };
+  return { model: "m/x", backend: "host", where: "host", setModel: async () => {}, newSession: async () => {}, runTurn: events, dispose: async () => {} };
 }
 
 function stored(): Array<{ type: string; event?: AgentEvent; message?: unknown }> {

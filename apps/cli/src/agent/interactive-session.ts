@@ -135,6 +135,12 @@ export async function runInteractiveSession(options: InteractiveSessionOptions):
             session.close();
             session = options.newSession(runtime.model);
             messages = [];
+            try {
+              await runtime.newSession({ id: session.id, resumed: false });
+            } catch (error) {
+              errorOutput.write(`${style.red(`✗ ${(error as Error).message}`)}\n`);
+              return 1;
+            }
             say(style.dim(`New session ${session.id}.`));
             continue;
           case "model":

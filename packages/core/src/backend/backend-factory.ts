@@ -44,6 +44,13 @@ export interface BackendFactory<Config = unknown> {
   /** Schema of the `terminal.<name>` section; parsing `{}` gives every default. */
   readonly configSchema: z.ZodType<Config>;
   create(config: Config, context: BackendFactoryContext): ExecutionBackend;
+  /**
+   * Optional. Lets go of what the factory keeps for this process across the
+   * backends it created (the Docker factory: the warm pool members it holds
+   * with their shells open). Apps call it once they create no more backends,
+   * after disposing them; a later `create` starts afresh.
+   */
+  release?(): Promise<void>;
 }
 
 /** The backend specification versions this core can drive (see `ExecutionBackend.specificationVersion`). */

@@ -1,0 +1,101 @@
+import { connectEngine, LABEL_SCOPE, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
+import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAgentTestHome, spawnCliInPty, type AgentTestHome } from "./cli-process.test-helpers.js";
+
+// The interactive `monoclaw` in a real pseudo-terminal with `terminal.docker.scope:
+// session`: the built bin, the real AI SDK client against the scripted model
+// server, the real engine (sh-only image, no network). Containers are found by
+// this test's terminal.cwd label and removed at the end.
+
+let server: ModelServer;
+let docker: EngineConnection["docker"];
+const homes: AgentTestHome[] = [];
+
+beforeAll(async () => {
+  server = await startModelServer();
+  docker = (await connectEngine(processDiscoveryEnvironment())).docker;
+});
+
+afterAll(async () => {
+  await server.close();
+  for (const home of homes) {
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL_SCOPE}=${home.workdir}`] } })) await removeManaged(docker, c.Id);
+    home.remove();
+  }
+});
+
+function sessionHome(extra: string[]): AgentTestHome {
+  const home = createAgentTestHome({
+    baseURL: server.baseURL,
+    extraTerminal: ["docker:", "  image: monoclaw-test/busybox:latest", "  network: none", "  pull: never", "  scope: session", ...extra],
+  });
+  homes.push(home);
+  return home;
+}
+
+const containersIn = async (home: AgentTestHome) =>
+  (await docker.listContainers({ all: true, filters: { label: [`${LABEL_SCOPE}=${home.workdir}`] } })).map((c) => ({
+    name: c.Names[0]!.slice(1),
+    state: c.State,
+  }));
+/** A warm pool member of this home's settings that runs (held by the CLI process), once there is one. */
+async function runningMember(home: AgentTestHome): Promise<{ name: string; state: string }> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const member = (await containersIn(home)).find((c) => c.name.startsWith("monoclaw-pool-") && c.state === "running");
+    if (member) return member;
+  }
+  throw new Error("no running warm pool member appeared within 60 s");
+}
+const toolOutputs = () => server.requests.flatMap((request) => request.toolResults.map((result) => result.content));
+
+describe("monoclaw (interactive) with terminal.docker.scope: session", () => {
+  it("gives the session /new starts a container of its own, claimed from the warm pool the process holds, and pauses the unclaimed member at exit", async () => {
+    const home = sessionHome(["  warm_pool: 1"]);
+    const hostnameCall = () => step.toolCall("bash", { command: "hostname; touch /tmp/was-here; ls /tmp" });
+    server.enqueue(hostnameCall(), step.text("first done"), hostnameCall(), step.text("second done"));
+    const cli = spawnCliInPty(["--backend", "docker"], { env: home.env, cwd: home.root });
+    try {
+      await cli.waitFor(/› $/);
+      cli.write("first\r");
+      await cli.waitFor(/first done\n› $/, { timeoutMs: 60_000 });
+      await runningMember(home); // the refill after the first session's first command
+      cli.write("/new\r");
+      await cli.waitFor(/New session \S+\.\n› $/, { timeoutMs: 60_000 });
+      cli.write("second\r");
+      await cli.waitFor(/second done\n› $/, { timeoutMs: 60_000 });
+
+      const [first, second] = toolOutputs();
+      const [firstHost, secondHost] = [first, second].map((output) => output!.split("\n")[0]);
+      expect(firstHost).toMatch(/^[0-9a-f]{12}$/);
+      expect(secondHost).toMatch(/^[0-9a-f]{12}$/);
+      expect(secondHost).not.toBe(firstHost);
+      // The second session's container is new: nothing the first left in /tmp.
+      expect(second).toContain("was-here");
+      expect(second!.match(/was-here/g)).toHaveLength(1);
+
+      const names = (await containersIn(home)).map((c) => c.name);
+      const sessionIds = home.sessionFiles().map((file) =>
+        file
+          .split("/")
+          .at(-1)!
+          .replace(/\.jsonl$/, ""),
+      );
+      expect(sessionIds).toHaveLength(2);
+      // The first session's container went with it; the second's (named after the newer session file) runs.
+      expect(names.filter((name) => name.startsWith("monoclaw-session-"))).toEqual([`monoclaw-session-${sessionIds.sort()[1]}`]);
+      // ...and it was a pool member (the first session's container was created cold: there was no pool yet).
+      const listed = await listManagedContainers(docker);
+      expect(listed.find((c) => c.name === `monoclaw-session-${sessionIds[1]}`)?.fromPool).toBe(true);
+      // The refill after the second claim: one member waits, running, held by this process.
+      const member = await runningMember(home);
+
+      cli.write("/exit\r");
+      expect(await cli.exited).toBe(0);
+      // At exit: the session's container is removed, the unclaimed member waits paused for the next process.
+      expect(await containersIn(home)).toEqual([{ name: member!.name, state: "paused" }]);
+    } finally {
+      cli.kill();
+    }
+  });
+});
