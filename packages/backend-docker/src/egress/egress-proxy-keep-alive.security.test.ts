@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { egressProxySource } from "../egress-proxy-source.js";
+import { egressProxySource } from "./egress-proxy-source.js";
 
 // The real proxy bundle as a child process on 127.0.0.1 in front of real servers: what the proxy does with
 // hop-by-hop headers now that a sandbox's `Connection: close` no longer closes the upstream connection.
-const { createCertificateAuthority } = createRequire(import.meta.url)("./x509.cjs") as {
+const { createCertificateAuthority } = createRequire(import.meta.url)("./proxy/x509.cjs") as {
   createCertificateAuthority(name: string): { certificatePem: string; leafKeyPem: string; leafFor(host: string): string };
 };
 

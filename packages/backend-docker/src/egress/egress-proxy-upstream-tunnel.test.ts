@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 
-const { connectUpstream } = createRequire(import.meta.url)("./upstream-tunnel.cjs") as {
+const { connectUpstream } = createRequire(import.meta.url)("./proxy/upstream-tunnel.cjs") as {
   connectUpstream(options: { address: string; port: number; timeoutMs: number; client: net.Socket; onBytes: (n: number) => void }): net.Socket;
 };
 
