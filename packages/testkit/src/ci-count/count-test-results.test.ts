@@ -123,12 +123,14 @@ describe("the CI count line", () => {
     expect(result.log).not.toContain("packages/e2e (node24)");
   });
 
-  it("prints a line per engine and runtime before the total, from the test files' names", () => {
+  it("prints a line per engine and runtime before the total, from the test files' names, rootless Podman on a line of its own", () => {
     const root = workspace({
       "packages/backend-docker": [
         { file: "docker-conformance-busybox.test.ts", status: "passed", tests: ["passed", "passed"] },
         { file: "docker-conformance-runsc.test.ts", status: "failed", tests: ["passed", "failed"] },
         { file: "podman-conformance.test.ts", status: "passed", tests: ["passed"] },
+        { file: "podman-rootless-conformance.test.ts", status: "passed", tests: ["passed", "passed"] },
+        { file: "podman-rootless-lifecycle.test.ts", status: "failed", tests: ["failed"] },
         { file: "volume-mounts.test.ts", status: "passed", tests: ["passed"] },
       ],
     });
@@ -137,8 +139,10 @@ describe("the CI count line", () => {
         "engine docker (runc): 2 passed, 0 failed, 0 skipped",
         "engine docker (runsc): 1 passed, 1 failed, 0 skipped",
         "engine podman (rootful): 1 passed, 0 failed, 0 skipped",
+        // Rootless Podman is an engine of its own, by the file name.
+        "engine podman (rootless): 2 passed, 1 failed, 0 skipped",
       ],
-      line: "5 passed, 1 failed, 0 skipped",
+      line: "7 passed, 2 failed, 0 skipped",
       exitCode: 1,
     });
   });
