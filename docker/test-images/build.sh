@@ -108,8 +108,10 @@ if ! have_image monoclaw-test/debian-clients:bookworm; then
   root="$work/clients"
   mkdir -p "$root"
   base=$(docker create monoclaw-test/debian:bookworm true)
-  docker export "$base" | tar -C "$root" -x
+  exported=0
+  docker export "$base" | tar -C "$root" -x || exported=$?
   docker rm "$base" >/dev/null
+  [ "$exported" = 0 ] || { log "could not export monoclaw-test/debian:bookworm for the clients image"; exit 1; }
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   touch "$work/clients.copied"
   sleep 1 # ctime has one-second granularity on some filesystems
@@ -117,7 +119,7 @@ if ! have_image monoclaw-test/debian-clients:bookworm; then
   { chroot "$root" apt-get update -qq && chroot "$root" apt-get install -y -qq --no-install-recommends git python3 ca-certificates; } \
     >"$work/clients-apt.log" 2>&1 || { tail -30 "$work/clients-apt.log" >&2; exit 1; }
   # The layer: what dpkg wrote, without apt's downloads and lists, the chroot's
-  # own files, or documentation and translations (about 70 MB no test reads).
+  # own files, or documentation and translations (about 20 MB no test reads).
   (cd "$root" && find . -cnewer "$work/clients.copied" \( -type f -o -type l -o -type d \) \
     | grep -Ev '^\./(var/cache/apt|var/lib/apt/lists|var/log|tmp|usr/share/(doc|man|locale)|etc/resolv\.conf|etc/hostname|etc/hosts|\.dockerenv)(/|$)' \
     | grep -vx '\.' | LC_ALL=C sort >"$work/clients.files")
