@@ -180,6 +180,7 @@ egress_proxy_program() {
 
 egress_create() {
   command -v node >/dev/null 2>&1 || die "MOM_NETWORK=allowlist needs node on this machine (it writes the proxy's policy)"
+  secrets="$(egress_secret_bindings)" || exit 1
   [ -n "${MOM_EGRESS_ALLOW:-}" ] || echo "docker.sh: MOM_EGRESS_ALLOW is empty: the sandbox can reach nothing (set e.g. MOM_EGRESS_ALLOW=registry.npmjs.org,*.github.com)" >&2
   program="$(egress_proxy_program)"
   policy="$(node -e 'const list = (v) => (v || "").split(",").map((s) => s.trim()).filter(Boolean); const allow = list(process.argv[2]);
@@ -193,7 +194,6 @@ egress_create() {
     }
     process.stdout.write(JSON.stringify(policy))' \
     "$NAME" "${MOM_EGRESS_ALLOW:-}" "${MOM_EGRESS_DENY:-}" "${MOM_EGRESS_UPSTREAM_CA:-}")" || exit 1
-  secrets="$(egress_secret_bindings)" || exit 1
   docker network inspect "$EGRESS_NET" >/dev/null 2>&1 || docker network create --internal \
     -o com.docker.network.bridge.inhibit_ipv4=true --label monoclaw.mom=egress "$EGRESS_NET" >/dev/null \
     || die "could not create the internal network '$EGRESS_NET'"
@@ -216,16 +216,26 @@ egress_create() {
 # a host name (a value written by mistake, NAME=ghp_...) is refused without being repeated.
 egress_secret_bindings() {
   node -e 'const fail = (why) => { console.error(`docker.sh: MOM_SECRETS: ${why}; write NAME=host[,host...] separated by ";", e.g. MOM_SECRETS="GITHUB_TOKEN=api.github.com,github.com" (only names and hosts: mom reads each value from her own environment)`); process.exit(1); };
+    // Variables commands need for themselves: a placeholder under one of these names would break them (or their proxy).
+    const reserved = /^(PATH|HOME|USER|SHELL|PWD|LD_[A-Z0-9_]*|MONOCLAW_[A-Z0-9_]*|(HTTPS?|ALL|NO)_PROXY|SSL_CERT_(FILE|DIR)|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|GIT_SSL_CAINFO|NODE_EXTRA_CA_CERTS|NODE_OPTIONS)$/i;
+    // A host name whose last label is a top-level domain: a token (even a JWT, whose segments are dotted) is not one.
+    const isHost = (host) => {
+      const match = /^(\*\.)?([A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+)(:[0-9]{1,5})?$/.exec(host);
+      const labels = match ? match[2].split(".") : [];
+      return labels.length > 0 && /^([A-Za-z]{2,63}|xn--[A-Za-z0-9-]+)$/.test(labels[labels.length - 1]) && !labels.some((label) => label.startsWith("eyJ"));
+    };
     const bindings = {};
     for (const entry of (process.argv[1] || "").split(";").map((s) => s.trim()).filter(Boolean)) {
       const at = entry.indexOf("=");
       const name = (at < 0 ? entry : entry.slice(0, at)).trim();
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail("an entry does not start with a variable name");
+      if (reserved.test(name)) fail(`${name} is a variable commands need for themselves (PATH, HOME, the proxy and CA variables, MONOCLAW_*), not a secret`);
       if (name in bindings) fail(`${name} is named twice`);
+      const value = process.env[name] || "";
+      if (value.length >= 8 && entry.includes(value)) fail(`the value of ${name} is written in it (nothing was recorded)`);
       const hosts = at < 0 ? [] : entry.slice(at + 1).split(",").map((s) => s.trim()).filter(Boolean);
       if (hosts.length === 0) fail(`${name} names no host it may be sent to`);
-      if (!hosts.every((host) => /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?$/.test(host)))
-        fail(`${name} is bound to something that is not a host name (api.github.com, *.github.com, host:port)`);
+      if (!hosts.every(isHost)) fail(`${name} is bound to something that is not a host name (api.github.com, *.github.com, host:port)`);
       bindings[name] = hosts;
     }
     process.stdout.write(JSON.stringify(bindings))' "${MOM_SECRETS:-}"

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturedText, type ExecutionBackend } from "@monoclaw/core";
+import { step } from "@monoclaw/testkit";
 import { MomStartupError } from "../cli/mom-startup-error.js";
+import { createHarness } from "../mom.test-helpers.js";
 import {
   EGRESS_DOCKER_HOST,
   WORLD_CA_FILE,
@@ -163,6 +165,33 @@ describe("docker.sh MOM_SECRETS with mom --sandbox=docker:NAME (egress test engi
     expect(first.log.join("\n")).not.toContain(REAL_OTHER);
   }, 120_000);
 
+  it("keeps the real value out of Slack, the channel's files and what the model sees when mom's bash tool uses the secret", async () => {
+    const id = nonce();
+    const h = await createHarness(
+      [step.toolCall("bash", { command: `curl -sS -H "Authorization: Bearer $GITHUB_TOKEN" https://allowed.test/${id}` }), step.text("Called the API.")],
+      { dataDir },
+    );
+    try {
+      Object.assign(h.env, momEnv);
+      await h.start([`--sandbox=docker:${name}`, dataDir]);
+      h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> call the API" });
+      await h.fake.waitFor(() => h.fake.botMessages("CGENERAL").find((message) => message.text === "Called the API."), { description: "the final answer" });
+      // Positive controls: the bound host got the real value, and the tool's reply in the thread shows the echo.
+      expect(worldRequestsWith(id)[0]?.headers.authorization).toBe(`Bearer ${REAL}`);
+      const slack = JSON.stringify(h.fake.messages("CGENERAL"));
+      expect(slack).toContain(id);
+      for (const secret of [REAL, REAL_OTHER]) {
+        expect(slack).not.toContain(secret);
+        expect(JSON.stringify(h.model.requests)).not.toContain(secret);
+        expect(h.stderr.join("")).not.toContain(secret);
+      }
+      const files = await run(first.backend, `grep -rlsF '${REAL}' /workspace; grep -rlsF '${id}' /workspace/CGENERAL | head -1`);
+      expect(files.stdout.trim()).toBe("/workspace/CGENERAL/context.jsonl"); // the nonce is there, the value nowhere
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
   it("keeps the values mom gave a running proxy through ./docker.sh start and status (they rewrite no running proxy's policy)", async () => {
     const status = await exec(script, ["status"]);
     expect(status.stdout).toContain(`Secrets (values from mom's environment at her start): {"GITHUB_TOKEN":["allowed.test"],"OTHER_KEY":["api.allowed.test"]}`);
@@ -237,15 +266,44 @@ describe("docker.sh MOM_SECRETS input", () => {
     expect((await docker(["container", "inspect", bad])).code).not.toBe(0);
   });
 
-  it("refuses a value written where a host belongs without repeating it, and an entry without hosts, creating nothing", async () => {
-    const value = `ghp_${randomBytes(18).toString("hex")}`;
-    const withValue = await attempt({ MOM_SECRETS: `GITHUB_TOKEN=${value}` });
-    expect(withValue.code).toBe(1);
-    expect(withValue.stderr).toMatch(/^docker\.sh: MOM_SECRETS: GITHUB_TOKEN is bound to something that is not a host name \(api\.github\.com, .*\n$/);
-    expect(withValue.stderr + withValue.stdout).not.toContain(value);
+  it("refuses a value written where a host belongs without repeating it (a token, a dotted JWT, the variable's own value), creating nothing", async () => {
+    const token = `ghp_${randomBytes(18).toString("hex")}`;
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.${randomBytes(16).toString("base64url")}`;
+    const dotted = `${randomBytes(8).toString("hex")}.${randomBytes(8).toString("hex")}`;
+    const notAHost = /^docker\.sh: MOM_SECRETS: GITHUB_TOKEN is bound to something that is not a host name \(api\.github\.com, .*\n$/;
+    for (const [value, env, said] of [
+      [token, {}, notAHost],
+      [jwt, {}, notAHost],
+      [dotted, {}, notAHost],
+      // A value that looks like a host name is caught by being the value docker.sh's own environment holds under that name.
+      [
+        "ghp-lookalike.example.com",
+        { GITHUB_TOKEN: "ghp-lookalike.example.com" },
+        /^docker\.sh: MOM_SECRETS: the value of GITHUB_TOKEN is written in it \(nothing was recorded\); write NAME=host/,
+      ],
+    ] as const) {
+      const result = await attempt({ ...env, MOM_SECRETS: `GITHUB_TOKEN=${value}` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(said);
+      expect(result.stderr.replace(/^docker\.sh: /, "")).not.toContain(value);
+      expect(result.stdout).not.toContain(value);
+    }
     const noHost = await attempt({ MOM_SECRETS: "GITHUB_TOKEN" });
     expect(noHost.stderr).toMatch(/^docker\.sh: MOM_SECRETS: GITHUB_TOKEN names no host it may be sent to; write NAME=host\[,host\.\.\.\]/);
     for (const container of [bad, `${bad}-egress-proxy`]) expect((await docker(["container", "inspect", container])).code).not.toBe(0);
     expect((await docker(["network", "inspect", `${bad}-egress`])).code).not.toBe(0);
+  });
+
+  it("refuses a secret named like a variable commands need (PATH, the proxy and CA variables, MONOCLAW_*): its placeholder would replace it", async () => {
+    for (const name of ["PATH", "HTTPS_PROXY", "no_proxy", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "MONOCLAW_RUN_ID", "LD_PRELOAD"]) {
+      const result = await attempt({ MOM_SECRETS: `${name}=api.github.com` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^docker\\.sh: MOM_SECRETS: ${name} is a variable commands need for themselves \\(PATH, HOME, the proxy and CA variables, MONOCLAW_\\*\\), not a secret; `,
+        ),
+      );
+    }
+    expect((await docker(["container", "inspect", bad])).code).not.toBe(0);
   });
 });
