@@ -36,6 +36,8 @@ missing=()
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v catatonit >/dev/null 2>&1 || [ -x /usr/libexec/podman/catatonit ] || missing+=(catatonit)
 command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)
+# crun only for podman-engine-hints.test.ts, which provokes "crun refuses hybrid cgroups" on a Podman service of its own.
+command -v crun >/dev/null 2>&1 || missing+=(crun)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

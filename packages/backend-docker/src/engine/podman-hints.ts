@@ -45,7 +45,9 @@ export function podmanStartFailure(engineText: string): PodmanStartFailure | und
       fix:
         "give limits within `ulimit -Hn` and `ulimit -Hu` of the engine's host in containers.conf, e.g. " +
         '[containers] default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"] in /etc/containers/containers.conf.d/50-ulimits.conf ' +
-        `(rootless Podman: ~/.config/containers/containers.conf), ${RESTART}`,
+        `(rootless Podman: ~/.config/containers/containers.conf), ${RESTART}; ` +
+        "a container that sets a ulimit of its own (terminal.docker.runtime: runsc sets nproc) gets Podman's built-in nofile=1048576 instead of default_ulimits, " +
+        "which needs the Podman service's hard limit raised to that (`ulimit -Hn 1048576` before starting it)",
     };
   }
   if (/crun: cgroups in hybrid mode not supported/i.test(engineText)) {
