@@ -33,7 +33,7 @@ import { containerLossError, containerStartedAt, type CommandPlace } from "./exe
 import { scopedContainerName, type ContainerScope } from "./container/container-spec.js";
 import { reapExpiredContainers, removeManaged } from "./container/container-reaper.js";
 import type { ContainerTarget } from "./container/container-target.js";
-import { MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./exec/docker-command.js";
+import { CONTAINER_KILL_GRACE_MS, MAX_INLINE_COMMAND_BYTES, runDockerCommand } from "./exec/docker-command.js";
 import { parseDockerConfig, type DockerConfig, type DockerConfigInput } from "./docker-config.js";
 import { dockerShellTransport } from "./exec/docker-shell-transport.js";
 import { processDiscoveryEnvironment } from "./engine/discovery-environment.js";
@@ -456,6 +456,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       const session = await openShellSession({
         marker,
         defaultTimeoutMs,
+        killGraceMs: CONTAINER_KILL_GRACE_MS,
         resolveCwd: resolvePath,
         // Also called to re-open the shell after an idle stop or a removal: withContainer starts or recreates it.
         openTransport: (events, markerEnv) => {

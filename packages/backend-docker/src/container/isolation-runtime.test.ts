@@ -51,10 +51,11 @@ describe("doctor's runtime lines", () => {
   it("proves runsc with a probe container, names the kernel it saw and says runsc has no network here", async () => {
     const checks = await runtimeHealthChecks(testDocker, { runtime: "runsc", image: BUSYBOX });
     expect(checks[0]).toMatchObject({ id: "docker.runtime", level: "ok" });
-    expect(checks[0]!.message).toMatch(/^runtime runsc: a probe container ran and saw its own kernel \S+ \(the host runs /);
+    expect(checks[0]!.message).toMatch(/^runtime runsc: a probe container ran and saw gVisor's own kernel \S+ \(the host runs /);
     expect(checks[0]!.message).toContain("gVisor: a user-space kernel");
     expect(checks[0]!.message).toMatch(/engine runtimes: .*runc.*runsc/);
     expect(checks[1]).toMatchObject({ id: "docker.runtime.network", level: "warn" });
+    expect(checks[1]!.fix).toMatch(/mistakes the container's network namespace for the host's .*rmem_default.*gvisor\.dev/);
   });
 
   it("reports the default runtime on the host's kernel (positive control for the probe)", async () => {

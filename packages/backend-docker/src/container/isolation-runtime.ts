@@ -5,10 +5,20 @@ import type { HealthCheck } from "@monoclaw/core/backend";
 const TIERS: Record<string, string> = {
   runc: "namespaces, cgroups and seccomp on the host's kernel: a kernel bug reachable by a syscall reaches the host",
   crun: "namespaces, cgroups and seccomp on the host's kernel: a kernel bug reachable by a syscall reaches the host",
-  runsc: "gVisor: a user-space kernel answers the container's syscalls, so the host kernel sees few of them",
+  runsc:
+    "gVisor: a user-space kernel answers the container's syscalls, so a host-kernel bug reachable by a syscall is mostly out of reach (the host kernel sees few of them)",
   kata: "a lightweight VM with its own kernel: a kernel bug stays inside the VM",
   "kata-runtime": "a lightweight VM with its own kernel: a kernel bug stays inside the VM",
 };
+
+/**
+ * Why Debian's runsc 20221219 runs only with --network=none on current kernels, and what to do.
+ * It takes the container's own network namespace for the host's: its root-namespace test is
+ * whether /proc/sys/net/core/rmem_default exists, and kernels since 5.x show that file in every
+ * namespace; later gVisor releases test /proc/sys/net/core/dev_weight, which they do not.
+ */
+export const RUNSC_NETWORK_FIX =
+  "gVisor before 2023 mistakes the container's network namespace for the host's on this kernel (it looks for /proc/sys/net/core/rmem_default, now in every namespace) and refuses to start with networking (\"cannot run with network enabled in root network namespace\"); for networking install a current release from https://gvisor.dev/docs/user_guide/install/ and register it without --network=none";
 
 /** The one-line tier description of a runtime, by the name the engine gives it. */
 export function isolationTier(runtime: string): string {
@@ -78,8 +88,9 @@ export async function runtimeHealthChecks(docker: Docker, options: { runtime: st
     });
     return checks;
   }
+  const whose = probe.gVisor ? "gVisor's own kernel" : "its own kernel";
   const own =
-    probe.kernel !== info.KernelVersion ? `its own kernel ${probe.kernel} (the host runs ${info.KernelVersion ?? "?"})` : `the host's kernel ${probe.kernel}`;
+    probe.kernel !== info.KernelVersion ? `${whose} ${probe.kernel} (the host runs ${info.KernelVersion ?? "?"})` : `the host's kernel ${probe.kernel}`;
   checks.push({
     id: "docker.runtime",
     level: "ok",
@@ -91,20 +102,23 @@ export async function runtimeHealthChecks(docker: Docker, options: { runtime: st
       id: "docker.runtime.network",
       level: "warn",
       message: `runtime ${runtime} is registered with --network=none: its sandboxes have no network, whatever terminal.docker.network says`,
-      fix: "Debian's runsc 20221219 cannot set up networking in the engine's network namespace on some hosts (\"cannot run with network enabled in root network namespace\"); use a newer gVisor release for networking",
+      fix: RUNSC_NETWORK_FIX,
     });
   }
   return checks;
 }
 
-/** Runs `uname -r` in a throwaway container under `runtime` (no network, removed after). */
-async function probeKernel(docker: Docker, runtime: string, image: string): Promise<{ kernel: string } | { error: string }> {
+/**
+ * Runs `uname -r` in a throwaway container under `runtime` (no network, removed after), and
+ * `dmesg`'s first line, which under gVisor is its own boot banner ("Starting gVisor...").
+ */
+async function probeKernel(docker: Docker, runtime: string, image: string): Promise<{ kernel: string; gVisor: boolean } | { error: string }> {
   let container: Docker.Container | undefined;
   try {
     container = await docker.createContainer({
       Image: image,
       Entrypoint: [],
-      Cmd: ["uname", "-r"],
+      Cmd: ["/bin/sh", "-c", "uname -r && { dmesg 2>/dev/null | head -n 1; true; }"],
       Tty: true,
       Labels: { "dev.monoclaw.probe": "runtime" },
       HostConfig: { Runtime: runtime, NetworkMode: "none", CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges:true"], AutoRemove: false },
@@ -114,7 +128,8 @@ async function probeKernel(docker: Docker, runtime: string, image: string): Prom
     // A TTY container's log is plain text (no multiplexing frames to take apart).
     const logs = (await container.logs({ stdout: true, stderr: true })).toString("utf8").replace(/\r/g, "");
     if (result.StatusCode !== 0) return { error: `uname -r exited ${result.StatusCode}: ${logs.trim().slice(-200)}` };
-    return { kernel: logs.trim().split(/\s+/).pop() ?? "" };
+    const [kernel = "", banner = ""] = logs.trim().split("\n");
+    return { kernel: kernel.trim(), gVisor: /gVisor/.test(banner) };
   } catch (error) {
     return { error: (error as Error).message.split("\n")[0] ?? String(error) };
   } finally {

@@ -21,6 +21,14 @@ const WRAPPER = `cd -- "$1" 2>/dev/null || { printf '${CWD_MISSING.replaceAll("\
 shift
 exec /bin/sh -c "$1"`;
 
+/**
+ * TERM-to-KILL grace of every kill in a container (one-shot commands, shell
+ * sessions, the pooled shells): short, because under gVisor each scan of the
+ * container's processes costs a few hundred milliseconds and the kill must
+ * still end within the contract's 5 s of the timeout with TERM ignored.
+ */
+export const CONTAINER_KILL_GRACE_MS = 500;
+
 /** Longest command passed as an exec argument (the kernel caps one argument at 128 KiB). */
 export const MAX_INLINE_COMMAND_BYTES = 100 * 1024;
 
@@ -114,7 +122,7 @@ export async function killMarked(
   user: string | undefined,
   adoptedBy?: { reaperPids: number[]; startedWithinMs: number },
 ): Promise<void> {
-  const script = processTreeKillScript({ marker, graceMs: 500, ...(adoptedBy === undefined ? {} : { adoptedBy }) });
+  const script = processTreeKillScript({ marker, graceMs: CONTAINER_KILL_GRACE_MS, ...(adoptedBy === undefined ? {} : { adoptedBy }) });
   await runContainerExec(docker, containerId, { cmd: ["/bin/sh", "-c", script], user }).catch(() => undefined);
 }
 

@@ -24,6 +24,11 @@ export interface ProcessTreeKillScriptOptions {
    * processes whose environment holds exactly `MONOCLAW_RUN_ID=<marker>` and
    * whose `/proc/<pid>/comm` is `comm`, except `excludePid` (the shell).
    * Background subshells of earlier commands have other names and are left alone.
+   * Where `comm` cannot be renamed (gVisor 20221219 refuses writes to
+   * `/proc/self/comm`, so every fork keeps `sh`), with `adoptedBy` a fork
+   * that carries no protocol name (`mc<n>`) is taken when it is a direct
+   * child of `excludePid` started within that window: commands run one at a
+   * time, and the fork's own children are found as its descendants.
    */
   shellForks?: { marker: string; comm: string; excludePid: Pid };
   /**
@@ -129,6 +134,8 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
           "since=999999999999",
           "l=; read -r l 2>/dev/null </proc/$$/stat",
           `if [ -n "$l" ]; then set -f; set -- \${l##*) }; set +f; since=$(( \${20} - ${Math.ceil(adopted.startedWithinMs / 10) + 100} )); fi`,
+          // A shell fork's window is not cut by PID 1's first second (that rule is for PID 1's own command).
+          "fsince=$since",
           ...(adopted.reaperPids.includes(1)
             ? [
                 // A container's own command is PID 1's first child: what started in the container's first second is never adopted.
@@ -146,12 +153,12 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
     // One grep for every process's marker (-o: only the variable's own marker characters, so an entry
     // holding a newline cannot forge a line), then the stat table, read by one awk: under gVisor each
     // process started costs tens of milliseconds, and a scan of three greps took over a second.
-    '  if [ -n "$awk" ]; then known=" $({ grep -z -H -o -e "^$any[A-Za-z0-9_.-]*" /proc/[0-9]*/environ 2>/dev/null | tr \'\\0\' \'\\n\'; cat /proc/[0-9]*/stat 2>/dev/null; } | $awk -v m="$m" -v fm="${fm:-}" -v comm="${comm:-}" -v known="$known" -v spare="$spare" -v self="$self" -v since="${since:-0}" "$prog") "; else scan_sh; fi',
+    '  if [ -n "$awk" ]; then known=" $({ grep -z -H -o -e "^$any[A-Za-z0-9_.-]*" /proc/[0-9]*/environ 2>/dev/null | tr \'\\0\' \'\\n\'; cat /proc/[0-9]*/stat 2>/dev/null; } | $awk -v m="$m" -v fm="${fm:-}" -v comm="${comm:-}" -v known="$known" -v spare="$spare" -v self="$self" -v since="${since:-0}" -v fsince="${fsince:-0}" "$prog") "; else scan_sh; fi',
     "  pids=; count=0",
     '  for e in $known; do pids="$pids ${e%%:*}"; count=$((count+1)); done',
     "}",
     // The same scan in awk (one process for the whole table): the shell loop below is the fallback without awk.
-    `prog='${scanAwk(options.sessionId, adopted?.reaperPids)}'`,
+    `prog='${scanAwk(options.sessionId, adopted?.reaperPids, forks?.excludePid)}'`,
     "awk=; command -v awk >/dev/null 2>&1 && command -v tr >/dev/null 2>&1 && command -v cat >/dev/null 2>&1 && awk=awk",
     "scan_sh() {",
     '  marked=" $(pidsof "$(grep -z -l -F -e "$m" /proc/[0-9]*/environ 2>/dev/null)") "',
@@ -164,6 +171,13 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
           "    p=${f#/proc/}; p=${p%/environ}; c=",
           "    read -r c 2>/dev/null </proc/$p/comm",
           '    [ "$c" = "$comm" ] && forked="$forked$p "',
+          ...(adopted === undefined
+            ? []
+            : [
+                // comm not renamed (gVisor): the shell's direct child started during this command.
+                '    case "$c" in mc[0-9]*) ;; *) l=; read -r l 2>/dev/null </proc/$p/stat',
+                `      set -f; set -- \${l##*) }; set +f; [ "$2" = ${forks.excludePid} ] && [ "\${20:-0}" -ge "$fsince" ] && forked="$forked$p ";; esac`,
+              ]),
           "  done",
         ]),
     "  found=' '; now=' '; tab=",
@@ -229,7 +243,7 @@ export function processTreeKillScript(options: ProcessTreeKillScriptOptions): st
  * (see processTreeKillScript) and their descendants, prints `pid:start`
  * tokens. POSIX awk (mawk, busybox, gawk); its inputs come as -v variables.
  */
-function scanAwk(sessionId: Pid | undefined, reaperPids: readonly Pid[] | undefined): string {
+function scanAwk(sessionId: Pid | undefined, reaperPids: readonly Pid[] | undefined, forksShell: Pid | undefined): string {
   return [
     'function set(list, into,  n, a, i) { n = split(list, a, " "); for (i = 1; i <= n; i++) into[a[i]] = 1 }',
     `BEGIN { set(known, K); set(spare, S); set("${(reaperPids ?? []).join(" ")}", R) }`,
@@ -244,7 +258,12 @@ function scanAwk(sessionId: Pid | undefined, reaperPids: readonly Pid[] | undefi
     '  if ((p in S) || p == self || f[1] == "Z" || f[1] == "X") next',
     "  start[p] = f[20]; parent[p] = f[2]",
     // A shell fork also carries the protocol's name for the command: the text between the first ( and the last ) of its stat line.
-    '  if (p in FC) { c = $0; sub(/^[^(]*\\(/, "", c); sub(/\\)[^)]*$/, "", c); if (c == comm) found[p] = 1 }',
+    '  if (p in FC) { c = $0; sub(/^[^(]*\\(/, "", c); sub(/\\)[^)]*$/, "", c); if (c == comm) found[p] = 1',
+    // comm not renamed (gVisor): the shell's direct child started during this command (see shellForks).
+    ...(forksShell === undefined || reaperPids === undefined
+      ? []
+      : [`    else if (c !~ /^mc[0-9]+$/ && f[2] == ${forksShell} && f[20] + 0 >= fsince + 0) found[p] = 1`]),
+    "  }",
     '  if ((p in M) || ((p ":" f[20]) in K)) found[p] = 1',
     ...(sessionId === undefined ? [] : [`  if (f[4] == ${sessionId}) found[p] = 1`]),
     ...(reaperPids === undefined ? [] : ["  if ((f[2] in R) && f[20] + 0 >= since + 0 && !(p in T)) found[p] = 1"]),
