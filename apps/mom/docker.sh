@@ -224,6 +224,7 @@ egress_secret_bindings() {
       const labels = match ? match[2].split(".") : [];
       return labels.length > 0 && /^([A-Za-z]{2,63}|xn--[A-Za-z0-9-]+)$/.test(labels[labels.length - 1]) && !labels.some((label) => label.startsWith("eyJ"));
     };
+    const allow = (process.argv[2] || "").split(",").map((s) => s.trim()).filter(Boolean);
     const bindings = {};
     for (const entry of (process.argv[1] || "").split(";").map((s) => s.trim()).filter(Boolean)) {
       const at = entry.indexOf("=");
@@ -236,9 +237,14 @@ egress_secret_bindings() {
       const hosts = at < 0 ? [] : entry.slice(at + 1).split(",").map((s) => s.trim()).filter(Boolean);
       if (hosts.length === 0) fail(`${name} names no host it may be sent to`);
       if (!hosts.every(isHost)) fail(`${name} is bound to something that is not a host name (api.github.com, *.github.com, host:port)`);
+      // The proxy refuses a host that is not allowed before it looks for a secret (ports aside: allow covers 443 and 80).
+      const bare = (rule) => rule.toLowerCase().replace(/:[0-9]+$/, "");
+      const allowed = (host) => allow.some((rule) => bare(rule) === bare(host) || (bare(rule).startsWith("*.") && bare(host).endsWith(bare(rule).slice(1))));
+      const refused = hosts.find((host) => !allowed(host));
+      if (refused !== undefined) fail(`${name} is bound to ${refused}, which MOM_EGRESS_ALLOW does not allow, so the proxy would refuse every request to it: add ${refused} to MOM_EGRESS_ALLOW`);
       bindings[name] = hosts;
     }
-    process.stdout.write(JSON.stringify(bindings))' "${MOM_SECRETS:-}"
+    process.stdout.write(JSON.stringify(bindings))' "${MOM_SECRETS:-}" "${MOM_EGRESS_ALLOW:-}"
 }
 
 # The sandbox's network and proxy variables (tools that ignore them have no route at all).

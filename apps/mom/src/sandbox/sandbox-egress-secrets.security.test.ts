@@ -237,7 +237,7 @@ describe("docker.sh MOM_SECRETS with mom --sandbox=docker:NAME (egress test engi
     expect(worldRequestsWith(id)[0]?.headers.authorization).toBe(`Bearer ${REAL}`);
   }, 120_000);
 
-  it("refuses to start, naming the variable and the fix, when a secret MOM_SECRETS bound is not in mom's environment (or empty)", async () => {
+  it("refuses to start, naming the variable and the fix, when a secret MOM_SECRETS bound is unset, empty or holds a line break in mom's environment", async () => {
     for (const env of [
       { DOCKER_HOST: EGRESS_DOCKER_HOST, GITHUB_TOKEN: REAL },
       { ...momEnv, OTHER_KEY: "" },
@@ -248,6 +248,10 @@ describe("docker.sh MOM_SECRETS with mom --sandbox=docker:NAME (egress test engi
         `--sandbox=docker:${name}: container '${name}' binds the secret OTHER_KEY to api.allowed.test (MOM_SECRETS of ./docker.sh create), but OTHER_KEY is not set in mom's environment: export OTHER_KEY=<its value> before starting mom`,
       );
     }
+    const broken = await open({ ...momEnv, OTHER_KEY: `${REAL_OTHER}\nsecond-line` }).catch((thrown: unknown) => thrown);
+    expect((broken as Error).message).toBe(
+      `--sandbox=docker:${name}: the secret OTHER_KEY in mom's environment (MOM_SECRETS of ./docker.sh create): the value holds a line break or NUL, which cannot travel in a header; give the credential on one line`,
+    );
     // Positive control: with both set she starts.
     expect((await run((await open()).backend, "echo started")).stdout).toBe("started\n");
   }, 60_000);
@@ -292,6 +296,15 @@ describe("docker.sh MOM_SECRETS input", () => {
     expect(noHost.stderr).toMatch(/^docker\.sh: MOM_SECRETS: GITHUB_TOKEN names no host it may be sent to; write NAME=host\[,host\.\.\.\]/);
     for (const container of [bad, `${bad}-egress-proxy`]) expect((await docker(["container", "inspect", container])).code).not.toBe(0);
     expect((await docker(["network", "inspect", `${bad}-egress`])).code).not.toBe(0);
+  });
+
+  it("refuses a secret bound to a host MOM_EGRESS_ALLOW does not allow (every request to it would be refused), creating nothing", async () => {
+    const result = await attempt({ MOM_EGRESS_ALLOW: "allowed.test,*.github.com", MOM_SECRETS: "GITHUB_TOKEN=api.github.com,github.com" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^docker\.sh: MOM_SECRETS: GITHUB_TOKEN is bound to github\.com, which MOM_EGRESS_ALLOW does not allow, so the proxy would refuse every request to it: add github\.com to MOM_EGRESS_ALLOW; /,
+    );
+    expect((await docker(["container", "inspect", bad])).code).not.toBe(0);
   });
 
   it("refuses a secret named like a variable commands need (PATH, the proxy and CA variables, MONOCLAW_*): its placeholder would replace it", async () => {

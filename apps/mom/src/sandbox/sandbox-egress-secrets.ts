@@ -40,7 +40,10 @@ export async function loadSandboxSecrets(bindings: SecretBindings, sandbox: stri
   const secrets: Record<string, SecretConfig> = Object.fromEntries(
     Object.entries(bindings).map(([name, hosts]) => [name, { from_env: name, hosts: [...hosts] }]),
   );
-  return loadBoundSecrets(secrets, sandbox, { env: { ...env }, cwd: process.cwd() });
+  // Its errors name the config key (terminal.docker.secrets.NAME): mom's users set a variable, not a key.
+  return loadBoundSecrets(secrets, sandbox, { env: { ...env }, cwd: process.cwd() }).catch((error: Error) => {
+    throw new Error(error.message.replace(/^terminal\.docker\.secrets\.(\w+): /, "the secret $1 in mom's environment (MOM_SECRETS of ./docker.sh create): "));
+  });
 }
 
 /** The variables every command gets: each secret's placeholder and the trust variables for the proxy's CA (none without secrets). */
