@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, createTestHome, type BinResult, type TestHome } from "./cli.test-helpers.js";
 
@@ -34,36 +34,45 @@ function runCounting(testHome: TestHome, args: string[]): Promise<BinResult & { 
 }
 
 const matching = (modules: string[], pattern: RegExp) => modules.filter((url) => pattern.test(url));
-const AI_SDK = /\/node_modules\/(ai|@ai-sdk\/[^/]+|@opentelemetry\/api)\//;
+const CHUNKS = join(dirname(BIN), "chunks");
+const FROM_NODE_MODULES = /\/node_modules\//;
 const DOCKERODE = /\/node_modules\/(dockerode|docker-modem|@grpc\/grpc-js|protobufjs)\//;
-const DOCKER_MAIN_ENTRY = /\/backend-docker\/dist\/index\.js$/;
-const COMMANDER = /\/node_modules\/commander\//;
+const SSH2 = /\/node_modules\/ssh2\//;
+const PROGRAM_CHUNK = /\/chunks\/run-cli-[^/]+\.js$/;
+/** A string only the AI SDK's code holds (its API call error's marker), to tell which bundled files carry it. */
+const AI_SDK_TEXT = "AI_APICallError";
+const bundledFilesWith = (modules: string[], text: string) =>
+  modules.filter((url) => url.startsWith("file:") && readFileSync(fileURLToPath(url), "utf8").includes(text));
 
-describe("what monoclaw loads to start", () => {
+describe("what monoclaw loads to start (the bundled bin)", () => {
   let testHome: TestHome | undefined;
   afterEach(() => testHome?.remove());
 
-  it("answers --version without loading commander, the config loader or any backend", async () => {
+  it("answers --version without loading the program's chunk (commander, the config loader, any backend)", async () => {
     testHome = createTestHome();
     const result = await runCounting(testHome, ["--version"]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(/^\d+\.\d+\.\d+/);
     expect(matching(result.modules, /\/bin\.js$/)).toHaveLength(1);
-    expect(matching(result.modules, COMMANDER)).toEqual([]);
-    expect(matching(result.modules, /\/node_modules\/zod\//)).toEqual([]);
-    expect(matching(result.modules, /\/backend-(host|docker)\//)).toEqual([]);
+    expect(matching(result.modules, PROGRAM_CHUNK)).toEqual([]);
+    expect(matching(result.modules, FROM_NODE_MODULES)).toEqual([]);
   });
 
-  it("runs exec --backend host without loading dockerode, the AI SDK or the Docker package's main entry", async () => {
+  it("runs exec --backend host from the bundle alone: no package from node_modules, neither dockerode nor ssh2 nor the AI SDK", async () => {
     testHome = createTestHome();
     const result = await runCounting(testHome, ["exec", "--backend", "host", "--", "echo", "ran on the host"]);
     expect(result).toMatchObject({ code: 0, stdout: "ran on the host\n", stderr: "" });
-    // Positive control: the hook saw the modules this command does need.
-    expect(matching(result.modules, /\/backend-host\/dist\//).length).toBeGreaterThan(0);
-    expect(matching(result.modules, COMMANDER).length).toBeGreaterThan(0);
-    expect(matching(result.modules, DOCKERODE)).toEqual([]);
-    expect(matching(result.modules, AI_SDK)).toEqual([]);
-    expect(matching(result.modules, DOCKER_MAIN_ENTRY)).toEqual([]);
+    // Positive control: the hook saw the program's chunk this command does need.
+    expect(matching(result.modules, PROGRAM_CHUNK)).toHaveLength(1);
+    expect(matching(result.modules, FROM_NODE_MODULES)).toEqual([]);
+    // Bundled into a few files instead of the 260-odd modules Node resolved and read one by one before.
+    expect(matching(result.modules, /^file:/).length).toBeLessThanOrEqual(20);
+    expect(bundledFilesWith(result.modules, AI_SDK_TEXT)).toEqual([]);
+    // Control for the text test: the AI SDK is in the bundle, in a chunk exec does not load.
+    const chunks = readdirSync(CHUNKS)
+      .filter((name) => name.endsWith(".js"))
+      .map((name) => pathToFileURL(join(CHUNKS, name)).href);
+    expect(bundledFilesWith(chunks, AI_SDK_TEXT).length).toBeGreaterThan(0);
   });
 
   it("loads neither the AI SDK nor dockerode for --help and config", async () => {
@@ -72,9 +81,17 @@ describe("what monoclaw loads to start", () => {
       const result = await runCounting(testHome, args);
       expect(result.code, args.join(" ")).toBe(0);
       expect(result.stdout.length, args.join(" ")).toBeGreaterThan(0);
-      expect(matching(result.modules, AI_SDK), args.join(" ")).toEqual([]);
+      expect(bundledFilesWith(result.modules, AI_SDK_TEXT), args.join(" ")).toEqual([]);
       expect(matching(result.modules, DOCKERODE), args.join(" ")).toEqual([]);
     }
+  });
+
+  it("loads dockerode from node_modules, beside the bundle, only for a command that speaks to the engine", async () => {
+    testHome = createTestHome();
+    const result = await runCounting(testHome, ["sandbox", "ls"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(matching(result.modules, DOCKERODE).length).toBeGreaterThan(0);
+    expect(matching(result.modules, SSH2)).toEqual([]);
   });
 
   it("sees the modules a command imports when it runs (a control for the hook the tests above rely on)", async () => {
@@ -83,6 +100,6 @@ describe("what monoclaw loads to start", () => {
     const result = await runCounting(testHome, ["run", "hi"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/model/);
-    expect(matching(result.modules, /\/commands\/run-once\.js$/)).toHaveLength(1);
+    expect(matching(result.modules, /\/chunks\/run-once-[^/]+\.js$/)).toHaveLength(1);
   });
 });

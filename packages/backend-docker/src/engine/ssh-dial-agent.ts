@@ -1,6 +1,6 @@
 import { Agent, type ClientRequest, type ClientRequestArgs } from "node:http";
 import type { Duplex } from "node:stream";
-import { Client, type ConnectConfig } from "ssh2";
+import type { Client, ConnectConfig } from "ssh2";
 
 /** How long the SSH connection stays open with no request in flight before it is ended. */
 const IDLE_MS = 2_000;
@@ -86,23 +86,27 @@ export class SshDialAgent extends Agent {
 
   private connect(): Promise<Client> {
     if (this.connection !== undefined) return this.connection;
-    const attempt = new Promise<Client>((resolve, reject) => {
-      const client = new Client();
-      const forget = () => {
-        if (this.connection === attempt) this.connection = undefined;
-      };
-      client.once("ready", () => resolve(client));
-      // Before `ready` an error fails this attempt; after it, the next request reconnects.
-      client.on("error", (error) => {
-        forget();
-        reject(error);
-      });
-      client.on("close", forget);
-      client.connect(this.config);
-      // Commands and their replies are small writes: with Nagle's algorithm
-      // and delayed ACKs each round trip would wait about 40 ms.
-      client.setNoDelay(true);
-    });
+    // ssh2 loads on the first ssh:// request, not with this module: a process on a local engine never pays for it.
+    const attempt = import("ssh2").then(
+      ({ Client: SshClient }) =>
+        new Promise<Client>((resolve, reject) => {
+          const client = new SshClient();
+          const forget = () => {
+            if (this.connection === attempt) this.connection = undefined;
+          };
+          client.once("ready", () => resolve(client));
+          // Before `ready` an error fails this attempt; after it, the next request reconnects.
+          client.on("error", (error) => {
+            forget();
+            reject(error);
+          });
+          client.on("close", forget);
+          client.connect(this.config);
+          // Commands and their replies are small writes: with Nagle's algorithm
+          // and delayed ACKs each round trip would wait about 40 ms.
+          client.setNoDelay(true);
+        }),
+    );
     this.connection = attempt;
     return attempt;
   }
