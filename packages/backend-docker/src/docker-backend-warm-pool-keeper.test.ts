@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_POOL } from "./container/container-labels.js";
 import { createWarmPoolKeeper, type WarmPoolKeeper } from "./container/warm-pool-keeper.js";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
 import { BUSYBOX, testDocker, text, waitFor } from "./docker.test-helpers.js";
 
 // A warm pool held by one process (createWarmPoolKeeper) against the real
@@ -16,17 +17,7 @@ const keepers: WarmPoolKeeper[] = [];
 
 afterAll(async () => {
   await Promise.all(keepers.map((k) => k.close()));
-  for (const c of await testDocker.listContainers({ all: true })) {
-    const info = await testDocker
-      .getContainer(c.Id)
-      .inspect()
-      .catch(() => undefined);
-    if (info?.Config.Env?.some((e) => e.startsWith(`POOL_TEST=${tag}`)))
-      await testDocker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined);
-  }
+  await removePoolTestContainers(tag);
 });
 
 function newKeeper(): WarmPoolKeeper {

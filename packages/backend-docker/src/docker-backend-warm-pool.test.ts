@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_POOL } from "./container/container-labels.js";
 import { listManagedContainers } from "./container/container-reaper.js";
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
 import { BUSYBOX, testDocker, text } from "./docker.test-helpers.js";
 
 // terminal.docker.warm_pool against the real engine. Every container here
@@ -13,17 +14,7 @@ let counter = 0;
 const nextSession = () => `${tag}-${++counter}`;
 
 afterAll(async () => {
-  for (const c of await testDocker.listContainers({ all: true })) {
-    const info = await testDocker
-      .getContainer(c.Id)
-      .inspect()
-      .catch(() => undefined);
-    if (info?.Config.Env?.some((e) => e.startsWith(`POOL_TEST=${tag}`)))
-      await testDocker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined);
-  }
+  await removePoolTestContainers(tag);
 });
 
 function session(id: string, options: DockerBackendOptions = {}): DockerBackend {

@@ -1,41 +1,19 @@
-import { connectEngine, LABEL_SCOPE, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
-import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgentTestHome, spawnCliInPty, type AgentTestHome } from "./cli-process.test-helpers.js";
+import { LABEL_SCOPE, listManagedContainers } from "@monoclaw/backend-docker";
+import { step } from "@monoclaw/testkit";
+import { describe, expect, it } from "vitest";
+import { spawnCliInPty, type AgentTestHome } from "./cli-process.test-helpers.js";
+import { useDockerSessionWorld } from "./docker-session-home.test-helpers.js";
 
 // The interactive `monoclaw` in a real pseudo-terminal with `terminal.docker.scope:
 // session`: the built bin, the real AI SDK client against the scripted model
 // server, the real engine (sh-only image, no network). Containers are found by
 // this test's terminal.cwd label and removed at the end.
 
-let server: ModelServer;
-let docker: EngineConnection["docker"];
-const homes: AgentTestHome[] = [];
-
-beforeAll(async () => {
-  server = await startModelServer();
-  docker = (await connectEngine(processDiscoveryEnvironment())).docker;
-});
-
-afterAll(async () => {
-  await server.close();
-  for (const home of homes) {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL_SCOPE}=${home.workdir}`] } })) await removeManaged(docker, c.Id);
-    home.remove();
-  }
-});
-
-function sessionHome(extra: string[]): AgentTestHome {
-  const home = createAgentTestHome({
-    baseURL: server.baseURL,
-    extraTerminal: ["docker:", "  image: monoclaw-test/busybox:latest", "  network: none", "  pull: never", "  scope: session", ...extra],
-  });
-  homes.push(home);
-  return home;
-}
+const world = useDockerSessionWorld();
+const docker = () => world.docker();
 
 const containersIn = async (home: AgentTestHome) =>
-  (await docker.listContainers({ all: true, filters: { label: [`${LABEL_SCOPE}=${home.workdir}`] } })).map((c) => ({
+  (await docker().listContainers({ all: true, filters: { label: [`${LABEL_SCOPE}=${home.workdir}`] } })).map((c) => ({
     name: c.Names[0]!.slice(1),
     state: c.State,
   }));
@@ -47,13 +25,13 @@ async function runningMember(home: AgentTestHome): Promise<{ name: string; state
   }
   throw new Error("no running warm pool member appeared within 60 s");
 }
-const toolOutputs = () => server.requests.flatMap((request) => request.toolResults.map((result) => result.content));
+const toolOutputs = () => world.server().requests.flatMap((request) => request.toolResults.map((result) => result.content));
 
 describe("monoclaw (interactive) with terminal.docker.scope: session", () => {
   it("gives the session /new starts a container of its own, claimed from the warm pool the process holds, and pauses the unclaimed member at exit", async () => {
-    const home = sessionHome(["  warm_pool: 1"]);
+    const home = world.sessionHome(["  warm_pool: 1"]);
     const hostnameCall = () => step.toolCall("bash", { command: "hostname; touch /tmp/was-here; ls /tmp" });
-    server.enqueue(hostnameCall(), step.text("first done"), hostnameCall(), step.text("second done"));
+    world.server().enqueue(hostnameCall(), step.text("first done"), hostnameCall(), step.text("second done"));
     const cli = spawnCliInPty(["--backend", "docker"], { env: home.env, cwd: home.root });
     try {
       await cli.waitFor(/› $/);
@@ -85,7 +63,7 @@ describe("monoclaw (interactive) with terminal.docker.scope: session", () => {
       // The first session's container went with it; the second's (named after the newer session file) runs.
       expect(names.filter((name) => name.startsWith("monoclaw-session-"))).toEqual([`monoclaw-session-${sessionIds.sort()[1]}`]);
       // ...and it was a pool member (the first session's container was created cold: there was no pool yet).
-      const listed = await listManagedContainers(docker);
+      const listed = await listManagedContainers(docker());
       expect(listed.find((c) => c.name === `monoclaw-session-${sessionIds[1]}`)?.fromPool).toBe(true);
       // The refill after the second claim: one member waits, running, held by this process.
       const member = await runningMember(home);

@@ -1,8 +1,9 @@
 import { basename } from "node:path";
-import { connectEngine, listManagedContainers, processDiscoveryEnvironment, removeManaged, type EngineConnection } from "@monoclaw/backend-docker";
-import { startModelServer, step, type ModelServer } from "@monoclaw/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAgentTestHome, type AgentTestHome } from "../agent/cli-process.test-helpers.js";
+import { removeManaged } from "@monoclaw/backend-docker";
+import { step } from "@monoclaw/testkit";
+import { describe, expect, it } from "vitest";
+import type { AgentTestHome } from "../agent/cli-process.test-helpers.js";
+import { useDockerSessionWorld } from "../agent/docker-session-home.test-helpers.js";
 import { runBin } from "../cli.test-helpers.js";
 
 // `terminal.docker.scope: session` through the built bin: the real AI SDK
@@ -10,48 +11,22 @@ import { runBin } from "../cli.test-helpers.js";
 // network). Containers are found by this test's own terminal.cwd label and
 // removed at the end.
 
-let server: ModelServer;
-let docker: EngineConnection["docker"];
-const homes: AgentTestHome[] = [];
-
-beforeAll(async () => {
-  server = await startModelServer();
-  docker = (await connectEngine(processDiscoveryEnvironment())).docker;
-});
-
-afterAll(async () => {
-  await server.close();
-  for (const home of homes) {
-    for (const container of await listManagedContainers(docker)) {
-      if (container.scope === home.workdir) await removeManaged(docker, container.id);
-    }
-    home.remove();
-  }
-});
-
-function sessionHome(extra: string[] = []): AgentTestHome {
-  const home = createAgentTestHome({
-    baseURL: server.baseURL,
-    extraTerminal: ["docker:", "  image: monoclaw-test/busybox:latest", "  network: none", "  pull: never", "  scope: session", ...extra],
-  });
-  homes.push(home);
-  return home;
-}
-
-const containersOf = async (home: AgentTestHome) => (await listManagedContainers(docker)).filter((c) => c.scope === home.workdir);
+const world = useDockerSessionWorld();
+const sessionHome = world.sessionHome;
+const containersOf = world.containersOf;
 const sessionIds = (home: AgentTestHome) =>
   home
     .sessionFiles()
     .map((file) => basename(file, ".jsonl"))
     .sort();
-const lastOutput = () => server.requests.at(-1)!.toolResults.at(-1)!.content;
+const lastOutput = () => world.server().requests.at(-1)!.toolResults.at(-1)!.content;
 
 describe("monoclaw run with terminal.docker.scope: session", () => {
   it("gives two runs in the same directory two containers, each removed when its run ends", async () => {
     const home = sessionHome();
     const hostnames: string[] = [];
     for (const prompt of ["first", "second"]) {
-      server.enqueue(step.toolCall("bash", { command: "hostname; cat /proc/1/cgroup >/dev/null && echo in-a-container" }), step.text(`${prompt} done`));
+      world.server().enqueue(step.toolCall("bash", { command: "hostname; cat /proc/1/cgroup >/dev/null && echo in-a-container" }), step.text(`${prompt} done`));
       const result = await runBin(["run", "--backend", "docker", prompt], { env: home.env, cwd: home.root });
       expect(result).toMatchObject({ code: 0, stdout: `${prompt} done\n` });
       expect(lastOutput()).toContain("in-a-container");
@@ -64,7 +39,7 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
 
   it("with keep_warm, --continue gets the session's container back; once it is gone, a new one with a note", async () => {
     const home = sessionHome(["  keep_warm: true"]);
-    server.enqueue(step.toolCall("bash", { command: "echo installed > /root/marker" }), step.text("set up"));
+    world.server().enqueue(step.toolCall("bash", { command: "echo installed > /root/marker" }), step.text("set up"));
     expect(await runBin(["run", "--backend", "docker", "set up"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0 });
     const [id] = sessionIds(home);
     const [kept] = await containersOf(home);
@@ -85,15 +60,15 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
       fromPool: false,
     });
 
-    server.enqueue(step.toolCall("bash", { command: "cat /root/marker" }), step.text("still there"));
+    world.server().enqueue(step.toolCall("bash", { command: "cat /root/marker" }), step.text("still there"));
     const resumed = await runBin(["run", "--backend", "docker", "--continue", "is it there?"], { env: home.env, cwd: home.root });
     expect(resumed).toMatchObject({ code: 0, stdout: "still there\n" });
     expect(resumed.stderr).not.toContain("no longer exists");
     expect(lastOutput()).toContain("installed");
     expect((await containersOf(home)).map((c) => c.id)).toEqual([kept!.id]);
 
-    await removeManaged(docker, kept!.id);
-    server.enqueue(step.toolCall("bash", { command: "cat /root/marker || echo gone" }), step.text("new container"));
+    await removeManaged(world.docker(), kept!.id);
+    world.server().enqueue(step.toolCall("bash", { command: "cat /root/marker || echo gone" }), step.text("new container"));
     const fresh = await runBin(["run", "--backend", "docker", "--continue", "and now?"], { env: home.env, cwd: home.root });
     expect(fresh.code).toBe(0);
     expect(fresh.stderr).toContain(`Session ${id}'s container monoclaw-session-${id} no longer exists: starting a new one`);
@@ -103,7 +78,7 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
 
   it("with warm_pool: 1, the run that ends leaves a ready container that the next run claims", async () => {
     const home = sessionHome(["  warm_pool: 1"]);
-    server.enqueue(step.toolCall("bash", { command: "hostname" }), step.text("cold"));
+    world.server().enqueue(step.toolCall("bash", { command: "hostname" }), step.text("cold"));
     expect(await runBin(["run", "--backend", "docker", "first"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0 });
     const [waiting] = await containersOf(home);
     expect(waiting).toMatchObject({ fromPool: true, state: "paused" }); // a waiting member is paused: its claim is the unpause
@@ -111,7 +86,7 @@ describe("monoclaw run with terminal.docker.scope: session", () => {
     const listed = await runBin(["sandbox", "ls"], { env: home.env, cwd: home.root });
     expect(listed.stdout).toMatch(new RegExp(`^\\s+${waiting!.name}\\s+Up .*\\s+session\\s+waiting\\s+.*\\(the next session\\)$`, "m"));
 
-    server.enqueue(step.toolCall("bash", { command: "hostname" }), step.text("from the pool"));
+    world.server().enqueue(step.toolCall("bash", { command: "hostname" }), step.text("from the pool"));
     expect(await runBin(["run", "--backend", "docker", "second"], { env: home.env, cwd: home.root })).toMatchObject({ code: 0, stdout: "from the pool\n" });
     expect(lastOutput().trim()).toBe(waiting!.id.slice(0, 12)); // the second run's commands ran in the member
     const after = await containersOf(home);
