@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -7,9 +7,8 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import tls from "node:tls";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { egressProxySource } from "./egress-proxy-source.js";
+import { rawTlsThroughProxy, startEgressProxyProcess } from "./egress-proxy-process.test-helpers.js";
 
 // The real proxy bundle as a child process on 127.0.0.1 in front of real servers: what the proxy does with
 // hop-by-hop headers now that a sandbox's `Connection: close` no longer closes the upstream connection.
@@ -34,7 +33,6 @@ const upstreamCa = createCertificateAuthority("keep-alive test upstream CA");
 const state = mkdtempSync(join(tmpdir(), "monoclaw-egress-keepalive-"));
 const servers: http.Server[] = [];
 let proxy: ChildProcess;
-let proxyOutput = "";
 let proxyPort = 0;
 let boundPort = 0;
 let plainPort = 0;
@@ -66,20 +64,7 @@ function upstream(name: "bound" | "plain"): Promise<number> {
 }
 
 /** Raw bytes in one TLS connection through a CONNECT tunnel the proxy terminates; all it answered until it closed. */
-function rawTls(bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const connect = http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: `localhost:${boundPort}` });
-    connect.on("connect", (_response, socket) => {
-      const secure = tls.connect({ socket, servername: "localhost", ca: readFileSync(join(state, "ca.pem"), "utf8") }, () => secure.write(bytes));
-      let answer = "";
-      secure.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8")));
-      secure.on("close", () => resolve(answer));
-      secure.on("error", reject);
-    });
-    connect.on("error", reject);
-    connect.end();
-  });
-}
+const rawTls = (bytes: string) => rawTlsThroughProxy(proxyPort, boundPort, bytes, readFileSync(join(state, "ca.pem"), "utf8"));
 
 const request = (path: string, headers: string[], body = "") =>
   [`GET ${path} HTTP/1.1`, `Host: localhost:${boundPort}`, `Authorization: Bearer ${PLACEHOLDER}`, ...headers, "", body].join("\r\n");
@@ -87,15 +72,7 @@ const request = (path: string, headers: string[], body = "") =>
 beforeAll(async () => {
   boundPort = await upstream("bound");
   plainPort = await upstream("plain");
-  proxy = spawn(process.execPath, ["-e", egressProxySource()], {
-    env: { PATH: process.env.PATH, MONOCLAW_EGRESS_STATE_DIR: state, MONOCLAW_EGRESS_PORT: "0", MONOCLAW_EGRESS_LISTEN_SUBNET: "127.0.0.0/8" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  proxy.stdout?.on("data", (chunk: Buffer) => (proxyOutput += chunk.toString("utf8")));
-  for (let i = 0; i < 200 && !/"event":"listening"/.test(proxyOutput); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  const listening = proxyOutput.split("\n").find((line) => line.includes('"listening"'));
-  if (!listening) throw new Error(`the proxy did not start: ${proxyOutput}`);
-  proxyPort = Number(JSON.parse(listening).port);
+  ({ child: proxy, port: proxyPort } = await startEgressProxyProcess(state, () => undefined));
   const policy = JSON.stringify({
     sandbox: "keep-alive-box",
     allow: [`localhost:${boundPort}`, `localhost:${plainPort}`],

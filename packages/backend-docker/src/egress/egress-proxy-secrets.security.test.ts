@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { egressProxySource } from "./egress-proxy-source.js";
+import { rawTlsThroughProxy, startEgressProxyProcess } from "./egress-proxy-process.test-helpers.js";
 
 // The real proxy program (the bundle the proxy container runs) as a child process on 127.0.0.1,
 // with real HTTPS servers behind it: TLS termination, substitution and refusals end to end.
@@ -170,20 +170,7 @@ function viaConnect(options: {
 }
 
 /** Raw bytes written into one TLS connection through a CONNECT tunnel; everything the proxy answered until it closed. */
-function rawTls(port: number, bytes: string, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const connect = http.request({ host: "127.0.0.1", port: proxyPort, method: "CONNECT", path: `localhost:${port}` });
-    connect.on("connect", (_response, socket) => {
-      const secure = tls.connect({ socket, servername: "localhost", ca }, () => secure.write(bytes));
-      let answer = "";
-      secure.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8")));
-      secure.on("close", () => resolve(answer));
-      secure.on("error", reject);
-    });
-    connect.on("error", reject);
-    connect.end();
-  });
-}
+const rawTls = (port: number, bytes: string, ca: string) => rawTlsThroughProxy(proxyPort, port, bytes, ca);
 
 /** A plain-HTTP request in absolute form through the proxy. */
 function viaPlainHttp(path: string, headers: Record<string, string>): Promise<Reply> {
@@ -212,15 +199,7 @@ beforeAll(async () => {
   boundPort = await echoServer("bound", true);
   unboundPort = await echoServer("unbound", true);
   plainPort = await echoServer("plain", false);
-  proxy = spawn(process.execPath, ["-e", egressProxySource()], {
-    env: { PATH: process.env.PATH, MONOCLAW_EGRESS_STATE_DIR: state, MONOCLAW_EGRESS_PORT: "0", MONOCLAW_EGRESS_LISTEN_SUBNET: "127.0.0.0/8" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  proxy.stdout?.on("data", (chunk: Buffer) => (proxyOutput += chunk.toString("utf8")));
-  for (let i = 0; i < 200 && !/"event":"listening"/.test(proxyOutput); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  const listening = proxyOutput.split("\n").find((line) => line.includes('"listening"'));
-  if (!listening) throw new Error(`the proxy did not start: ${proxyOutput}`);
-  proxyPort = Number(JSON.parse(listening).port);
+  ({ child: proxy, port: proxyPort } = await startEgressProxyProcess(state, (text) => (proxyOutput += text)));
 });
 
 afterAll(() => {
