@@ -44,7 +44,9 @@ async function probeStart(docker: Docker, config: DockerConfig): Promise<HealthC
   const { options } = buildContainerSpec({ config, name, scope: "", binds: [] });
   let container: Docker.Container | undefined;
   try {
-    container = await docker.createContainer({ ...options, name, Cmd: ["true"], Labels: { "dev.monoclaw.probe": "podman" } });
+    // No network: what is probed is the init process, the ulimits and the runtime (an allowlist network is made per sandbox).
+    const HostConfig = { ...options.HostConfig, NetworkMode: "none" };
+    container = await docker.createContainer({ ...options, name, Cmd: ["true"], Labels: { "dev.monoclaw.probe": "podman" }, HostConfig });
     await container.start();
     await container.wait();
     return {
