@@ -137,7 +137,9 @@ export async function dockerHealthChecks(context: HealthCheckContext): Promise<H
             id: "docker.limits",
             level: "warn",
             message: `the engine cannot enforce: ${missing.join(", ")}`,
-            fix: "enable the cgroup controllers (memory, pids, cpu) on the engine's host, or remove those settings",
+            fix: podmanIgnoresLimits(podman)
+              ? "rootless Podman on cgroup v1 cannot apply them: run rootful Podman or Docker, or give the user cgroup v2 controllers (see the Podman limits line)"
+              : "enable the cgroup controllers (memory, pids, cpu) on the engine's host, or remove those settings",
           },
     );
   } catch (error) {

@@ -11,8 +11,8 @@ export interface PodmanLifecycleExpectations {
   mode: "rootful" | "rootless";
   /** The PidsLimit Podman's inspect shows for `pids_limit: 99`: rootless Podman on cgroup v1 drops it (0). */
   pidsLimitShown: number;
-  /** Doctor's docker.limits line for `memory: 256m`. */
-  limits: { level: "ok" | "warn"; says: string };
+  /** Doctor's docker.limits line for `memory: 256m`; `fix` is a value or an asymmetric matcher (undefined: no fix). */
+  limits: { level: "ok" | "warn"; says: string; fix: unknown };
   /** Whether doctor adds the docker.podman.limits warning (rootless on cgroup v1). */
   warnsLimitsDropped: boolean;
 }
@@ -135,6 +135,7 @@ export function describePodmanLifecycle(engine: PodmanTestEngine, prefix: string
         const limits = byId(checks, "docker.limits")[0]!;
         expect(limits.level).toBe(expected.limits.level);
         expect(limits.message).toContain(expected.limits.says);
+        expect(limits.fix).toEqual(expected.limits.fix);
         const dropped = byId(checks, "docker.podman.limits");
         expect(dropped.map((check) => check.level)).toEqual(expected.warnsLimitsDropped ? ["warn"] : []);
         for (const check of dropped) expect(check.message).toContain("rootless Podman on cgroup v1 creates containers without memory, cpus and pids_limit");

@@ -5,6 +5,6 @@ import { ROOTFUL_PODMAN } from "./podman.test-helpers.js";
 describePodmanLifecycle(ROOTFUL_PODMAN, "mc-test-podman-lifecycle", {
   mode: "rootful",
   pidsLimitShown: 99,
-  limits: { level: "ok", says: "memory 256m" },
+  limits: { level: "ok", says: "memory 256m", fix: undefined },
   warnsLimitsDropped: false,
 });

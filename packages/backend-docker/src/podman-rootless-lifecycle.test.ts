@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { describePodmanLifecycle } from "./podman-lifecycle.test-helpers.js";
 import { ROOTLESS_PODMAN } from "./podman.test-helpers.js";
 
@@ -6,6 +7,10 @@ import { ROOTLESS_PODMAN } from "./podman.test-helpers.js";
 describePodmanLifecycle(ROOTLESS_PODMAN, "mc-test-podman-rootless-lifecycle", {
   mode: "rootless",
   pidsLimitShown: 0,
-  limits: { level: "warn", says: "the engine cannot enforce: memory, pids_limit, cpus" },
+  limits: {
+    level: "warn",
+    says: "the engine cannot enforce: memory, pids_limit, cpus",
+    fix: expect.stringContaining("rootless Podman on cgroup v1 cannot apply them"),
+  },
   warnsLimitsDropped: true,
 });
