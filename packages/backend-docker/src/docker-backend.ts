@@ -52,6 +52,7 @@ import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive
 import { resolveContainerUser } from "./container/user-spec.js";
 import { sandboxEgressFor } from "./egress/sandbox-egress.js";
 import { egressHealthChecks } from "./egress/egress-health-checks.js";
+import { egressDecisionsSince, refusalNotices } from "./egress/egress-refusals.js";
 import { parseVolume, type VolumeMount } from "./container/volume-mounts.js";
 
 /** Default per-command timeout when the app gives none: 10 minutes. */
@@ -103,6 +104,13 @@ export interface DockerBackendOptions extends DockerConfigInput {
    * process left.
    */
   warmPoolKeeper?: WarmPoolKeeper;
+  /**
+   * Attach mode: the container has an egress proxy of its own named
+   * `<container>-egress-proxy` (what mom's docker.sh makes with
+   * `MOM_NETWORK=allowlist`): after each command its log is read, and the
+   * hosts it refused go into the result's notices, as for a managed sandbox.
+   */
+  attachedEgressProxy?: boolean;
 }
 
 /** The Docker backend: an {@link ExecutionBackend} plus what `monoclaw sandbox` and mom need. */
@@ -150,6 +158,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     allowDangerousContainerKnob,
     runningCommandsWaitMs,
     warmPoolKeeper,
+    attachedEgressProxy,
     ...section
   } = options;
   const config = parseDockerConfig({ ...section, ...(workspacePath !== undefined ? { workdir: workspacePath } : {}) });
@@ -410,8 +419,10 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
 
   /** network: allowlist: the command's egress decisions go into MonoClaw's log; what was refused, into its result. */
   const withEgressNotices = async (result: ExecResult, startedMs: number): Promise<ExecResult> => {
-    if (!egress) return result;
-    const notices = await egress.afterCommand((await engine()).docker, startedMs);
+    const attached = attachedEgressProxy === true && config.container !== undefined ? config.container : undefined;
+    if (!egress && attached === undefined) return result;
+    const { docker } = await engine();
+    const notices = egress ? await egress.afterCommand(docker, startedMs) : refusalNotices(await egressDecisionsSince(docker, attached!, startedMs), attached!);
     return notices.length > 0 ? { ...result, notices: [...(result.notices ?? []), ...notices] } : result;
   };
 

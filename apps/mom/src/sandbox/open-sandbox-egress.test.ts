@@ -13,7 +13,9 @@ import {
   removeMomEgressSandbox,
 } from "./egress-world.test-helpers.js";
 import { capturedText, type ExecutionBackend } from "@monoclaw/core";
+import { step } from "@monoclaw/testkit";
 import { MomStartupError } from "../cli/mom-startup-error.js";
+import { createHarness } from "../mom.test-helpers.js";
 import type { MomSandbox } from "./mom-sandbox.js";
 
 /**
@@ -79,6 +81,28 @@ describe("mom --sandbox=docker:NAME keeps docker.sh's egress proxy running", () 
     const denied = await curl(backend, "http://denied.test/after-mom-start");
     expect(denied.stdout).toContain("refused denied.test:80: not in terminal.docker.egress.allow");
     expect(denied.stdout).not.toContain('"served":"internet"');
+  }, 120_000);
+
+  it("shows the host the proxy refused in the tool's reply in the Slack thread (real bolt, fake Slack, scripted model), and the model is told", async () => {
+    const h = await createHarness(
+      [step.toolCall("bash", { command: "curl -sS -m 10 https://denied.test/from-slack; echo curl-exit=$?" }), step.text("Could not fetch it.")],
+      {
+        dataDir,
+      },
+    );
+    try {
+      Object.assign(h.env, { DOCKER_HOST: EGRESS_DOCKER_HOST });
+      await h.start([`--sandbox=docker:${name}`, dataDir]);
+      h.fake.postUserMessage({ channel: "CGENERAL", user: "UALICE", text: "<@UBOT> fetch denied.test" });
+      await h.fake.waitFor(() => h.fake.botMessages("CGENERAL").find((message) => message.text === "Could not fetch it."), { description: "the final answer" });
+      // Positive control: the command ran (curl's own failure is in the reply), and the reason is there beside it.
+      const thread = JSON.stringify(h.fake.messages("CGENERAL"));
+      expect(thread).toContain("curl-exit=");
+      expect(thread).toContain("egress proxy: refused denied.test:443: not in terminal.docker.egress.allow");
+      expect(JSON.stringify(h.model.requests.at(-1)?.body)).toContain("egress proxy: refused denied.test:443");
+    } finally {
+      await h.close();
+    }
   }, 120_000);
 
   it("starts a proxy that stopped while she runs before the next run, and leaves a running one alone", async () => {

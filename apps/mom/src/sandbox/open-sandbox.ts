@@ -109,6 +109,8 @@ export async function openSandbox(options: OpenSandboxOptions): Promise<Sandbox>
     log: options.log,
     allow_dangerous_container: spec.allowDangerous === true,
     allowDangerousContainerKnob: "start mom with --allow-dangerous-sandbox",
+    // docker.sh's proxy: what it refused during a command goes into the tool's reply (the model asks instead of retrying).
+    ...(egress ? { attachedEgressProxy: true } : {}),
   });
   // Judged now, not at the first message: a privileged container or one holding the engine socket stops mom here; other risks are logged.
   try {
