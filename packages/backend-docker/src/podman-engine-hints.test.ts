@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { HealthCheck } from "@monoclaw/core";
 import { text } from "./docker.test-helpers.js";
 import { podmanBackend } from "./podman.test-helpers.js";
-import { createPodmanStore, hardOpenFilesLimit, type PodmanSettings, startOwnPodman } from "./podman-service.test-helpers.js";
+import { createPodmanStore, hardLimit, type PodmanSettings, startOwnPodman } from "./podman-service.test-helpers.js";
 
 // Each setting that breaks Debian's podman 4.3.1 on this machine, provoked for real: a Podman API service of this
 // file's own (own socket, store and containers.conf under a temp dir) started with that one setting wrong. The
@@ -68,7 +68,7 @@ describe("Podman's host settings that break it, provoked on a Podman service of 
   });
 
   it("says to fit containers.conf default_ulimits to `ulimit -Hn` when Podman's ulimits exceed the hard limit (error setting rlimit type 7)", async () => {
-    const above = hardOpenFilesLimit() + 1;
+    const above = hardLimit("open files") + 1;
     await withOwnPodman({ defaultUlimits: [`nofile=${above}:${above}`, "nproc=4096:4096"] }, async (host) => {
       const { error, podman } = await failureAndDoctor(host);
       expect(error).toMatchObject({ name: "BackendError", code: "UNAVAILABLE" });
@@ -77,6 +77,17 @@ describe("Podman's host settings that break it, provoked on a Podman service of 
       expect(error.message).not.toContain("OCI permission denied");
       expect(podman).toMatchObject({ level: "fail" });
       expect(podman.fix).toContain("ulimit -Hn");
+    });
+  });
+
+  it("names nproc the same way when Podman's default process ulimit exceeds `ulimit -Hu` (error setting rlimit type 6)", async () => {
+    const above = hardLimit("processes") + 1;
+    await withOwnPodman({ defaultUlimits: ["nofile=20000:20000", `nproc=${above}:${above}`] }, async (host) => {
+      const { error, podman } = await failureAndDoctor(host);
+      expect(error).toMatchObject({ name: "BackendError", code: "UNAVAILABLE" });
+      expect(error.message).toContain("Podman's default ulimits ask for more nproc (rlimit type 6) than the engine host's hard limit allows");
+      expect(podman).toMatchObject({ level: "fail" });
+      expect(podman.fix).toContain("ulimit -Hu");
     });
   });
 

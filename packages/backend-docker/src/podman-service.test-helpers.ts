@@ -25,9 +25,9 @@ export interface PodmanSettings {
   hideInitBinary?: boolean;
 }
 
-/** The hard limit of open files on this machine (`ulimit -Hn`), as a number. */
-export function hardOpenFilesLimit(): number {
-  const text = execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim();
+/** A hard limit of this machine (`ulimit -Hn` open files, `ulimit -Hu` processes), as a number. */
+export function hardLimit(which: "open files" | "processes"): number {
+  const text = execFileSync("bash", ["-c", which === "open files" ? "ulimit -Hn" : "ulimit -Hu"], { encoding: "utf8" }).trim();
   return text === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(text);
 }
 

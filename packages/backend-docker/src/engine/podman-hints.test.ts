@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { podmanStartFailure, podmanStartFailureMessage } from "./podman-hints.js";
 
 // The classifier on the engine's own texts, copied from Debian's podman 4.3.1 on the project's machine (each is also
-// provoked for real in podman-engine-hints.test.ts; the rlimit type 6 text is the same runc message for nproc).
+// provoked for real in podman-engine-hints.test.ts, nproc (rlimit type 6) too).
 const REAL = {
   init: "container create: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory",
   nofile:
