@@ -2,7 +2,8 @@
 // What network: allowlist costs: HTTPS through MonoClaw's egress proxy vs the same request on bridge, in one run.
 // Reproduce (root): bash scripts/ensure-docker.sh && bash docker/test-images/build.sh && bash scripts/egress-test-world.sh \
 //   && pnpm turbo build --filter @monoclaw/backend-docker... && node bench/egress.mjs
-// Options (env): BENCH_RUNS (default 50, small requests), BENCH_DOWNLOAD_RUNS (default 3), BENCH_DOWNLOAD_MB (default 100).
+// Options (env): BENCH_RUNS (default 50, small requests), BENCH_DOWNLOAD_RUNS (default 3), BENCH_DOWNLOAD_MB (default 100),
+// BENCH_COMPARE_REV (a git revision: its proxy and this tree's, side by side in the same run, see compareWith).
 //
 // Method: both sandboxes run monoclaw-test/node:20 on the egress test engine (a second dockerd with iptables on, in its
 // own network namespace; the fake internet is another namespace: nothing leaves this machine). In each, one Node
@@ -14,8 +15,10 @@
 // Small request: GET of 1 KiB, median of BENCH_RUNS. Download: BENCH_DOWNLOAD_MB MiB, throughput median of the runs.
 // The paths take turns (batches of BATCH requests, one download each), so load from elsewhere on the machine falls on
 // all of them alike; the load average is printed before and after.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { bundleEgressProxy, egressProxySource } from "../packages/backend-docker/dist/egress/egress-proxy-source.js";
 import { createDockerBackend } from "../packages/backend-docker/dist/index.js";
 import { stats } from "./stats.mjs";
 
@@ -29,15 +32,15 @@ const IMAGE = "monoclaw-test/node:20";
 const CA = readFileSync("/run/monoclaw-egress-world/ca-cert.pem");
 const PREFIX = `mc-bench-egress-${process.pid}`;
 
-// Runs in the sandbox: `node -e CLIENT <direct|proxy> <runs> <path>`; prints {ms: [...], bytes}.
+// Runs in the sandbox: `node -e CLIENT <direct|proxy|secret> <runs> <path> [proxy port] [proxy CA file]`; prints {ms: [...], bytes}.
 const CLIENT = `
 const tls = require("tls"), http = require("http"), fs = require("fs");
-const [mode, runs, path] = process.argv.slice(1);
-const ca = mode === "secret" ? [fs.readFileSync("/tmp/world-ca.pem"), fs.readFileSync("/etc/monoclaw/egress-ca.pem")] : fs.readFileSync("/tmp/world-ca.pem");
+const [mode, runs, path, port = "3128", proxyCa = "/etc/monoclaw/egress-ca.pem"] = process.argv.slice(1);
+const ca = mode === "secret" ? [fs.readFileSync("/tmp/world-ca.pem"), fs.readFileSync(proxyCa)] : fs.readFileSync("/tmp/world-ca.pem");
 const auth = mode === "secret" ? "Authorization: Bearer " + process.env.BENCH_TOKEN + "\\r\\n" : "";
 const open = (done) => {
   if (mode === "direct") return done(tls.connect({ host: "allowed.test", port: 443, servername: "allowed.test", ca }));
-  const req = http.request({ host: "monoclaw-egress-proxy", port: 3128, method: "CONNECT", path: "allowed.test:443" });
+  const req = http.request({ host: "monoclaw-egress-proxy", port: Number(port), method: "CONNECT", path: "allowed.test:443" });
   req.on("connect", (res, socket) => {
     if (res.statusCode !== 200) throw new Error("CONNECT answered " + res.statusCode);
     done(tls.connect({ socket, servername: "allowed.test", ca }));
@@ -83,11 +86,78 @@ const loadAverage = () =>
     .map((l) => l.toFixed(2))
     .join(", ");
 
-async function measure(backend, mode, runs, path) {
-  const result = await backend.exec(`node -e '${CLIENT.replace(/'/g, "'\\''")}' ${mode} ${runs} ${path}`, { timeoutMs: 600_000 });
+async function measure(backend, mode, runs, path, proxy = { port: 3128, ca: "/etc/monoclaw/egress-ca.pem" }) {
+  const result = await backend.exec(`node -e '${CLIENT.replace(/'/g, "'\\''")}' ${mode} ${runs} ${path} ${proxy.port} ${proxy.ca}`, { timeoutMs: 600_000 });
   const text = Buffer.from(result.stdout.head).toString("utf8");
   if (result.exitCode !== 0) throw new Error(`${mode} client failed: ${Buffer.from(result.stderr.head).toString("utf8")}`);
   return JSON.parse(text);
+}
+
+const docker = (...args) => execFileSync("docker", ["-H", ENGINE, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+
+/**
+ * Starts `source` as one more proxy process in `backend`'s proxy container (the same container, policy, network
+ * and CPU; its own port, state directory and CA; its decision log to /dev/null), and gives the sandbox its CA.
+ */
+async function startSideProxy(backend, sandboxName, source, port) {
+  const container = `${sandboxName}-egress-proxy`;
+  const env = JSON.parse(docker("inspect", "-f", "{{json .Config.Env}}", container));
+  const state = `/run/monoclaw-egress/side-${port}`;
+  const user = ["-u", "65534:65534"];
+  docker("exec", ...user, container, "sh", "-c", `mkdir -p ${state} && cp /run/monoclaw-egress/policy.json ${state}/`);
+  const sideEnv = [...env.filter((e) => e.startsWith("MONOCLAW_EGRESS_LISTEN_SUBNET=")), `MONOCLAW_EGRESS_STATE_DIR=${state}`, `MONOCLAW_EGRESS_PORT=${port}`];
+  docker("exec", "-d", ...user, ...sideEnv.flatMap((e) => ["-e", e]), container, "sh", "-c", 'exec node -e "$0" >/dev/null 2>&1', source);
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const applied = docker("exec", ...user, container, "sh", "-c", `test -s ${state}/applied && cat ${state}/ca.pem || true`);
+    if (applied) {
+      await backend.writeFile(`/tmp/side-${port}-ca.pem`, Buffer.from(applied));
+      return { port, ca: `/tmp/side-${port}-ca.pem` };
+    }
+  }
+  throw new Error(`the side proxy on port ${port} in ${container} did not start`);
+}
+
+/**
+ * This tree's proxy against `rev`'s, both as side processes in the same two proxy containers, taking turns request
+ * batch by request batch: what the change did, apart from how loaded the machine was.
+ */
+async function compareWith(rev) {
+  const fromRev = (name) => {
+    try {
+      return execFileSync("git", ["show", `${rev}:packages/backend-docker/src/egress/proxy/${name}`], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch {
+      return undefined; // a module that revision did not have
+    }
+  };
+  const sides = { [rev]: bundleEgressProxy(fromRev), "this tree": egressProxySource() };
+  const started = [];
+  for (const [i, [label, source]] of Object.entries(sides).entries())
+    started.push({
+      label,
+      allowlist: await startSideProxy(allowlist, `${PREFIX}-allowlist`, source, 3200 + i),
+      secret: await startSideProxy(secret, `${PREFIX}-secret`, source, 3200 + i),
+      small: [],
+      secretMs: [],
+      downloads: [],
+    });
+  for (const side of started) await measure(secret, "secret", 3, "/bytes/1024", side.secret);
+  for (let left = RUNS; left > 0; left -= BATCH)
+    for (const side of started) {
+      side.small.push(...(await measure(allowlist, "proxy", Math.min(BATCH, left), "/bytes/1024", side.allowlist)).ms);
+      side.secretMs.push(...(await measure(secret, "secret", Math.min(BATCH, left), "/bytes/1024", side.secret)).ms);
+    }
+  const bytes = DOWNLOAD_MB * 1024 * 1024;
+  for (let run = 0; run < DOWNLOAD_RUNS; run++)
+    for (const side of started)
+      side.downloads.push(bytes / 1024 / 1024 / ((await measure(allowlist, "proxy", 1, `/bytes/${bytes}`, side.allowlist)).ms[0] / 1000));
+  for (const side of started)
+    console.log(
+      `side by side, ${side.label}: tunnel ${stats(side.small).median.toFixed(2)} ms, secret ${stats(side.secretMs).median.toFixed(2)} ms (medians of ${RUNS}), download ${stats(side.downloads).median.toFixed(0)} MiB/s (median of ${DOWNLOAD_RUNS})`,
+    );
 }
 
 try {
@@ -115,6 +185,7 @@ try {
     downloads.allowlist.push(await mibPerSecond(allowlist, "proxy"));
   }
   const download = { bridge: stats(downloads.bridge), allowlist: stats(downloads.allowlist) };
+  if (process.env.BENCH_COMPARE_REV) await compareWith(process.env.BENCH_COMPARE_REV);
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${loadAverage()} after`);
 
   const f = (v) => v.toFixed(2);

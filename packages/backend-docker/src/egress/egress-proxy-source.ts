@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 /** The proxy's own modules besides its entry point, as it `local()`-requires them. */
 const PROXY_MODULES = ["./x509.cjs", "./secret-injection.cjs", "./upstream-tunnel.cjs"] as const;
 
-const proxyFile = (name: string) => readFileSync(new URL(`./proxy/${name.replace(/^\.\//, "")}`, import.meta.url), "utf8");
+const proxyFile = (name: string) => readFileSync(new URL(`./proxy/${name}`, import.meta.url), "utf8");
 
 /**
  * The proxy's program (plain Node, no dependencies), run in the proxy
@@ -12,11 +12,24 @@ const proxyFile = (name: string) => readFileSync(new URL(`./proxy/${name.replace
  */
 let cached: string | undefined;
 export function egressProxySource(): string {
-  cached ??= [
+  cached ??= bundleEgressProxy(proxyFile);
+  return cached;
+}
+
+/**
+ * The bundle of the proxy files `read` returns (by name, such as `egress-proxy.cjs`); a module it has no text
+ * for (undefined) is left out. bench/egress.mjs bundles an earlier revision's files with it to compare.
+ */
+export function bundleEgressProxy(read: (name: string) => string | undefined): string {
+  const modules = PROXY_MODULES.flatMap((name) => {
+    const text = read(name.replace(/^\.\//, ""));
+    return text === undefined ? [] : [`    ${JSON.stringify(name)}: (module, exports) => {\n${text}\n    },`];
+  });
+  return [
     '"use strict";',
     "var __monoclawModules = (() => {",
     "  const factories = {",
-    ...PROXY_MODULES.map((name) => `    ${JSON.stringify(name)}: (module, exports) => {\n${proxyFile(name)}\n    },`),
+    ...modules,
     "  };",
     "  const loaded = {};",
     "  return (name) => {",
@@ -24,9 +37,8 @@ export function egressProxySource(): string {
     "    return loaded[name];",
     "  };",
     "})();",
-    proxyFile("egress-proxy.cjs"),
+    read("egress-proxy.cjs"),
   ].join("\n");
-  return cached;
 }
 
 /** Where the proxy keeps its policy (a tmpfs only the proxy's user can write). */
