@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HealthCheck } from "@monoclaw/core";
 import { text } from "./docker.test-helpers.js";
 import { podmanBackend } from "./podman.test-helpers.js";
@@ -7,14 +7,18 @@ import { createPodmanStore, hardLimit, type PodmanSettings, startOwnPodman } fro
 // Each setting that breaks Debian's podman 4.3.1 on this machine, provoked for real: a Podman API service of this
 // file's own (own socket, store and containers.conf under a temp dir) started with that one setting wrong. The
 // backend's error and doctor's line name the problem and the fix instead of the engine's raw text.
-const store = createPodmanStore();
-afterAll(() => store.remove());
+// Made in beforeAll, not at import: collecting the file (vitest list) must not leave a store behind.
+let store: ReturnType<typeof createPodmanStore> | undefined;
+beforeAll(() => {
+  store = createPodmanStore();
+});
+afterAll(() => store?.remove());
 
 const byId = (checks: HealthCheck[], id: string) => checks.filter((check) => check.id === id);
 
 /** Runs `body` against a service of this file's own with `settings`, and ends the service after. */
 async function withOwnPodman(settings: PodmanSettings, body: (host: string) => Promise<void>): Promise<void> {
-  const service = await startOwnPodman(store.dir, settings);
+  const service = await startOwnPodman(store!.dir, settings);
   try {
     await body(service.host);
   } finally {
