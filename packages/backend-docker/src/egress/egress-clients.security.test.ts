@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerBackend, type DockerBackend } from "../docker-backend.js";
 import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
+  allowlistSandbox,
   ALLOWED_IP,
   EGRESS_ENGINE,
   NODE_IMAGE,
@@ -86,16 +87,7 @@ describe("git over HTTPS and Python's urllib through network: allowlist (egress 
   beforeAll(async () => {
     await assertWorldReady();
     await removeEgressSandbox(name);
-    backend = createDockerBackend({
-      host: EGRESS_ENGINE,
-      image: CLIENTS_IMAGE,
-      pull: "never",
-      network: "allowlist",
-      name,
-      idle_timeout: 0,
-      egress: { allow: ALLOW, preset: "none", proxy_image: NODE_IMAGE },
-      hostEnv: { ...process.env, MONOCLAW_HOME: monoclawHome },
-    });
+    backend = allowlistSandbox({ name, image: CLIENTS_IMAGE, allow: ALLOW, monoclawHome });
     await backend.writeFile(CA, worldCa());
     await backend.writeFile("/tmp/urllib-fetch.py", URLLIB_SCRIPT);
   }, 120_000);

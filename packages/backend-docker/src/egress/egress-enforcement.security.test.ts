@@ -10,6 +10,7 @@ import { networkInterfaces } from "node:os";
 import { LABEL_EGRESS_FOR, egressNetworkName } from "./egress-names.js";
 import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
+  allowlistSandbox,
   ALLOWED_IP,
   CURL_IMAGE,
   DNS_IP,
@@ -45,17 +46,7 @@ const ALLOW = [
 ];
 
 function egressBackend(name: string, overrides: Partial<DockerBackendOptions> = {}): DockerBackend {
-  return createDockerBackend({
-    host: EGRESS_ENGINE,
-    image: CURL_IMAGE,
-    pull: "never",
-    network: "allowlist",
-    name,
-    idle_timeout: 0,
-    egress: { allow: ALLOW, preset: "none", proxy_image: NODE_IMAGE },
-    hostEnv: { ...process.env, MONOCLAW_HOME: monoclawHome },
-    ...overrides,
-  });
+  return allowlistSandbox({ name, image: CURL_IMAGE, allow: ALLOW, monoclawHome }, overrides);
 }
 
 async function removeEgressObjects(name: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import Docker from "dockerode";
@@ -93,4 +94,26 @@ export async function removeEgressSandbox(name: string): Promise<void> {
     .getNetwork(egressNetworkName(name))
     .remove()
     .catch(() => undefined);
+}
+
+/**
+ * A `network: allowlist` sandbox on the egress test engine: `allow` only (no
+ * preset), the proxy on the Node test image, MonoClaw's state (the decision
+ * log) in `monoclawHome`.
+ */
+export function allowlistSandbox(
+  options: { name: string; image: string; allow: string[]; monoclawHome: string },
+  overrides: Partial<DockerBackendOptions> = {},
+): DockerBackend {
+  return createDockerBackend({
+    host: EGRESS_ENGINE,
+    image: options.image,
+    pull: "never",
+    network: "allowlist",
+    name: options.name,
+    idle_timeout: 0,
+    egress: { allow: options.allow, preset: "none", proxy_image: NODE_IMAGE },
+    hostEnv: { ...process.env, MONOCLAW_HOME: options.monoclawHome },
+    ...overrides,
+  });
 }
