@@ -3,12 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDockerBackend, type DockerBackend } from "../docker-backend.js";
+import type { DockerBackend } from "../docker-backend.js";
 import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
   allowlistSandbox,
   ALLOWED_IP,
-  EGRESS_ENGINE,
   NODE_IMAGE,
   assertWorldReady,
   egressDocker,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "../docker-backend.js";
+import type { DockerBackend, DockerBackendOptions } from "../docker-backend.js";
 import { listManagedContainers, removeManaged } from "../container/container-reaper.js";
 import { runContainerExec } from "../exec/container-exec.js";
 import { networkInterfaces } from "node:os";
@@ -14,7 +14,6 @@ import {
   ALLOWED_IP,
   CURL_IMAGE,
   DNS_IP,
-  EGRESS_ENGINE,
   ENGINE_NAMESPACE,
   NODE_IMAGE,
   OTHER_IP,
