@@ -58,6 +58,30 @@ const withoutZodLocales = {
   },
 };
 
+/**
+ * `@monoclaw/backend-docker/factory` as the CLI's start-up imports it (config schema, refusals, image tag), without
+ * its `dockerBackendFactory` re-export: that one brings the whole backend along, and the CLI takes the backend from
+ * the package's main entry when a command first uses it (the deferred factory in src/backends.ts). A bundler keeps
+ * a module a kept module re-exports from, used or not, so the start-up chunks would hold the backend otherwise.
+ */
+const FACTORY_REEXPORT = /^export \{ dockerBackendFactory \} from "\.\/docker-backend-factory\.js";$/m;
+const dockerFactoryEntryWithoutFactory = {
+  name: "docker-factory-entry-without-factory",
+  setup(builder) {
+    builder.onResolve({ filter: /^@monoclaw\/backend-docker\/factory$/ }, async ({ path, importer, kind, resolveDir, pluginData }) => {
+      if (pluginData === "resolving again") return undefined;
+      const resolved = await builder.resolve(path, { importer, kind, resolveDir, pluginData: "resolving again" });
+      return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path, namespace: "docker-factory-entry" };
+    });
+    builder.onLoad({ filter: /.*/, namespace: "docker-factory-entry" }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      if (!FACTORY_REEXPORT.test(source))
+        fail(`${path} no longer re-exports dockerBackendFactory as scripts/bundle-bin.mjs expects (FACTORY_REEXPORT): update the pattern`);
+      return { contents: source.replace(FACTORY_REEXPORT, ""), loader: "js", resolveDir: dirname(path) };
+    });
+  },
+};
+
 checkExternalsAreDependencies();
 rmSync(join(distDir, "chunks"), { recursive: true, force: true });
 const result = await build({
@@ -78,7 +102,7 @@ const result = await build({
   // Less text for Node to read and parse at every start; names are kept, so error names and stack frames still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [withoutZodLocales],
+  plugins: [withoutZodLocales, dockerFactoryEntryWithoutFactory],
   define: { MONOCLAW_BUNDLED_VERSION: JSON.stringify(manifest.version) },
   // Bundled CommonJS modules (commander) call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __monoclawCreateRequire } from "node:module";\nconst require = __monoclawCreateRequire(import.meta.url);' },
@@ -108,6 +132,7 @@ function copyFilesNextToModules(metafile) {
   for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
     for (const input of Object.keys(inputs)) {
       if (input.startsWith("without-zod-locales:")) continue;
+      if (input.startsWith("docker-factory-entry:")) continue;
       const absolute = resolve(packageDir, input);
       const known = FILES_NEXT_TO_MODULES.find(({ module }) => absolute.endsWith(module));
       if (known !== undefined) {

@@ -41,6 +41,8 @@ const SSH2 = /\/node_modules\/ssh2\//;
 const PROGRAM_CHUNK = /\/chunks\/run-cli-[^/]+\.js$/;
 /** A string only the AI SDK's code holds (its API call error's marker), to tell which bundled files carry it. */
 const AI_SDK_TEXT = "AI_APICallError";
+/** The Docker backend's own code (not its config schema), by the name of the function that opens its container. */
+const DOCKER_BACKEND_TEXT = "openContainerTarget";
 const bundledFilesWith = (modules: string[], text: string) =>
   modules.filter((url) => url.startsWith("file:") && readFileSync(fileURLToPath(url), "utf8").includes(text));
 
@@ -58,7 +60,7 @@ describe("what monoclaw loads to start (the bundled bin)", () => {
     expect(matching(result.modules, FROM_NODE_MODULES)).toEqual([]);
   });
 
-  it("runs exec --backend host from the bundle alone: no package from node_modules, neither dockerode nor ssh2 nor the AI SDK", async () => {
+  it("runs exec --backend host from the bundle alone: no package from node_modules, no Docker backend code, no AI SDK", async () => {
     testHome = createTestHome();
     const result = await runCounting(testHome, ["exec", "--backend", "host", "--", "echo", "ran on the host"]);
     expect(result).toMatchObject({ code: 0, stdout: "ran on the host\n", stderr: "" });
@@ -68,11 +70,13 @@ describe("what monoclaw loads to start (the bundled bin)", () => {
     // Bundled into a few files instead of the 260-odd modules Node resolved and read one by one before.
     expect(matching(result.modules, /^file:/).length).toBeLessThanOrEqual(20);
     expect(bundledFilesWith(result.modules, AI_SDK_TEXT)).toEqual([]);
-    // Control for the text test: the AI SDK is in the bundle, in a chunk exec does not load.
+    expect(bundledFilesWith(result.modules, DOCKER_BACKEND_TEXT)).toEqual([]);
+    // Control for the text tests: the AI SDK and the Docker backend are in the bundle, in chunks exec does not load.
     const chunks = readdirSync(CHUNKS)
       .filter((name) => name.endsWith(".js"))
       .map((name) => pathToFileURL(join(CHUNKS, name)).href);
     expect(bundledFilesWith(chunks, AI_SDK_TEXT).length).toBeGreaterThan(0);
+    expect(bundledFilesWith(chunks, DOCKER_BACKEND_TEXT).length).toBeGreaterThan(0);
   });
 
   it("loads neither the AI SDK nor dockerode for --help and config", async () => {
