@@ -8,7 +8,6 @@ import { readEgressLog, type EgressRecord } from "./egress-log.js";
 import {
   allowlistSandbox,
   ALLOWED_IP,
-  NODE_IMAGE,
   assertWorldReady,
   egressDocker,
   removeEgressSandbox,
