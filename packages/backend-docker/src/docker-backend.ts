@@ -45,7 +45,7 @@ import { createContainerPauser } from "./container/container-pauser.js";
 import { openContainerTarget } from "./container/open-container-target.js";
 import { createExecPool } from "./exec/exec-pool.js";
 import { openHeldShell } from "./exec/held-shell.js";
-import type { HeldPoolMember, WarmPoolKeeper } from "./container/warm-pool-keeper.js";
+import { heldMembersOf, type HeldPoolMember, type WarmPoolKeeper } from "./container/warm-pool-keeper.js";
 import { pauseMember } from "./container/warm-pool.js";
 import { dockerHealthChecks } from "./health-checks.js";
 import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive-shell.js";
@@ -180,7 +180,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   // network: allowlist: the sandbox joins an internal network whose only way out is MonoClaw's egress proxy.
   const egress = sandboxEgressFor(config, containerName, say, { env, cwd, homeDir });
   // Held members join no egress network of a session's own: an allow-list sandbox is made for its session.
-  const keeper = warmPool > 0 && egress === undefined ? warmPoolKeeper : undefined;
+  const keeper = warmPool > 0 && egress === undefined && warmPoolKeeper ? heldMembersOf(warmPoolKeeper) : undefined;
   /** The member this backend claimed from the keeper until its shell is adopted by the first pooled shell. */
   let claimedHeld: HeldPoolMember | undefined;
 

@@ -37,6 +37,14 @@ export interface HeldMemberSource {
  * (see warm-pool.ts), and `close` turns the unclaimed ones into those.
  */
 export interface WarmPoolKeeper {
+  /** Resolves when no refill runs (what a benchmark or a test waits for between claims). */
+  settled(): Promise<void>;
+  /** Stops refilling and releases every unclaimed member (paused, for the next process). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What the backends a keeper serves do with it (not part of the package's API: see `heldMembersOf`). */
+export interface HeldMembers {
   /** Hands out a member for `key` (the caller now owns it), or undefined when none is ready. The claimer asks for the refill (`keep`) once its first command ran, so the refill's engine calls never slow the claim. */
   take(key: string): HeldPoolMember | undefined;
   /** Puts back a member the caller took but did not use (its claim lost the name to an existing container). */
@@ -45,10 +53,15 @@ export interface WarmPoolKeeper {
   keep(key: string, source: HeldMemberSource): void;
   /** How many members are ready for `key`. */
   ready(key: string): number;
-  /** Resolves when no refill runs (what a benchmark or a test waits for between claims). */
-  settled(): Promise<void>;
-  /** Stops refilling and releases every unclaimed member (paused, for the next process). Idempotent. */
-  close(): Promise<void>;
+}
+
+const heldMembers = new WeakMap<WarmPoolKeeper, HeldMembers>();
+
+/** The members side of a keeper `createWarmPoolKeeper` made. */
+export function heldMembersOf(keeper: WarmPoolKeeper): HeldMembers {
+  const members = heldMembers.get(keeper);
+  if (!members) throw new TypeError("warmPoolKeeper must be a keeper made by createWarmPoolKeeper()");
+  return members;
 }
 
 interface Kept {
@@ -57,6 +70,11 @@ interface Kept {
   refilling?: Promise<void>;
 }
 
+/**
+ * A keeper for one process: pass it as `DockerBackendOptions.warmPoolKeeper`
+ * to every session backend the process creates, and `close` it at exit.
+ * `now` is the clock `max_age` is judged by.
+ */
 export function createWarmPoolKeeper(now: () => number = Date.now): WarmPoolKeeper {
   const kept = new Map<string, Kept>();
   let closed = false;
@@ -87,7 +105,7 @@ export function createWarmPoolKeeper(now: () => number = Date.now): WarmPoolKeep
     })();
   };
 
-  return {
+  const members: HeldMembers = {
     take(key) {
       const entry = kept.get(key);
       if (!entry) return undefined;
@@ -112,6 +130,8 @@ export function createWarmPoolKeeper(now: () => number = Date.now): WarmPoolKeep
       refill(entry);
     },
     ready: (key) => kept.get(key)?.members.filter((m) => m.shell.adoptable()).length ?? 0,
+  };
+  const keeper: WarmPoolKeeper = {
     async settled() {
       for (;;) {
         const running = [...kept.values()].map((entry) => entry.refilling).filter((p) => p !== undefined);
@@ -125,4 +145,6 @@ export function createWarmPoolKeeper(now: () => number = Date.now): WarmPoolKeep
       await Promise.all([...kept.values()].flatMap((entry) => entry.members.splice(0).map((member) => entry.source.release(member).catch(() => undefined))));
     },
   };
+  heldMembers.set(keeper, members);
+  return keeper;
 }
