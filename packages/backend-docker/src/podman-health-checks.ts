@@ -6,6 +6,7 @@ import type { DockerConfig } from "./docker-config.js";
 import { engineMessage } from "./engine/engine-errors.js";
 import { podmanStartFailure } from "./engine/podman-hints.js";
 import { podmanIgnoresLimits, type PodmanIdentity } from "./engine/podman-identity.js";
+import { podmanRuntimeMismatch } from "./container/engine-honours-settings.js";
 
 /**
  * Podman's own `doctor` lines: a probe container made from the managed
@@ -17,15 +18,8 @@ import { podmanIgnoresLimits, type PodmanIdentity } from "./engine/podman-identi
  */
 export async function podmanHealthChecks(docker: Docker, podman: PodmanIdentity, config: DockerConfig): Promise<HealthCheck[]> {
   const checks: HealthCheck[] = [await probeStart(docker, config)];
-  if (config.runtime !== undefined && config.runtime !== podman.ociRuntime) {
-    // Podman 4.3's compatible create drops HostConfig.Runtime (libpod's inspect shows its [engine] runtime): asking is not getting.
-    checks.push({
-      id: "docker.podman.runtime",
-      level: "fail",
-      message: `terminal.docker.runtime is ${config.runtime}, but Podman's Docker-compatible API ignores a container's runtime: MonoClaw's containers run under ${podman.ociRuntime ?? "Podman's own runtime"}, not ${config.runtime}`,
-      fix: `set [engine] runtime = "${config.runtime}" in the Podman service's containers.conf (every container of that service then runs under it) and restart it, or use Docker for a runtime per container, or \`monoclaw config unset terminal.docker.runtime\``,
-    });
-  }
+  const mismatch = podmanRuntimeMismatch(config.runtime, podman);
+  if (mismatch) checks.push({ id: "docker.podman.runtime", level: "fail", ...mismatch });
   if (podmanIgnoresLimits(podman)) {
     checks.push({
       id: "docker.podman.limits",

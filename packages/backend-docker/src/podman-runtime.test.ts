@@ -22,13 +22,32 @@ function ociRuntimeOf(nameOrId: string): Promise<string> {
 }
 
 describe("terminal.docker.runtime on Podman", () => {
-  it("fails doctor's runtime line when Podman would run the container under another runtime than the one asked for", async () => {
+  it("refuses to run a command, and fails doctor's runtime line, when Podman would run the container under another runtime than the one asked for", async () => {
+    // The evidence: a container created through the compatible API with runtime crun runs under runc.
+    const probe = names.next();
+    await ROOTFUL_PODMAN.client.createContainer({
+      name: probe,
+      Image: "monoclaw-test/busybox:latest",
+      Cmd: ["true"],
+      HostConfig: { Runtime: "crun", NetworkMode: "none" },
+    });
+    expect(await ociRuntimeOf(probe)).toBe("runc");
+
     const name = names.next();
     const backend = podmanBackend(name, { runtime: "crun" });
     try {
-      // The evidence: the container Podman made for runtime crun runs under runc.
-      await backend.exec("true");
-      expect(await ociRuntimeOf(name)).toBe("runc");
+      await expect(backend.exec("true")).rejects.toMatchObject({
+        code: "INVALID",
+        message: expect.stringContaining("terminal.docker.runtime is crun, but Podman's Docker-compatible API ignores a container's runtime"),
+      });
+      // Nothing was made under the runtime it would not have had.
+      expect(
+        await ROOTFUL_PODMAN.client
+          .getContainer(name)
+          .inspect()
+          .then(() => "exists")
+          .catch(() => "none"),
+      ).toBe("none");
       const line = byId(await backend.healthChecks(), "docker.podman.runtime");
       expect(line).toHaveLength(1);
       expect(line[0]).toMatchObject({ level: "fail" });
@@ -44,6 +63,8 @@ describe("terminal.docker.runtime on Podman", () => {
     const unset = podmanBackend(names.next());
     try {
       for (const backend of [asked, unset]) {
+        // Positive control: with the runtime Podman really uses (or none), commands run.
+        expect((await backend.exec("true")).exitCode).toBe(0);
         const checks = await backend.healthChecks();
         expect(byId(checks, "docker.podman")[0]).toMatchObject({ level: "ok" });
         expect(byId(checks, "docker.podman.runtime")).toEqual([]);

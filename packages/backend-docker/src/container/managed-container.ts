@@ -8,6 +8,7 @@ import { ensureImage, type ProgressEvent } from "../image/image-pull.js";
 import type { ContainerTarget } from "./container-target.js";
 import { unknownRuntimeMessage } from "./isolation-runtime.js";
 import { resourceLimitMessage } from "./resource-limit-errors.js";
+import { refuseIgnoredRuntime, warnDroppedLimits } from "./engine-honours-settings.js";
 import { claimPoolMember, createPoolMember, refillPool } from "./warm-pool.js";
 import { changedSettings, newSettingsPhrase } from "./changed-settings.js";
 import { describeCommands } from "./running-commands.js";
@@ -57,6 +58,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
     // The first look at the name goes with the image check (one round trip less before a claim or a reuse); it is
     // only trusted when no pull came between (a pull takes long enough for the name to change hands).
     let pulled = false;
+    await refuseIgnoredRuntime(docker, options.spec.config.runtime);
     const [image, firstLook] = await Promise.all([
       ensureImage(docker, options.spec.config.image, options.spec.config.pull, (event) => {
         pulled = true;
@@ -74,6 +76,7 @@ export function createManagedContainer(options: ManagedContainerOptions): Contai
           const claimed = await claimPoolMember(docker, spec);
           if (claimed !== undefined) return claimed;
         }
+        await warnDroppedLimits(docker, log);
         let containerId: string;
         try {
           containerId = (await docker.createContainer(withCreatedAt(spec))).id;
