@@ -52,7 +52,8 @@ import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive
 import { resolveContainerUser } from "./container/user-spec.js";
 import { sandboxEgressFor } from "./egress/sandbox-egress.js";
 import { egressHealthChecks } from "./egress/egress-health-checks.js";
-import { egressDecisionsSince, refusalNotices } from "./egress/egress-refusals.js";
+import { refusalNotices } from "./egress/egress-refusals.js";
+import { attachedProxyDecisionsSince } from "./egress/attached-egress-proxy.js";
 import { parseVolume, type VolumeMount } from "./container/volume-mounts.js";
 
 /** Default per-command timeout when the app gives none: 10 minutes. */
@@ -422,7 +423,9 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     const attached = attachedEgressProxy === true && config.container !== undefined ? config.container : undefined;
     if (!egress && attached === undefined) return result;
     const { docker } = await engine();
-    const notices = egress ? await egress.afterCommand(docker, startedMs) : refusalNotices(await egressDecisionsSince(docker, attached!, startedMs), attached!);
+    const notices = egress
+      ? await egress.afterCommand(docker, startedMs)
+      : refusalNotices(await attachedProxyDecisionsSince(docker, attached!, startedMs), attached!);
     return notices.length > 0 ? { ...result, notices: [...(result.notices ?? []), ...notices] } : result;
   };
 
