@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_CREATED_AT, LABEL_MANAGED_BY } from "./container/container-labels.js";
 import { reapExpiredContainers } from "./container/container-reaper.js";
-import { BUSYBOX, containerNames, testBackend, testDocker, text } from "./docker.test-helpers.js";
+import { BUSYBOX, containerNames, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
 
 // The container lifecycle (reuse, replace on config change, recreate after removal, reaper) and
 // doctor under gVisor: Debian's runsc registered with the test engine by scripts/ensure-runtimes.sh.
@@ -73,6 +73,32 @@ describe("container lifecycle under runsc", () => {
       expect((await testDocker.getContainer(name).inspect()).HostConfig).toMatchObject({ Runtime: "runsc", Ulimits: [{ Name: "nproc", Soft: 99, Hard: 99 }] });
     } finally {
       await limited.dispose();
+    }
+  });
+
+  it("waits for a command still running in the runsc container before replacing it with one under runc (the running-commands scan works under gVisor)", async () => {
+    const name = names.next();
+    const sandboxed = testBackend(name, { runtime: "runsc" });
+    const messages: string[] = [];
+    const plain = testBackend(name, { log: (m) => messages.push(m) });
+    try {
+      await sandboxed.exec("true");
+      let doneAt = 0;
+      const running = sandboxed.exec("touch /tmp/started; sleep 3; echo whole").then((result) => {
+        doneAt = Date.now();
+        return result;
+      });
+      await waitFor(async () => (await sandboxed.exec("test -e /tmp/started")).exitCode === 0, 10_000, "the command to run");
+      const changed = await plain.exec("echo on-runc");
+      const changedAt = Date.now();
+      expect(text((await running).stdout.head)).toBe("whole\n");
+      expect(text(changed.stdout.head)).toBe("on-runc\n");
+      expect(changedAt).toBeGreaterThanOrEqual(doneAt);
+      expect((await testDocker.getContainer(name).inspect()).HostConfig.Runtime).toBe("runc");
+      expect(messages.join("\n")).toMatch(new RegExp(`Waiting for 1 running command in container ${name} \\(pid \\d+: [^)]*sleep 3`));
+    } finally {
+      await sandboxed.dispose();
+      await plain.dispose();
     }
   });
 

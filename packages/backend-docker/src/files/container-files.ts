@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import { BackendError, fileTooLargeError, readCap, type BackendErrorCode, type DirEntry, type FileKind, type FileStat } from "@monoclaw/core/backend";
+import { FILE_STAT_SHELL_COMMAND } from "./file-size-shell.js";
 import { SPECIAL_FILE_SHELL_FUNCTION, SPECIAL_FILE_STATUS, specialFileStatusError } from "./special-file-status.js";
 
 /**
@@ -54,7 +55,7 @@ done`;
 
 const STAT_SCRIPT = `p=$1
 if [ ! -e "$p" ]; then d=$(dirname -- "$p"); if [ -e "$d" ] && [ ! -d "$d" ]; then exit 20; fi; exit 2; fi
-exec stat -L -c '%F|%s|%a|%Y' -- "$p"`;
+${FILE_STAT_SHELL_COMMAND}`;
 
 /** File operations through exec streams: binary-safe, any size, contents never on a command line. */
 export interface ContainerFiles {
@@ -177,7 +178,15 @@ export function createContainerFiles(
       const result = await run(STAT_SCRIPT, [absolute], { signal, onStdout: (chunk) => chunks.push(Buffer.from(chunk)) });
       if (result.exitCode !== 0) fail("stat", path, result.exitCode, result.stderr);
       const [type = "", size = "0", mode = "0", mtime = "0"] = Buffer.concat(chunks).toString("utf8").trim().split("|");
-      const kind: FileKind = type.startsWith("regular") ? "file" : type === "directory" ? "directory" : type === "symbolic link" ? "symlink" : "other";
+      // stat's %F ("regular file", "directory", "symbolic link") or find's %y (f, d, l) where stat fails.
+      const kind: FileKind =
+        type.startsWith("regular") || type === "f"
+          ? "file"
+          : type === "directory" || type === "d"
+            ? "directory"
+            : type === "symbolic link" || type === "l"
+              ? "symlink"
+              : "other";
       return { path: absolute, kind, size: Number(size), mode: parseInt(mode, 8), modifiedMs: Math.round(Number(mtime) * 1000) };
     },
   };

@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { BackendError, type BackendErrorCode } from "@monoclaw/core/backend";
 import { createAttachedExec } from "../exec/container-exec.js";
 import { createFrameDemuxer } from "../exec/frame-demuxer.js";
+import { FILE_SIZE_SHELL_FUNCTION } from "./file-size-shell.js";
 import { SPECIAL_FILE_SHELL_FUNCTION, SPECIAL_FILE_STATUS, specialFileStatusError } from "./special-file-status.js";
 
 /**
@@ -20,6 +21,7 @@ import { SPECIAL_FILE_SHELL_FUNCTION, SPECIAL_FILE_STATUS, specialFileStatusErro
  * the caller reads it with a script that streams to the end.
  */
 const FILE_CHANNEL_LOOP = `${SPECIAL_FILE_SHELL_FUNCTION}
+${FILE_SIZE_SHELL_FUNCTION}
 while IFS= read -r op; do
 IFS= read -r args; IFS= read -r p
 s=0 lt=
@@ -30,7 +32,7 @@ if [ "$op" = R ]; then
   else sk "$p"
   fi
   if [ $s != 0 ]; then printf 'R%s\\n' "$s"; continue; fi
-  n=$(stat -L -c %s -- "$p" 2>/dev/null) || { printf 'R13\\n'; continue; }
+  n=$(fsz "$p") || { printf 'R13\\n'; continue; }
   n=$((n + 0))
   if [ "$args" != - ] && [ $n -gt "$args" ]; then printf 'R${SPECIAL_FILE_STATUS.tooLarge}\\n'; continue; fi
   if [ $n = 0 ] && [ "$(head -c 1 -- "$p" 2>/dev/null | wc -c)" -gt 0 ]; then printf 'R99\\n'; continue; fi
@@ -40,7 +42,7 @@ if [ "$op" = R ]; then
     if [ $q -gt 0 ]; then dd bs=65536 count=$q iflag=fullblock 2>/dev/null; fi
     if [ $r -gt 0 ]; then dd bs=$r count=1 iflag=fullblock 2>/dev/null; fi
   }
-  m=$(stat -L -c %s -- "$p" 2>/dev/null)
+  m=$(fsz "$p")
   printf 'E%s\\n' "$((m + 0))"
   continue
 fi
