@@ -184,7 +184,7 @@ egress_create() {
   [ -n "${MOM_EGRESS_ALLOW:-}" ] || echo "docker.sh: MOM_EGRESS_ALLOW is empty: the sandbox can reach nothing (set e.g. MOM_EGRESS_ALLOW=registry.npmjs.org,*.github.com)" >&2
   program="$(egress_proxy_program)"
   policy="$(node -e 'const list = (v) => (v || "").split(",").map((s) => s.trim()).filter(Boolean); const allow = list(process.argv[2]);
-    const policy = { sandbox: process.argv[1], allow, config_allow: allow, deny: list(process.argv[3]), allow_private: [], host_addresses: [] };
+    const policy = { sandbox: process.argv[1], made_by: "docker.sh", allow, config_allow: allow, deny: list(process.argv[3]), allow_private: [], host_addresses: [] };
     const caFile = process.argv[4];
     if (caFile) {
       let ca = "";

@@ -42,7 +42,7 @@ describe("docker.sh MOM_NETWORK=allowlist", () => {
     const allowed = await inSandbox("curl -sS http://allowed.test/from-mom");
     expect(allowed.stdout).toContain('"served":"internet"');
     const refused = await inSandbox("curl -sS http://denied.test/from-mom");
-    expect(refused.stdout).toContain("refused denied.test:80: not in terminal.docker.egress.allow");
+    expect(refused.stdout).toContain("refused denied.test:80: not in MOM_EGRESS_ALLOW");
     // Ignoring the proxy gets nowhere (the positive control is the allowed request above).
     const direct = await inSandbox("curl -sS --noproxy '*' -m 5 http://198.19.0.10/");
     expect(direct.code).not.toBe(0);

@@ -79,7 +79,7 @@ describe("mom --sandbox=docker:NAME keeps docker.sh's egress proxy running", () 
     const allowed = await curl(backend, "http://allowed.test/after-mom-start");
     expect(allowed.stdout).toContain('"served":"internet"');
     const denied = await curl(backend, "http://denied.test/after-mom-start");
-    expect(denied.stdout).toContain("refused denied.test:80: not in terminal.docker.egress.allow");
+    expect(denied.stdout).toContain("refused denied.test:80: not in MOM_EGRESS_ALLOW");
     expect(denied.stdout).not.toContain('"served":"internet"');
   }, 120_000);
 
@@ -98,7 +98,10 @@ describe("mom --sandbox=docker:NAME keeps docker.sh's egress proxy running", () 
       // Positive control: the command ran (curl's own failure is in the reply), and the reason is there beside it.
       const thread = JSON.stringify(h.fake.messages("CGENERAL"));
       expect(thread).toContain("curl-exit=");
-      expect(thread).toContain("egress proxy: refused denied.test:443: not in terminal.docker.egress.allow");
+      expect(thread).toContain(
+        "egress proxy: refused denied.test:443: not in MOM_EGRESS_ALLOW; allow it with: ./docker.sh remove, then MOM_EGRESS_ALLOW='allowed.test,denied.test' ./docker.sh create",
+      );
+      expect(thread).not.toContain("monoclaw config set"); // there is no monoclaw config behind a docker.sh sandbox
       expect(JSON.stringify(h.model.requests.at(-1)?.body)).toContain("egress proxy: refused denied.test:443");
     } finally {
       await h.close();

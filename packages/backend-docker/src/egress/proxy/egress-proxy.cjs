@@ -219,6 +219,8 @@ function compilePolicy(raw) {
     allowPrivate: (source.allow_private ?? []).map(parseCidr).filter(Boolean),
     hostRanges: (source.host_addresses ?? []).map((a) => ({ ...parseCidr(a), why: "the engine's host" })).filter((r) => r.family),
     secrets: (source.secrets ?? []).map(compileSecret),
+    // Who made the sandbox, so a refusal names the fix in that tool's terms (mom's docker.sh has no monoclaw config).
+    madeBy: source.made_by === "docker.sh" ? "docker.sh" : "monoclaw",
     // Extra CAs for upstream TLS where the proxy terminates it (egress.upstream_ca_file); the system's roots otherwise.
     // One agent per policy: upstream connections are kept alive across requests, a policy change (another
     // upstream CA) never reuses a connection the old one trusted, and a context with the ~140 system roots is
@@ -262,11 +264,24 @@ function loadPolicy() {
   }
 }
 
+/** The setting behind one list of the policy, as the tool that made the sandbox names it. */
+function settingName(key) {
+  if (policy.madeBy === "docker.sh") return { allow: "MOM_EGRESS_ALLOW", deny: "MOM_EGRESS_DENY" }[key] ?? `egress ${key} (docker.sh has no setting for it)`;
+  return `terminal.docker.egress.${key}`;
+}
+
+/** The exact command that sets one list of the policy to `list`, in the terms of the tool that made the sandbox. */
+function setCommand(key, list) {
+  if (policy.madeBy !== "docker.sh") return `monoclaw config set terminal.docker.egress.${key} '${JSON.stringify(list)}'`;
+  const variable = { allow: "MOM_EGRESS_ALLOW", deny: "MOM_EGRESS_DENY" }[key];
+  if (!variable) return `a sandbox monoclaw makes (terminal.docker.egress.${key}); docker.sh has no setting for it`;
+  return `./docker.sh remove, then ${variable}='${list.join(",")}' ./docker.sh create <data-dir> with the sandbox's other MOM_* settings`;
+}
+
 /** How to allow a host: the exact command, with the current list kept. */
 function allowCommand(host, port) {
   const entry = DEFAULT_PORTS.includes(port) ? host : `${host}:${port}`;
-  const list = [...policy.allowTexts.filter((t) => t !== entry), entry];
-  return `monoclaw config set terminal.docker.egress.allow '${JSON.stringify(list)}'`;
+  return setCommand("allow", [...policy.allowTexts.filter((t) => t !== entry), entry]);
 }
 
 /** Decides on a name and port: { allowed, rule, reason }. */
@@ -285,11 +300,14 @@ function decide(host, port) {
     return {
       allowed: false,
       rule: `deny ${deny.text}`,
-      reason: `refused ${host}:${port}: terminal.docker.egress.deny has "${deny.text}"; remove it with: monoclaw config set terminal.docker.egress.deny '${JSON.stringify(policy.deny.map((r) => r.text).filter((t) => t !== deny.text))}'`,
+      reason: `refused ${host}:${port}: ${settingName("deny")} has "${deny.text}"; remove it with: ${setCommand(
+        "deny",
+        policy.deny.map((r) => r.text).filter((t) => t !== deny.text),
+      )}`,
     };
   const allow = policy.allow.find((rule) => ruleMatches(rule, host, port, DEFAULT_PORTS));
   if (!allow) {
-    const what = parseAddress(host) ? "a literal IP address that terminal.docker.egress.allow does not list" : "not in terminal.docker.egress.allow";
+    const what = parseAddress(host) ? `a literal IP address that ${settingName("allow")} does not list` : `not in ${settingName("allow")}`;
     return { allowed: false, rule: "not allowed", reason: `refused ${host}:${port}: ${what}; allow it with: ${allowCommand(host, port)}` };
   }
   return { allowed: true, rule: `allow ${allow.text}` };
@@ -303,7 +321,7 @@ function resolveChecked(host, callback) {
     return callback(
       why
         ? {
-            reason: `refused ${host}: ${why}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), literal])}'`,
+            reason: `refused ${host}: ${why}; allow it with: ${setCommand("allow_private", [...policy.allowPrivate.map((c) => c.text), literal])}`,
           }
         : undefined,
       literal,
@@ -316,7 +334,7 @@ function resolveChecked(host, callback) {
     if (usable) return callback(undefined, usable.address);
     const first = addresses[0].address;
     callback({
-      reason: `refused ${host}: it resolves to ${refusalOf(first, policy)}; allow it with: monoclaw config set terminal.docker.egress.allow_private '${JSON.stringify([...policy.allowPrivate.map((c) => c.text), `${first}/${net.isIPv6(first) ? 128 : 32}`])}'`,
+      reason: `refused ${host}: it resolves to ${refusalOf(first, policy)}; allow it with: ${setCommand("allow_private", [...policy.allowPrivate.map((c) => c.text), `${first}/${net.isIPv6(first) ? 128 : 32}`])}`,
       rule: "private address",
     });
   });
