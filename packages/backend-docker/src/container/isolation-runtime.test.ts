@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { BUSYBOX, containerNames, testBackend, testDocker, text } from "../docker.test-helpers.js";
-import { runtimeHealthChecks } from "./isolation-runtime.js";
+import { probeFailureFix, runtimeHealthChecks } from "./isolation-runtime.js";
 
 // terminal.docker.runtime against the real engine, with Debian's runsc registered by scripts/ensure-runtimes.sh.
 const names = containerNames("mc-test-runtime");
@@ -72,5 +72,18 @@ describe("doctor's runtime lines", () => {
     ]);
     expect(checks[0]!.fix).toContain("daemon.json");
     expect((await testDocker.listContainers({ all: true, filters: { label: ["dev.monoclaw.probe"] } })).length).toBe(before);
+  });
+});
+
+describe("doctor's fix for a probe that did not start", () => {
+  it("says why runsc 20221219 refuses to start with networking and both ways out, for the engine's own error text", () => {
+    const engineError =
+      'OCI runtime start failed: starting container: setting up network: creating interfaces from net namespace "/proc/123/ns/net": cannot run with network enabled in root network namespace: unknown';
+    const fix = probeFailureFix("runsc", engineError);
+    expect(fix).toMatch(/mistakes the container's network namespace for the host's .*rmem_default/);
+    expect(fix).toContain("https://gvisor.dev/docs/user_guide/install/");
+    expect(fix).toContain('"runtimeArgs": ["--network=none"]');
+    // Positive control: another failure keeps the install hint.
+    expect(probeFailureFix("runsc", "exec: runsc: not found")).toContain("apt-get install runsc");
   });
 });

@@ -39,6 +39,14 @@ export function missingRuntimeFix(runtime: string): string {
   return `${install}; or unset terminal.docker.runtime (monoclaw config unset terminal.docker.runtime) to use the engine's default`;
 }
 
+/** What to do when a probe container did not start under `runtime`, told by the engine's error. */
+export function probeFailureFix(runtime: string, error: string): string {
+  if (/root network namespace/.test(error)) {
+    return `${RUNSC_NETWORK_FIX}; or, for sandboxes without any network, add "runtimeArgs": ["--network=none"] to ${runtime} in /etc/docker/daemon.json and reload the engine (sudo kill -HUP $(pidof dockerd))`;
+  }
+  return runtime.startsWith("runsc") ? missingRuntimeFix(runtime) : `check the engine's log for runtime ${runtime}`;
+}
+
 /** Turns the engine's "unknown runtime" refusal into one that names the key and the fix; other errors pass. */
 export function unknownRuntimeMessage(engineText: string, runtime: string | undefined): string | undefined {
   if (runtime === undefined || !/unknown runtime/i.test(engineText)) return undefined;
@@ -84,7 +92,7 @@ export async function runtimeHealthChecks(docker: Docker, options: { runtime: st
       id: "docker.runtime",
       level: "fail",
       message: `a probe container under ${runtime} did not run: ${probe.error} (${listed})`,
-      fix: runtime === "runsc" ? missingRuntimeFix(runtime) : `check the engine's log for runtime ${runtime}`,
+      fix: probeFailureFix(runtime, probe.error),
     });
     return checks;
   }
