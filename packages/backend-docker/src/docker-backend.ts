@@ -46,7 +46,7 @@ import { openContainerTarget } from "./container/open-container-target.js";
 import { createExecPool } from "./exec/exec-pool.js";
 import { openHeldShell } from "./exec/held-shell.js";
 import { heldMembersOf, type HeldPoolMember, type WarmPoolKeeper } from "./container/warm-pool-keeper.js";
-import { pauseMember } from "./container/warm-pool.js";
+import { pauseMember, removeOrphanedMembers } from "./container/warm-pool.js";
 import { dockerHealthChecks } from "./health-checks.js";
 import { runInteractiveShell, type InteractiveShellIO } from "./exec/interactive-shell.js";
 import { resolveContainerUser } from "./container/user-spec.js";
@@ -291,6 +291,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       async make() {
         // The backends a keeper serves skip the reaper when they open their container: refills run it.
         await reapExpiredContainers(docker, { maxAgeSeconds: config.max_age, keep: [containerName] }).catch(() => undefined);
+        await removeOrphanedMembers(docker).catch(() => undefined);
         const member = await createMember();
         try {
           const [startedAt, shell] = await Promise.all([

@@ -81,6 +81,8 @@ export interface RefillOptions {
  */
 export async function refillPool(docker: Docker, options: RefillOptions): Promise<string[]> {
   const now = (options.now ?? new Date()).getTime();
+  // Judged by the real clock: a test's `now` in the future must not take another process's member being made.
+  await removeOrphanedMembers(docker).catch(() => undefined);
   let members = await poolMembers(docker, options.spec.configHash);
   if (options.maxAgeSeconds > 0) {
     const old = members.filter((m) => now - m.createdAt > options.maxAgeSeconds * 1000);
@@ -135,4 +137,37 @@ export async function pauseMember(docker: Docker, id: string): Promise<void> {
       { cause: error },
     );
   }
+}
+
+/** How long a running pool-named member may go without a shell before it counts as orphaned (its make or claim takes seconds). */
+export const ORPHAN_GRACE_SECONDS = 600;
+
+/**
+ * Removes the running members no process holds: pool-named, older than
+ * `graceSeconds`, with no exec running in them. A held member always has its
+ * shell's exec open; a member whose holder was killed (SIGKILL, a crash: no
+ * `close()` paused it) has none and, running, is neither claimable (only
+ * paused members are) nor ever reaped (the reaper leaves running containers
+ * alone), so it would run forever. Returns the names removed.
+ */
+export async function removeOrphanedMembers(docker: Docker, options: { graceSeconds?: number; now?: Date } = {}): Promise<string[]> {
+  const now = (options.now ?? new Date()).getTime();
+  const graceMs = (options.graceSeconds ?? ORPHAN_GRACE_SECONDS) * 1000;
+  const listed = await docker.listContainers({
+    filters: { label: [`${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`, `${LABEL_POOL}=true`], status: ["running"] },
+  });
+  const removed: string[] = [];
+  for (const c of listed) {
+    const name = (c.Names[0] ?? "").replace(/^\//, "");
+    const createdAt = Date.parse(c.Labels[LABEL_CREATED_AT] ?? "") || c.Created * 1000;
+    if (!name.startsWith(POOL_NAME_PREFIX) || now - createdAt <= graceMs) continue;
+    const info = await docker
+      .getContainer(c.Id)
+      .inspect()
+      .catch(() => undefined);
+    // Renamed meanwhile (claimed), or a shell is open in it (held by a live process): not an orphan.
+    if (!info || !info.Name.replace(/^\//, "").startsWith(POOL_NAME_PREFIX) || (info.ExecIDs ?? []).length > 0 || !info.State.Running) continue;
+    if (await removeManaged(docker, c.Id).catch(() => false)) removed.push(name);
+  }
+  return removed;
 }
