@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_POOL } from "./container/container-labels.js";
 import { createWarmPoolKeeper, type WarmPoolKeeper } from "./container/warm-pool-keeper.js";
-import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
-import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
-import { BUSYBOX, testDocker, text, waitFor } from "./docker.test-helpers.js";
+import type { DockerBackend, DockerBackendOptions } from "./docker-backend.js";
+import { poolTestSession, removePoolTestContainers } from "./warm-pool.test-helpers.js";
+import { testDocker, text, waitFor } from "./docker.test-helpers.js";
 
 // A warm pool held by one process (createWarmPoolKeeper) against the real
 // engine: members running with their shells open, claimed by new sessions.
@@ -27,18 +27,7 @@ function newKeeper(): WarmPoolKeeper {
 }
 
 function session(keeper: WarmPoolKeeper | undefined, id: string, options: DockerBackendOptions = {}): DockerBackend {
-  return createDockerBackend({
-    image: BUSYBOX,
-    network: "none",
-    pull: "never",
-    idle_timeout: 0,
-    scope: "session",
-    warm_pool: 1,
-    env: { POOL_TEST: tag },
-    session: { id, resumed: false },
-    ...(keeper ? { warmPoolKeeper: keeper } : {}),
-    ...options,
-  });
+  return poolTestSession(tag, id, { ...(keeper ? { warmPoolKeeper: keeper } : {}), ...options });
 }
 
 /** This file's pool members (running or paused) by their pool name. */

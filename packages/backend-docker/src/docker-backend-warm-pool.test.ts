@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_POOL } from "./container/container-labels.js";
 import { listManagedContainers } from "./container/container-reaper.js";
-import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
-import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
-import { BUSYBOX, testDocker, text } from "./docker.test-helpers.js";
+import type { DockerBackend, DockerBackendOptions } from "./docker-backend.js";
+import { poolTestSession, removePoolTestContainers } from "./warm-pool.test-helpers.js";
+import { testDocker, text } from "./docker.test-helpers.js";
 
 // terminal.docker.warm_pool against the real engine. Every container here
 // carries this file's own env tag, so its config hash (and so its pool) is
@@ -17,19 +17,7 @@ afterAll(async () => {
   await removePoolTestContainers(tag);
 });
 
-function session(id: string, options: DockerBackendOptions = {}): DockerBackend {
-  return createDockerBackend({
-    image: BUSYBOX,
-    network: "none",
-    pull: "never",
-    idle_timeout: 0,
-    scope: "session",
-    warm_pool: 1,
-    env: { POOL_TEST: tag },
-    session: { id, resumed: false },
-    ...options,
-  });
-}
+const session = (id: string, options: DockerBackendOptions = {}): DockerBackend => poolTestSession(tag, id, options);
 
 /** Unclaimed members of this file's pool (one set of settings per `variant`). */
 async function members(variant = tag): Promise<Array<{ id: string; name: string }>> {

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { HealthCheck } from "@monoclaw/core";
-import { LABEL_CREATED_AT, LABEL_MANAGED_BY } from "./container/container-labels.js";
-import { reapExpiredContainers } from "./container/container-reaper.js";
-import { BUSYBOX, text } from "./docker.test-helpers.js";
+import { LABEL_MANAGED_BY } from "./container/container-labels.js";
+import { expectReaperRemovesOnlyOurStoppedExpired } from "./container/reaper-case.test-helpers.js";
+import { text } from "./docker.test-helpers.js";
 import { podmanBackend, podmanContainerNames, type PodmanTestEngine } from "./podman.test-helpers.js";
 
 /** What differs between the Podman engines the lifecycle runs on. */
@@ -95,30 +95,7 @@ export function describePodmanLifecycle(engine: PodmanTestEngine, prefix: string
     });
 
     it(`reaps only our expired stopped containers on ${engine.label}, never a running one or an unlabelled one`, async () => {
-      const old = new Date(Date.now() - 3600_000).toISOString();
-      const make = async (labels: Record<string, string>, start: boolean) => {
-        const name = names.next();
-        const container = await podman.createContainer({
-          name,
-          Image: BUSYBOX,
-          Cmd: ["sleep", "600"],
-          Labels: labels,
-          HostConfig: { NetworkMode: "none", Init: true },
-        });
-        if (start) await container.start();
-        return { name, id: container.id };
-      };
-      const stoppedOurs = await make({ [LABEL_MANAGED_BY]: "monoclaw", [LABEL_CREATED_AT]: old }, true);
-      await podman.getContainer(stoppedOurs.id).stop({ t: 0 });
-      const runningOurs = await make({ [LABEL_MANAGED_BY]: "monoclaw", [LABEL_CREATED_AT]: old }, true);
-      const foreign = await make({}, false);
-      const mine = (c: { name: string }) => c.name.startsWith(names.base);
-
-      const removed = await reapExpiredContainers(podman, { maxAgeSeconds: 1, now: new Date(Date.now() + 60_000), only: mine });
-      expect(removed).toContain(stoppedOurs.name);
-      expect(await inspect(stoppedOurs.id)).toBe(404);
-      expect((await podman.getContainer(runningOurs.id).inspect()).State.Running).toBe(true);
-      expect((await podman.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
+      await expectReaperRemovesOnlyOurStoppedExpired(podman, names);
     });
 
     it(`doctor names ${engine.label}, and its probe container starts with the managed container's settings`, async () => {

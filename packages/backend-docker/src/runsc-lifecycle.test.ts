@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { LABEL_CREATED_AT, LABEL_MANAGED_BY } from "./container/container-labels.js";
-import { reapExpiredContainers } from "./container/container-reaper.js";
-import { BUSYBOX, containerNames, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
+import { LABEL_MANAGED_BY } from "./container/container-labels.js";
+import { expectReaperRemovesOnlyOurStoppedExpired } from "./container/reaper-case.test-helpers.js";
+import { containerNames, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
 
 // The container lifecycle (reuse, replace on config change, recreate after removal, reaper) and
 // doctor under gVisor: Debian's runsc registered with the test engine by scripts/ensure-runtimes.sh.
@@ -121,30 +121,7 @@ describe("container lifecycle under runsc", () => {
   });
 
   it("reaps only our expired stopped runsc containers, never a running one or an unlabelled one", async () => {
-    const old = new Date(Date.now() - 3600_000).toISOString();
-    const make = async (labels: Record<string, string>, start: boolean) => {
-      const name = names.next();
-      const container = await testDocker.createContainer({
-        name,
-        Image: BUSYBOX,
-        Cmd: ["sleep", "600"],
-        Labels: labels,
-        HostConfig: { Runtime: "runsc", NetworkMode: "none", Init: true },
-      });
-      if (start) await container.start();
-      return { name, id: container.id };
-    };
-    const stoppedOurs = await make({ [LABEL_MANAGED_BY]: "monoclaw", [LABEL_CREATED_AT]: old }, true);
-    await testDocker.getContainer(stoppedOurs.id).stop({ t: 0 });
-    const runningOurs = await make({ [LABEL_MANAGED_BY]: "monoclaw", [LABEL_CREATED_AT]: old }, true);
-    const foreign = await make({}, false);
-    const mine = (c: { name: string }) => c.name.startsWith(names.base);
-
-    const removed = await reapExpiredContainers(testDocker, { maxAgeSeconds: 1, now: new Date(Date.now() + 60_000), only: mine });
-    expect(removed).toContain(stoppedOurs.name);
-    expect(await inspect(stoppedOurs.id)).toBe(404);
-    expect((await testDocker.getContainer(runningOurs.id).inspect()).State.Running).toBe(true);
-    expect((await testDocker.getContainer(foreign.id).inspect()).Id).toBe(foreign.id);
+    await expectReaperRemovesOnlyOurStoppedExpired(testDocker, names, { Runtime: "runsc" });
   });
 });
 

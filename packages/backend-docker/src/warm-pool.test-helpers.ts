@@ -1,4 +1,5 @@
-import { testDocker } from "./docker.test-helpers.js";
+import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+import { BUSYBOX, testDocker } from "./docker.test-helpers.js";
 
 /**
  * The warm pool tests give every container they make an env tag
@@ -17,4 +18,19 @@ export async function removePoolTestContainers(tag: string): Promise<void> {
         .remove({ force: true, v: true })
         .catch(() => undefined);
   }
+}
+
+/** A new session backend (`scope: session`, `warm_pool: 1`, busybox, no network) of the pool tagged `tag`. */
+export function poolTestSession(tag: string, id: string, options: DockerBackendOptions = {}): DockerBackend {
+  return createDockerBackend({
+    image: BUSYBOX,
+    network: "none",
+    pull: "never",
+    idle_timeout: 0,
+    scope: "session",
+    warm_pool: 1,
+    env: { POOL_TEST: tag },
+    session: { id, resumed: false },
+    ...options,
+  });
 }
