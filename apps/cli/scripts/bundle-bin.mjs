@@ -4,10 +4,10 @@
 // Each dynamic import (a command's module, the agent, the Docker backend's main parts) stays its own chunk, so a
 // command still loads only what it uses. The library entry (dist/index.js, `import "monoclaw"`) stays tsc's output.
 //
-// Left out of the bundle (EXTERNAL): packages that load files from next to their own modules or native parts
-// (dockerode: gRPC and protobuf definitions; ssh2: optional native crypto and cpu-features). Node resolves them
-// from the bundle's own location, so monoclaw must declare each as a dependency of its own, with the same version
-// as the workspace package that imports it; the build stops when it does not.
+// Left out of the bundle (EXTERNAL): modules that load files from next to themselves or native parts (dockerode's
+// gRPC session and BuildKit modules: .proto files; ssh2: optional native crypto and cpu-features). Node resolves
+// them from the bundle's own location, so monoclaw must declare each package as a dependency of its own, with the
+// same version as the workspace package that imports it; the build stops when it does not.
 //
 // Bundled modules that read files next to themselves (import.meta.url, __dirname) get those files copied next to
 // the chunk that holds them (FILES_NEXT_TO_MODULES); the build stops on any other such module it has not been told
@@ -22,7 +22,7 @@ const distDir = join(packageDir, "dist");
 const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
 
 /** Packages the bundle imports at run time from node_modules (see above). */
-const EXTERNAL = ["dockerode", "ssh2"];
+const EXTERNAL = ["ssh2", "dockerode/lib/session.js", "dockerode/lib/buildkit.js"];
 
 /** A bundled module (path suffix) that reads files next to itself, and the directory beside it that it reads. */
 const FILES_NEXT_TO_MODULES = [{ module: "/backend-docker/dist/egress/egress-proxy-source.js", directory: "proxy" }];
@@ -82,6 +82,37 @@ const dockerFactoryEntryWithoutFactory = {
   },
 };
 
+/**
+ * dockerode loads its gRPC session module (and with it @grpc/grpc-js and protobufjs, which read .proto files
+ * next to themselves) when it loads, for BuildKit builds only: `require("dockerode")` alone took 2.7x a bare
+ * `node -e 0` here. docker-modem likewise loads ssh2 at once for its own ssh transport, which MonoClaw does not
+ * use (its ssh:// engines go through ssh-dial-agent.ts). The bundle holds dockerode and docker-modem, and turns
+ * those `require`s into ones made on first call: the session and BuildKit modules from the installed dockerode
+ * (EXTERNAL), docker-modem's ssh transport from the bundle.
+ */
+const DEFERRED_REQUIRES = [
+  { importer: /\/node_modules\/dockerode\/lib\/docker\.js$/, request: "./session", module: "dockerode/lib/session.js", call: true },
+  { importer: /\/node_modules\/dockerode\/lib\/docker\.js$/, request: "./buildkit", module: "dockerode/lib/buildkit.js", call: false },
+  { importer: /\/node_modules\/docker-modem\/lib\/modem\.js$/, request: "./ssh", module: "./ssh.js", call: true },
+];
+const deferredRequires = {
+  name: "deferred-requires",
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/(session|buildkit|ssh)$/ }, ({ path, importer }) => {
+      const deferred = DEFERRED_REQUIRES.find((entry) => entry.request === path && entry.importer.test(importer));
+      return deferred === undefined ? undefined : { path: `${importer}|${path}`, namespace: "deferred-require", pluginData: { deferred, importer } };
+    });
+    builder.onLoad({ filter: /.*/, namespace: "deferred-require" }, ({ pluginData: { deferred, importer } }) => ({
+      // A function the importer calls, or (BuildKit's progress helpers, required inside a function already) the module itself.
+      contents: deferred.call
+        ? `module.exports = function () { return require(${JSON.stringify(deferred.module)}).apply(this, arguments); };`
+        : `module.exports = require(${JSON.stringify(deferred.module)});`,
+      loader: "js",
+      resolveDir: dirname(importer),
+    }));
+  },
+};
+
 checkExternalsAreDependencies();
 rmSync(join(distDir, "chunks"), { recursive: true, force: true });
 const result = await build({
@@ -102,7 +133,7 @@ const result = await build({
   // Less text for Node to read and parse at every start; names are kept, so error names and stack frames still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [withoutZodLocales, dockerFactoryEntryWithoutFactory],
+  plugins: [withoutZodLocales, dockerFactoryEntryWithoutFactory, deferredRequires],
   define: { MONOCLAW_BUNDLED_VERSION: JSON.stringify(manifest.version) },
   // Bundled CommonJS modules (commander) call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __monoclawCreateRequire } from "node:module";\nconst require = __monoclawCreateRequire(import.meta.url);' },
@@ -113,7 +144,7 @@ chmodSync(join(distDir, "bin.js"), 0o755);
 /** Each external must be one of monoclaw's dependencies, at the version the workspace package using it pins. */
 function checkExternalsAreDependencies() {
   const workspacePackages = Object.keys(manifest.dependencies).filter((name) => manifest.dependencies[name].startsWith("workspace:"));
-  for (const name of EXTERNAL) {
+  for (const name of new Set(EXTERNAL.map(packageNameOf))) {
     const ours = manifest.dependencies[name];
     for (const workspaceName of workspacePackages) {
       const theirs = JSON.parse(readFileSync(join(packageDir, "node_modules", workspaceName, "package.json"), "utf8")).dependencies?.[name];
@@ -127,12 +158,20 @@ function checkExternalsAreDependencies() {
   }
 }
 
+/** `dockerode/lib/session.js` -> `dockerode`, `@scope/name/x` -> `@scope/name`. */
+function packageNameOf(specifier) {
+  return specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
+}
+
 function copyFilesNextToModules(metafile) {
   const readsNextToItself = /import\.meta\.(url|dirname|filename)|__dirname|__filename/;
   for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
     for (const input of Object.keys(inputs)) {
       if (input.startsWith("without-zod-locales:")) continue;
-      if (input.startsWith("docker-factory-entry:")) continue;
+      if (input.startsWith("docker-factory-entry:") || input.startsWith("deferred-require:")) continue;
       const absolute = resolve(packageDir, input);
       const known = FILES_NEXT_TO_MODULES.find(({ module }) => absolute.endsWith(module));
       if (known !== undefined) {

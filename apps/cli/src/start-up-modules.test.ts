@@ -9,15 +9,19 @@ import { BIN, createTestHome, type BinResult, type TestHome } from "./cli.test-h
 const HOOKS = `import { appendFileSync } from "node:fs";
 export async function load(url, context, next) { appendFileSync(process.env.LOADED_MODULES_FILE, url + "\\n"); return next(url, context); }
 `;
-const REGISTER = (hooks: string) => `import { register } from "node:module"; register(${JSON.stringify(hooks)});\n`;
+// ES modules through the hook; CommonJS ones (dockerode, ssh2, required by the bundle) from require's cache at exit.
+const REGISTER = (hooks: string) =>
+  `import { appendFileSync } from "node:fs"; import { createRequire, register } from "node:module"; register(${JSON.stringify(hooks)});\n` +
+  `process.on("exit", () => appendFileSync(process.env.LOADED_MODULES_FILE, Object.keys(createRequire(import.meta.url)("node:module")._cache).map((path) => "cjs:" + path + "\\n").join("")));\n`;
 
-/** Runs the built bin with the hook; resolves with its result and the URLs of the modules it loaded. */
-function runCounting(testHome: TestHome, args: string[]): Promise<BinResult & { modules: string[] }> {
+/** Runs the built bin with the hook (and `requireFirst` required before it); resolves with its result and the modules it loaded. */
+function runCounting(testHome: TestHome, args: string[], requireFirst?: string): Promise<BinResult & { modules: string[] }> {
   const hooks = join(testHome.root, "hooks.mjs");
   const register = join(testHome.root, "register.mjs");
   const list = join(testHome.root, "modules.txt");
   writeFileSync(hooks, HOOKS);
-  writeFileSync(register, REGISTER(pathToFileURL(hooks).href));
+  const first = requireFirst === undefined ? "" : `createRequire(import.meta.url)(${JSON.stringify(requireFirst)});\n`;
+  writeFileSync(register, REGISTER(pathToFileURL(hooks).href) + first);
   writeFileSync(list, "");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", pathToFileURL(register).href, BIN, ...args], {
@@ -38,6 +42,7 @@ const CHUNKS = join(dirname(BIN), "chunks");
 const FROM_NODE_MODULES = /\/node_modules\//;
 const DOCKERODE = /\/node_modules\/(dockerode|docker-modem|@grpc\/grpc-js|protobufjs)\//;
 const SSH2 = /\/node_modules\/ssh2\//;
+const GRPC_SESSION = /\/node_modules\/(dockerode\/lib\/session\.js$|@grpc\/grpc-js\/|protobufjs\/)/;
 const PROGRAM_CHUNK = /\/chunks\/run-cli-[^/]+\.js$/;
 /** A string only the AI SDK's code holds (its API call error's marker), to tell which bundled files carry it. */
 const AI_SDK_TEXT = "AI_APICallError";
@@ -79,23 +84,30 @@ describe("what monoclaw loads to start (the bundled bin)", () => {
     expect(bundledFilesWith(chunks, DOCKER_BACKEND_TEXT).length).toBeGreaterThan(0);
   });
 
-  it("loads neither the AI SDK nor dockerode for --help and config", async () => {
+  it("loads neither the AI SDK nor the Docker backend (dockerode with it) for --help and config", async () => {
     testHome = createTestHome();
     for (const args of [["--help"], ["config", "list"]]) {
       const result = await runCounting(testHome, args);
       expect(result.code, args.join(" ")).toBe(0);
       expect(result.stdout.length, args.join(" ")).toBeGreaterThan(0);
       expect(bundledFilesWith(result.modules, AI_SDK_TEXT), args.join(" ")).toEqual([]);
+      expect(bundledFilesWith(result.modules, DOCKER_BACKEND_TEXT), args.join(" ")).toEqual([]);
       expect(matching(result.modules, DOCKERODE), args.join(" ")).toEqual([]);
     }
   });
 
-  it("loads dockerode from node_modules, beside the bundle, only for a command that speaks to the engine", async () => {
+  it("speaks to the engine without loading dockerode's gRPC session (BuildKit only) or ssh2 (ssh:// only)", async () => {
     testHome = createTestHome();
     const result = await runCounting(testHome, ["sandbox", "ls"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(matching(result.modules, DOCKERODE).length).toBeGreaterThan(0);
+    expect(matching(result.modules, GRPC_SESSION)).toEqual([]);
     expect(matching(result.modules, SSH2)).toEqual([]);
+    // Control: the installed dockerode's session module is what the bundle requires, and the cache check sees it.
+    const { createRequire } = await import("node:module");
+    const sessionPath = createRequire(join(CHUNKS, "x.js")).resolve("dockerode/lib/session.js");
+    expect(sessionPath).toMatch(GRPC_SESSION);
+    const control = await runCounting(testHome, ["--version"], sessionPath);
+    expect(matching(control.modules, GRPC_SESSION).length).toBeGreaterThan(0);
   });
 
   it("sees the modules a command imports when it runs (a control for the hook the tests above rely on)", async () => {
