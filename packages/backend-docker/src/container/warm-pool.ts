@@ -166,7 +166,8 @@ export async function removeOrphanedMembers(docker: Docker, options: { graceSeco
       .inspect()
       .catch(() => undefined);
     // Renamed meanwhile (claimed), or a shell is open in it (held by a live process): not an orphan.
-    if (!info || !info.Name.replace(/^\//, "").startsWith(POOL_NAME_PREFIX) || (info.ExecIDs ?? []).length > 0 || !info.State.Running) continue;
+    const unheld = info?.State.Running === true && info.Name.replace(/^\//, "").startsWith(POOL_NAME_PREFIX) && (info.ExecIDs ?? []).length === 0;
+    if (!unheld) continue;
     if (await removeManaged(docker, c.Id).catch(() => false)) removed.push(name);
   }
   return removed;
