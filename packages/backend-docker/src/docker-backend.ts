@@ -265,10 +265,14 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     const member = keeper?.take(key);
     if (!member) return undefined;
     try {
-      await docker.getContainer(member.id).rename({ name: containerName });
+      // By its pool name, not its id: a member someone paused and another process claimed (renamed) is no longer ours.
+      await docker.getContainer(member.name).rename({ name: containerName });
     } catch (error) {
+      const status = statusCodeOf(error);
       // 409: this session's container exists (a resumed session): it is used as usual, and the member stays unused.
-      if (statusCodeOf(error) === 409) keeper?.giveBack(key, member);
+      if (status === 409) keeper?.giveBack(key, member);
+      // 404: gone, or another session's now: only this process's shell in it ends (it carries our forward_env values).
+      else if (status === 404) await member.shell.discard().catch(() => undefined);
       else await discardHeld(docker, member);
       return undefined;
     }

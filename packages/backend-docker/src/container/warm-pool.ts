@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { BackendError } from "@monoclaw/core/backend";
-import { engineMessage } from "../engine/engine-errors.js";
+import { engineMessage, statusCodeOf } from "../engine/engine-errors.js";
 import { LABEL_CONFIG_HASH, LABEL_CREATED_AT, LABEL_MANAGED_BY, LABEL_POOL, MANAGED_BY_VALUE } from "./container-labels.js";
 import { removeManaged } from "./container-reaper.js";
 import { withCreatedAt, type ContainerSpec } from "./container-spec.js";
@@ -50,9 +50,12 @@ export async function claimPoolMember(docker: Docker, spec: ContainerSpec): Prom
       .catch(() => false);
     if (!won) continue;
     try {
-      await docker.getContainer(member.id).rename({ name: spec.name });
+      // By its pool name, not its id: a running member another process holds (someone paused it) may be claimed there meanwhile.
+      await docker.getContainer(member.name).rename({ name: spec.name });
       return member.id;
-    } catch {
+    } catch (error) {
+      // The pool name is gone: another claimer renamed it first; it is theirs.
+      if (statusCodeOf(error) === 404) continue;
       // The session's name is taken (another process made it meanwhile): this member is spent, never handed to anyone else.
       await removeManaged(docker, member.id).catch(() => undefined);
       return undefined;
