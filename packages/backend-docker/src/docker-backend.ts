@@ -216,6 +216,16 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
     }
   };
 
+  /** A resumed session whose container is gone gets a new one (made or claimed from the pool), and is told so once. */
+  const noteNewSessionContainer = () => {
+    if (!notedNewSessionContainer && session?.resumed === true && scopeOf.kind === "session") {
+      notedNewSessionContainer = true;
+      say(
+        `Session ${sessionId}'s container ${containerName} no longer exists: starting a new one (what was installed in it is gone; files in mounted directories are kept; keep_warm: true keeps a session's container after it ends)`,
+      );
+    }
+  };
+
   const target = (): Promise<ContainerTarget> => {
     targetPromise ??= engine()
       .then(({ docker }) =>
@@ -235,14 +245,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
           scopeOf,
           ...(warmPool > 0 ? { claimFromPool: true } : {}),
           ...(keeper ? { claimHeld: () => claimHeldMember(docker) } : {}),
-          onCreated: () => {
-            if (!notedNewSessionContainer && session?.resumed === true && scopeOf.kind === "session") {
-              notedNewSessionContainer = true;
-              say(
-                `Session ${sessionId}'s container ${containerName} no longer exists: starting a new one (what was installed in it is gone; files in mounted directories are kept; keep_warm: true keeps a session's container after it ends)`,
-              );
-            }
-          },
+          onCreated: noteNewSessionContainer,
           ...(onPullProgress ? { onPullProgress } : {}),
         }),
       )
@@ -277,6 +280,7 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
       return undefined;
     }
     claimedHeld = member;
+    noteNewSessionContainer();
     return member.id;
   };
   const discardHeld = async (docker: Docker, member: HeldPoolMember) => {
