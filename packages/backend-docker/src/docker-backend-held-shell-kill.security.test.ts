@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createWarmPoolKeeper } from "./container/warm-pool-keeper.js";
-import { createDockerBackend, type DockerBackend } from "./docker-backend.js";
+import type { DockerBackend } from "./docker-backend.js";
 import { LABEL_POOL } from "./container/container-labels.js";
-import { BUSYBOX, containerProcesses, testDocker, waitFor } from "./docker.test-helpers.js";
-import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
+import { containerProcesses, testDocker, waitFor } from "./docker.test-helpers.js";
+import { poolTestSession, removePoolTestContainers } from "./warm-pool.test-helpers.js";
 
 /**
  * A session's first commands run in the shell a warm pool member held open
@@ -19,18 +19,7 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const session = (): DockerBackend =>
-  createDockerBackend({
-    image: BUSYBOX,
-    network: "none",
-    pull: "never",
-    idle_timeout: 0,
-    scope: "session",
-    warm_pool: 1,
-    env: { POOL_TEST: tag },
-    session: { id: `${tag}-${++counter}`, resumed: false },
-    warmPoolKeeper: keeper,
-  });
+const session = (): DockerBackend => poolTestSession(tag, `${tag}-${++counter}`, { warmPoolKeeper: keeper });
 
 describe("a timed-out command in an adopted held shell", () => {
   it("never leaves a timed-out command's processes running in a claimed member's held shell", async () => {

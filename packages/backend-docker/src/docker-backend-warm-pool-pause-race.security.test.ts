@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { LABEL_POOL } from "./container/container-labels.js";
 import { createWarmPoolKeeper } from "./container/warm-pool-keeper.js";
-import { createDockerBackend, type DockerBackend } from "./docker-backend.js";
-import { BUSYBOX, testDocker, text } from "./docker.test-helpers.js";
-import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
+import type { DockerBackend } from "./docker-backend.js";
+import { testDocker, text } from "./docker.test-helpers.js";
+import { poolTestSession, removePoolTestContainers, runningPoolMembers } from "./warm-pool.test-helpers.js";
 
 /**
  * A member one process holds runs, so no other process claims it (they take
@@ -20,30 +19,7 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const session = (withKeeper: boolean): DockerBackend =>
-  createDockerBackend({
-    image: BUSYBOX,
-    network: "none",
-    pull: "never",
-    idle_timeout: 0,
-    scope: "session",
-    warm_pool: 1,
-    env: { POOL_TEST: tag },
-    session: { id: `${tag}-${++counter}`, resumed: false },
-    ...(withKeeper ? { warmPoolKeeper: keeper } : {}),
-  });
-
-async function heldMemberOfThisFile(): Promise<string | undefined> {
-  for (const c of await testDocker.listContainers({ filters: { label: [`${LABEL_POOL}=true`], status: ["running"] } })) {
-    if (!c.Names[0]!.startsWith("/monoclaw-pool-")) continue;
-    const info = await testDocker
-      .getContainer(c.Id)
-      .inspect()
-      .catch(() => undefined);
-    if (info?.Config.Env?.includes(`POOL_TEST=${tag}`)) return c.Id;
-  }
-  return undefined;
-}
+const session = (withKeeper: boolean): DockerBackend => poolTestSession(tag, `${tag}-${++counter}`, withKeeper ? { warmPoolKeeper: keeper } : {});
 
 describe("a held member someone else paused", () => {
   it("never hands a held member another process claimed (after someone paused it) to the holder's next session too", async () => {
@@ -51,7 +27,7 @@ describe("a held member someone else paused", () => {
     await first.exec("true");
     await keeper.settled();
     await first.dispose();
-    const member = await heldMemberOfThisFile();
+    const member = (await runningPoolMembers(tag))[0]?.id;
     await testDocker.getContainer(member!).pause(); // not MonoClaw: someone else
 
     const elsewhere = session(false); // another process: claims the paused member

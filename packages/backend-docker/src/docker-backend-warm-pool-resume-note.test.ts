@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_POOL } from "./container/container-labels.js";
 import { createWarmPoolKeeper } from "./container/warm-pool-keeper.js";
-import { createDockerBackend, type DockerBackend } from "./docker-backend.js";
-import { BUSYBOX, testDocker, text } from "./docker.test-helpers.js";
-import { removePoolTestContainers } from "./warm-pool.test-helpers.js";
+import type { DockerBackend } from "./docker-backend.js";
+import { testDocker, text } from "./docker.test-helpers.js";
+import { poolTestSession, removePoolTestContainers } from "./warm-pool.test-helpers.js";
 
 /**
  * `--resume` of a session whose container is gone gets a new container with a
@@ -18,18 +18,7 @@ afterAll(async () => {
 });
 
 const session = (id: string, resumed: boolean, log: (message: string) => void = () => undefined): DockerBackend =>
-  createDockerBackend({
-    image: BUSYBOX,
-    network: "none",
-    pull: "never",
-    idle_timeout: 0,
-    scope: "session",
-    warm_pool: 1,
-    env: { POOL_TEST: tag },
-    session: { id, resumed },
-    warmPoolKeeper: keeper,
-    log,
-  });
+  poolTestSession(tag, id, { session: { id, resumed }, warmPoolKeeper: keeper, log });
 
 describe("a resumed session whose container is gone", () => {
   it("tells a resumed session its container is new when it gets a held member", async () => {

@@ -1,4 +1,5 @@
 import { createDockerBackend, type DockerBackend, type DockerBackendOptions } from "./docker-backend.js";
+import { LABEL_POOL } from "./container/container-labels.js";
 import { BUSYBOX, testDocker } from "./docker.test-helpers.js";
 
 /**
@@ -33,4 +34,19 @@ export function poolTestSession(tag: string, id: string, options: DockerBackendO
     session: { id, resumed: false },
     ...options,
   });
+}
+
+/** The running pool-named members (held by a process, or orphaned) of the pool tagged `tag`, with how many execs run in each. */
+export async function runningPoolMembers(tag: string): Promise<Array<{ id: string; execs: number }>> {
+  const listed = await testDocker.listContainers({ filters: { label: [`${LABEL_POOL}=true`], status: ["running"] } });
+  const found: Array<{ id: string; execs: number }> = [];
+  for (const c of listed) {
+    if (!c.Names[0]?.startsWith("/monoclaw-pool-")) continue;
+    const info = await testDocker
+      .getContainer(c.Id)
+      .inspect()
+      .catch(() => undefined); // removed meanwhile
+    if (info?.Config.Env?.includes(`POOL_TEST=${tag}`)) found.push({ id: c.Id, execs: (info.ExecIDs ?? []).length });
+  }
+  return found;
 }

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { BUSYBOX, testDocker, waitFor } from "../docker.test-helpers.js";
-import { removePoolTestContainers } from "../warm-pool.test-helpers.js";
-import { LABEL_POOL } from "./container-labels.js";
+import { removePoolTestContainers, runningPoolMembers } from "../warm-pool.test-helpers.js";
 
 /**
  * A process that holds warm pool members (mom, a server) and is killed
@@ -52,21 +51,6 @@ async function holdingProcess(childTag: string, ageMs: number): Promise<ChildPro
   return child;
 }
 
-/** The running pool-named members made with this env tag. */
-async function runningMembersOf(childTag: string): Promise<Array<{ id: string; execs: number }>> {
-  const listed = await testDocker.listContainers({ filters: { label: [`${LABEL_POOL}=true`], status: ["running"] } });
-  const found: Array<{ id: string; execs: number }> = [];
-  for (const c of listed) {
-    if (!c.Names[0]!.startsWith("/monoclaw-pool-")) continue;
-    const info = await testDocker
-      .getContainer(c.Id)
-      .inspect()
-      .catch(() => undefined);
-    if (info?.Config.Env?.includes(`POOL_TEST=${childTag}`)) found.push({ id: c.Id, execs: (info.ExecIDs ?? []).length });
-  }
-  return found;
-}
-
 const HOUR_MS = 3600_000;
 
 describe("members of a killed holder", () => {
@@ -79,19 +63,19 @@ describe("members of a killed holder", () => {
     await holdingProcess(liveTag, HOUR_MS);
     const young = await holdingProcess(youngTag, 0);
     // Positive control: each process holds a running member with its shell open.
-    for (const childTag of [killedTag, liveTag, youngTag]) expect((await runningMembersOf(childTag)).map((m) => m.execs)).toEqual([1]);
+    for (const childTag of [killedTag, liveTag, youngTag]) expect((await runningPoolMembers(childTag)).map((m) => m.execs)).toEqual([1]);
 
     killed.kill("SIGKILL");
     young.kill("SIGKILL");
     // With its process gone, the member's shell ends (its stdin closed), but the container keeps running.
-    await waitFor(async () => (await runningMembersOf(killedTag))[0]?.execs === 0, 30_000, "the killed holder's shell to end");
-    await waitFor(async () => (await runningMembersOf(youngTag))[0]?.execs === 0, 30_000, "the young holder's shell to end");
-    const [orphan] = await runningMembersOf(killedTag);
+    await waitFor(async () => (await runningPoolMembers(killedTag))[0]?.execs === 0, 30_000, "the killed holder's shell to end");
+    await waitFor(async () => (await runningPoolMembers(youngTag))[0]?.execs === 0, 30_000, "the young holder's shell to end");
+    const [orphan] = await runningPoolMembers(killedTag);
 
     // The next process that holds members (any settings): its refill removes the orphan.
     await holdingProcess(`${tag}-next`, 0);
 
-    expect(await runningMembersOf(killedTag)).toEqual([]);
+    expect(await runningPoolMembers(killedTag)).toEqual([]);
     expect(
       await testDocker
         .getContainer(orphan!.id)
@@ -99,7 +83,7 @@ describe("members of a killed holder", () => {
         .catch(() => "gone"),
     ).toBe("gone");
     // A member a live process holds (its shell open) stays, however old; a young one may be mid-claim or mid-make elsewhere.
-    expect((await runningMembersOf(liveTag)).map((m) => m.execs)).toEqual([1]);
-    expect((await runningMembersOf(youngTag)).map((m) => m.execs)).toEqual([0]);
+    expect((await runningPoolMembers(liveTag)).map((m) => m.execs)).toEqual([1]);
+    expect((await runningPoolMembers(youngTag)).map((m) => m.execs)).toEqual([0]);
   }, 120_000);
 });
