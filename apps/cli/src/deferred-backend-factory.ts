@@ -13,9 +13,13 @@ export function deferredBackendFactory<Config>(
   workspacePath: (config: Config) => string,
   real: () => Promise<BackendFactory<Config>>,
 ): BackendFactory<Config> {
+  let loaded: Promise<BackendFactory<Config>> | undefined;
+  const load = () => (loaded ??= real());
   return {
     ...known,
-    create: (config, context) => deferredBackend(known.name, workspacePath(config), () => real().then((factory) => factory.create(config, context))),
+    create: (config, context) => deferredBackend(known.name, workspacePath(config), () => load().then((factory) => factory.create(config, context))),
+    // What the real factory holds for the process (the Docker warm pool's members) is let go at exit; never loaded, nothing held.
+    release: async () => (loaded === undefined ? undefined : (await loaded).release?.()),
   };
 }
 
