@@ -180,6 +180,8 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
   const say = log ?? (() => undefined);
   // network: allowlist: the sandbox joins an internal network whose only way out is MonoClaw's egress proxy.
   const egress = sandboxEgressFor(config, containerName, say, { env, cwd, homeDir });
+  // Attach mode with docker.sh's proxy: the sandbox whose proxy's refusals go into each result.
+  const attachedProxyOf = attachedEgressProxy === true ? config.container : undefined;
   // Held members join no egress network of a session's own: an allow-list sandbox is made for its session.
   const keeper = warmPool > 0 && egress === undefined && warmPoolKeeper ? heldMembersOf(warmPoolKeeper) : undefined;
   /** The member this backend claimed from the keeper until its shell is adopted by the first pooled shell. */
@@ -429,12 +431,11 @@ export function createDockerBackend(options: DockerBackendOptions = {}): DockerB
 
   /** network: allowlist: the command's egress decisions go into MonoClaw's log; what was refused, into its result. */
   const withEgressNotices = async (result: ExecResult, startedMs: number): Promise<ExecResult> => {
-    const attached = attachedEgressProxy === true && config.container !== undefined ? config.container : undefined;
-    if (!egress && attached === undefined) return result;
+    if (!egress && attachedProxyOf === undefined) return result;
     const { docker } = await engine();
     const notices = egress
       ? await egress.afterCommand(docker, startedMs)
-      : refusalNotices(await attachedProxyDecisionsSince(docker, attached!, startedMs), attached!);
+      : refusalNotices(await attachedProxyDecisionsSince(docker, attachedProxyOf!, startedMs), attachedProxyOf!);
     return notices.length > 0 ? { ...result, notices: [...(result.notices ?? []), ...notices] } : result;
   };
 
