@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { LABEL_SCOPE, listManagedContainers } from "@monoclaw/backend-docker";
 import { step } from "@monoclaw/testkit";
 import { describe, expect, it } from "vitest";
@@ -53,18 +55,17 @@ describe("monoclaw (interactive) with terminal.docker.scope: session", () => {
       expect(second!.match(/was-here/g)).toHaveLength(1);
 
       const names = (await containersIn(home)).map((c) => c.name);
-      const sessionIds = home.sessionFiles().map((file) =>
-        file
-          .split("/")
-          .at(-1)!
-          .replace(/\.jsonl$/, ""),
-      );
-      expect(sessionIds).toHaveLength(2);
-      // The first session's container went with it; the second's (named after the newer session file) runs.
-      expect(names.filter((name) => name.startsWith("monoclaw-session-"))).toEqual([`monoclaw-session-${sessionIds.sort()[1]}`]);
+      const sessionFiles = home.sessionFiles();
+      expect(sessionFiles).toHaveLength(2);
+      // The second session is the one the "second" prompt went to (two ids made in one second do not sort by time).
+      const secondFile = sessionFiles.find((file) => readFileSync(file, "utf8").includes('"second"'));
+      expect(secondFile).toBeDefined();
+      const secondId = basename(secondFile!, ".jsonl");
+      // The first session's container went with it; the second's runs.
+      expect(names.filter((name) => name.startsWith("monoclaw-session-"))).toEqual([`monoclaw-session-${secondId}`]);
       // ...and it was a pool member (the first session's container was created cold: there was no pool yet).
       const listed = await listManagedContainers(docker());
-      expect(listed.find((c) => c.name === `monoclaw-session-${sessionIds[1]}`)?.fromPool).toBe(true);
+      expect(listed.find((c) => c.name === `monoclaw-session-${secondId}`)?.fromPool).toBe(true);
       // The refill after the second claim: one member waits, running, held by this process.
       const member = await runningMember(home);
 

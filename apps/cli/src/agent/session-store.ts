@@ -83,7 +83,7 @@ export function sessionsDirectory(home: string): string {
   return join(home, "sessions");
 }
 
-/** A new sortable id: `20261123-184012-a3f9c1` (UTC time, then random). */
+/** A new id that sorts by its UTC second: `20261123-184012-a3f9c1` (time, then random, so two made in one second sort either way). */
 export function newSessionId(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${stamp}-${randomBytes(3).toString("hex")}`;
