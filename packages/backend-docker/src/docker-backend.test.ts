@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { isBackendError, isSandboxedStatus } from "@monoclaw/core";
-import { DEBIAN, containerNames, containerProcesses, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
+import { BUSYBOX, DEBIAN, containerNames, containerProcesses, execsCreated, testBackend, testDocker, text, waitFor } from "./docker.test-helpers.js";
 
 const names = containerNames("mc-test-backend");
 const hostDir = mkdtempSync(join(tmpdir(), "monoclaw-docker-backend-"));
@@ -59,6 +59,33 @@ describe("Docker backend: commands (real engine)", () => {
       expect((await backend.exec("echo still here")).exitCode).toBe(0);
     } finally {
       await backend.dispose();
+    }
+  });
+
+  it.each([
+    ["busybox", BUSYBOX],
+    ["debian", DEBIAN],
+  ])("dispose ends what commands left running from inside their shells, with no kill exec (%s)", async (_label, image) => {
+    const name = names.next();
+    // keep_warm: the container runs on after dispose, so only the shells' own ending can have ended the jobs.
+    const backend = testBackend(name, { image, keep_warm: true });
+    let disposed = false;
+    try {
+      await backend.exec("sleep 500 >/dev/null 2>&1 &");
+      const session = await backend.openSession();
+      // A direct child of the session's shell that cleared its marker: found as the shell's child.
+      await session.exec("env -u MONOCLAW_RUN_ID sleep 600 >/dev/null 2>&1 &");
+      const left = (processes: string[]) => processes.filter((p) => /sleep (500|600)\b/.test(p));
+      await waitFor(async () => left(await containerProcesses(name)).length === 2, 10_000, "both background jobs running");
+      const since = Date.now();
+      await backend.dispose();
+      disposed = true;
+      expect(left(await containerProcesses(name))).toEqual([]);
+      // The container runs on; the shells ended, and no exec was made to end them.
+      expect((await testDocker.getContainer(name).inspect()).State.Running).toBe(true);
+      expect(await execsCreated(name, since)).toEqual([]);
+    } finally {
+      if (!disposed) await backend.dispose();
     }
   });
 

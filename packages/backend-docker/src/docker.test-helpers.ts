@@ -47,6 +47,23 @@ export async function containerProcesses(nameOrId: string): Promise<string[]> {
   return (top.Processes ?? []).map((row: string[]) => row.slice(argsIndex).join(" "));
 }
 
+/** The commands of the execs the engine created in a container between two moments (its `exec_create` events). */
+export async function execsCreated(nameOrId: string, sinceMs: number, untilMs: number = Date.now()): Promise<string[]> {
+  const stream = await testDocker.getEvents({
+    since: Math.floor(sinceMs / 1000),
+    until: Math.ceil(untilMs / 1000),
+    filters: { container: [nameOrId], event: ["exec_create"] },
+  });
+  let raw = "";
+  for await (const chunk of stream) raw += chunk.toString();
+  return raw
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { Action: string; timeNano: number })
+    .filter((event) => event.timeNano >= sinceMs * 1e6)
+    .map((event) => event.Action.replace(/^exec_create: /, "").slice(0, 60));
+}
+
 /** Polls `condition` until it holds or `timeoutMs` passes (no fixed sleeps in tests). */
 export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;

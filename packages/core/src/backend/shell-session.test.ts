@@ -9,7 +9,7 @@ import type { ShellSession } from "./execution-backend.js";
 import { hostPidsWhere, waitFor } from "./host-processes.test-helpers.js";
 import { runLocalScript } from "./local-script.js";
 import { capturedText } from "./output-capture.js";
-import { childRunMarker, newRunMarker } from "./run-marker.js";
+import { RUN_MARKER_VARIABLE, childRunMarker, newRunMarker } from "./run-marker.js";
 import { openShellSession, type ShellSessionProtocolOptions } from "./shell-session.js";
 import type { OpenShellTransport } from "./shell-transport.js";
 
@@ -44,6 +44,18 @@ function open(command: string, args: string[], overrides: Partial<ShellSessionPr
     stuckAfterMs: 1000,
     ...overrides,
   });
+}
+
+/** A `runKillScript` that runs the script on the host and counts the kills from outside the shell. */
+function countingKills(): { run: ShellSessionProtocolOptions["runKillScript"]; count: () => number } {
+  let count = 0;
+  return {
+    run: async (script) => {
+      count++;
+      await runLocalScript(script);
+    },
+    count: () => count,
+  };
 }
 
 /** Host processes having `n` as a whole argument (`sleep <n>`). */
@@ -123,6 +135,37 @@ describe.each(SHELLS)("shell session protocol on %s", (_name, command, args) => 
     await waitFor(() => withArgument(earlier).length === 0);
   });
 
+  it("close ends the shell's background jobs from inside it, marker kept or cleared and PATH changed, with no kill from outside", async () => {
+    const outside = countingKills();
+    const session = await open(command, args, { runKillScript: outside.run });
+    const marked = 33_000_000 + Math.floor(Math.random() * 1_000_000);
+    const cleared = marked + 1_000_000;
+    const shellPid = Number((await out(session, "echo $$")).trim());
+    await session.exec(`sleep ${marked} >/dev/null 2>&1 & env -u ${RUN_MARKER_VARIABLE} sleep ${cleared} >/dev/null 2>&1 &`);
+    // The script's tools come from the standard PATH, whatever a command left in the shell's.
+    await session.exec("export PATH=/nonexistent");
+    await waitFor(() => withArgument(marked).length === 1 && withArgument(cleared).length === 1);
+    // Positive control: one job carries the marker, the other does not.
+    const carriers = hostPidsWhere("environ", (environ) => environ.includes(`${RUN_MARKER_VARIABLE}=`));
+    expect(carriers).toContain(withArgument(marked)[0]);
+    expect(carriers).not.toContain(withArgument(cleared)[0]);
+    await session.close();
+    await waitFor(() => withArgument(marked).length === 0 && withArgument(cleared).length === 0 && !existsSync(`/proc/${shellPid}`));
+    expect(outside.count()).toBe(0);
+  });
+
+  it("close kills a running command from outside, then its shell", async () => {
+    const outside = countingKills();
+    const session = await open(command, args, { runKillScript: outside.run });
+    const n = 35_000_000 + Math.floor(Math.random() * 1_000_000);
+    const running = session.exec(`sleep ${n}`);
+    await waitFor(() => withArgument(n).length === 1);
+    await session.close();
+    expect((await running).aborted).toBe(true);
+    expect(withArgument(n)).toHaveLength(0);
+    expect(outside.count()).toBe(1);
+  });
+
   it("re-opens the shell when its USR1 trap was taken over and the command never yields", async () => {
     const session = await open(command, args);
     try {
@@ -171,6 +214,17 @@ describe("openShellSession", () => {
     } finally {
       await session.close();
     }
+  });
+
+  it("close kills from outside when a command redefined exec so the shell cannot end itself (bash)", async () => {
+    const outside = countingKills();
+    const session = await open("/bin/bash", ["--noprofile", "--norc", "-s"], { runKillScript: outside.run });
+    const n = 37_000_000 + Math.floor(Math.random() * 1_000_000);
+    await session.exec(`sleep ${n} >/dev/null 2>&1 & exec() { return 1; }`);
+    await waitFor(() => withArgument(n).length === 1);
+    await session.close();
+    await waitFor(() => withArgument(n).length === 0);
+    expect(outside.count()).toBe(1);
   });
 
   it("re-opens a shell that ended while idle and says the state was reset", async () => {

@@ -10,6 +10,7 @@ import type { ShellSession } from "./execution-backend.js";
 import { DEFAULT_KILL_GRACE_MS, processTreeKillScript } from "./process-tree-kill.js";
 import { assertRunMarker, childRunMarker, runMarkerEnv } from "./run-marker.js";
 import { createSentinelScanner } from "./sentinel-scanner.js";
+import { shellQuote } from "./shell-quote.js";
 import { commandComm, readyTag, sentinelTag, shellCommandMessage, shellInitScript } from "./shell-protocol-script.js";
 import type { OpenShellTransport, ShellTransport } from "./shell-transport.js";
 
@@ -66,6 +67,8 @@ interface LiveShell {
   sid: string;
   transport: ShellTransport;
   pid: number;
+  /** performance.now() when the shell was opened: the window in which its children can be its own. */
+  openedAt: number;
   alive: boolean;
   sink: Sink | undefined;
 }
@@ -75,6 +78,10 @@ interface Sink {
   stderr(chunk: Uint8Array): void;
   exit(status: { exitCode: number | null; signal: string | null }): void;
 }
+
+/** How long ending an idle shell from inside may take before it is killed from outside (the script's grace is at most 500 ms). */
+const END_FROM_INSIDE_TIMEOUT_MS = 5000;
+const STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const EMPTY_OUTPUT = { head: new Uint8Array(0), tail: new Uint8Array(0), totalBytes: 0, truncated: false } as const;
 
@@ -111,6 +118,8 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
   let seq = 0;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
+  /** Commands between their start and their result (0: the shell waits for its next message). */
+  let running = 0;
 
   const killEverything = async (live: LiveShell): Promise<void> => {
     // The shell is held (stopped) and killed last, so what it adopted is found as its descendants.
@@ -120,8 +129,37 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
     live.alive = false;
   };
 
-  const run = async (command: string, execOptions: ExecOptions): Promise<ExecResult> => {
-    if (closed) throw new BackendError("UNAVAILABLE", "This shell session is closed; open a new one.");
+  /**
+   * Ends an idle shell from inside: the kill script runs as the shell's own
+   * child, in a clean environment (no marker, so it finds neither itself nor
+   * its tools), sparing the shell and adopting the shell's children (marker
+   * cleared or not); then the shell exits. Where a kill from outside costs a
+   * new process (a Docker exec: two Engine API calls and an inspect), this
+   * saves it. True when the shell ended that way. Anything short of that
+   * (survivors, no `env` or `/bin/sh`, a command that redefined `exec` or
+   * `exit`, a timeout) returns false, and the caller kills from outside. Not
+   * with `shellLeadsSession`: the script's tools would be members of the
+   * session it ends.
+   */
+  const endFromInside = async (live: LiveShell): Promise<boolean> => {
+    if (options.shellLeadsSession || !live.alive || live.pid <= 1) return false;
+    const script = processTreeKillScript({
+      marker: sessionMarker,
+      graceMs: Math.min(graceMs, 500),
+      adoptedBy: { reaperPids: [live.pid], startedWithinMs: performance.now() - live.openedAt },
+    });
+    // A clean environment and the standard PATH: no marker, and nothing a command exported (PATH, LD_PRELOAD) reaches the script's tools.
+    const command = `(PATH=${STANDARD_PATH}; exec env -i PATH=${STANDARD_PATH} /bin/sh -c ${shellQuote(script)}) && exit 0`;
+    const result = await run(command, { timeoutMs: END_FROM_INSIDE_TIMEOUT_MS }, true).catch(() => undefined);
+    if (result === undefined || live.alive || result.exitCode !== 0) return false;
+    await live.transport.kill();
+    return true;
+  };
+
+  const run = async (command: string, execOptions: ExecOptions, closing = false): Promise<ExecResult> => {
+    if (closed && !closing) throw new BackendError("UNAVAILABLE", "This shell session is closed; open a new one.");
+    // Closing never (re)opens a shell just to end it.
+    if (closing && !shell?.alive) throw new BackendError("UNAVAILABLE", "The session shell has already ended.");
     assertEnvNames(execOptions.env);
     const timeoutMs = effectiveTimeoutMs(execOptions.timeoutMs, options.defaultTimeoutMs);
     if (typeof command !== "string") throw new BackendError("INVALID", "The command must be a string");
@@ -231,7 +269,7 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
           { path: cwd },
         );
       }
-      const stopped = deadline.reason ?? (closed && exited !== undefined ? "abort" : undefined);
+      const stopped = deadline.reason ?? (closed && !closing && exited !== undefined ? "abort" : undefined);
       const status =
         exited !== undefined && stdoutTrailer === undefined
           ? execStatus(exited.exitCode, exited.signal, stopped)
@@ -252,15 +290,24 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
 
   return {
     exec(command, execOptions = {}) {
-      const result = queue.then(() => run(command, execOptions));
+      const result = queue.then(async () => {
+        running++;
+        try {
+          return await run(command, execOptions);
+        } finally {
+          running--;
+        }
+      });
       queue = result.catch(() => undefined);
       return result;
     },
     async close() {
       if (closed) return;
+      // Idle (no command between its start and its result): the shell can end itself; a running command is killed from outside.
+      const idle = running === 0;
       closed = true;
       const live = shell;
-      if (live !== undefined) await killEverything(live);
+      if (live !== undefined && !(idle && (await endFromInside(live)))) await killEverything(live);
       await queue;
     },
   };
@@ -289,7 +336,7 @@ async function openShell(options: ShellSessionProtocolOptions): Promise<LiveShel
       onFail(new BackendError("UNAVAILABLE", `The session shell ended before it was ready (${how})${stderrText ? `: ${stderrText.trim()}` : ""}`));
     },
   };
-  const live = { alive: true, sink: opening as Sink | undefined, pid: 0, sid } as LiveShell;
+  const live = { alive: true, sink: opening as Sink | undefined, pid: 0, sid, openedAt: performance.now() } as LiveShell;
   live.transport = await options.openTransport(
     {
       stdout: (chunk) => live.sink?.stdout(chunk),
