@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,6 +152,32 @@ describe.each(SHELLS)("shell session protocol on %s", (_name, command, args) => 
     await session.close();
     await waitFor(() => withArgument(marked).length === 0 && withArgument(cleared).length === 0 && !existsSync(`/proc/${shellPid}`));
     expect(outside.count()).toBe(0);
+  });
+
+  it("close spills nothing a chatty background job writes while the shell ends itself, and ends the job", async () => {
+    const spills = mkdtempSync(join(dir, "spills-"));
+    const outside = countingKills();
+    const session = await open(command, args, { runKillScript: outside.run, spillDirectory: spills });
+    await session.exec("/usr/bin/yes chatty &");
+    await waitFor(() => hostPidsWhere("cmdline", (cmdline) => cmdline === "/usr/bin/yes\0chatty\0").length === 1);
+    await session.close();
+    await waitFor(() => hostPidsWhere("cmdline", (cmdline) => cmdline === "/usr/bin/yes\0chatty\0").length === 0);
+    expect(readdirSync(spills, { recursive: true })).toEqual([]);
+    expect(outside.count()).toBe(0);
+  });
+
+  it("close clears the shell's EXIT trap before it exits: nothing starts after the last scan", async () => {
+    const outside = countingKills();
+    const session = await open(command, args, { runKillScript: outside.run });
+    const n = 39_000_000 + Math.floor(Math.random() * 1_000_000);
+    const marks = join(dir, `exit-trap-${n}`);
+    // Positive control: the trap is set, and it runs when the shell exits by itself.
+    await session.exec(`trap 'echo ran >>${marks}; sleep ${n} >/dev/null 2>&1 &' EXIT`);
+    expect(await out(session, "trap")).toContain(`sleep ${n}`);
+    await session.close();
+    expect(outside.count()).toBe(0);
+    expect(existsSync(marks)).toBe(false);
+    expect(withArgument(n)).toHaveLength(0);
   });
 
   it("close kills a running command from outside, then its shell", async () => {

@@ -67,8 +67,6 @@ interface LiveShell {
   sid: string;
   transport: ShellTransport;
   pid: number;
-  /** performance.now() when the shell was opened: the window in which its children can be its own. */
-  openedAt: number;
   alive: boolean;
   sink: Sink | undefined;
 }
@@ -81,6 +79,8 @@ interface Sink {
 
 /** How long ending an idle shell from inside may take before it is killed from outside (the script's grace is at most 500 ms). */
 const END_FROM_INSIDE_TIMEOUT_MS = 5000;
+/** "Started within" the shell's whole life: ten years (the kill script counts in clock ticks, so this stays a small integer). */
+const EVERY_CHILD_MS = 10 * 365 * 24 * 3600 * 1000;
 const STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const EMPTY_OUTPUT = { head: new Uint8Array(0), tail: new Uint8Array(0), totalBytes: 0, truncated: false } as const;
@@ -142,18 +142,25 @@ export async function openShellSession(options: ShellSessionProtocolOptions): Pr
    * session it ends.
    */
   const endFromInside = async (live: LiveShell): Promise<boolean> => {
-    if (options.shellLeadsSession || !live.alive || live.pid <= 1) return false;
-    const script = processTreeKillScript({
-      marker: sessionMarker,
-      graceMs: Math.min(graceMs, 500),
-      adoptedBy: { reaperPids: [live.pid], startedWithinMs: performance.now() - live.openedAt },
-    });
-    // A clean environment and the standard PATH: no marker, and nothing a command exported (PATH, LD_PRELOAD) reaches the script's tools.
-    const command = `(PATH=${STANDARD_PATH}; exec env -i PATH=${STANDARD_PATH} /bin/sh -c ${shellQuote(script)}) && exit 0`;
-    const result = await run(command, { timeoutMs: END_FROM_INSIDE_TIMEOUT_MS }, true).catch(() => undefined);
-    if (result === undefined || live.alive || result.exitCode !== 0) return false;
-    await live.transport.kill();
-    return true;
+    if (options.shellLeadsSession || !live.alive || !(live.pid > 1)) return false;
+    try {
+      const script = processTreeKillScript({
+        marker: sessionMarker,
+        graceMs: Math.min(graceMs, 500),
+        // Every direct child of the shell is its own (the script spares itself): no window by the host's clock, which stops while the host sleeps.
+        adoptedBy: { reaperPids: [live.pid], startedWithinMs: EVERY_CHILD_MS },
+      });
+      // A clean environment and the standard PATH: no marker, and nothing a command exported (PATH, LD_PRELOAD) reaches the script's tools.
+      // The EXIT trap is cleared, as a kill from outside never ran it: nothing starts after the last scan.
+      const command = `(PATH=${STANDARD_PATH}; exec env -i PATH=${STANDARD_PATH} /bin/sh -c ${shellQuote(script)}) && { trap - EXIT; exit 0; }`;
+      // What background jobs write meanwhile is nobody's output: kept small, never spilled to a file.
+      const result = await run(command, { timeoutMs: END_FROM_INSIDE_TIMEOUT_MS, maxOutputBytes: 4096, maxSpillBytes: 0 }, true);
+      if (live.alive || result.exitCode !== 0) return false;
+      await live.transport.kill();
+      return true;
+    } catch {
+      return false;
+    }
   };
 
   const run = async (command: string, execOptions: ExecOptions, closing = false): Promise<ExecResult> => {
@@ -336,7 +343,7 @@ async function openShell(options: ShellSessionProtocolOptions): Promise<LiveShel
       onFail(new BackendError("UNAVAILABLE", `The session shell ended before it was ready (${how})${stderrText ? `: ${stderrText.trim()}` : ""}`));
     },
   };
-  const live = { alive: true, sink: opening as Sink | undefined, pid: 0, sid, openedAt: performance.now() } as LiveShell;
+  const live = { alive: true, sink: opening as Sink | undefined, pid: 0, sid } as LiveShell;
   live.transport = await options.openTransport(
     {
       stdout: (chunk) => live.sink?.stdout(chunk),
