@@ -124,8 +124,12 @@ describe("session store", () => {
     const newer = start();
     newer.recordMessage({ role: "user", content: "newer" });
     newer.close();
+    // Times a minute and half a minute back: the append below is then later than both by far more than the
+    // file system's timestamp granularity (two writes in one tick tie, and the tie goes by the random id).
     const past = new Date(Date.now() - 60_000);
+    const lessPast = new Date(Date.now() - 30_000);
     utimesSync(older.path, past, past);
+    utimesSync(newer.path, lessPast, lessPast);
     expect(loadLatestSession(directory)?.header.id).toBe(newer.id);
     expect(listSessions(directory).map((session) => [session.id, session.title])).toEqual([
       [newer.id, "newer"],
