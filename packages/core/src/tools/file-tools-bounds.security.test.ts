@@ -58,12 +58,13 @@ describe("file tools under abuse (host backend)", () => {
   it("never hangs on a FIFO: read, edit and write are refused at once and the FIFO stays a FIFO", async () => {
     const fifo = join(workspace.dir, "pipe");
     execFileSync("mkfifo", [fifo]);
+    // One at a time: a refusal that settles while an earlier one is awaited would be an unhandled rejection.
     for (const attempt of [
-      runTool(read, { path: "pipe" }, workspace.backend),
-      runTool(edit, { path: "pipe", old_string: "a", new_string: "b" }, workspace.backend),
-      runTool(write, { path: "pipe", content: "into the pipe" }, workspace.backend),
+      () => runTool(read, { path: "pipe" }, workspace.backend),
+      () => runTool(edit, { path: "pipe", old_string: "a", new_string: "b" }, workspace.backend),
+      () => runTool(write, { path: "pipe", content: "into the pipe" }, workspace.backend),
     ]) {
-      expect((await failure(attempt)).message).toMatch(/it is a FIFO \(named pipe\), not a regular file/);
+      expect((await failure(attempt())).message).toMatch(/it is a FIFO \(named pipe\), not a regular file/);
     }
     expect(execFileSync("sh", ["-c", `[ -p '${fifo}' ] && echo fifo`]).toString()).toBe("fifo\n");
   });
